@@ -1,0 +1,8 @@
+// tunefeed's only public entry point.
+export * from './errors.js';
+export type * from './config/types.js';
+export type * from './storage/types.js';
+export type * from './metadata/types.js';
+export { MetricsBus, metrics, type MetricEvent } from './metrics/events.js';
+export { logger, rootLogger } from './log.js';
+export { redactValue, registerSecret } from './redact.js';

@@ -1,0 +1,69 @@
+// The one storage interface every read goes through (local, S3, CSV-of-URLs, HF parquet), plus serialisable descriptions.
+
+/** What a listing or stat reports for one object. Keys are POSIX-style, relative to the dataset root. */
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  /** Local mtime in ms, or S3 LastModified. */
+  mtimeMs?: number;
+  /** S3 ETag (quotes stripped), when known. */
+  etag?: string;
+}
+
+/** Options for listing. */
+export interface ListOptions {
+  /** Lower-case extensions without dot; matched case-insensitively. Empty/undefined = all files. */
+  extensions?: readonly string[];
+  /** Only keys under this sub-prefix of the root. */
+  prefix?: string;
+  signal?: AbortSignal;
+}
+
+/** A serialisable description from which a worker builds its own client (clients cannot cross threads). */
+export type BackendDescription =
+  | { kind: 'local'; id: string; root: string }
+  | {
+      kind: 'aws';
+      id: string;
+      bucket: string;
+      prefix: string;
+      region: string;
+      endpoint?: string;
+      accessKeyId?: string;
+      secretAccessKey?: string;
+      sessionToken?: string;
+      maxPoolConnections: number;
+      checksumMode: 'WHEN_REQUIRED' | 'WHEN_SUPPORTED';
+      forcePathStyle: boolean;
+      requestTimeoutMs: number;
+      connectTimeoutMs: number;
+      maxAttempts: number;
+    }
+  | { kind: 'csv'; id: string; csvFile: string; cacheDir: string; urlColumn: string; captionColumn: string; [k: string]: unknown }
+  | { kind: 'huggingface'; id: string; [k: string]: unknown };
+
+/** Every storage backend implements this. All methods reject with coded TunefeedErrors. */
+export interface StorageBackend {
+  readonly id: string;
+  readonly kind: BackendDescription['kind'];
+  /** False for backends that cannot write media (HF, CSV originals). */
+  readonly writable: boolean;
+  /** Stream the objects under the root page by page (never a whole listing in memory). */
+  list(options?: ListOptions): AsyncIterable<ObjectInfo>;
+  /** Whole object. */
+  read(key: string, signal?: AbortSignal): Promise<Buffer>;
+  /** Bytes [start, end) — fewer if the object is shorter; empty for an empty object. */
+  readRange(key: string, start: number, end: number, signal?: AbortSignal): Promise<Buffer>;
+  stat(key: string): Promise<ObjectInfo>;
+  exists(key: string): Promise<boolean>;
+  /** Atomic: readers see the old or the new content, never a part. */
+  write(key: string, data: Buffer | string): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** The path SimpleTuner would record for this key in its cache files (absolute path, S3 key, URL, `{idx}.{ext}`). */
+  externalPath(key: string): string;
+  /** Inverse of externalPath; throws PathEscapeError if the path is outside the root. */
+  keyFromExternal(path: string): string;
+  /** Serialisable description for worker threads. */
+  describe(): BackendDescription;
+  close(): Promise<void>;
+}

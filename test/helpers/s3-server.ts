@@ -1,0 +1,78 @@
+// Starts a real s3rver 3.7.1 child process on 127.0.0.1 (legacy OpenSSL provider so paginated listings work).
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+
+/** Enough of a tap Test for the helper: teardown hook only. */
+export interface TeardownHost {
+  teardown(fn: () => unknown): void;
+}
+
+/** A running S3 server and a client for seeding it. */
+export interface S3Server {
+  endpoint: string;
+  port: number;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+  /** SDK client configured for the server (path style, WHEN_REQUIRED checksums). */
+  client: S3Client;
+  /** Upload one object. */
+  put(key: string, body: Buffer | string): Promise<void>;
+  /** Upload many objects, `concurrency` in flight. */
+  putMany(objects: Iterable<[string, Buffer | string]>, concurrency?: number): Promise<void>;
+  /** Directory where s3rver stores objects. */
+  dir: string;
+}
+
+const require = createRequire(import.meta.url);
+
+/** Spawn s3rver for one test; it is killed and its directory removed at teardown. */
+export async function startS3Server(t: TeardownHost, opts: { bucket?: string; buckets?: string[] } = {}): Promise<S3Server> {
+  const bucket = opts.bucket ?? 'test-bucket';
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'tunefeed-s3rver-'));
+  const buckets = [bucket, ...(opts.buckets ?? [])].flatMap((b) => ['--configure-bucket', b]);
+  const child = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', require.resolve('s3rver/bin/s3rver.js'), '-d', dir, '-a', '127.0.0.1', '-p', '0', '--silent', ...buckets],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
+  );
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on [\d.]+:(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`s3rver exited with ${code}: ${stderr}`)));
+  });
+  child.stdout!.resume();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const creds = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+  const client = new S3Client({
+    endpoint, region: 'us-east-1', forcePathStyle: true, credentials: creds,
+    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  t.teardown(async () => {
+    client.destroy();
+    if (child.exitCode === null) await new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM'); });
+    await rm(dir, { recursive: true, force: true });
+  });
+  const put = async (key: string, body: Buffer | string): Promise<void> => {
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  };
+  const putMany = async (objects: Iterable<[string, Buffer | string]>, concurrency = 16): Promise<void> => {
+    const it = objects[Symbol.iterator]();
+    const lane = async (): Promise<void> => {
+      for (let n = it.next(); !n.done; n = it.next()) await put(n.value[0], n.value[1]);
+    };
+    await Promise.all(Array.from({ length: concurrency }, lane));
+  };
+  return { endpoint, port, bucket, region: 'us-east-1', ...creds, client, put, putMany, dir };
+}

@@ -1,0 +1,202 @@
+// Benchmark result lines (one JSON object per case on stdout) and the generator of bench/RESULTS.md from one run.
+
+/** One benchmark case as printed by a bench/*.ts file: `console.log(JSON.stringify(line))`, one line per case. */
+export interface BenchLine {
+  /** Benchmark name: scan, decode, prefetch, latents, memory, pil, soak. */
+  bench: string;
+  /** Case name within the benchmark (data set, parallelism, size...). */
+  case: string;
+  /** Measured figures, with units in the key: `tunefeed_img_s`, `raw_img_s`, `peak_rss_mb`, `wait_share`. */
+  figures?: Record<string, number | string | null>;
+  /** tunefeed divided by the baseline measured in the same run, e.g. `vs_raw: 0.94` (higher is better unless named otherwise). */
+  ratios?: Record<string, number | null>;
+  /** Proof both sides did the same work (e.g. a hash of output sizes), and that tunefeed's output matched. */
+  checksum?: string | Record<string, string | number | boolean>;
+  /** Parameters of the case (sizes, parallelism). */
+  params?: Record<string, unknown>;
+  /** Anything a reader must know to trust the figure. */
+  caveat?: string;
+  [extra: string]: unknown;
+}
+
+/** A target from the issue, evaluated on matching lines. */
+export interface Target {
+  bench: string;
+  label: string;
+  /** Which ratio/figure key holds the value (first match wins within a line). */
+  key: RegExp;
+  op: '>=' | '<' | 'within';
+  value: number;
+  /** For 'within': allowed relative deviation from 1.0. */
+  tolerance?: number;
+}
+
+/** The issue's targets; keys are matched loosely because each bench names its baseline in its own words. */
+export const TARGETS: readonly Target[] = [
+  { bench: 'scan', label: 'header scan ≥ 50× full-decode scan', key: /full|decode/i, op: '>=', value: 50 },
+  { bench: 'scan', label: 'header scan ≥ 0.8× raw read-and-parse loop', key: /raw/i, op: '>=', value: 0.8 },
+  { bench: 'decode', label: 'loader ≥ 0.9× raw sharp loop, equal parallelism', key: /raw|sharp/i, op: '>=', value: 0.9 },
+  { bench: 'pil', label: 'tunefeed decode ≥ 2× PIL pipeline, same processes', key: /pil/i, op: '>=', value: 2 },
+  { bench: 'decode', label: 'tunefeed decode ≥ 2× PIL pipeline, same processes', key: /pil/i, op: '>=', value: 2 },
+  { bench: 'prefetch', label: 'slow consumer waits < 2 % after warm-up', key: /wait/i, op: '<', value: 0.02 },
+  { bench: 'latents', label: 'cached latents ≥ 0.8× raw read loop', key: /raw/i, op: '>=', value: 0.8 },
+  { bench: 'memory', label: 'peak RSS flat (±10 %) from 100k to 1M samples', key: /1m.*100k|flat/i, op: 'within', value: 1, tolerance: 0.1 },
+];
+
+/** One evaluated target row. */
+export interface TargetRow {
+  target: Target;
+  line: BenchLine | null;
+  key: string | null;
+  measured: number | null;
+  verdict: 'PASS' | 'MISS' | 'NOT RUN';
+}
+
+/** Parse a child's stdout: every line that is a JSON object with `bench` and `case` is a result; the rest is ignored. */
+export function parseBenchOutput(stdout: string): BenchLine[] {
+  const out: BenchLine[] = [];
+  for (const raw of stdout.split('\n')) {
+    const s = raw.trim();
+    if (!s.startsWith('{')) continue;
+    try {
+      const v = JSON.parse(s) as Partial<BenchLine>;
+      if (typeof v.bench === 'string' && typeof v.case === 'string') out.push(v as BenchLine);
+    } catch {
+      // not a result line
+    }
+  }
+  return out;
+}
+
+/** Percent-named values are converted to fractions so "wait_pct: 1.2" compares with 0.02. */
+function valueOf(key: string, v: unknown): number | null {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return null;
+  return /pct|percent/i.test(key) ? v / 100 : v;
+}
+
+function findValue(line: BenchLine, key: RegExp): [string, number] | null {
+  // Ratios first: they are the figures the targets are stated in; a wait share may be a plain figure.
+  for (const group of [line.ratios ?? {}, line.figures ?? {}]) {
+    for (const [k, v] of Object.entries(group)) {
+      const n = valueOf(k, v);
+      if (key.test(k) && n !== null) return [k, n];
+    }
+  }
+  return null;
+}
+
+function verdictOf(t: Target, v: number): 'PASS' | 'MISS' {
+  if (t.op === '>=') return v >= t.value ? 'PASS' : 'MISS';
+  if (t.op === '<') return v < t.value ? 'PASS' : 'MISS';
+  return Math.abs(v - t.value) <= (t.tolerance ?? 0) ? 'PASS' : 'MISS';
+}
+
+/** One row per (target, matching case); a target with no matching line is NOT RUN. */
+export function evaluateTargets(lines: readonly BenchLine[], targets: readonly Target[] = TARGETS): TargetRow[] {
+  const rows: TargetRow[] = [];
+  for (const target of targets) {
+    const hits = lines.flatMap((line) => {
+      if (line.bench !== target.bench || line.target_exempt === true) return [];
+      const found = findValue(line, target.key);
+      return found ? [{ line, found }] : [];
+    });
+    if (hits.length === 0) {
+      // Two targets share the PIL label (pil bench or decode bench); report it once if neither ran.
+      if (!rows.some((r) => r.target.label === target.label)) rows.push({ target, line: null, key: null, measured: null, verdict: 'NOT RUN' });
+      continue;
+    }
+    for (const r of rows.filter((x) => x.target.label === target.label && x.verdict === 'NOT RUN')) rows.splice(rows.indexOf(r), 1);
+    for (const { line, found } of hits) {
+      rows.push({ target, line, key: found[0], measured: found[1], verdict: verdictOf(target, found[1]) });
+    }
+  }
+  return rows;
+}
+
+/** Facts about the run, printed at the top of RESULTS.md. */
+export interface RunInfo {
+  date: string;
+  command: string;
+  commit: string;
+  machine: { cpu: string; cores: number; memoryGiB: number; os: string };
+  versions: Record<string, string>;
+  /** Per bench file: exit status, duration and the last stderr lines when it failed. */
+  runs: { file: string; exitCode: number | null; seconds: number; lines: number; error?: string }[];
+}
+
+function fmt(v: unknown): string {
+  if (v === null || v === undefined) return '–';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return String(v);
+    const a = Math.abs(v);
+    return a !== 0 && a < 0.01 ? v.toExponential(2) : a >= 1000 ? v.toFixed(0) : Number(v.toPrecision(4)).toString();
+  }
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function targetsTable(rows: readonly TargetRow[]): string[] {
+  const out = ['| target | case | measured | verdict |', '|---|---|---|---|'];
+  for (const r of rows) {
+    const measured = r.measured === null ? '–' : `${fmt(r.measured)} (\`${r.key}\`)`;
+    out.push(`| ${r.target.label} | ${r.line ? fmt(r.line.case) : '–'} | ${measured} | **${r.verdict}** |`);
+  }
+  return out;
+}
+
+function benchTable(lines: readonly BenchLine[]): string[] {
+  const figKeys = [...new Set(lines.flatMap((l) => Object.keys(l.figures ?? {})))];
+  const ratioKeys = [...new Set(lines.flatMap((l) => Object.keys(l.ratios ?? {})))];
+  const head = ['case', ...figKeys, ...ratioKeys.map((k) => `ratio ${k}`), 'checksum'];
+  const out = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const l of lines) {
+    const cells = [fmt(l.case), ...figKeys.map((k) => fmt(l.figures?.[k])), ...ratioKeys.map((k) => fmt(l.ratios?.[k])), fmt(l.checksum)];
+    out.push(`| ${cells.join(' | ')} |`);
+  }
+  return out;
+}
+
+/** The whole RESULTS.md text for one run. */
+export function renderResults(info: RunInfo, lines: readonly BenchLine[]): string {
+  const rows = evaluateTargets(lines);
+  const out = [
+    '# tunefeed benchmark results',
+    '',
+    `Generated by \`bench/run-all.ts\` on ${info.date} from one run; do not edit by hand — rerun \`npm run bench\` instead.`,
+    '',
+    '## Machine and versions',
+    '',
+    `- CPU: ${info.machine.cpu} × ${info.machine.cores} cores; memory ${info.machine.memoryGiB.toFixed(1)} GiB; ${info.machine.os}`,
+    `- ${Object.entries(info.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `- git commit: \`${info.commit}\``,
+    '',
+    '## Command',
+    '',
+    '```sh',
+    info.command,
+    '```',
+    '',
+    '## Targets (ratios measured in this run)',
+    '',
+    ...targetsTable(rows),
+    '',
+  ];
+  for (const bench of [...new Set(lines.map((l) => l.bench))]) {
+    const mine = lines.filter((l) => l.bench === bench);
+    out.push(`## ${bench}`, '', ...benchTable(mine), '');
+    for (const l of mine.filter((x) => x.params)) out.push(`- \`${l.case}\` params: \`${JSON.stringify(l.params)}\``);
+    for (const l of mine.filter((x) => x.caveat)) out.push(`- \`${l.case}\`: ${l.caveat}`);
+    out.push('');
+  }
+  out.push('## Runs', '', '| file | exit | seconds | result lines | error |', '|---|---|---|---|---|');
+  for (const r of info.runs) out.push(`| ${r.file} | ${r.exitCode ?? 'killed'} | ${r.seconds.toFixed(1)} | ${r.lines} | ${fmt(r.error ?? '')} |`);
+  out.push('', '## Caveats', '', ...CAVEATS.map((c) => `- ${c}`), '');
+  return out.join('\n');
+}
+
+const CAVEATS = [
+  'This is a 2-vCPU VM shared with other work; repeated runs of the same benchmark have differed by up to 2×. Compare the ratios (tunefeed and its baseline ran back to back in the same process tree), not the absolute figures.',
+  'Sizes are modest so the whole run fits in minutes; small inputs favour per-call overheads over throughput.',
+  'A MISS is reported as measured; the benchmark files say which stage was the bottleneck where it was profiled.',
+  'NOT RUN means the benchmark file does not exist yet in this commit, failed (see Runs), or printed no line for that target.',
+];

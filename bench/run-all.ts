@@ -1,0 +1,147 @@
+// `npm run bench`: runs every bench/*.ts entry that exists as a child process, collects their JSON lines, writes RESULTS.md.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdir, rename, writeFile, access } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { parseBenchOutput, renderResults, type BenchLine, type RunInfo } from './results.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** Benchmarks in the order they run; soak is opt-in (`--only soak`) because it runs for minutes by design. */
+export const DEFAULT_BENCHES = ['scan', 'decode', 'pil', 'prefetch', 'latents', 'memory'];
+
+interface ChildResult { lines: BenchLine[]; exitCode: number | null; seconds: number; error?: string }
+
+/** Run one bench file; stdout is parsed for result lines, stderr is passed through so progress stays visible. */
+function runChild(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ChildResult> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderrTail = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      process.stdout.write(d);
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderrTail = (stderrTail + d.toString()).slice(-2000);
+      process.stderr.write(d);
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const lines = parseBenchOutput(stdout);
+      const failed = code !== 0 || lines.length === 0;
+      const why = signal ? `killed by ${signal} (timeout ${timeoutMs / 1000}s)` : lastLines(stderrTail, 3) || 'printed no result line';
+      resolve({ lines, exitCode: code, seconds: (performance.now() - started) / 1000, ...(failed ? { error: why } : {}) });
+    });
+  });
+}
+
+function lastLines(s: string, n: number): string {
+  return s.trim().split('\n').slice(-n).join(' / ');
+}
+
+function gitCommit(): string {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: here, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib', 'workers', 'bench/*.ts'], { cwd: here, encoding: 'utf8' }).trim();
+    return dirty ? `${sha} (with uncommitted changes)` : sha;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The command as the user typed it (npm sets npm_lifecycle_event when run through `npm run bench`). */
+function commandLine(argv: string[]): string {
+  const extra = argv.length ? ` ${argv.join(' ')}` : '';
+  if (process.env.npm_lifecycle_event === 'bench') return `npm run bench${extra ? ` --${extra}` : ''}`;
+  return `node --import tsx bench/run-all.ts${extra}`;
+}
+
+function machineInfo(): RunInfo['machine'] {
+  const cpus = os.cpus();
+  return { cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, memoryGiB: os.totalmem() / 2 ** 30, os: `${os.type()} ${os.release()}` };
+}
+
+async function writeAtomic(file: string, text: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(() => true, () => false);
+}
+
+/** Options of run-all, also used by the smoke test. */
+export interface RunAllOptions {
+  benches: string[];
+  /** Folder holding the bench files. @default this folder */
+  dir: string;
+  out: string;
+  scale: string;
+  timeoutMs: number;
+  passArgs: string[];
+  command: string;
+}
+
+/** Run the benches, write RESULTS.md (and a JSONL copy of the lines next to it under .data/), return what was written. */
+export async function runAll(o: RunAllOptions): Promise<{ info: RunInfo; lines: BenchLine[]; markdown: string }> {
+  const env = { ...process.env, TUNEFEED_BENCH_SCALE: o.scale, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const lines: BenchLine[] = [];
+  const runs: RunInfo['runs'] = [];
+  for (const name of o.benches) {
+    const file = path.join(o.dir, `${name}.ts`);
+    if (!(await exists(file))) {
+      runs.push({ file: `bench/${name}.ts`, exitCode: null, seconds: 0, lines: 0, error: 'file not present in this commit' });
+      continue;
+    }
+    process.stderr.write(`\n=== bench/${name}.ts (scale ${o.scale}) ===\n`);
+    const r = await runChild(file, o.passArgs, env, o.timeoutMs);
+    lines.push(...r.lines);
+    runs.push({ file: `bench/${name}.ts`, exitCode: r.exitCode, seconds: r.seconds, lines: r.lines.length, ...(r.error ? { error: r.error } : {}) });
+  }
+  const versions: Record<string, string> = { node: process.version, sharp: sharp.versions.sharp ?? '?', libvips: sharp.versions.vips };
+  for (const l of lines) if (typeof l.versions === 'object' && l.versions) Object.assign(versions, l.versions);
+  const info: RunInfo = { date: new Date().toISOString(), command: o.command, commit: gitCommit(), machine: machineInfo(), versions, runs };
+  const markdown = renderResults(info, lines);
+  await writeAtomic(o.out, markdown);
+  await writeAtomic(path.join(path.dirname(o.out), '.data', 'last-run.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  return { info, lines, markdown };
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const { values } = parseArgs({
+    args: argv,
+    strict: false,
+    options: {
+      only: { type: 'string' },
+      scale: { type: 'string', default: 'small' },
+      out: { type: 'string', default: path.join(here, 'RESULTS.md') },
+      'timeout-min': { type: 'string', default: '20' },
+      dir: { type: 'string', default: here },
+    },
+  });
+  const benches = typeof values.only === 'string' ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : DEFAULT_BENCHES;
+  // Children get the scale through TUNEFEED_BENCH_SCALE, not argv, so a bench with strict argument parsing still runs.
+  const passArgs: string[] = [];
+  const { lines, info } = await runAll({
+    benches, dir: String(values.dir), out: String(values.out), scale: String(values.scale),
+    timeoutMs: Number(values['timeout-min']) * 60_000, passArgs, command: commandLine(argv),
+  });
+  const failed = info.runs.filter((r) => r.error);
+  process.stderr.write(`\nwrote ${values.out}: ${lines.length} result lines from ${info.runs.length - failed.length}/${info.runs.length} benches\n`);
+  for (const f of failed) process.stderr.write(`  ${f.file}: ${f.error}\n`);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`bench/run-all: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -38,6 +38,14 @@ export type BackendDescription =
       requestTimeoutMs: number;
       connectTimeoutMs: number;
       maxAttempts: number;
+      /** Concurrent prefix listings for large buckets (1 = one sequential paginated listing). @default 8 */
+      listConcurrency?: number;
+      /** Keys per ListObjectsV2 page (S3 caps it at 1000). @default 1000 */
+      listPageSize?: number;
+      /** First retry backoff ceiling in ms (doubles per retry, full jitter). @default 200 */
+      retryBaseDelayMs?: number;
+      /** Deadline of one attempt including the body, ms. @default 60000 */
+      attemptTimeoutMs?: number;
     }
   | { kind: 'csv'; id: string; csvFile: string; cacheDir: string; urlColumn: string; captionColumn: string; [k: string]: unknown }
   | { kind: 'huggingface'; id: string; [k: string]: unknown };

@@ -76,3 +76,16 @@ export async function startS3Server(t: TeardownHost, opts: { bucket?: string; bu
   };
   return { endpoint, port, bucket, region: 'us-east-1', ...creds, client, put, putMany, dir };
 }
+
+/** A BackendDescription for an S3Storage on this server (optionally through a proxy URL), fast retries for tests. */
+export function awsDescription(
+  server: S3Server,
+  overrides: Partial<Extract<import('../../lib/storage/types.js').BackendDescription, { kind: 'aws' }>> = {},
+): Extract<import('../../lib/storage/types.js').BackendDescription, { kind: 'aws' }> {
+  return {
+    kind: 'aws', id: 's3-test', bucket: server.bucket, prefix: '', region: server.region, endpoint: server.endpoint,
+    accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey, maxPoolConnections: 16,
+    checksumMode: 'WHEN_REQUIRED', forcePathStyle: true, requestTimeoutMs: 5000, connectTimeoutMs: 2000, maxAttempts: 5,
+    retryBaseDelayMs: 5, attemptTimeoutMs: 5000, ...overrides,
+  };
+}

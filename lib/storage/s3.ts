@@ -1,0 +1,189 @@
+// S3 backend (@aws-sdk/client-s3): prefix-scoped parallel listing, ranged GETs, bounded logged retries, timeouts.
+import type { Readable } from 'node:stream';
+import type { GetObjectCommandOutput, ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
+import { NotFoundError, PathEscapeError, StorageError, TunefeedError } from '../errors.js';
+import { logger, type Logger } from '../log.js';
+import { metrics } from '../metrics/events.js';
+import { createS3Client, S3_DEFAULTS, type AwsDescription, type OwnedClient } from './s3-client.js';
+import { listS3 } from './s3-list.js';
+import { networkReason, withRetries, type RetryPolicy } from './retry.js';
+import { safeKey } from './safe-key.js';
+import type { BackendDescription, ListOptions, ObjectInfo, StorageBackend } from './types.js';
+
+const RETRY_NAMES = new Set(['SlowDown', 'InternalError', 'ServiceUnavailable', 'RequestTimeout', 'Throttling', 'ThrottlingException', 'RequestTimeTooSkewed']);
+const NOT_FOUND = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket']);
+
+/** An object body shorter than its Content-Length (connection cut mid-body). */
+class TruncatedBody extends Error {
+  override readonly name = 'TruncatedBody';
+}
+
+/** Why an S3 failure is worth retrying (throttling, 5xx, timeouts, resets, cut bodies), or null. */
+export function s3RetryReason(err: unknown): string | null {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e.$metadata?.httpStatusCode;
+  if (e.name && RETRY_NAMES.has(e.name)) return e.name === 'SlowDown' ? 'slow_down' : e.name;
+  if (status !== undefined && (status >= 500 || status === 429)) return `http_${status}`;
+  return networkReason(err);
+}
+
+/** A bucket (and prefix) on S3 or an S3-compatible server. */
+export class S3Storage implements StorageBackend {
+  readonly kind = 'aws' as const;
+  readonly writable = true;
+  readonly id: string;
+  readonly #desc: AwsDescription;
+  readonly #root: string;
+  readonly #policy: RetryPolicy;
+  readonly #log: Logger;
+  #owned: Promise<OwnedClient> | undefined;
+
+  constructor(desc: AwsDescription) {
+    this.#desc = { ...desc };
+    this.id = desc.id;
+    const p = desc.prefix.replace(/^\/+/, '').replace(/\/+$/, '');
+    this.#root = p ? `${safeKey(p, { dataset: desc.id, field: 'aws_data_prefix' })}/` : '';
+    this.#policy = {
+      attempts: Math.max(1, desc.maxAttempts),
+      baseDelayMs: desc.retryBaseDelayMs ?? S3_DEFAULTS.retryBaseDelayMs,
+      maxDelayMs: 20_000,
+      attemptTimeoutMs: desc.attemptTimeoutMs ?? S3_DEFAULTS.attemptTimeoutMs,
+    };
+    this.#log = logger('storage/s3');
+  }
+
+  list(options: ListOptions = {}): AsyncIterable<ObjectInfo> {
+    return listS3({
+      dataset: this.id,
+      root: this.#root,
+      pageSize: Math.min(1000, Math.max(1, this.#desc.listPageSize ?? 1000)),
+      concurrency: Math.max(1, this.#desc.listConcurrency ?? S3_DEFAULTS.listConcurrency),
+      log: this.#log,
+      listPage: (params, signal) => this.#call('list', params.Prefix, signal, (c, s) =>
+        c.client.send(new c.sdk.ListObjectsV2Command({ Bucket: this.#desc.bucket, ...params }), { abortSignal: s }) as Promise<ListObjectsV2CommandOutput>),
+    }, options);
+  }
+
+  async read(key: string, signal?: AbortSignal): Promise<Buffer> {
+    const full = this.#full(key);
+    return this.#call('read', full, signal, async (c, s) => {
+      const out = await c.client.send(new c.sdk.GetObjectCommand({ Bucket: this.#desc.bucket, Key: full }), { abortSignal: s });
+      return readBody(out, s);
+    });
+  }
+
+  async readRange(key: string, start: number, end: number, signal?: AbortSignal): Promise<Buffer> {
+    const full = this.#full(key);
+    if (end <= start) return Buffer.alloc(0);
+    try {
+      return await this.#call('readRange', full, signal, async (c, s) => {
+        const out = await c.client.send(new c.sdk.GetObjectCommand({ Bucket: this.#desc.bucket, Key: full, Range: `bytes=${start}-${end - 1}` }), { abortSignal: s });
+        return readBody(out, s);
+      });
+    } catch (err) {
+      // Past the end (416 InvalidRange on S3; a broken 206 on some test servers for empty objects): empty, as on disk.
+      if (err instanceof NotFoundError) throw err;
+      const size = await this.stat(key).then((i) => i.size, () => undefined);
+      if (size !== undefined && start >= size) return Buffer.alloc(0);
+      throw err;
+    }
+  }
+
+  async stat(key: string): Promise<ObjectInfo> {
+    const full = this.#full(key);
+    const out = await this.#call('stat', full, undefined, (c, s) => c.client.send(new c.sdk.HeadObjectCommand({ Bucket: this.#desc.bucket, Key: full }), { abortSignal: s }));
+    return { key: full.slice(this.#root.length), size: out.ContentLength ?? 0, ...(out.LastModified ? { mtimeMs: out.LastModified.getTime() } : {}), ...(out.ETag ? { etag: out.ETag.replace(/"/g, '') } : {}) };
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      await this.stat(key);
+      return true;
+    } catch (err) {
+      if (err instanceof NotFoundError) return false;
+      throw err;
+    }
+  }
+
+  async write(key: string, data: Buffer | string): Promise<void> {
+    const full = this.#full(key);
+    const body = typeof data === 'string' ? Buffer.from(data) : data;
+    await this.#call('write', full, undefined, (c, s) => c.client.send(new c.sdk.PutObjectCommand({ Bucket: this.#desc.bucket, Key: full, Body: body }), { abortSignal: s }));
+  }
+
+  async delete(key: string): Promise<void> {
+    const full = this.#full(key);
+    await this.#call('delete', full, undefined, (c, s) => c.client.send(new c.sdk.DeleteObjectCommand({ Bucket: this.#desc.bucket, Key: full }), { abortSignal: s }));
+  }
+
+  /** The full S3 key, as SimpleTuner records it in its cache files. */
+  externalPath(key: string): string {
+    return this.#full(key);
+  }
+
+  keyFromExternal(path: string): string {
+    if (!path.startsWith(this.#root)) throw new PathEscapeError(`S3 key ${JSON.stringify(path)} is outside the prefix "${this.#root}"`, { dataset: this.id, file: path });
+    return safeKey(path.slice(this.#root.length), { dataset: this.id, file: path });
+  }
+
+  describe(): BackendDescription {
+    return { ...this.#desc };
+  }
+
+  async close(): Promise<void> {
+    const owned = this.#owned;
+    this.#owned = undefined;
+    if (!owned) return;
+    const c = await owned.catch(() => undefined);
+    c?.client.destroy();
+    for (const a of c?.agents ?? []) a.destroy();
+  }
+
+  #full(key: string): string {
+    return this.#root + safeKey(key, { dataset: this.id });
+  }
+
+  #client(): Promise<OwnedClient> {
+    this.#owned ??= createS3Client(this.#desc);
+    return this.#owned;
+  }
+
+  /** One S3 operation with bounded retries; failures become coded errors naming the bucket and key. */
+  async #call<T>(op: string, key: string, signal: AbortSignal | undefined, fn: (c: OwnedClient, s: AbortSignal) => Promise<T>): Promise<T> {
+    const c = await this.#client();
+    const ctx = { log: this.#log, op, dataset: this.id, key: `s3://${this.#desc.bucket}/${key}`, ...(signal ? { signal } : {}),
+      onRetry: (reason: string, attempt: number) => metrics.emit('storage.retry', { dataset: this.id, backend: 'aws', op, reason, attempt }) };
+    try {
+      return await withRetries(this.#policy, ctx, s3RetryReason, (s) => fn(c, s));
+    } catch (err) {
+      throw this.#wrap(op, key, err);
+    }
+  }
+
+  #wrap(op: string, key: string, err: unknown): Error {
+    if (err instanceof TunefeedError || (err as Error).name === 'AbortError') return err as Error;
+    const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    const status = e.$metadata?.httpStatusCode;
+    const file = `s3://${this.#desc.bucket}/${key}`;
+    if ((e.name && NOT_FOUND.has(e.name)) || status === 404) return new NotFoundError(`No such S3 object: ${file}`, { dataset: this.id, file, cause: err });
+    const reason = s3RetryReason(err);
+    const why = reason ? `${reason}, gave up after ${this.#policy.attempts} attempts` : `${e.name ?? 'error'}${status ? ` (HTTP ${status})` : ''}`;
+    return new StorageError(`S3 ${op} of ${file} failed: ${why}: ${e.message ?? String(err)}`, { dataset: this.id, file, cause: err });
+  }
+}
+
+/** Whole body as a Buffer; a body shorter than Content-Length is an error (retried), never a silently short read. */
+async function readBody(out: GetObjectCommandOutput, signal: AbortSignal): Promise<Buffer> {
+  const body = out.Body as (Readable & { transformToByteArray(): Promise<Uint8Array> }) | undefined;
+  if (!body) return Buffer.alloc(0);
+  const onAbort = (): void => { body.destroy(new Error('aborted')); };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const bytes = await body.transformToByteArray();
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (out.ContentLength !== undefined && buf.length !== out.ContentLength) throw new TruncatedBody(`body has ${buf.length} of ${out.ContentLength} bytes`);
+    return buf;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}

@@ -121,6 +121,8 @@ export class EmbedFormatError extends TunefeedError { override readonly code = '
 export class ResumeStateError extends TunefeedError { override readonly code = 'TF_RESUME_STATE'; }
 /** A worker thread crashed or a pooled task failed after its retry. */
 export class WorkerError extends TunefeedError { override readonly code = 'TF_WORKER'; }
+/** No training dataset is active at this epoch/step (schedules exclude all of them). */
+export class NoActiveDatasetError extends TunefeedError { override readonly code = 'TF_NO_ACTIVE_DATASET'; }
 /** Bad command-line usage. */
 export class UsageError extends TunefeedError { override readonly code = 'TF_CLI_USAGE'; }
 

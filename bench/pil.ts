@@ -1,0 +1,124 @@
+// tunefeed's decode path vs SimpleTuner's PIL TrainingSample pipeline (bench/pil-pipeline.py) at equal parallelism.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { computeGeometry, type GeometryOptions } from '../lib/metadata/geometry.js';
+import { benchScale, checksumOf, generatedImages, lomiriPhotos } from './corpus.js';
+import type { BenchLine } from './results.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const PYTHON = '/usr/bin/python3';
+
+/** One image's work order, identical for both pipelines. */
+interface Job { path: string; intermediary: [number, number]; crop: [number, number]; target: [number, number] }
+
+const GEOMETRY: GeometryOptions = {
+  resolution: 512, resolutionType: 'pixel', alignment: 64, rounding: 2, crop: true, cropAspect: 'preserve',
+  cropAspectBuckets: null, cropStyle: 'center', maxUpscaleThreshold: null, maximumImageSize: null, targetDownsampleSize: null,
+};
+
+/** Install python3-pil with apt-get when it is missing (allowed by the issue); false when that is impossible. */
+function ensurePil(): boolean {
+  const probe = (): boolean => spawnSync(PYTHON, ['-c', 'import PIL'], { stdio: 'ignore' }).status === 0;
+  if (probe()) return true;
+  if (process.getuid?.() !== 0) return false;
+  process.stderr.write('bench/pil: installing python3-pil with apt-get\n');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['install', '-y', '-q', 'python3-pil'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  return probe();
+}
+
+async function jobsFor(files: string[]): Promise<Job[]> {
+  const jobs: Job[] = [];
+  for (const file of files) {
+    const m = await sharp(file).metadata();
+    const w = m.autoOrient?.width ?? m.width ?? 0;
+    const h = m.autoOrient?.height ?? m.height ?? 0;
+    const g = computeGeometry([w, h], GEOMETRY, () => 0.5);
+    jobs.push({ path: file, intermediary: g.intermediary_size, crop: g.crop_coordinates, target: g.target_size });
+  }
+  return jobs;
+}
+
+/**
+ * tunefeed's per-sample transform, done the way tunefeed does it: sharp on the libuv pool with `parallelism` images in
+ * flight (EXIF auto-orient, Lanczos3 to the intermediary, crop, RGB), returning raw pixels like the PIL side.
+ */
+async function sharpPipeline(jobs: Job[], parallelism: number): Promise<{ seconds: number; shapes: number[] }> {
+  const shapes: number[] = new Array(jobs.length * 3);
+  let next = 0;
+  const started = performance.now();
+  const lane = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const i = next++;
+      const j = jobs[i]!;
+      const { data, info } = await sharp(j.path).autoOrient()
+        .resize(j.intermediary[0], j.intermediary[1], { fit: 'fill', kernel: 'lanczos3' })
+        .extract({ left: j.crop[1], top: j.crop[0], width: j.target[0], height: j.target[1] })
+        .removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+      shapes[i * 3] = info.width;
+      shapes[i * 3 + 1] = info.height;
+      shapes[i * 3 + 2] = data.length;
+    }
+  };
+  await Promise.all(Array.from({ length: parallelism }, lane));
+  return { seconds: (performance.now() - started) / 1000, shapes };
+}
+
+interface PilResult { images: number; seconds: number; images_s: number; checksum: string; pil_version: string; python: string }
+
+async function pilPipeline(jobs: Job[], processes: number): Promise<PilResult> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'tf-pil-'));
+  try {
+    const jobFile = path.join(dir, 'jobs.json');
+    await writeFile(jobFile, JSON.stringify(jobs));
+    const out = execFileSync(PYTHON, [path.join(here, 'pil-pipeline.py'), jobFile, String(processes)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    return JSON.parse(out.trim().split('\n').pop()!) as PilResult;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function runCase(name: string, files: string[], parallelism: number, pilOk: boolean): Promise<BenchLine> {
+  const jobs = await jobsFor(files);
+  await sharpPipeline(jobs.slice(0, parallelism), parallelism); // warm-up: loads libvips codecs
+  const tf = await sharpPipeline(jobs, parallelism);
+  const tfRate = jobs.length / tf.seconds;
+  const tfSum = checksumOf(tf.shapes);
+  const pil = pilOk ? await pilPipeline(jobs, parallelism) : null;
+  return {
+    bench: 'pil',
+    case: `${name} ×${parallelism}`,
+    figures: { images: jobs.length, tunefeed_img_s: tfRate, pil_img_s: pil?.images_s ?? null, tunefeed_s: tf.seconds, pil_s: pil?.seconds ?? null },
+    ratios: { vs_pil: pil ? tfRate / pil.images_s : null },
+    checksum: { tunefeed: tfSum, pil: pil?.checksum ?? 'not run', same_shapes: pil ? pil.checksum === tfSum : false },
+    params: { parallelism, resolution: 512, resolution_type: 'pixel', crop: 'preserve/center', UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '4 (default)' },
+    caveat: 'tunefeed side is the in-process sharp transform tunefeed uses (autoOrient, lanczos3 resize to the intermediary, crop, raw RGB) with N images in flight; '
+      + 'PIL side is N forked processes doing open/exif_transpose/convert RGB/LANCZOS/crop (pool started before timing). '
+      + 'sharp may use JPEG shrink-on-load, which is part of why it is faster.'
+      + (pil ? '' : ' python3-pil could not be installed, so the PIL side did not run.'),
+    ...(pil ? { versions: { python: pil.python, 'python3-pil': pil.pil_version } } : {}),
+  };
+}
+
+async function main(): Promise<void> {
+  const scale = benchScale();
+  const pilOk = ensurePil();
+  const photos = scale === 'tiny' ? [] : await lomiriPhotos();
+  const generated = await generatedImages({ count: scale === 'tiny' ? 4 : scale === 'full' ? 96 : 24, edge: scale === 'tiny' ? [256, 400] : [768, 1600] });
+  const cases: [string, string[]][] = [[`generated (JPEG/WebP/PNG, long edge ${scale === 'tiny' ? '256–400' : '768–1600'} px)`, generated]];
+  if (photos.length) cases.unshift(['lomiri photos (real, 1.4–16 MP)', photos]);
+  for (const [name, files] of cases) {
+    for (const parallelism of scale === 'full' ? [1, 2] : [2]) {
+      console.log(JSON.stringify(await runCase(name, files, parallelism, pilOk)));
+    }
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench/pil: ${(err as Error).stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -117,6 +117,8 @@ export class ImpossibleBatchError extends TunefeedError { override readonly code
 export class CacheFileError extends TunefeedError { override readonly code = 'TF_CACHE_FILE'; }
 /** A .pt or .safetensors file is malformed or uses an unsupported feature. */
 export class EmbedFormatError extends TunefeedError { override readonly code = 'TF_EMBED_FORMAT'; }
+/** No caption could be found for a sample (missing .txt, parquet/CSV/HF row without a caption). */
+export class CaptionNotFoundError extends TunefeedError { override readonly code = 'TF_CAPTION_NOT_FOUND'; }
 /** A resume state file is malformed or incompatible. */
 export class ResumeStateError extends TunefeedError { override readonly code = 'TF_RESUME_STATE'; }
 /** A worker thread crashed or a pooled task failed after its retry. */

@@ -65,8 +65,9 @@ export function networkReason(err: unknown): string | null {
   let e: unknown = err;
   for (let depth = 0; e && depth < 5; depth++) {
     const x = e as { name?: string; code?: string; message?: string; cause?: unknown };
-    if (x.name === 'AttemptTimeout' || x.name === 'TimeoutError' || x.name === 'RequestTimeout') return 'timeout';
+    // The SDK names a reset socket "TimeoutError" with code ECONNRESET: the code is the better witness.
     if (x.code && RETRYABLE_NET.has(x.code)) return x.code.toLowerCase();
+    if (x.name === 'AttemptTimeout' || x.name === 'TimeoutError' || x.name === 'RequestTimeout') return 'timeout';
     if (x.name === 'TruncatedBody') return 'truncated_body';
     if (typeof x.message === 'string' && /socket hang up|aborted|premature close|other side closed/i.test(x.message)) return 'connection_closed';
     e = x.cause;

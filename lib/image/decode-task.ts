@@ -1,0 +1,16 @@
+// The typed messages between the decode pool and its workers (defined once, used by both sides).
+import type { BackendDescription } from '../storage/types.js';
+import type { SampleGeometry } from './decode.js';
+
+/** One sample to read and decode inside a worker. */
+export interface DecodeTask {
+  storage: BackendDescription;
+  key: string;
+  geometry: SampleGeometry;
+  limitInputPixels?: number;
+}
+
+/** The worker's answer: pixels moved (zero copy), or the reason the sample must be skipped. */
+export type DecodeResult =
+  | { ok: true; width: number; height: number; pixels: Uint8Array; readMs: number; decodeMs: number }
+  | { ok: false; reason: string; message: string };

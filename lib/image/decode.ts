@@ -1,0 +1,60 @@
+// Decode one encoded image to the training geometry with sharp: EXIF rotate, RGB, resize to intermediary, crop.
+import sharp from 'sharp';
+import { ImageDecodeError } from '../errors.js';
+
+/** The geometry the scan recorded for a sample (SimpleTuner field names; sizes are [width, height], crop is [top, left]). */
+export interface SampleGeometry {
+  intermediary_size: [number, number];
+  target_size: [number, number];
+  crop_coordinates: [number, number];
+}
+
+/** Options for decoding. */
+export interface DecodeOptions {
+  /**
+   * Refuse inputs with more pixels than this (decompression bombs).
+   * @default 178956970 (PIL's MAX_IMAGE_PIXELS × 2, the point where PIL raises)
+   */
+  limitInputPixels?: number;
+}
+
+/** Raw RGB pixels, row-major H×W×3 uint8. */
+export interface DecodedImage {
+  width: number;
+  height: number;
+  data: Buffer;
+}
+
+/** One process-wide decision, made once: libvips' own cache only helps repeated inputs, which a data loader never has. */
+let configured = false;
+function configureOnce(): void {
+  if (configured) return;
+  configured = true;
+  sharp.cache(false);
+}
+
+/** Decode `bytes` and produce the target crop. Rejects with ImageDecodeError (reason: corrupt, pixel_limit, geometry). */
+export async function decodeToTarget(bytes: Buffer, g: SampleGeometry, opts: DecodeOptions = {}, file?: string): Promise<DecodedImage> {
+  configureOnce();
+  const [iw, ih] = g.intermediary_size;
+  const [tw, th] = g.target_size;
+  const [top, left] = g.crop_coordinates;
+  if (left < 0 || top < 0 || left + tw > iw || top + th > ih) {
+    throw new ImageDecodeError(`Crop ${tw}×${th} at (top ${top}, left ${left}) does not fit the intermediary size ${iw}×${ih}`, 'geometry', file ? { file } : {});
+  }
+  try {
+    let img = sharp(bytes, { limitInputPixels: opts.limitInputPixels ?? 178956970, failOn: 'error' })
+      .rotate() // applies the EXIF orientation, as PIL's exif_transpose does
+      .removeAlpha()
+      .toColourspace('srgb')
+      .resize(iw, ih, { fit: 'fill', kernel: 'lanczos3' });
+    if (tw !== iw || th !== ih) img = img.extract({ left, top, width: tw, height: th });
+    const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
+    return { width: info.width, height: info.height, data };
+  } catch (err) {
+    const msg = (err as Error).message ?? String(err);
+    const reason = /pixel limit/i.test(msg) ? 'pixel_limit' : /unsupported image format/i.test(msg) ? 'unsupported' : 'corrupt';
+    throw new ImageDecodeError(`Could not decode image: ${msg}`, reason, { ...(file ? { file } : {}), cause: err });
+  }
+}

@@ -1,0 +1,54 @@
+// Worker-side body of a decode task: read bytes through a per-thread storage client, decode, report timings or a skip reason.
+import { isTunefeedError } from '../errors.js';
+import { createStorage } from '../storage/from-description.js';
+import type { StorageBackend } from '../storage/types.js';
+import { decodeToTarget } from './decode.js';
+import type { DecodeResult, DecodeTask } from './decode-task.js';
+
+/** Clients cannot cross threads, so each worker builds one per backend description and keeps it. */
+const clients = new Map<string, StorageBackend>();
+
+function clientFor(task: DecodeTask): StorageBackend {
+  const k = JSON.stringify(task.storage);
+  let c = clients.get(k);
+  if (!c) {
+    c = createStorage(task.storage);
+    clients.set(k, c);
+  }
+  return c;
+}
+
+function reasonOf(err: unknown, fallback: string): string {
+  if (err && typeof err === 'object' && 'reason' in err && typeof err.reason === 'string') return err.reason;
+  if (isTunefeedError(err) && err.code === 'TF_STORAGE_NOT_FOUND') return 'not_found';
+  return fallback;
+}
+
+/** Never throws for a bad sample: the result says why it must be skipped. Pixels own their ArrayBuffer (transferable). */
+export async function runDecodeTask(task: DecodeTask): Promise<DecodeResult> {
+  const t0 = performance.now();
+  let bytes: Buffer;
+  try {
+    bytes = await clientFor(task).read(task.key);
+  } catch (err) {
+    return { ok: false, reason: reasonOf(err, 'read_error'), message: (err as Error).message };
+  }
+  const t1 = performance.now();
+  try {
+    const img = await decodeToTarget(bytes, task.geometry, task.limitInputPixels ? { limitInputPixels: task.limitInputPixels } : {}, task.key);
+    const pixels = ownBuffer(img.data);
+    return { ok: true, width: img.width, height: img.height, pixels, readMs: t1 - t0, decodeMs: performance.now() - t1 };
+  } catch (err) {
+    return { ok: false, reason: reasonOf(err, 'corrupt'), message: (err as Error).message };
+  }
+}
+
+/** A view that owns its whole ArrayBuffer: transferring a shared or external buffer would fail or move too much. */
+function ownBuffer(b: Buffer): Uint8Array {
+  if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !(b.buffer instanceof SharedArrayBuffer)) {
+    return new Uint8Array(b.buffer, 0, b.byteLength);
+  }
+  const out = new Uint8Array(b.byteLength);
+  out.set(b);
+  return out;
+}

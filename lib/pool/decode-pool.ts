@@ -1,0 +1,70 @@
+// The decode pool: piscina with few threads and several tasks in flight per thread; a crashed task is retried once.
+import { Piscina } from 'piscina';
+import { logger } from '../log.js';
+import type { MetricsBus } from '../metrics/events.js';
+import type { DecodeResult, DecodeTask } from '../image/decode-task.js';
+import { workerExecArgv, workerPath } from './worker-path.js';
+
+const log = logger('pool/decode');
+
+/** Options for the decode pool. */
+export interface DecodePoolOptions {
+  /**
+   * Worker threads. sharp's work runs on the process-wide libuv pool, not on the worker thread, so one thread
+   * that keeps several decodes in flight already fills 2 cores; a second thread only adds message overhead there.
+   * @default 1
+   */
+  threads?: number;
+  /**
+   * Decodes in flight per worker thread (each waits on libuv, not on the thread).
+   * @default 4
+   */
+  tasksPerThread?: number;
+  /** Worker file (tests substitute a fault-injecting wrapper). @default workers/decode */
+  filename?: string;
+  metrics?: MetricsBus;
+}
+
+/** A pool that decodes samples off the main thread. `run` never rejects: failures come back as skip results. */
+export class DecodePool {
+  readonly #pool: Piscina;
+  readonly #metrics: MetricsBus | undefined;
+  #crashes = 0;
+
+  constructor(opts: DecodePoolOptions = {}) {
+    const threads = opts.threads ?? 1;
+    this.#pool = new Piscina({
+      filename: opts.filename ?? workerPath('decode'),
+      execArgv: workerExecArgv(),
+      minThreads: threads,
+      maxThreads: threads,
+      concurrentTasksPerWorker: opts.tasksPerThread ?? 4,
+      idleTimeout: 30_000,
+    });
+    this.#metrics = opts.metrics;
+  }
+
+  /** Tasks queued (not yet on a worker). */
+  get queued(): number { return this.#pool.queueSize; }
+  /** Worker crashes seen so far. */
+  get crashes(): number { return this.#crashes; }
+
+  /** Decode one sample; a task whose worker died is retried once on a fresh worker, then reported as `worker_crash`. */
+  async run(task: DecodeTask, signal?: AbortSignal): Promise<DecodeResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.#pool.run(task, signal ? { signal } : {})) as DecodeResult;
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        this.#crashes++;
+        this.#metrics?.emit('loader.worker_crash', { key: task.key, attempt, dataset: task.storage.id });
+        log.warn({ key: task.key, attempt, err: (err as Error).message }, 'decode worker failed');
+        if (attempt >= 2) return { ok: false, reason: 'worker_crash', message: `Worker failed twice: ${(err as Error).message}` };
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.destroy();
+  }
+}

@@ -1,7 +1,8 @@
 // The list of CLI subcommands; each file exports a `register(program)` function.
 import type { Command } from 'commander';
+import { register as registerDemo } from './demo.js';
 
 /** Registers one subcommand on the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerDemo];

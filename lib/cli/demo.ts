@@ -1,0 +1,33 @@
+// `tunefeed demo`: build a small real dataset, scan it, stream batches through a simulated consumer and print a summary.
+import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { runDemo } from '../demo/run-demo.js';
+import { formatSummary } from '../demo/summary.js';
+
+function positiveInt(name: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`Expected \`${name}\` to be an integer from 1 and up, got \`${v}\` (string)`, { field: name });
+    return n;
+  };
+}
+
+/** Registers `tunefeed demo`. */
+export function register(program: Command): void {
+  program
+    .command('demo')
+    .description('Generate a small real dataset, scan it and stream batches through a simulated training step')
+    .option('--dir <dir>', 'folder for the demo dataset (created once, reused after)', './tunefeed-demo')
+    .option('--batches <n>', 'batches to stream', positiveInt('--batches'), 100)
+    .option('--batch-size <n>', 'samples per batch', positiveInt('--batch-size'), 4)
+    .option('--step-ms <n>', 'simulated training step per batch, in ms', positiveInt('--step-ms'), 25)
+    .option('--seed <n>', 'seed of the generated dataset', positiveInt('--seed'), 1234)
+    .option('--regenerate', 'rewrite the dataset even if it exists', false)
+    .option('--json', 'print the summary as JSON on stdout', false)
+    .action(async (opts: { dir: string; batches: number; batchSize: number; stepMs: number; seed: number; regenerate: boolean; json: boolean }) => {
+      const summary = await runDemo({
+        dir: opts.dir, batches: opts.batches, batchSize: opts.batchSize, stepMs: opts.stepMs, seed: opts.seed, force: opts.regenerate,
+      });
+      process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+    });
+}

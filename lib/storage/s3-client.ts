@@ -2,7 +2,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { registerSecret } from '../redact.js';
 import type { BackendDescription } from './types.js';
 
 export type AwsDescription = Extract<BackendDescription, { kind: 'aws' }>;
@@ -20,7 +19,6 @@ export interface OwnedClient {
  */
 export async function createS3Client(d: AwsDescription): Promise<OwnedClient> {
   const sdk = await import('@aws-sdk/client-s3');
-  for (const s of [d.secretAccessKey, d.sessionToken, d.accessKeyId]) registerSecret(s);
   const agentOptions = { keepAlive: true, maxSockets: d.maxPoolConnections, maxFreeSockets: Math.min(d.maxPoolConnections, 256), scheduling: 'lifo' as const };
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent(agentOptions);

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { GetObjectCommandOutput, ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
 import { NotFoundError, PathEscapeError, StorageError, TunefeedError } from '../errors.js';
 import { logger, type Logger } from '../log.js';
+import { registerSecret } from '../redact.js';
 import { metrics } from '../metrics/events.js';
 import { createS3Client, S3_DEFAULTS, type AwsDescription, type OwnedClient } from './s3-client.js';
 import { listS3 } from './s3-list.js';
@@ -41,6 +42,9 @@ export class S3Storage implements StorageBackend {
   constructor(desc: AwsDescription) {
     this.#desc = { ...desc };
     this.id = desc.id;
+    // Registered at construction (not at first request) so no log line can carry them, even before any I/O.
+    // The key id is scrubbed too when it is long enough to be a real one (a short id like "test" would mangle logs).
+    for (const secret of [desc.secretAccessKey, desc.sessionToken, (desc.accessKeyId?.length ?? 0) >= 16 ? desc.accessKeyId : undefined]) registerSecret(secret);
     const p = desc.prefix.replace(/^\/+/, '').replace(/\/+$/, '');
     this.#root = p ? `${safeKey(p, { dataset: desc.id, field: 'aws_data_prefix' })}/` : '';
     this.#policy = {

@@ -43,9 +43,9 @@ t.test('concurrency is bounded', async (t) => {
   let inFlight = 0;
   let peak = 0;
   const counting: StorageBackend = Object.assign(Object.create(local) as StorageBackend, {
-    read: async (key: string, signal?: AbortSignal) => {
+    read: async (key: string) => {
       peak = Math.max(peak, ++inFlight);
-      try { return await local.read(key, signal); } finally { inFlight--; }
+      try { return await local.read(key); } finally { inFlight--; }
     },
   });
   const got = await readLatents(counting, many.map((s) => vaeCacheKey('', s)), { concurrency: 3 });

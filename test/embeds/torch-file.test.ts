@@ -9,6 +9,7 @@ import { readEmbedFile } from '../../lib/embeds/latents.js';
 
 const dir = fileURLToPath(new URL('../fixtures/embeds/', import.meta.url));
 type Desc = { tensor?: true; dtype?: string; shape?: number[]; values?: (number | boolean)[]; dict?: Record<string, Desc>; list?: Desc[]; bytes?: string; value?: unknown };
+type TestLike = Pick<typeof t, 'ok' | 'equal' | 'same' | 'type'>;
 const expected = JSON.parse(readFileSync(`${dir}expected.json`, 'utf8')) as { files: Record<string, Desc> };
 
 function tensorValues(x: Tensor): (number | boolean)[] {
@@ -18,7 +19,7 @@ function tensorValues(x: Tensor): (number | boolean)[] {
 }
 
 /** Compare a decoded value with its description, collecting mismatches with their path. */
-function check(t: Tap.Test, got: unknown, want: Desc, at: string): void {
+function check(t: TestLike, got: unknown, want: Desc, at: string): void {
   if (want.tensor) {
     t.ok(isTensor(got), `${at} is a tensor`);
     if (!isTensor(got)) return;
@@ -40,7 +41,6 @@ function check(t: Tap.Test, got: unknown, want: Desc, at: string): void {
   }
 }
 
-declare global { namespace Tap { type Test = typeof t } }
 
 for (const [name, want] of Object.entries(expected.files)) {
   t.test(name, async (t) => {

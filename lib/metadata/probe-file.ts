@@ -1,0 +1,92 @@
+// Probes one stored file: leading bytes by ranged reads, follow-up ranges on demand, tail and pixel-limit checks.
+import type { StorageBackend } from '../storage/types.js';
+import type { SkipReason } from './types.js';
+import { probeImage, type ImageFormat, type ProbeOutcome } from './probe.js';
+import { DEFAULT_PIXEL_LIMIT, decodeCheck } from './decode-check.js';
+
+/** Options for probing one file. */
+export interface ProbeFileOptions {
+  /** First read size. @default 65536 */
+  headBytes?: number;
+  /** Size of each follow-up read when a header walk jumps past the first read (C2PA chains). @default 4096 */
+  followBytes?: number;
+  /** Give up (corrupt) when a header walk needs more than this many bytes in total. @default 33554432 */
+  maxProbeBytes?: number;
+  /** Refuse images with more pixels than this without decoding. @default 268402689 */
+  pixelLimit?: number;
+  /** Decode every image fully (SimpleTuner's scan_for_errors). @default false */
+  scanForErrors?: boolean;
+  /** Check the file's end marker (PNG IEND, JPEG EOI, GIF trailer, RIFF size) to catch truncation. @default true */
+  verifyTail?: boolean;
+  signal?: AbortSignal;
+}
+
+export type FileProbe =
+  | { ok: true; format: ImageFormat; width: number; height: number; orientation: number; frames?: number; bytesRead: number }
+  | { ok: false; reason: SkipReason; message: string; bytesRead: number };
+
+const TAIL = 64;
+
+async function walkHeader(storage: StorageBackend, key: string, size: number, o: Required<Omit<ProbeFileOptions, 'signal'>>, signal?: AbortSignal) {
+  const head = await storage.readRange(key, 0, Math.min(size, o.headBytes), signal);
+  let bytesRead = head.length;
+  let outcome: ProbeOutcome = probeImage(head, head.length >= size);
+  while (outcome.kind === 'need') {
+    const start = outcome.offset;
+    const end = Math.min(size, start + Math.max(outcome.min, o.followBytes));
+    if (bytesRead + (end - start) > o.maxProbeBytes || start >= size) {
+      return { outcome: { kind: 'fail', reason: 'truncated', message: `header needs bytes at ${start} of ${size}` } as const, head, bytesRead };
+    }
+    const more = await storage.readRange(key, start, end, signal);
+    bytesRead += more.length;
+    outcome = outcome.resume(more, start + more.length >= size);
+  }
+  return { outcome, head, bytesRead };
+}
+
+/** True when the last bytes look like a complete file of this format (unknown formats pass). */
+export function tailLooksComplete(format: ImageFormat, tail: Buffer, head: Buffer, size: number): boolean {
+  switch (format) {
+    case 'png': return tail.includes('IEND', 0, 'latin1');
+    case 'jpeg': return tail.includes(Buffer.from([0xff, 0xd9]));
+    case 'gif': return tail.includes(0x3b);
+    case 'webp': return head.length >= 8 && head.readUInt32LE(4) + 8 <= size;
+    default: return true;
+  }
+}
+
+function withDefaults(o: ProbeFileOptions): Required<Omit<ProbeFileOptions, 'signal'>> {
+  return {
+    headBytes: o.headBytes ?? 65536, followBytes: o.followBytes ?? 4096, maxProbeBytes: o.maxProbeBytes ?? 32 * 1024 * 1024,
+    pixelLimit: o.pixelLimit ?? DEFAULT_PIXEL_LIMIT, scanForErrors: o.scanForErrors ?? false, verifyTail: o.verifyTail ?? true,
+  };
+}
+
+/** Probe `key` (of `size` bytes) through any StorageBackend. Never throws for bad image data; storage errors propagate. */
+export async function probeFile(storage: StorageBackend, key: string, size: number, options: ProbeFileOptions = {}): Promise<FileProbe> {
+  const o = withDefaults(options);
+  if (size === 0) return { ok: false, reason: 'corrupt', message: 'empty file (0 bytes)', bytesRead: 0 };
+  const { outcome, head, bytesRead } = await walkHeader(storage, key, size, o, options.signal);
+  if (outcome.kind === 'fail') return { ok: false, reason: outcome.reason, message: outcome.message, bytesRead };
+  if (outcome.kind !== 'ok') throw new Error('unreachable');
+  if (outcome.width * outcome.height > o.pixelLimit) {
+    const message = `${outcome.width}x${outcome.height} exceeds the pixel limit ${o.pixelLimit}; not decoded`;
+    return { ok: false, reason: 'pixel_limit', message, bytesRead };
+  }
+  let read = bytesRead;
+  let suspicious = false;
+  if (o.verifyTail && !o.scanForErrors) {
+    const tail = head.length >= size ? head.subarray(Math.max(0, size - TAIL)) : await storage.readRange(key, size - TAIL, size, options.signal);
+    if (head.length < size) read += tail.length;
+    suspicious = !tailLooksComplete(outcome.format, tail, head, size);
+  }
+  if (o.scanForErrors || suspicious) {
+    const whole = head.length >= size ? head : await storage.read(key, options.signal);
+    read += head.length >= size ? 0 : whole.length;
+    const bad = await decodeCheck(whole, o.pixelLimit);
+    // A missing end marker plus a failed decode is a truncation, whatever words the codec used.
+    if (bad) return { ok: false, ...bad, ...(suspicious ? { reason: 'truncated' as const } : {}), bytesRead: read };
+  }
+  const { format, width, height, orientation, frames } = outcome;
+  return { ok: true, format, width, height, orientation, ...(frames === undefined ? {} : { frames }), bytesRead: read };
+}

@@ -24,7 +24,8 @@ const GEOMETRY: GeometryOptions = {
 function ensurePil(): boolean {
   const probe = (): boolean => spawnSync(PYTHON, ['-c', 'import PIL'], { stdio: 'ignore' }).status === 0;
   if (probe()) return true;
-  if (process.getuid?.() !== 0) return false;
+  // Tests set TUNEFEED_BENCH_NO_INSTALL: they must not reach the network.
+  if (process.getuid?.() !== 0 || process.env.TUNEFEED_BENCH_NO_INSTALL) return false;
   process.stderr.write('bench/pil: installing python3-pil with apt-get\n');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   spawnSync('apt-get', ['install', '-y', '-q', 'python3-pil'], { stdio: ['ignore', 'ignore', 'inherit'], env });

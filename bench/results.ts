@@ -189,7 +189,7 @@ export function renderResults(info: RunInfo, lines: readonly BenchLine[]): strin
     out.push('');
   }
   out.push('## Runs', '', '| file | exit | seconds | result lines | error |', '|---|---|---|---|---|');
-  for (const r of info.runs) out.push(`| ${r.file} | ${r.exitCode ?? 'killed'} | ${r.seconds.toFixed(1)} | ${r.lines} | ${fmt(r.error ?? '')} |`);
+  for (const r of info.runs) out.push(`| ${r.file} | ${r.exitCode ?? (r.seconds === 0 ? '–' : 'killed')} | ${r.seconds.toFixed(1)} | ${r.lines} | ${fmt(r.error ?? '')} |`);
   out.push('', '## Caveats', '', ...CAVEATS.map((c) => `- ${c}`), '');
   return out.join('\n');
 }

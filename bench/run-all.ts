@@ -95,15 +95,18 @@ export async function runAll(o: RunAllOptions): Promise<{ info: RunInfo; lines: 
   const lines: BenchLine[] = [];
   const runs: RunInfo['runs'] = [];
   for (const name of o.benches) {
-    const file = path.join(o.dir, `${name}.ts`);
+    // A name is a bench in `dir`; anything with a slash or an extension is a path (the harness test runs a fixture).
+    const isPath = /[/\\]|\.ts$/.test(name);
+    const file = isPath ? path.resolve(name) : path.join(o.dir, `${name}.ts`);
+    const label = isPath ? name : `bench/${name}.ts`;
     if (!(await exists(file))) {
-      runs.push({ file: `bench/${name}.ts`, exitCode: null, seconds: 0, lines: 0, error: 'file not present in this commit' });
+      runs.push({ file: label, exitCode: null, seconds: 0, lines: 0, error: 'file not present in this commit' });
       continue;
     }
-    process.stderr.write(`\n=== bench/${name}.ts (scale ${o.scale}) ===\n`);
+    process.stderr.write(`\n=== ${label} (scale ${o.scale}) ===\n`);
     const r = await runChild(file, o.passArgs, env, o.timeoutMs);
     lines.push(...r.lines);
-    runs.push({ file: `bench/${name}.ts`, exitCode: r.exitCode, seconds: r.seconds, lines: r.lines.length, ...(r.error ? { error: r.error } : {}) });
+    runs.push({ file: label, exitCode: r.exitCode, seconds: r.seconds, lines: r.lines.length, ...(r.error ? { error: r.error } : {}) });
   }
   const versions: Record<string, string> = { node: process.version, sharp: sharp.versions.sharp ?? '?', libvips: sharp.versions.vips };
   for (const l of lines) if (typeof l.versions === 'object' && l.versions) Object.assign(versions, l.versions);

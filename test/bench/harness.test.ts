@@ -1,0 +1,66 @@
+// Bench harness: result lines are parsed and judged against the targets, and run-all regenerates RESULTS.md from real child runs.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import t from 'tap';
+import { evaluateTargets, parseBenchOutput, renderResults, type BenchLine } from '../../bench/results.js';
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '../..');
+
+t.test('parseBenchOutput keeps only JSON objects with bench and case', async (t) => {
+  const out = ['hello', '{"bench":"scan","case":"a","figures":{"x":1}}', '{"nope":1}', '{broken', '  {"bench":"decode","case":"b"}  '].join('\n');
+  t.same(parseBenchOutput(out).map((l) => l.case), ['a', 'b']);
+});
+
+t.test('targets: PASS, MISS, NOT RUN, percent keys and ±10 % band', async (t) => {
+  const lines: BenchLine[] = [
+    { bench: 'scan', case: 'local', ratios: { vs_full_decode: 80, vs_raw_loop: 0.7 } },
+    { bench: 'prefetch', case: 'slow', figures: { wait_pct: 1.5 } },
+    { bench: 'memory', case: 'flatness', ratios: { rss_1m_vs_100k: 1.12 } },
+  ];
+  const rows = evaluateTargets(lines);
+  const by = (label: RegExp) => rows.filter((r) => label.test(r.target.label));
+  t.equal(by(/50×/)[0]!.verdict, 'PASS');
+  t.equal(by(/0\.8× raw read-and-parse/)[0]!.verdict, 'MISS');
+  t.equal(by(/waits/)[0]!.measured, 0.015, 'percent converted to a fraction');
+  t.equal(by(/waits/)[0]!.verdict, 'PASS');
+  t.equal(by(/RSS flat/)[0]!.verdict, 'MISS', '12 % growth is outside ±10 %');
+  t.equal(by(/latents/)[0]!.verdict, 'NOT RUN');
+  t.equal(by(/PIL/).length, 1, 'the PIL target appears once when neither bench ran');
+});
+
+t.test('renderResults has machine, command, targets and every figure', async (t) => {
+  const md = renderResults({
+    date: '2026-11-26T00:00:00Z', command: 'npm run bench', commit: 'abc1234',
+    machine: { cpu: 'Test CPU', cores: 2, memoryGiB: 4, os: 'Linux' }, versions: { node: 'v20' },
+    runs: [{ file: 'bench/scan.ts', exitCode: 0, seconds: 1, lines: 1 }],
+  }, [{ bench: 'scan', case: 'local', figures: { header_files_s: 12345.6 }, ratios: { vs_full_decode: 61.2 }, checksum: 'deadbeef', caveat: 'tiny' }]);
+  for (const s of ['Test CPU × 2 cores', 'abc1234', 'npm run bench', '| local | 12346 | 61.2 | deadbeef |', '**PASS**', '`local`: tiny', '## Caveats']) {
+    t.ok(md.includes(s), `contains ${s}`);
+  }
+});
+
+t.test('run-all runs bench files as processes and writes RESULTS.md', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'tf-bench-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const out = path.join(dir, 'RESULTS.md');
+  const env = { ...process.env, TUNEFEED_BENCH_NO_INSTALL: '1', TUNEFEED_CORPUS_DIR: path.join(dir, '.corpus') };
+  const only = 'pil,test/fixtures/bench/failing.ts,no-such-bench';
+  await run(process.execPath, ['--import', 'tsx', 'bench/run-all.ts', '--only', only, '--scale', 'tiny', '--out', out], { env, cwd: root });
+  const md = await readFile(out, 'utf8');
+  const lines = (await readFile(path.join(dir, '.data/last-run.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as BenchLine);
+  const pil = lines.find((l) => l.bench === 'pil')!;
+  t.ok(pil, 'pil printed a line');
+  t.type(pil.figures?.tunefeed_img_s, 'number');
+  t.ok((pil.figures!.tunefeed_img_s as number) > 0);
+  t.ok(pil.ratios && 'vs_pil' in pil.ratios, 'ratio against the baseline present (null if PIL is missing)');
+  t.type(pil.checksum, 'object');
+  t.ok(md.includes(`node --import tsx bench/run-all.ts --only ${only} --scale tiny`), 'exact command recorded');
+  t.match(md, /\| test\/fixtures\/bench\/failing\.ts \| 3 \|/, 'failing bench recorded with its exit code');
+  t.match(md, /fixture: simulated failure/);
+  t.match(md, /\| bench\/no-such-bench\.ts \| – \| 0\.0 \| 0 \| file not present/, 'absent bench recorded');
+  t.match(md, /slow consumer waits < 2 % after warm-up \| fixture slow consumer \| 0\.015/);
+});

@@ -1,0 +1,38 @@
+// The demo run generates its dataset, reports stages that are not built, and formats a summary; the CLI runs it as a real process.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import t from 'tap';
+import { runDemo } from '../../lib/demo/run-demo.js';
+import { formatSummary } from '../../lib/demo/summary.js';
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '../..');
+const none = { config: null, factory: null, scan: null, loader: null };
+
+t.test('without engine stages the demo still generates and says where it stopped', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'tf-demo-run-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const chunks: string[] = [];
+  const progress = { isTTY: false, write: (s: string) => chunks.push(s) };
+  const s = await runDemo({ dir, sizes: { photos: 4, art: 2 }, stages: none, progress });
+  t.equal(s.generated.created, true);
+  t.equal(s.generated.images, 6);
+  t.equal(s.stages.config, 'not built yet');
+  t.ok(s.peakRssMb > 10);
+  t.match(chunks.join(''), /generate demo dataset .*100% 12\/12 files/);
+  const text = formatSummary(s);
+  t.match(text, /6 images \+ 6 planted broken files/);
+  t.match(text, /config stage is not in this build yet/);
+  const again = await runDemo({ dir, sizes: { photos: 4, art: 2 }, stages: none, progress });
+  t.equal(again.generated.created, false);
+  t.match(chunks.join(''), /reusing/);
+});
+
+t.test('CLI: usage errors exit 2 with a clear message', async (t) => {
+  const err = await run(process.execPath, ['--import', 'tsx', 'lib/cli/main.ts', 'demo', '--batches', '0'], { cwd: root }).catch((e: unknown) => e as { code: number; stderr: string });
+  t.equal((err as { code: number }).code, 2);
+  t.match((err as { stderr: string }).stderr, /Expected `--batches` to be an integer from 1 and up, got `0`/);
+});

@@ -41,6 +41,16 @@ export interface TrainingArgs {
   instance_prompt: string | null;
   metadata_update_interval: number;
   skip_file_discovery: string;
+  /** ControlNet training: every image dataset then needs conditioning_data or a conditioning block. @default false */
+  controlnet?: boolean;
+  /** Frames per second used for the video `num_frames` default (framerate × 5). @default null */
+  framerate?: number | null;
+  /** Default parquet caption column. @default null (→ "description") */
+  parquet_caption_column?: string | null;
+  /** Default parquet filename column. @default null (→ "id") */
+  parquet_filename_column?: string | null;
+  /** Default S3 connection pool size. @default 128 */
+  aws_max_pool_connections?: number;
   [key: string]: unknown;
 }
 
@@ -108,6 +118,12 @@ export interface HuggingfaceConfig {
     min_width?: number;
     min_height?: number;
   } | null;
+  /** Stream the dataset instead of downloading it. @default false */
+  streaming?: boolean;
+  /** Worker processes SimpleTuner would use for filtering. @default 16 */
+  num_proc?: number;
+  /** Column holding a description dict used as a caption fallback. @default null */
+  description_column?: string | null;
 }
 
 /** Fields shared by image / video / conditioning / eval datasets. */
@@ -132,7 +148,16 @@ export interface ImageDatasetConfig {
   readonly instance_prompt: string | null;
   readonly prepend_instance_prompt: boolean;
   readonly only_instance_prompt: boolean;
-  readonly caption_shuffle: { enabled: boolean; count: number; position_start: number; include_original: boolean } | null;
+  readonly caption_shuffle: {
+    enabled: boolean;
+    count: number;
+    position_start: number;
+    include_original: boolean;
+    /** Tag separator. @default 'comma' */
+    split_on?: 'comma' | 'space' | 'period';
+    /** Shuffle seed. @default args.seed */
+    seed?: number;
+  } | null;
   readonly metadata_backend: MetadataBackendType;
   readonly train_batch_size: number;
   readonly repeats: number;
@@ -164,6 +189,18 @@ export interface ImageDatasetConfig {
   /** Geometry globals copied in so a dataset config is self-contained. */
   readonly aspect_bucket_alignment: number;
   readonly aspect_bucket_rounding: number;
+  /** Every prompt when `instance_prompt` was given as a list (instance_prompt then holds the first). */
+  readonly instance_prompts?: readonly string[];
+  /** textfile captions: do not split a caption file into one caption per line. @default false */
+  readonly disable_multiline_split?: boolean;
+  /** Seconds between periodic metadata flushes during a scan. @default args.metadata_update_interval (3600) */
+  readonly metadata_update_interval?: number;
+  /** Conditioning image embed backend id (CLIP-vision etc.). @default null */
+  readonly conditioning_image_embeds?: string | null;
+  /** Rebuild the VAE cache every epoch. @default false */
+  readonly vae_cache_clear_each_epoch?: boolean;
+  /** Known SimpleTuner keys tunefeed carries through without interpreting them (write_batch_size, slider_strength, ...). */
+  readonly extra?: Readonly<Record<string, unknown>>;
 }
 
 /** text_embeds datasets. */
@@ -177,6 +214,8 @@ export interface TextEmbedsConfig {
   readonly text_cache_ondemand: boolean;
   readonly text_cache_disable: boolean;
   readonly aws: AwsConfig | null;
+  /** Known SimpleTuner keys carried through uninterpreted. */
+  readonly extra?: Readonly<Record<string, unknown>>;
 }
 
 /** image_embeds and conditioning_image_embeds datasets. */
@@ -187,6 +226,8 @@ export interface ImageEmbedsConfig {
   readonly cache_dir: string | null;
   readonly compress_cache: boolean;
   readonly aws: AwsConfig | null;
+  /** Known SimpleTuner keys carried through uninterpreted. */
+  readonly extra?: Readonly<Record<string, unknown>>;
 }
 
 export type DatasetConfig = ImageDatasetConfig | TextEmbedsConfig | ImageEmbedsConfig;

@@ -1,0 +1,53 @@
+// Builds typed text_embeds / image_embeds / conditioning_image_embeds configs with SimpleTuner's defaults.
+import { buildAws } from './build-storage.js';
+import { collectExtra } from './build-image.js';
+import type { ParsedImageEmbeds, ParsedText } from './schema.js';
+import type { FieldContext } from './schema-fields.js';
+import type { BackendType, ImageEmbedsConfig, TextEmbedsConfig } from './types.js';
+
+const STORAGE_NAME: Record<string, string> = {
+  text_embeds: 'text embed',
+  image_embeds: 'image embed',
+  conditioning_image_embeds: 'conditioning image embed',
+};
+
+/** Embed caches live on local disk or S3 only. */
+function embedType(type: BackendType | null | undefined, datasetType: string, ctx: FieldContext): BackendType {
+  const t = type ?? 'local';
+  if (t === 'csv') ctx.log.error(ctx.id, 'type', `(id=${ctx.id}) Cannot use CSV backend for ${STORAGE_NAME[datasetType]} storage.`);
+  else if (t === 'huggingface') ctx.log.error(ctx.id, 'type', `(id=${ctx.id}) Unknown data backend type: huggingface`);
+  else return t;
+  return 'local';
+}
+
+/** text_embeds: cache_dir defaults to args.cache_dir_text; text_cache_disable implies text_cache_ondemand. */
+export function buildTextEmbeds(p: ParsedText, ctx: FieldContext): TextEmbedsConfig {
+  const type = embedType(p.type, 'text_embeds', ctx);
+  const disable = p.text_cache_disable ?? false;
+  return {
+    id: p.id,
+    type,
+    dataset_type: 'text_embeds',
+    default: p.default ?? false,
+    cache_dir: p.cache_dir ?? ctx.args.cache_dir_text,
+    caption_filter_list: p.caption_filter_list ?? [],
+    text_cache_ondemand: disable || (p.text_cache_ondemand ?? false),
+    text_cache_disable: disable,
+    aws: type === 'aws' ? buildAws(p, ctx) : null,
+    extra: collectExtra(p),
+  };
+}
+
+/** image_embeds / conditioning_image_embeds: only the cache location and compression. */
+export function buildImageEmbeds(p: ParsedImageEmbeds, ctx: FieldContext): ImageEmbedsConfig {
+  const type = embedType(p.type, p.dataset_type, ctx);
+  return {
+    id: p.id,
+    type,
+    dataset_type: p.dataset_type,
+    cache_dir: p.cache_dir ?? null,
+    compress_cache: p.compress_cache ?? ctx.args.compress_disk_cache,
+    aws: type === 'aws' ? buildAws(p, ctx) : null,
+    extra: collectExtra(p),
+  };
+}

@@ -6,3 +6,5 @@ export type * from './metadata/types.js';
 export { MetricsBus, metrics, type MetricEvent } from './metrics/events.js';
 export { logger, rootLogger } from './log.js';
 export { redactValue, registerSecret } from './redact.js';
+export { loadConfig, validateConfig, type LoadConfigOptions, type ValidationResult, type ValidatedDataset } from './config/load-config.js';
+export { defaultTrainingArgs } from './config/training-args.js';

@@ -1,8 +1,9 @@
 // The list of CLI subcommands; each file exports a `register(program)` function.
 import type { Command } from 'commander';
 import { register as registerDemo } from './demo.js';
+import { register as registerValidate } from './validate.js';
 
 /** Registers one subcommand on the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerDemo];
+export const commands: RegisterCommand[] = [registerDemo, registerValidate];

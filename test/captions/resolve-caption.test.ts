@@ -26,10 +26,9 @@ function dataset(over: Partial<ImageDatasetConfig> = {}): ImageDatasetConfig {
 
 const index = (captions?: DatasetIndex['captions']): DatasetIndex => ({ id: 'ds', buckets: {}, metadata: {}, captions, stats: { total_processed: 0, skipped: {} } });
 
-function local(t: Tap, files: Record<string, string>): LocalStorage {
-  return new LocalStorage({ id: 'ds', root: t.testdir(files) });
+function local(tt: Pick<typeof t, 'testdir'>, files: Parameters<typeof t.testdir>[0]): LocalStorage {
+  return new LocalStorage({ id: 'ds', root: tt.testdir(files) });
 }
-type Tap = Parameters<Parameters<typeof t.test>[1]>[0];
 
 t.test('filename: stem with underscores as spaces, prepend', async (t) => {
   const s = local(t, {});
@@ -60,7 +59,7 @@ t.test('multi-caption picks are seeded, stable and cover every line', async (t) 
   for (let i = 0; i < 200; i++) {
     const a = await r1('m.png', i);
     t.equal(a, await r2('m.png', i));
-    seen.set(a, (seen.get(a) ?? 0) + 1);
+    seen.set(a ?? 'null', (seen.get(a ?? 'null') ?? 0) + 1);
   }
   t.same([...seen.keys()].sort(), ['a', 'b', 'c', 'd']);
   for (const n of seen.values()) t.ok(n > 25, `roughly uniform (${n}/200)`);

@@ -50,7 +50,7 @@ export function applyAliases(e: RawEntry, log: IssueLog): void {
   }
   for (const [alias, canonical] of Object.entries(KEY_ALIASES)) {
     if (!(alias in r)) continue;
-    if (canonical in r) log.warn(e.id, alias, `Both \`${alias}\` and \`${canonical}\` are set; using \`${canonical}\`.`);
+    if (r[canonical] !== undefined && r[canonical] !== null) log.warn(e.id, alias, `Both \`${alias}\` and \`${canonical}\` are set; using \`${canonical}\`.`);
     else r[canonical] = r[alias];
     delete r[alias];
   }

@@ -67,6 +67,8 @@ export function parseDataset(e: RawEntry, args: TrainingArgs, env: Record<string
       log.error(e.id, field, zodMessage(issue.message, field, issue.input));
       dropped = dropPath(e.raw, issue.path) || dropped;
     }
+    // Without a usable id nothing else about the entry can be reported meaningfully.
+    if (r.error.issues.some((i) => i.path[0] === 'id')) return null;
     if (!dropped) return null;
   }
   return null;

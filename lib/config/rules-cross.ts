@@ -84,6 +84,8 @@ function checkCacheDirs(images: readonly ImageDatasetConfig[], texts: readonly T
 function checkTrainingSet(images: readonly ImageDatasetConfig[], texts: readonly TextEmbedsConfig[], args: TrainingArgs, log: IssueLog): void {
   const training = images.filter((d) => d.dataset_type === 'image' || d.dataset_type === 'video');
   if (training.length === 0) {
+    // An entry that failed validation may well have been the primary dataset: do not pile on.
+    if (log.errorCount > 0) return;
     log.error(null, 'dataset_type', 'Your dataloader config must contain at least one primary dataset (dataset_type image or video).');
     return;
   }

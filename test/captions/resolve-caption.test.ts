@@ -134,6 +134,6 @@ t.test('caption_shuffle: CPython variants, then prepend; seed falls back to the 
   t.same(await pre.candidates('tags.png'), first.variants.map((v) => `sks ${v}`));
   const r = createCaptionResolver(dataset({ caption_strategy: 'textfile', caption_shuffle: shuffle }), s, index(), 42);
   const picked = new Set<string>();
-  for (let i = 0; i < 60; i++) picked.add(await r('tags.png', i));
+  for (let i = 0; i < 60; i++) picked.add(String(await r('tags.png', i)));
   t.equal(picked.size, first.variants.length, 'every variant is served over time');
 });

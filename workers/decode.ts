@@ -6,7 +6,7 @@ import type { DecodeResult, DecodeTask } from '../lib/image/decode-task.js';
 /** Wraps a result so piscina transfers the pixel buffer instead of cloning it. */
 function movable(result: DecodeResult): unknown {
   if (!result.ok) return result;
-  const buffer = result.pixels.buffer;
+  const buffer = (result.kind === 'pixels' ? result.pixels : result.data).buffer;
   return move({
     get [transferableSymbol]() { return buffer; },
     get [valueSymbol]() { return result; },

@@ -2,8 +2,9 @@
 import type { BackendDescription } from '../storage/types.js';
 import type { SampleGeometry } from './decode.js';
 
-/** One sample to read and decode inside a worker. */
+/** One sample to read and decode inside a worker (`latents`: read a cached VAE latent file instead of an image). */
 export interface DecodeTask {
+  kind?: 'image' | 'latents';
   storage: BackendDescription;
   key: string;
   geometry: SampleGeometry;
@@ -12,5 +13,6 @@ export interface DecodeTask {
 
 /** The worker's answer: pixels moved (zero copy), or the reason the sample must be skipped. */
 export type DecodeResult =
-  | { ok: true; width: number; height: number; pixels: Uint8Array; readMs: number; decodeMs: number }
+  | { ok: true; kind: 'pixels'; width: number; height: number; pixels: Uint8Array; readMs: number; decodeMs: number }
+  | { ok: true; kind: 'latents'; dtype: string; shape: number[]; data: Uint8Array; readMs: number; decodeMs: number }
   | { ok: false; reason: string; message: string };

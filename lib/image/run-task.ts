@@ -1,4 +1,5 @@
 // Worker-side body of a decode task: read bytes through a per-thread storage client, decode, report timings or a skip reason.
+import { latentFrom, readEmbedFile } from '../embeds/latents.js';
 import { isTunefeedError } from '../errors.js';
 import { createStorage } from '../storage/from-description.js';
 import type { StorageBackend } from '../storage/types.js';
@@ -34,17 +35,27 @@ export async function runDecodeTask(task: DecodeTask): Promise<DecodeResult> {
     return { ok: false, reason: reasonOf(err, 'read_error'), message: (err as Error).message };
   }
   const t1 = performance.now();
+  if (task.kind === 'latents') return latentResult(bytes, task.key, t1 - t0, t1);
   try {
     const img = await decodeToTarget(bytes, task.geometry, task.limitInputPixels ? { limitInputPixels: task.limitInputPixels } : {}, task.key);
     const pixels = ownBuffer(img.data);
-    return { ok: true, width: img.width, height: img.height, pixels, readMs: t1 - t0, decodeMs: performance.now() - t1 };
+    return { ok: true, kind: 'pixels', width: img.width, height: img.height, pixels, readMs: t1 - t0, decodeMs: performance.now() - t1 };
   } catch (err) {
     return { ok: false, reason: reasonOf(err, 'corrupt'), message: (err as Error).message };
   }
 }
 
+function latentResult(bytes: Buffer, key: string, readMs: number, t1: number): DecodeResult {
+  try {
+    const t = latentFrom(readEmbedFile(bytes));
+    return { ok: true, kind: 'latents', dtype: t.dtype, shape: t.shape, data: ownBuffer(t.data), readMs, decodeMs: performance.now() - t1 };
+  } catch (err) {
+    return { ok: false, reason: 'corrupt_latents', message: `${key}: ${(err as Error).message}` };
+  }
+}
+
 /** A view that owns its whole ArrayBuffer: transferring a shared or external buffer would fail or move too much. */
-function ownBuffer(b: Buffer): Uint8Array {
+function ownBuffer(b: Uint8Array): Uint8Array {
   if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !(b.buffer instanceof SharedArrayBuffer)) {
     return new Uint8Array(b.buffer, 0, b.byteLength);
   }

@@ -1,0 +1,117 @@
+// Prefetch: a Readable keeping up to `qlen` whole batches ready; measures consumer wait, queue depth and throughput.
+import { Readable } from 'node:stream';
+import type { MetricsBus } from '../metrics/events.js';
+import type { ResumeState } from '../sampling/state.js';
+import type { Envelope } from './assemble.js';
+import type { Batch } from './types.js';
+
+/** Counters the fetcher keeps (also sent as metric events). */
+export interface FetcherStats {
+  delivered: number;
+  samples: number;
+  /** Total ms the consumer asked for a batch and none was ready. */
+  waitMs: number;
+  /** Wall ms since the first delivery. */
+  elapsedMs: number;
+}
+
+/**
+ * SimpleTuner's BatchFetcher without the spin-wait: Node calls `_read` whenever fewer than `qlen` batches are
+ * buffered, so preparation runs ahead by itself and stops at the bound; the consumer's wait is a promise, not a loop.
+ */
+export class BatchFetcher extends Readable {
+  readonly #upstream: AsyncIterator<Envelope>;
+  readonly #metrics: MetricsBus;
+  readonly #states = new WeakMap<Batch, ResumeState>();
+  #state: ResumeState;
+  #pulling = false;
+  #waitStart: number | null = null;
+  #stats: FetcherStats = { delivered: 0, samples: 0, waitMs: 0, elapsedMs: 0 };
+  #t0 = 0;
+  #lastRate = { t: 0, batches: 0, samples: 0 };
+
+  constructor(upstream: AsyncIterable<Envelope>, opts: { qlen: number; metrics: MetricsBus; initial: ResumeState }) {
+    super({ objectMode: true, highWaterMark: opts.qlen });
+    this.#upstream = upstream[Symbol.asyncIterator]();
+    this.#metrics = opts.metrics;
+    this.#state = opts.initial;
+  }
+
+  /** The resume state after the last batch the consumer received. */
+  state(): ResumeState {
+    return structuredClone(this.#state);
+  }
+
+  get stats(): FetcherStats {
+    return { ...this.#stats, elapsedMs: this.#t0 ? performance.now() - this.#t0 : 0 };
+  }
+
+  override _read(): void {
+    if (this.#pulling) return;
+    this.#pulling = true;
+    void this.#pull();
+  }
+
+  async #pull(): Promise<void> {
+    try {
+      for (;;) {
+        const r = await this.#upstream.next();
+        if (r.done) { this.push(null); break; }
+        this.#states.set(r.value.batch, r.value.state);
+        this.#closeWait();
+        const more = this.push(r.value.batch);
+        this.#metrics.emit('loader.queue', { depth: this.readableLength, max: this.readableHighWaterMark });
+        if (!more) break;
+      }
+    } catch (err) {
+      this.destroy(err as Error);
+    } finally {
+      this.#pulling = false;
+    }
+  }
+
+  /** Consumers in paused mode and `for await` call read(); null while not ended means the consumer now waits. */
+  override read(size?: number): Batch {
+    const b = super.read(size) as Batch | null;
+    if (b) this.#delivered(b);
+    else if (!this.readableEnded && this.#waitStart === null) this.#waitStart = performance.now();
+    return b as Batch;
+  }
+
+  /** Flowing mode may emit 'data' straight from push(), bypassing read(). */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'data') this.#delivered(args[0] as Batch);
+    return super.emit(event, ...args);
+  }
+
+  #closeWait(): void {
+    if (this.#waitStart === null) return;
+    const ms = performance.now() - this.#waitStart;
+    this.#waitStart = null;
+    if (this.#stats.delivered === 0) return; // the first batch's latency is start-up, not a stall
+    this.#stats.waitMs += ms;
+    this.#metrics.emit('loader.wait', { ms });
+  }
+
+  #delivered(b: Batch): void {
+    const s = this.#states.get(b);
+    if (!s) return; // already counted (flowing mode passes through both read() and emit)
+    this.#states.delete(b);
+    this.#state = s;
+    if (this.#stats.delivered++ === 0) this.#t0 = this.#lastRate.t = performance.now();
+    this.#stats.samples += b.samples.length;
+    this.#rate();
+  }
+
+  #rate(): void {
+    const now = performance.now();
+    if (now - this.#lastRate.t < 1000) return;
+    const sec = (now - this.#lastRate.t) / 1000;
+    this.#metrics.emit('loader.throughput', {
+      batches_s: (this.#stats.delivered - this.#lastRate.batches) / sec,
+      samples_s: (this.#stats.samples - this.#lastRate.samples) / sec,
+      wait_ms_total: this.#stats.waitMs,
+    });
+    this.#lastRate = { t: now, batches: this.#stats.delivered, samples: this.#stats.samples };
+  }
+}

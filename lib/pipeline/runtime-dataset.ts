@@ -1,0 +1,60 @@
+// A dataset ready for the runtime: config, storage, sorted bucket keys, captions and (optionally) its complete VAE cache.
+import { existsSync } from 'node:fs';
+import { isVaeCacheComplete } from '../embeds/latents.js';
+import { logger } from '../log.js';
+import type { PlanDataset } from '../sampling/plan.js';
+import { LocalStorage } from '../storage/local.js';
+import type { BackendDescription } from '../storage/types.js';
+import { basicCaptions, type CaptionLookup } from './captions.js';
+import type { LoaderDatasetInput } from './types.js';
+
+const log = logger('pipeline/datasets');
+
+/** Everything the pipeline needs per dataset. */
+export interface RuntimeDataset extends LoaderDatasetInput {
+  id: string;
+  description: BackendDescription;
+  /** Bucket key → sample keys, sorted (the order the sampler's indices refer to). */
+  bucketKeys: Map<string, string[]>;
+  captionOf: CaptionLookup;
+  /** Set when every sample has a cached latent: decode is skipped. */
+  latents: { description: BackendDescription; keys: Map<string, string> } | null;
+}
+
+/** Join an input with its derived tables. */
+export function toRuntime(input: LoaderDatasetInput): RuntimeDataset {
+  const bucketKeys = new Map<string, string[]>();
+  for (const [b, keys] of Object.entries(input.index.buckets)) if (keys.length) bucketKeys.set(b, [...keys].sort());
+  return {
+    ...input, id: input.config.id, description: input.storage.describe(), bucketKeys,
+    captionOf: input.captions ?? basicCaptions(input.config, input.storage, input.index), latents: null,
+  };
+}
+
+/** The sampler's view of a dataset. */
+export function planOf(d: RuntimeDataset, isEval: boolean): PlanDataset {
+  const c = d.config;
+  const bucketSizes: Record<string, number> = {};
+  for (const [b, keys] of d.bucketKeys) bucketSizes[b] = keys.length;
+  return {
+    id: d.id, bucketSizes, batchSize: c.train_batch_size, repeats: c.repeats, probability: c.probability,
+    start_epoch: c.start_epoch, start_step: c.start_step, end_epoch: c.end_epoch, end_step: c.end_step,
+    disableAfterEpochStep: c.disable_after_epoch_step, isEval,
+  };
+}
+
+/**
+ * Use the VAE cache when it is complete: one listing of `cache_dir_vae` (local datasets; remote caches are not wired
+ * yet). A partial cache logs what is missing and the dataset decodes images.
+ */
+export async function attachLatents(d: RuntimeDataset): Promise<void> {
+  const c = d.config;
+  if (c.vae_cache_disable || d.description.kind !== 'local' || !c.cache_dir_vae || !existsSync(c.cache_dir_vae)) return;
+  const cache = new LocalStorage({ id: `${d.id}:vae`, root: c.cache_dir_vae });
+  const status = await isVaeCacheComplete(cache, '', [...d.bucketKeys.values()].flat());
+  if (!status.complete) {
+    log.info({ dataset: d.id, present: status.present, expected: status.expected, missing: status.missing.slice(0, 5) }, 'VAE cache incomplete; decoding images');
+    return;
+  }
+  d.latents = { description: cache.describe(), keys: status.cacheKeys };
+}

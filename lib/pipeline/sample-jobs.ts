@@ -1,0 +1,58 @@
+// Runs one sample: caption on the main thread (cheap, async I/O), pixels or latents in the decode pool.
+import type { DecodePool } from '../pool/decode-pool.js';
+import { hashKey } from '../sampling/rng.js';
+import type { RuntimeDataset } from './runtime-dataset.js';
+import type { SampleJob } from './step-plan.js';
+import type { BatchSample, SkippedSample } from './types.js';
+
+/** The result of one job: a sample, or the reason it was skipped; with per-stage times in ms. */
+export interface SampleOutcome {
+  job: SampleJob;
+  sample: BatchSample | null;
+  skip: SkippedSample | null;
+  readMs: number;
+  decodeMs: number;
+  captionMs: number;
+}
+
+/** What the runner needs. */
+export interface RunnerContext {
+  datasets: ReadonlyMap<string, RuntimeDataset>;
+  /** null = metadata only (no decode). */
+  pool: DecodePool | null;
+  seed: number;
+  limitInputPixels?: number;
+}
+
+/** Seed for per-sample choices (multi-captions): a pure function of (seed, epoch, step, key). */
+export function sampleSeed(seed: number, epoch: number, step: number, key: string): number {
+  return hashKey(['sample', seed, epoch, step, key])[0];
+}
+
+/** A job runner; never rejects for a bad sample. */
+export function makeRunner(ctx: RunnerContext): (job: SampleJob) => Promise<SampleOutcome> {
+  return async (job) => {
+    const d = ctx.datasets.get(job.plan.dataset)!;
+    const out: SampleOutcome = { job, sample: null, skip: null, readMs: 0, decodeMs: 0, captionMs: 0 };
+    const skip = (reason: string, message: string): SampleOutcome => ({ ...out, skip: { dataset: d.id, key: job.key, reason, message } });
+    const meta = d.index.metadata[job.key];
+    if (!meta) return skip('metadata_missing', `No metadata for ${job.key}`);
+    const t0 = performance.now();
+    const caption = await d.captionOf(job.key, sampleSeed(ctx.seed, job.plan.epoch, job.plan.step, job.key));
+    out.captionMs = performance.now() - t0;
+    const sample: BatchSample = {
+      key: job.key, path: d.storage.externalPath(job.key), caption,
+      original_size: meta.original_size, intermediary_size: meta.intermediary_size, target_size: meta.target_size,
+      crop_coordinates: meta.crop_coordinates, aspect_ratio: meta.aspect_ratio,
+    };
+    if (!ctx.pool) return { ...out, sample };
+    const latentKey = d.latents?.keys.get(job.key);
+    const r = latentKey
+      ? await ctx.pool.run({ kind: 'latents', storage: d.latents!.description, key: latentKey, geometry: meta })
+      : await ctx.pool.run({ storage: d.description, key: job.key, geometry: meta, ...(ctx.limitInputPixels ? { limitInputPixels: ctx.limitInputPixels } : {}) });
+    if (!r.ok) return skip(r.reason, r.message);
+    if (r.kind === 'pixels') sample.pixels = r.pixels;
+    else sample.latents = { dtype: r.dtype, shape: r.shape, data: r.data };
+    return { ...out, sample, readMs: r.readMs, decodeMs: r.decodeMs };
+  };
+}

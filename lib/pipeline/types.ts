@@ -1,0 +1,103 @@
+// Public shapes of the runtime: batches, samples, skips, loader inputs and options.
+import type { ImageDatasetConfig, LoadedConfig, TrainingArgs } from '../config/types.js';
+import type { Tensor } from '../embeds/tensor.js';
+import type { DatasetIndex } from '../metadata/types.js';
+import type { MetricsBus } from '../metrics/events.js';
+import type { ResumeState } from '../sampling/state.js';
+import type { WeightingStrategy } from '../sampling/weights.js';
+import type { StorageBackend } from '../storage/types.js';
+
+/** One training sample as delivered (SimpleTuner's metadata names; sizes [width, height], crop [top, left]). */
+export interface BatchSample {
+  /** Storage key, relative to the dataset root. */
+  key: string;
+  /** The path SimpleTuner would record (absolute path, S3 key, URL). */
+  path: string;
+  caption: string | null;
+  original_size: [number, number];
+  intermediary_size: [number, number];
+  target_size: [number, number];
+  crop_coordinates: [number, number];
+  aspect_ratio: number;
+  /** RGB uint8, row-major, shape `[height, width, 3]` (when images are decoded). */
+  pixels?: Uint8Array;
+  /** Cached VAE latents (when the dataset's VAE cache is complete; decode is skipped). */
+  latents?: Tensor;
+  /** True when this sample replaced one that failed to read or decode. */
+  refill?: boolean;
+}
+
+/** A sample that could not be used, and why (`not_found`, `read_error`, `corrupt`, `pixel_limit`, `geometry`, `worker_crash`, ...). */
+export interface SkippedSample {
+  dataset: string;
+  key: string;
+  reason: string;
+  message: string;
+}
+
+/** One batch for this rank: every sample from one dataset and one aspect bucket. */
+export interface Batch {
+  /** Global batch index (the same on every rank for the same global batch). */
+  step: number;
+  epoch: number;
+  dataset: string;
+  bucket: string;
+  rank: number;
+  worldSize: number;
+  samples: BatchSample[];
+  /** Samples that failed and were replaced (or dropped when the bucket had no good replacement). */
+  skipped: SkippedSample[];
+}
+
+/** A dataset handed to the loader directly (bypassing config → factory → scan). */
+export interface LoaderDatasetInput {
+  config: ImageDatasetConfig;
+  storage: StorageBackend;
+  index: DatasetIndex;
+  /** Caption lookup; default: the index's captions, else the config's strategy for filename/instanceprompt. */
+  captions?: (key: string, sampleSeed: number) => Promise<string | null>;
+}
+
+/** Options of createLoader. */
+export interface LoaderOptions {
+  /** Seed of every order. @default args.seed */
+  seed?: number;
+  /** This process's rank. @default RANK, else LOCAL_RANK, else 0 */
+  rank?: number;
+  /** Data-parallel world size. @default WORLD_SIZE, else 1 */
+  worldSize?: number;
+  /** Environment for RANK / WORLD_SIZE / LOCAL_RANK. @default process.env */
+  env?: Record<string, string | undefined>;
+  /** Continue from a state returned by `loader.state()`. */
+  resume?: ResumeState;
+  /** Stop after this many batches (counted from the start or resume point). @default unlimited */
+  batches?: number;
+  /** Stop at the end of this epoch. @default unlimited */
+  epochs?: number;
+  /** `train` selects training datasets; `eval` the eval datasets with batch size 1. @default 'train' */
+  split?: 'train' | 'eval';
+  /** Ready batches kept ahead of the consumer. @default args.dataloader_prefetch_qlen, else 10 */
+  prefetch?: number;
+  /** Decode images (or read latents). false = metadata and captions only. @default true */
+  decode?: boolean;
+  /** Use complete VAE caches instead of decoding. @default true */
+  latents?: boolean;
+  /** Samples in flight in the ordered window. @default 8 */
+  inFlight?: number;
+  /** Decode worker threads. @default 1 */
+  threads?: number;
+  /** Decodes in flight per worker thread. @default 4 */
+  tasksPerThread?: number;
+  /** Weighting strategy name or function. @default args.data_backend_sampling, else 'auto-weighting' */
+  weighting?: string | WeightingStrategy;
+  /** Overrides of training args (gradient_accumulation_steps, allow_dataset_oversubscription, ...). */
+  args?: Partial<TrainingArgs>;
+  /** Datasets already built and scanned (skips factory and scan). */
+  datasets?: LoaderDatasetInput[];
+  /** Config used when `source` is a path: passed to loadConfig. */
+  loaded?: LoadedConfig;
+  /** Metric events go here. @default the process-wide bus */
+  metrics?: MetricsBus;
+  /** Pixel limit per input image. @default 178956970 */
+  limitInputPixels?: number;
+}

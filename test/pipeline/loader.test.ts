@@ -1,0 +1,113 @@
+// createLoader on real images: single-bucket decoded batches, epochs, resume, ranks, bad files, pipe/pipeline/for-await.
+import t from 'tap';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createLoader, type Loader } from '../../lib/pipeline/create-loader.js';
+import type { Batch } from '../../lib/pipeline/types.js';
+import { MetricsBus, type MetricEvent } from '../../lib/metrics/events.js';
+import { makeDataset } from '../helpers/runtime-dataset.js';
+
+async function collect(loader: Loader): Promise<Batch[]> {
+  const out: Batch[] = [];
+  for await (const b of loader) out.push(b as Batch);
+  return out;
+}
+const keysOf = (bs: Batch[]) => bs.map((b) => `${b.step}:${b.dataset}:${b.samples.map((s) => s.key).join(',')}`);
+
+t.test('one epoch of decoded, single-bucket batches covering every sample', async (t) => {
+  const ds = await makeDataset('photos', [6, 4]);
+  const loader = await createLoader('unused', { datasets: [ds], epochs: 1, seed: 11 });
+  const batches = await collect(loader);
+  t.equal(batches.length, 5, '3 + 2 batches of 2');
+  const seen = batches.flatMap((b) => b.samples.map((s) => s.key)).sort();
+  t.same(seen, Object.keys(ds.index.metadata).sort(), 'every sample exactly once');
+  for (const b of batches) {
+    t.ok(b.samples.every((s) => ds.index.buckets[b.bucket]!.includes(s.key)), `step ${b.step}: one bucket`);
+    for (const s of b.samples) {
+      const [w, h] = s.target_size;
+      if (s.pixels?.length !== w * h * 3) t.fail(`pixels ${s.pixels?.length} for ${w}×${h}`);
+    }
+  }
+  t.equal(batches[0]!.samples[0]!.caption, batches[0]!.samples[0]!.key.replace('.jpg', '').replaceAll('_', ' '), 'filename caption');
+  t.same(batches.map((b) => b.step), [0, 1, 2, 3, 4]);
+  t.same(loader.state().step, 5);
+});
+
+t.test('resume from state() continues exactly like an uninterrupted run', async (t) => {
+  const a = await makeDataset('a', [5, 3], { config: { repeats: 1 } });
+  const b = await makeDataset('b', [4], { config: { probability: 0.5 } });
+  const whole = keysOf(await collect(await createLoader('x', { datasets: [a, b], batches: 14, seed: 3, decode: false })));
+  const first = await createLoader('x', { datasets: [a, b], seed: 3, decode: false });
+  const head: Batch[] = [];
+  for await (const x of first) { head.push(x as Batch); if (head.length === 6) break; }
+  const state = JSON.parse(JSON.stringify(first.state()));
+  t.equal(state.step, 6, 'state after the 6th delivered batch, not after what was prefetched');
+  const tail = await collect(await createLoader('x', { datasets: [a, b], batches: 8, resume: state, decode: false }));
+  t.same([...keysOf(head), ...keysOf(tail)], whole);
+});
+
+t.test('ranks get disjoint slices of the same global batches', async (t) => {
+  const ds = await makeDataset('d', [8, 8], { config: { train_batch_size: 2 } });
+  const r0 = await collect(await createLoader('x', { datasets: [ds], rank: 0, worldSize: 2, batches: 6, decode: false }));
+  const r1 = await collect(await createLoader('x', { datasets: [ds], env: { RANK: '1', WORLD_SIZE: '2' }, batches: 6, decode: false }));
+  for (let i = 0; i < 6; i++) {
+    t.equal(r0[i]!.bucket, r1[i]!.bucket);
+    const k0 = r0[i]!.samples.map((s) => s.key);
+    const k1 = r1[i]!.samples.map((s) => s.key);
+    t.notOk(k0.some((k) => k1.includes(k)), `step ${i} disjoint`);
+  }
+  t.equal(r1[0]!.rank, 1);
+});
+
+t.test('bad files are skipped with reasons, batches refilled from their bucket, the stream continues', async (t) => {
+  const ds = await makeDataset('bad', [6], { broken: ['1_0_1.jpg'], missing: ['1_0_4.jpg'] });
+  const bus = new MetricsBus();
+  const events: MetricEvent[] = [];
+  bus.subscribe((e) => events.push(e));
+  const loader = await createLoader('x', { datasets: [ds], epochs: 2, seed: 1, metrics: bus });
+  const batches = await collect(loader);
+  t.equal(batches.length, 6, 'three batches per epoch, two epochs');
+  t.ok(batches.every((b) => b.samples.length === 2 && b.samples.every((s) => s.pixels)), 'every batch full and decoded');
+  const skipped = batches.flatMap((b) => b.skipped.map((s) => `${s.key}:${s.reason}`));
+  t.ok(skipped.includes('1_0_1.jpg:corrupt'), 'corrupt counted');
+  t.ok(skipped.includes('1_0_4.jpg:not_found'), 'missing counted');
+  t.ok(batches.some((b) => b.samples.some((s) => s.refill)), 'refilled samples are marked');
+  t.ok(batches.every((b) => b.samples.every((s) => s.key !== '1_0_1.jpg' && s.key !== '1_0_4.jpg')), 'bad samples never delivered');
+  t.ok((loader.skips().corrupt ?? 0) >= 1 && (loader.skips().not_found ?? 0) >= 1);
+  t.ok(events.some((e) => e.type === 'loader.skip' && e.reason === 'corrupt'));
+  t.ok(events.some((e) => e.type === 'loader.batch' && typeof e.decode_ms === 'number'), 'per-stage latency events');
+  t.ok(events.some((e) => e.type === 'loader.queue'), 'queue depth events');
+});
+
+t.test('works with pipeline() and pipe()', async (t) => {
+  const ds = await makeDataset('p', [4]);
+  const got: number[] = [];
+  await pipeline(await createLoader('x', { datasets: [ds], batches: 3, decode: false }), new Writable({
+    objectMode: true, write(b: Batch, _e, cb) { got.push(b.step); cb(); },
+  }));
+  t.same(got, [0, 1, 2]);
+  const piped: number[] = [];
+  await new Promise<void>((resolve) => {
+    void createLoader('x', { datasets: [ds], batches: 2, decode: false }).then((l) => l.pipe(new Writable({
+      objectMode: true, write(b: Batch, _e, cb) { piped.push(b.step); cb(); }, final(cb) { cb(); resolve(); },
+    })));
+  });
+  t.same(piped, [0, 1]);
+});
+
+t.test('eval split: eval datasets only, batch size 1; training never sees them', async (t) => {
+  const train = await makeDataset('train', [4]);
+  const ev = await makeDataset('ev', [3], { config: { dataset_type: 'eval', train_batch_size: 4 } });
+  const e = await collect(await createLoader('x', { datasets: [train, ev], split: 'eval', epochs: 1, decode: false }));
+  t.same(e.map((b) => b.samples.length), [1, 1, 1]);
+  t.ok(e.every((b) => b.dataset === 'ev'));
+  const tr = await collect(await createLoader('x', { datasets: [train, ev], epochs: 1, decode: false }));
+  t.ok(tr.every((b) => b.dataset === 'train'));
+});
+
+t.test('an impossible configuration is refused with SimpleTuner\'s message', async (t) => {
+  const ds = await makeDataset('tiny', [2], { config: { train_batch_size: 4 } });
+  await t.rejects(createLoader('x', { datasets: [ds] }), { code: 'TF_BATCH_IMPOSSIBLE', message: /Increase repeats to at least 1/ });
+  const ok = await createLoader('x', { datasets: [ds], args: { allow_dataset_oversubscription: true }, batches: 1, decode: false });
+  t.equal((await collect(ok))[0]!.samples.length, 4, 'oversubscription pads the bucket');
+});

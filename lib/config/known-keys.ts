@@ -95,12 +95,12 @@ export function editDistance(a: string, b: string, limit = Infinity): number {
   return prev[b.length]!;
 }
 
-/** Nearest known key within a third of its length (at least 2 edits), or null. Long keys are not compared. */
+/** Nearest known key within a third of its length (at least 1 edit), or null. Long keys are not compared. */
 export function suggestKey(key: string, known: Iterable<string> = KNOWN_KEYS): string | null {
   if (key.length > 64) return null;
   const lower = key.toLowerCase();
   let best: string | null = null;
-  let bestD = Math.max(2, Math.floor(lower.length / 3)) + 1;
+  let bestD = Math.max(1, Math.floor(lower.length / 3)) + 1;
   for (const k of known) {
     const d = editDistance(lower, k, bestD);
     if (d < bestD) {

@@ -1,6 +1,6 @@
 // createLoader(): sampler → weighted merge → ordered decode window → batch assembly → prefetch, as one object-mode Readable.
 import { pipeline } from 'node:stream';
-import chain from 'stream-chain';
+import chain, { asStream } from 'stream-chain';
 import type { Duplex } from 'node:stream';
 import type { LoadedConfig } from '../config/types.js';
 import { metrics as defaultMetrics } from '../metrics/events.js';
@@ -77,11 +77,13 @@ export async function buildLoader(
   const pool = decode ? new DecodePool({ threads: options.threads ?? 1, tasksPerThread: options.tasksPerThread ?? 4, metrics }) : null;
   const run = makeRunner({ datasets, pool, seed, ...(options.limitInputPixels ? { limitInputPixels: options.limitInputPixels } : {}) });
   const skips = new Map<string, number>();
+  // Each stage buffers one item per side (object streams default to 16, i.e. 16 ready batches hidden before the fetcher).
+  const one = { readableHighWaterMark: 1, writableHighWaterMark: 1 };
   const body = chain([
-    function* fanOut(plan: StepPlan): Generator<SampleJob> { for (let slot = 0; slot < plan.keys.length; slot++) yield { plan, slot, key: plan.keys[slot]! }; },
+    asStream(function* fanOut(plan: StepPlan): Generator<SampleJob> { for (let slot = 0; slot < plan.keys.length; slot++) yield { plan, slot, key: plan.keys[slot]! }; }, one),
     orderedWindow(run, options.inFlight ?? 8),
-    makeAssembler({ datasets, run, seed, metrics, skips }),
-  ], { readableHighWaterMark: 1, writableHighWaterMark: 1 }) as unknown as Duplex;
+    asStream(makeAssembler({ datasets, run, seed, metrics, skips }), one),
+  ], one) as unknown as Duplex;
   const fetcher = new BatchFetcher(body as AsyncIterable<Envelope>, { qlen: options.prefetch ?? args.dataloader_prefetch_qlen, metrics, initial });
   const onError = (err: Error | null | undefined): void => { if (err && !fetcher.destroyed) fetcher.destroy(err); };
   if (insert) pipeline(merge, insert, body, onError);

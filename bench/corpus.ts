@@ -1,10 +1,15 @@
 // Shared benchmark corpus: generated photo-like images plus real photographs from Debian's lomiri-wallpapers-16.04, cached.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../lib/config/load-config.js';
+import type { ImageDatasetConfig, LoadedConfig } from '../lib/config/types.js';
 import { encodeImage, synthRaw, type DemoFormat } from '../lib/demo/synth.js';
+import { vaeCacheKey } from '../lib/embeds/cache-keys.js';
+import type { DatasetIndex, SampleMetadata } from '../lib/metadata/types.js';
+import { LocalStorage } from '../lib/storage/local.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Cache root (gitignored). */
@@ -99,4 +104,83 @@ export function checksumOf(values: Iterable<number | string>): string {
 export function benchScale(): 'tiny' | 'small' | 'full' {
   const s = process.env.TUNEFEED_BENCH_SCALE;
   return s === 'tiny' || s === 'full' ? s : 'small';
+}
+
+/** A dataset whose samples all have cached VAE latents, for streaming benchmarks that must not be bound by decode. */
+export interface LatentDataset {
+  id: string;
+  /** instance_data_dir (holds no images: with a complete VAE cache the loader never opens them). */
+  root: string;
+  /** cache_dir_vae with one `.pt` per sample, named as SimpleTuner names them. */
+  vaeDir: string;
+  /** Sample keys, sorted: `img-0000000.png`... */
+  keys: string[];
+  /** Bytes of each latent file. */
+  latentBytes: number;
+}
+
+const LATENT_TEMPLATE = path.join(here, '..', 'test', 'fixtures', 'embeds', 'latent-f16.pt');
+
+/**
+ * `count` samples sharing one small real torch latent (float16 [4, 6, 5], written by torch 1.13): every file is a
+ * valid .pt, so the loader does the full read + unpickle work per sample; sizes are tiny on purpose (memory, not I/O).
+ */
+export async function latentDataset(id: string, count: number): Promise<LatentDataset> {
+  const dir = path.join(CORPUS_DIR, `latents-${id}-${count}`);
+  const root = path.join(dir, 'images');
+  const vaeDir = path.join(dir, 'vae');
+  const keys = Array.from({ length: count }, (_, i) => `img-${String(i).padStart(7, '0')}.png`);
+  const template = await readFile(LATENT_TEMPLATE);
+  const result = { id, root, vaeDir, keys, latentBytes: template.length };
+  if (await stat(path.join(dir, '.complete')).then(() => true, () => false)) return result;
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(root, { recursive: true });
+  await mkdir(vaeDir, { recursive: true });
+  for (let i = 0; i < keys.length; i += 256) {
+    await Promise.all(keys.slice(i, i + 256).map((k) => writeFile(path.join(vaeDir, vaeCacheKey('', k)), template)));
+  }
+  await writeFile(path.join(dir, '.complete'), new Date().toISOString());
+  return result;
+}
+
+/** One dataset of the fixture: its id, sample count, sampling weight and repeats. */
+export interface FixtureSpec { id: string; count: number; probability: number; repeats: number }
+
+/** What createLoader needs, plus the tables a checker needs to predict the order. */
+export interface StreamFixture {
+  loaded: LoadedConfig;
+  inputs: { config: ImageDatasetConfig; storage: LocalStorage; index: DatasetIndex }[];
+  latents: LatentDataset[];
+}
+
+const META: SampleMetadata = {
+  original_size: [256, 256], crop_coordinates: [0, 0], target_size: [256, 256], intermediary_size: [256, 256], aspect_ratio: 1.0,
+};
+
+/** All samples in one square bucket, metadata shared: the index costs what its keys cost, as a real one would. */
+function syntheticIndex(l: LatentDataset): DatasetIndex {
+  const metadata: Record<string, SampleMetadata> = {};
+  for (const k of l.keys) metadata[k] = { ...META };
+  return { id: l.id, buckets: { '1.0': [...l.keys] }, metadata, stats: { total_processed: l.keys.length, skipped: {} } };
+}
+
+/** Build (or reuse) the latent datasets, write their multidatabackend.json and load it through the real config stage. */
+export async function streamFixture(specs: FixtureSpec[], batchSize: number, seed: number): Promise<StreamFixture> {
+  const latents = await Promise.all(specs.map((s) => latentDataset(s.id, s.count)));
+  const config = [
+    ...specs.map((s, i) => ({
+      id: s.id, type: 'local', instance_data_dir: latents[i]!.root, cache_dir_vae: latents[i]!.vaeDir, caption_strategy: 'filename',
+      resolution: 256, resolution_type: 'pixel', crop: false, probability: s.probability, repeats: s.repeats, train_batch_size: batchSize,
+    })),
+    { id: 'bench-text', type: 'local', dataset_type: 'text_embeds', default: true, cache_dir: path.join(CORPUS_DIR, 'text-cache') },
+  ];
+  const file = path.join(CORPUS_DIR, `stream-${specs.map((s) => `${s.id}-${s.count}`).join('_')}.json`);
+  await writeFile(file, JSON.stringify(config, null, 2));
+  const loaded = await loadConfig(file, { args: { seed, train_batch_size: batchSize, output_dir: path.join(CORPUS_DIR, 'output'), model_family: 'sdxl' } });
+  const inputs = specs.map((s, i) => ({
+    config: loaded.datasets.find((d) => d.id === s.id) as ImageDatasetConfig,
+    storage: new LocalStorage({ id: s.id, root: latents[i]!.root }),
+    index: syntheticIndex(latents[i]!),
+  }));
+  return { loaded, inputs, latents };
 }

@@ -93,7 +93,8 @@ async function stream(stages: Stages, loaded: LoadedConfig, o: DemoOptions, out:
     progress.finish(`${stats.samples} samples`);
     return stats;
   } finally {
-    loader.destroy();
+    if (loader.close) await loader.close();
+    else loader.destroy();
   }
 }
 

@@ -34,6 +34,8 @@ export interface LoaderStage {
   createLoader(source: string | LoadedConfig, options?: Record<string, unknown>): Promise<AsyncIterable<unknown> & {
     state(): unknown;
     destroy(error?: Error): unknown;
+    /** Stops workers too (lib/pipeline's Loader); preferred over destroy when present. */
+    close?(): Promise<void>;
   }>;
 }
 

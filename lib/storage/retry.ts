@@ -66,6 +66,7 @@ export function networkReason(err: unknown): string | null {
   for (let depth = 0; e && depth < 5; depth++) {
     const x = e as { name?: string; code?: string; message?: string; cause?: unknown };
     // The SDK names a reset socket "TimeoutError" with code ECONNRESET: the code is the better witness.
+    if (x.code === 'ETIMEDOUT') return 'timeout';
     if (x.code && RETRYABLE_NET.has(x.code)) return x.code.toLowerCase();
     if (x.name === 'AttemptTimeout' || x.name === 'TimeoutError' || x.name === 'RequestTimeout') return 'timeout';
     if (x.name === 'TruncatedBody') return 'truncated_body';

@@ -11,6 +11,7 @@ export interface KeyContext {
   row?: number;
 }
 
+const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 const WINDOWS_ABSOLUTE = /^[a-zA-Z]:[\\/]|^[\\/]{2}/;
 
 /**
@@ -21,6 +22,7 @@ export function safeKey(key: string, ctx: KeyContext = {}): string {
   if (typeof key !== 'string' || key.length === 0) throw escape('empty key', key, ctx);
   if (key.includes('\0')) throw escape('key contains a NUL byte', key, ctx);
   if (key.startsWith('/') || key.startsWith('\\') || WINDOWS_ABSOLUTE.test(key)) throw escape('absolute path where a relative key was expected', key, ctx);
+  if (URL_LIKE.test(key)) throw escape('a URL where a relative key was expected', key, ctx);
   // Backslashes are separators on Windows, so a `..` between them is refused too; on POSIX they stay part of the name.
   if (key.split(/[\\/]/).includes('..')) throw escape("key contains a '..' segment", key, ctx);
   const parts: string[] = [];
@@ -45,6 +47,7 @@ export function isInside(root: string, full: string): boolean {
 
 /** Key of an absolute path below `root`, or PathEscapeError. */
 export function keyUnder(root: string, fullPath: string, ctx: KeyContext = {}): string {
+  if (URL_LIKE.test(fullPath)) throw escape('a URL where a file path was expected', fullPath, ctx);
   const full = path.resolve(root, fullPath);
   if (!isInside(root, full) || full === root) throw escape(`path is outside the root ${root}`, fullPath, ctx);
   return safeKey(path.relative(root, full).split(path.sep).join('/'), ctx);

@@ -3,6 +3,7 @@
 /** What a listing or stat reports for one object. Keys are POSIX-style, relative to the dataset root. */
 export interface ObjectInfo {
   key: string;
+  /** Bytes; -1 when unknown until the object is fetched (CSV URLs not yet cached, Hugging Face rows). */
   size: number;
   /** Local mtime in ms, or S3 LastModified. */
   mtimeMs?: number;
@@ -47,7 +48,31 @@ export type BackendDescription =
       /** Deadline of one attempt including the body, ms. @default 60000 */
       attemptTimeoutMs?: number;
     }
-  | { kind: 'csv'; id: string; csvFile: string; cacheDir: string; urlColumn: string; captionColumn: string; [k: string]: unknown }
+  | {
+      kind: 'csv';
+      id: string;
+      csvFile: string;
+      cacheDir: string;
+      urlColumn: string;
+      /** "" = no caption column. */
+      captionColumn: string;
+      /** Allow URLs that resolve to loopback/private/link-local addresses (csv_allow_private_hosts). @default false */
+      allowPrivateHosts?: boolean;
+      /** Downloads in flight per client. @default 16 */
+      downloadConcurrency?: number;
+      /** Largest accepted body in bytes. @default 67108864 (64 MiB) */
+      maxBytes?: number;
+      /** Attempts per URL per run (transient failures only). @default 3 */
+      maxAttempts?: number;
+      /** Deadline for one attempt including the body, ms. @default 120000 */
+      attemptTimeoutMs?: number;
+      /** Connect/first-byte and idle timeout, ms. @default 15000 */
+      connectTimeoutMs?: number;
+      /** First retry backoff ceiling, ms. @default 500 */
+      retryBaseDelayMs?: number;
+      /** Accepted content-type prefixes. @default ['image/', 'video/', 'application/octet-stream', 'binary/octet-stream'] */
+      contentTypes?: string[];
+    }
   | { kind: 'huggingface'; id: string; [k: string]: unknown };
 
 /** Every storage backend implements this. All methods reject with coded TunefeedErrors. */

@@ -87,7 +87,7 @@ t.test('keys that escape the root are refused everywhere', async (t) => {
   const { root } = await tree(t);
   await mkdir(path.join(root, '..', 'outside'), { recursive: true });
   const s = new LocalStorage({ id: 'ds', root });
-  for (const bad of ['../outside/x', 'sub/../../x', '/etc/passwd', 'C:\\windows', '..', '', 'a\0b', '\\\\server\\share']) {
+  for (const bad of ['file:///etc/passwd', 'https://evil.example/x.png', '../outside/x', 'sub/../../x', '/etc/passwd', 'C:\\windows', '..', '', 'a\0b', '\\\\server\\share']) {
     await t.rejects(s.read(bad), PathEscapeError, `read ${JSON.stringify(bad)}`);
     await t.rejects(s.write(bad, 'x'), PathEscapeError, `write ${JSON.stringify(bad)}`);
     await t.rejects(s.delete(bad), PathEscapeError, `delete ${JSON.stringify(bad)}`);

@@ -124,3 +124,45 @@ export async function makeJpegWithBigApp(path: string, w: number, h: number, pad
   await writeFile(path, out);
   return out;
 }
+
+/**
+ * A real Motion-JPEG AVI (playable by ffmpeg, readable by ffprobe) of `frames` frames at `fps`: tunefeed's test
+ * videos without an ffmpeg encoder on the machine.
+ */
+export async function makeMjpegAvi(path: string, o: { w: number; h: number; frames: number; fps: number }): Promise<Buffer> {
+  const jpegs: Buffer[] = [];
+  for (let i = 0; i < o.frames; i++) jpegs.push(await encodeImage({ w: o.w, h: o.h, format: 'jpeg', quality: 60 + (i % 30) }));
+  const chunk = (id: string, data: Buffer) => {
+    const head = Buffer.alloc(8);
+    head.write(id, 0, 'latin1');
+    head.writeUInt32LE(data.length, 4);
+    return Buffer.concat([head, data, Buffer.alloc(data.length % 2)]);
+  };
+  const list = (type: string, ...parts: Buffer[]) => chunk('LIST', Buffer.concat([Buffer.from(type, 'latin1'), ...parts]));
+  const maxFrame = Math.max(...jpegs.map((j) => j.length));
+  const avih = Buffer.alloc(56);
+  [Math.round(1e6 / o.fps), maxFrame * o.fps, 0, 0x10, o.frames, 0, 1, maxFrame, o.w, o.h].forEach((v, i) => avih.writeUInt32LE(v, i * 4));
+  const strh = Buffer.alloc(56);
+  strh.write('vidsMJPG', 0, 'latin1');
+  [[20, 1], [24, o.fps], [32, o.frames], [36, maxFrame]].forEach(([off, v]) => strh.writeUInt32LE(v!, off!));
+  strh.writeInt32LE(-1, 40);
+  strh.writeUInt16LE(o.w, 52);
+  strh.writeUInt16LE(o.h, 54);
+  const strf = Buffer.alloc(40);
+  strf.writeUInt32LE(40, 0); strf.writeInt32LE(o.w, 4); strf.writeInt32LE(o.h, 8);
+  strf.writeUInt16LE(1, 12); strf.writeUInt16LE(24, 14); strf.write('MJPG', 16, 'latin1'); strf.writeUInt32LE(o.w * o.h * 3, 20);
+  const hdrl = list('hdrl', chunk('avih', avih), list('strl', chunk('strh', strh), chunk('strf', strf)));
+  const frames = jpegs.map((j) => chunk('00dc', j));
+  const idx = Buffer.alloc(16 * frames.length);
+  let off = 4;
+  frames.forEach((f, i) => {
+    idx.write('00dc', i * 16, 'latin1'); idx.writeUInt32LE(0x10, i * 16 + 4); idx.writeUInt32LE(off, i * 16 + 8);
+    idx.writeUInt32LE(jpegs[i]!.length, i * 16 + 12);
+    off += f.length;
+  });
+  const body = Buffer.concat([Buffer.from('AVI ', 'latin1'), hdrl, list('movi', ...frames), chunk('idx1', idx)]);
+  const out = chunk('RIFF', body);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, out);
+  return out;
+}

@@ -1,0 +1,77 @@
+// One pooled scan task: probe a chunk of keys (images by header, videos by ffprobe) with bounded I/O concurrency.
+import type { BackendDescription, StorageBackend } from '../storage/types.js';
+import { NotFoundError } from '../errors.js';
+import type { SkipReason } from './types.js';
+import { probeFile, type ProbeFileOptions } from './probe-file.js';
+import { probeVideo, VIDEO_EXTENSIONS } from './video-probe.js';
+
+/** Probe settings carried by every task (plain data: it crosses threads). */
+export interface ScanProbeOptions {
+  headBytes?: number;
+  pixelLimit?: number;
+  scanForErrors?: boolean;
+  verifyTail?: boolean;
+  /** Keys in flight at once inside one task (hides S3 latency). @default 8 */
+  ioConcurrency?: number;
+}
+
+/** A chunk of keys for one worker. */
+export interface ScanTask {
+  desc: BackendDescription;
+  items: { key: string; size: number }[];
+  options: ScanProbeOptions;
+}
+
+/** What a worker learned about one key. */
+export type ScanItemResult =
+  | { key: string; ok: true; format: string; width: number; height: number; orientation: number; frames?: number; fps?: number; duration?: number }
+  | { key: string; ok: false; reason: SkipReason; message: string };
+
+export interface ScanTaskResult {
+  results: ScanItemResult[];
+  bytesRead: number;
+}
+
+const videoExt = new Set(VIDEO_EXTENSIONS);
+
+function isVideo(key: string): boolean {
+  const dot = key.lastIndexOf('.');
+  return dot >= 0 && videoExt.has(key.slice(dot + 1).toLowerCase());
+}
+
+async function probeOne(storage: StorageBackend, item: { key: string; size: number }, o: ProbeFileOptions): Promise<[ScanItemResult, number]> {
+  const { key } = item;
+  try {
+    if (isVideo(key)) {
+      const v = await probeVideo(storage, key);
+      if (!v.ok) return [{ key, ok: false, reason: v.reason, message: v.message }, 0];
+      const { width, height, frames, fps, duration } = v;
+      return [{ key, ok: true, format: 'video', width, height, orientation: 1, frames, fps, duration }, item.size];
+    }
+    const p = await probeFile(storage, key, item.size, o);
+    if (!p.ok) return [{ key, ok: false, reason: p.reason, message: p.message }, p.bytesRead];
+    const { format, width, height, orientation, frames } = p;
+    return [{ key, ok: true, format, width, height, orientation, ...(frames === undefined ? {} : { frames }) }, p.bytesRead];
+  } catch (err) {
+    const reason: SkipReason = err instanceof NotFoundError ? 'not_found' : 'read_error';
+    return [{ key, ok: false, reason, message: (err as Error).message }, 0];
+  }
+}
+
+/** Probes every item of the task, `ioConcurrency` at a time; results come back in item order. */
+export async function runScanTask(task: ScanTask, storage: StorageBackend): Promise<ScanTaskResult> {
+  const { ioConcurrency = 8, ...probeOptions } = task.options;
+  const results: ScanItemResult[] = new Array(task.items.length);
+  let bytesRead = 0;
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < task.items.length) {
+      const i = next++;
+      const [r, n] = await probeOne(storage, task.items[i]!, probeOptions);
+      results[i] = r;
+      bytesRead += n;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(ioConcurrency, task.items.length) }, lane));
+  return { results, bytesRead };
+}

@@ -1,0 +1,214 @@
+// scanDataset: stream the listing into the scan pool in chunks, keep facts incrementally, flush progress
+// atomically, then build buckets and write SimpleTuner's cache files (or a shard's part file).
+import type { ImageDatasetConfig, TrainingArgs } from '../config/types.js';
+import type { ObjectInfo, StorageBackend } from '../storage/types.js';
+import { EmptyDatasetError } from '../errors.js';
+import { metrics as defaultMetrics, type MetricsBus } from '../metrics/events.js';
+import { logger } from '../log.js';
+import type { DatasetIndex } from './types.js';
+import { entryFrom, entryIsFresh, serialiseEntries, type ManifestEntry } from './manifest.js';
+import { BucketReport, type BucketReportData } from './bucket-report.js';
+import { buildIndex, geometryHash } from './build-index.js';
+import { writeCacheFiles } from './cache-files.js';
+import { inShard, loadPreviousFacts, manifestPath, markerPath, partPath, type Shard } from './scan-files.js';
+import { selectMaxSamples } from './max-samples.js';
+import { InlineScanRunner, type ScanRunner } from '../pool/scan-pool.js';
+import type { ScanProbeOptions } from './scan-task.js';
+import { VIDEO_EXTENSIONS } from './video-probe.js';
+import { loadAspectMap, saveAspectMap } from './aspect-map-file.js';
+
+const log = logger('metadata/scan');
+
+/** Image extensions listed for image, conditioning and eval datasets. */
+export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'bmp', 'tif', 'tiff', 'avif', 'heic', 'heif'];
+
+/** Options for scanDataset (the first seven are the cross-team contract). */
+export interface ScanDatasetOptions {
+  id: string;
+  config: ImageDatasetConfig;
+  storage: StorageBackend;
+  args: TrainingArgs;
+  /** Runs probe tasks; pass a ScanPool for worker threads. @default an in-thread runner */
+  pool?: ScanRunner;
+  signal?: AbortSignal;
+  metrics?: MetricsBus;
+  /** Where cache, manifest and part files go (CSV/HF datasets keep them in a local cache dir). @default storage */
+  cacheStorage?: StorageBackend;
+  /** Scan only this share of the keys and write a part file instead of the cache files. */
+  shard?: Shard;
+  /** Keys per pool task. @default 32 */
+  chunkSize?: number;
+  /** Minimum time between progress flushes of the manifest/part file. @default 30000 */
+  flushIntervalMs?: number;
+  probe?: ScanProbeOptions;
+  /** The model's MAXIMUM_CANVAS_SIZE in pixels. @default null */
+  maxCanvasSize?: number | null;
+  /** Probe every file again, ignoring earlier facts. @default false */
+  ignoreCache?: boolean;
+}
+
+/** What a scan produced. */
+export interface ScanResult {
+  index: DatasetIndex;
+  report: BucketReportData;
+  /** True when earlier facts (manifest, part file or SimpleTuner cache) were reused for at least one file. */
+  reusedCache: boolean;
+  files: number;
+  probed: number;
+  seconds: number;
+  /** Set for shard scans; `alreadyComplete` when the shard had finished before (a no-op). */
+  shard?: Shard & { alreadyComplete: boolean };
+}
+
+/** Scan one dataset. Throws EmptyDatasetError (after writing the cache files) when nothing usable is left. */
+export async function scanDataset(opts: ScanDatasetOptions): Promise<ScanResult> {
+  const t0 = performance.now();
+  const { config, storage, shard } = opts;
+  const cache = opts.cacheStorage ?? storage;
+  const report = newReport(opts);
+  if (shard && (await cache.exists(markerPath(config, shard)))) return finishedShard(opts, cache, report, t0);
+  const prev = opts.ignoreCache ? new Map<string, ManifestEntry>() : await loadPreviousFacts(cache, storage, config, shard);
+  const state = await collect(opts, cache, prev, report);
+  const seconds = () => (performance.now() - t0) / 1000;
+  if (shard) {
+    await cache.write(partPath(config, shard), serialiseEntries({ tunefeed_scan_part: 1, dataset: config.id, shard, complete: true }, state.entries));
+    await cache.write(markerPath(config, shard), JSON.stringify({ files: state.entries.size }));
+    const index = buildIndex(state.entries, config, opts.args, report, { maxCanvasSize: opts.maxCanvasSize ?? null });
+    return { index, report: report.data, reusedCache: state.reused > 0, files: state.entries.size, probed: state.probed, seconds: seconds(), shard: { ...shard, alreadyComplete: false } };
+  }
+  await cache.write(manifestPath(config), serialiseEntries({ tunefeed_scan_manifest: 1, dataset: config.id }, state.entries));
+  const index = await finalize(opts, cache, state.entries, report);
+  return { index, report: report.data, reusedCache: state.reused > 0, files: state.entries.size, probed: state.probed, seconds: seconds() };
+}
+
+function newReport(opts: ScanDatasetOptions): BucketReport {
+  const c = opts.config;
+  return new BucketReport(opts.id, c.dataset_type, c.instance_data_dir, {
+    resolution: c.resolution, resolution_type: c.resolution_type, minimum_image_size: c.minimum_image_size,
+    minimum_aspect_ratio: c.minimum_aspect_ratio, maximum_aspect_ratio: c.maximum_aspect_ratio,
+    train_batch_size: c.dataset_type === 'eval' ? 1 : c.train_batch_size, repeats: c.repeats, max_num_samples: c.max_num_samples,
+  });
+}
+
+/** Build the index from complete facts, write the cache files, and refuse an empty result. */
+export async function finalize(opts: ScanDatasetOptions, cache: StorageBackend, entries: Map<string, ManifestEntry>, report: BucketReport): Promise<DatasetIndex> {
+  const aspectMap = await loadAspectMap(opts.config, opts.args);
+  const index = buildIndex(entries, opts.config, opts.args, report, { maxCanvasSize: opts.maxCanvasSize ?? null, aspectMap });
+  await writeCacheFiles(cache, opts.storage, opts.config, index, geometryHash(opts.config, opts.args, { maxCanvasSize: opts.maxCanvasSize ?? null }));
+  await saveAspectMap(opts.config, opts.args, aspectMap);
+  (opts.metrics ?? defaultMetrics).emit('scan.done', { dataset: opts.id, buckets: report.data.buckets, skipped: report.data.skipped });
+  if (Object.keys(index.buckets).length === 0) throw new EmptyDatasetError(report.emptyMessage(), { dataset: opts.id });
+  return index;
+}
+
+async function finishedShard(opts: ScanDatasetOptions, cache: StorageBackend, report: BucketReport, t0: number): Promise<ScanResult> {
+  const { config, shard } = opts as ScanDatasetOptions & { shard: Shard };
+  const entries = await loadPreviousFacts(cache, opts.storage, config, shard);
+  report.stage('already_complete', entries.size);
+  const index = buildIndex(entries, config, opts.args, report, { maxCanvasSize: opts.maxCanvasSize ?? null });
+  return { index, report: report.data, reusedCache: true, files: entries.size, probed: 0, seconds: (performance.now() - t0) / 1000, shard: { ...shard, alreadyComplete: true } };
+}
+
+interface CollectState { entries: Map<string, ManifestEntry>; reused: number; probed: number; listed: number }
+
+function isFresh(e: ManifestEntry | undefined, info: ObjectInfo, config: ImageDatasetConfig): e is ManifestEntry {
+  if (!e || !entryIsFresh(e, info)) return false;
+  return !(config.dataset_type === 'video' && e.n === undefined && !e.x);
+}
+
+async function* listing(opts: ScanDatasetOptions, report: BucketReport): AsyncGenerator<ObjectInfo> {
+  const extensions = opts.config.dataset_type === 'video' ? VIDEO_EXTENSIONS : IMAGE_EXTENSIONS;
+  const source = opts.storage.list({ extensions, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const max = opts.config.max_num_samples;
+  const all = max ? await selectMaxSamples(source, max, opts.id, report) : source;
+  let inShardCount = 0;
+  for await (const info of all) {
+    if (!inShard(info.key, opts.shard)) continue;
+    inShardCount++;
+    yield info;
+  }
+  if (opts.shard) report.stage('shard', inShardCount, { index: opts.shard.index, count: opts.shard.count });
+}
+
+/** Streams the listing through the runner with a bounded window of chunked tasks. */
+async function collect(opts: ScanDatasetOptions, cache: StorageBackend, prev: Map<string, ManifestEntry>, report: BucketReport): Promise<CollectState> {
+  const runner = opts.pool ?? new InlineScanRunner(opts.storage);
+  const chunkSize = opts.chunkSize ?? 32;
+  const st: CollectState = { entries: new Map(), reused: 0, probed: 0, listed: 0 };
+  const flusher = makeFlusher(opts, cache, prev, st);
+  const inflight = new Set<Promise<void>>();
+  const infos = new Map<string, ObjectInfo>();
+  let chunk: ObjectInfo[] = [];
+  const probeOptions: ScanProbeOptions = { scanForErrors: opts.config.scan_for_errors, ...opts.probe };
+  const dispatch = async (items: ObjectInfo[]) => {
+    while (inflight.size >= runner.concurrency) await Promise.race(inflight);
+    const p = runner.run({ desc: opts.storage.describe(), items: items.map((i) => ({ key: i.key, size: i.size })), options: probeOptions }, opts.signal)
+      .then((res) => {
+        for (const r of res.results) {
+          st.entries.set(r.key, entryFrom(r, infos.get(r.key)!));
+          infos.delete(r.key);
+        }
+        st.probed += res.results.length;
+        flusher.maybe(res.bytesRead);
+      })
+      .finally(() => inflight.delete(p));
+    inflight.add(p);
+  };
+  try {
+    for await (const info of listing(opts, report)) {
+      st.listed++;
+      const e = prev.get(info.key);
+      if (isFresh(e, info, opts.config)) {
+        st.entries.set(info.key, e.s === -1 ? { ...e, s: info.size, ...(info.mtimeMs === undefined ? {} : { m: info.mtimeMs }), ...(info.etag === undefined ? {} : { e: info.etag }) } : e);
+        st.reused++;
+        continue;
+      }
+      infos.set(info.key, info);
+      chunk.push(info);
+      if (chunk.length >= chunkSize) {
+        await dispatch(chunk);
+        chunk = [];
+      }
+    }
+    if (chunk.length) await dispatch(chunk);
+    await Promise.all(inflight);
+  } finally {
+    if (!opts.pool) await runner.close();
+  }
+  report.stage('file_discovery', st.listed);
+  report.stage('existing_cache', st.reused);
+  report.stage('new_files_to_process', st.probed);
+  flusher.progress(true);
+  return st;
+}
+
+function makeFlusher(opts: ScanDatasetOptions, cache: StorageBackend, prev: Map<string, ManifestEntry>, st: CollectState) {
+  const interval = opts.flushIntervalMs ?? 30_000;
+  const bus = opts.metrics ?? defaultMetrics;
+  let last = performance.now();
+  let lastEmit = 0;
+  let bytes = 0;
+  let writing: Promise<void> | null = null;
+  const progress = (force = false) => {
+    const now = performance.now();
+    if (!force && now - lastEmit < 250) return;
+    lastEmit = now;
+    bus.emit('scan.progress', { dataset: opts.id, listed: st.listed, probed: st.probed, reused: st.reused, bytesRead: bytes });
+  };
+  const maybe = (bytesRead: number) => {
+    bytes += bytesRead;
+    progress();
+    if (writing || performance.now() - last < interval) return;
+    // Earlier facts stay in the checkpoint until this run has replaced them; the final write drops removed files.
+    const snapshot = new Map([...prev, ...st.entries]);
+    const kind = opts.shard ? { tunefeed_scan_part: 1, dataset: opts.config.id, shard: opts.shard, complete: false } : { tunefeed_scan_manifest: 1, dataset: opts.config.id };
+    const path = opts.shard ? partPath(opts.config, opts.shard) : manifestPath(opts.config);
+    writing = cache.write(path, serialiseEntries(kind, snapshot))
+      .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'progress flush failed; will retry'))
+      .finally(() => {
+        writing = null;
+        last = performance.now();
+      });
+  };
+  return { maybe, progress };
+}

@@ -1,0 +1,79 @@
+// The scan worker pool: piscina running workers/scan.ts, with one retry for a task whose worker died.
+import { Piscina } from 'piscina';
+import { availableParallelism } from 'node:os';
+import { logger } from '../log.js';
+import { createStorage } from '../storage/from-description.js';
+import type { StorageBackend } from '../storage/types.js';
+import { runScanTask, type ScanTask, type ScanTaskResult } from '../metadata/scan-task.js';
+import { workerExecArgv, workerPath } from './worker-path.js';
+
+const log = logger('pool/scan');
+
+/** Anything that runs scan tasks: the piscina pool, or the in-thread runner for small scans and tests. */
+export interface ScanRunner {
+  run(task: ScanTask, signal?: AbortSignal): Promise<ScanTaskResult>;
+  /** Tasks the runner can usefully hold in flight. */
+  readonly concurrency: number;
+  close(): Promise<void>;
+}
+
+/** Options for the scan pool. */
+export interface ScanPoolOptions {
+  /** Worker threads. @default min(4, availableParallelism()) */
+  threads?: number;
+}
+
+/** A piscina pool of scan workers. A task whose worker crashes is retried once, then its keys are reported. */
+export class ScanPool implements ScanRunner {
+  readonly #pool: Piscina;
+  readonly concurrency: number;
+
+  constructor(options: ScanPoolOptions = {}) {
+    const threads = Math.max(1, options.threads ?? Math.min(4, availableParallelism()));
+    this.#pool = new Piscina({ filename: workerPath('scan'), execArgv: workerExecArgv(), minThreads: 1, maxThreads: threads, idleTimeout: 5000 });
+    this.concurrency = threads * 2;
+  }
+
+  get threads(): number {
+    return this.#pool.threads.length;
+  }
+
+  async run(task: ScanTask, signal?: AbortSignal): Promise<ScanTaskResult> {
+    try {
+      return (await this.#pool.run(task, signal ? { signal } : {})) as ScanTaskResult;
+    } catch (first) {
+      if (signal?.aborted) throw first;
+      log.warn({ err: (first as Error).message, keys: task.items.length }, 'scan task failed; retrying once');
+      try {
+        return (await this.#pool.run(task, signal ? { signal } : {})) as ScanTaskResult;
+      } catch (second) {
+        const message = `worker failed twice: ${(second as Error).message}`;
+        return { bytesRead: 0, results: task.items.map((i) => ({ key: i.key, ok: false, reason: 'read_error', message })) };
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.destroy();
+  }
+}
+
+/** Runs tasks on the calling thread (no worker start-up cost): for small scans and tests. */
+export class InlineScanRunner implements ScanRunner {
+  readonly concurrency = 2;
+  readonly #clients = new Map<string, StorageBackend>();
+
+  constructor(private readonly storage?: StorageBackend) {}
+
+  async run(task: ScanTask): Promise<ScanTaskResult> {
+    const k = JSON.stringify(task.desc);
+    let s = this.storage ?? this.#clients.get(k);
+    if (!s) {
+      s = createStorage(task.desc);
+      this.#clients.set(k, s);
+    }
+    return runScanTask(task, s);
+  }
+
+  async close(): Promise<void> {}
+}

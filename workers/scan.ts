@@ -1,0 +1,24 @@
+// Piscina task file: probe a chunk of keys; storage clients are rebuilt per worker from their description.
+import { createStorage } from '../lib/storage/from-description.js';
+import type { StorageBackend } from '../lib/storage/types.js';
+import { runScanTask, type ScanTask, type ScanTaskResult } from '../lib/metadata/scan-task.js';
+
+const clients = new Map<string, StorageBackend>();
+
+function storageFor(task: ScanTask): StorageBackend {
+  const k = JSON.stringify(task.desc);
+  let s = clients.get(k);
+  if (!s) {
+    s = createStorage(task.desc);
+    clients.set(k, s);
+  }
+  return s;
+}
+
+/** The pooled function: one chunk in, one result list out. */
+export default async function scan(task: ScanTask): Promise<ScanTaskResult> {
+  if (process.env.TUNEFEED_TEST_CRASH_KEY && task.items.some((i) => i.key === process.env.TUNEFEED_TEST_CRASH_KEY)) {
+    process.exit(70); // test hook: simulates a worker crash on a chosen key
+  }
+  return runScanTask(task, storageFor(task));
+}

@@ -8,6 +8,7 @@ export { logger, rootLogger } from './log.js';
 export { redactValue, registerSecret } from './redact.js';
 export { loadConfig, validateConfig, type LoadConfigOptions, type ValidationResult, type ValidatedDataset } from './config/load-config.js';
 export { defaultTrainingArgs } from './config/training-args.js';
+export { isImageDataset } from './config/types.js';
 export { createCaptionResolver, createCaptionSource, type CaptionResolver, type CaptionSource } from './captions/resolve-caption.js';
 export { expandWithShuffles, type CaptionShuffleOptions } from './captions/caption-shuffle.js';
 export { readTorchFile, type TorchReadOptions } from './embeds/torch-file.js';

@@ -16,3 +16,4 @@ export { readSafetensors, readSafetensorsMetadata } from './embeds/safetensors.j
 export { asFloat32, isTensor, type Tensor, type TorchValue } from './embeds/tensor.js';
 export { textEmbedCacheKey, vaeCacheKey, type TextEmbedKeyOptions, type VaeCacheKeyOptions } from './embeds/cache-keys.js';
 export { isVaeCacheComplete, latentFrom, readEmbedFile, readLatents, type ReadLatentsOptions, type VaeCacheCheckOptions, type VaeCacheStatus } from './embeds/latents.js';
+export { missingTextEmbeds, readTextEmbed, textEmbedTensors, type TextEmbedReadOptions } from './embeds/text-embeds.js';

@@ -44,9 +44,9 @@ export async function createLoader(source: string | LoadedConfig, options: Loade
   }
 }
 
-function selectDatasets(inputs: LoaderDatasetInput[], split: 'train' | 'eval'): RuntimeDataset[] {
+function selectDatasets(inputs: LoaderDatasetInput[], split: 'train' | 'eval', seed: number): RuntimeDataset[] {
   const wanted = split === 'eval' ? ['eval'] : ['image', 'video'];
-  return inputs.filter((d) => wanted.includes(d.config.dataset_type)).map(toRuntime).filter((d) => d.bucketKeys.size > 0);
+  return inputs.filter((d) => wanted.includes(d.config.dataset_type)).map((d) => toRuntime(d, seed)).filter((d) => d.bucketKeys.size > 0);
 }
 
 /**
@@ -60,7 +60,7 @@ export async function buildLoader(
   const split = options.split ?? 'train';
   const seed = options.seed ?? options.resume?.seed ?? args.seed;
   const metrics = options.metrics ?? defaultMetrics;
-  const runtime = selectDatasets(inputs, split);
+  const runtime = selectDatasets(inputs, split, seed);
   const decode = options.decode ?? true;
   if (decode && options.latents !== false) for (const d of runtime) await attachLatents(d);
   const weighting = typeof options.weighting === 'function' ? options.weighting : getWeighting(options.weighting ?? args.data_backend_sampling);

@@ -5,7 +5,7 @@ import { logger } from '../log.js';
 import type { PlanDataset } from '../sampling/plan.js';
 import { LocalStorage } from '../storage/local.js';
 import type { BackendDescription } from '../storage/types.js';
-import { basicCaptions, type CaptionLookup } from './captions.js';
+import { createCaptionResolver } from '../captions/resolve-caption.js';
 import type { LoaderDatasetInput } from './types.js';
 
 const log = logger('pipeline/datasets');
@@ -16,18 +16,18 @@ export interface RuntimeDataset extends LoaderDatasetInput {
   description: BackendDescription;
   /** Bucket key → sample keys, sorted (the order the sampler's indices refer to). */
   bucketKeys: Map<string, string[]>;
-  captionOf: CaptionLookup;
+  captionOf: (key: string, sampleSeed: number) => Promise<string | null>;
   /** Set when every sample has a cached latent: decode is skipped. */
   latents: { description: BackendDescription; keys: Map<string, string> } | null;
 }
 
-/** Join an input with its derived tables. */
-export function toRuntime(input: LoaderDatasetInput): RuntimeDataset {
+/** Join an input with its derived tables; captions default to lib/captions' resolver for the dataset's strategy. */
+export function toRuntime(input: LoaderDatasetInput, seed: number): RuntimeDataset {
   const bucketKeys = new Map<string, string[]>();
   for (const [b, keys] of Object.entries(input.index.buckets)) if (keys.length) bucketKeys.set(b, [...keys].sort());
   return {
     ...input, id: input.config.id, description: input.storage.describe(), bucketKeys,
-    captionOf: input.captions ?? basicCaptions(input.config, input.storage, input.index), latents: null,
+    captionOf: input.captions ?? createCaptionResolver(input.config, input.storage, input.index, seed), latents: null,
   };
 }
 

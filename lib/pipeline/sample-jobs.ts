@@ -38,7 +38,12 @@ export function makeRunner(ctx: RunnerContext): (job: SampleJob) => Promise<Samp
     const meta = d.index.metadata[job.key];
     if (!meta) return skip('metadata_missing', `No metadata for ${job.key}`);
     const t0 = performance.now();
-    const caption = await d.captionOf(job.key, sampleSeed(ctx.seed, job.plan.epoch, job.plan.step, job.key));
+    let caption: string | null;
+    try {
+      caption = await d.captionOf(job.key, sampleSeed(ctx.seed, job.plan.epoch, job.plan.step, job.key));
+    } catch (err) {
+      return skip('caption_not_found', (err as Error).message);
+    }
     out.captionMs = performance.now() - t0;
     const sample: BatchSample = {
       key: job.key, path: d.storage.externalPath(job.key), caption,

@@ -1,7 +1,10 @@
 // Turns createLoader's `source` into scanned datasets: pre-built inputs, or config → factory → scan.
-import type { TrainingArgs } from '../config/types.js';
+import { loadConfig, type LoadConfigOptions } from '../config/load-config.js';
+import { isImageDataset, type DatasetConfig, type ImageDatasetConfig, type LoadedConfig, type TrainingArgs } from '../config/types.js';
 import { UsageError } from '../errors.js';
-import type { LoadedConfig } from '../config/types.js';
+import type { DatasetIndex } from '../metadata/types.js';
+import type { MetricsBus } from '../metrics/events.js';
+import type { StorageBackend } from '../storage/types.js';
 import type { LoaderDatasetInput, LoaderOptions } from './types.js';
 
 /** The runtime's view of the training arguments it uses. */
@@ -34,14 +37,57 @@ export function runtimeArgs(base: Partial<TrainingArgs> | undefined, over: Parti
   return merged as unknown as RuntimeArgs;
 }
 
+/** The factory and scan contracts from the team brief (loaded lazily: they live in other engineers' modules). */
+interface FactoryModule {
+  createFactory(loaded: LoadedConfig, options?: unknown): {
+    build(): Promise<{ data: { id: string; config: DatasetConfig; storage: StorageBackend }[]; close(): Promise<void> }>;
+  };
+}
+interface ScanModule {
+  scanDataset(opts: { id: string; config: ImageDatasetConfig; storage: StorageBackend; args: TrainingArgs; metrics?: MetricsBus }): Promise<{ index: DatasetIndex }>;
+}
+interface CaptionModule {
+  createCaptionResolver(config: ImageDatasetConfig, storage: StorageBackend, index: DatasetIndex, seed: number): (key: string, sampleSeed: number) => Promise<string | null>;
+}
+
+async function stage<T>(relative: string, name: string): Promise<T> {
+  try {
+    return (await import(new URL(relative, import.meta.url).href)) as T;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new UsageError(`createLoader from a config needs ${name} (${relative.replace('../', 'lib/')}), which is not in this build; pass options.datasets instead`, { cause: err });
+  }
+}
+
 /** Resolve `source` into datasets. */
 export async function resolveInputs(source: string | LoadedConfig, options: LoaderOptions): Promise<ResolvedInputs> {
-  const loaded = typeof source === 'string' ? options.loaded : source;
   if (options.datasets) {
+    const loaded = typeof source === 'string' ? options.loaded : source;
     return { datasets: options.datasets, args: runtimeArgs(loaded?.args, options.args), close: async () => {} };
   }
-  throw new UsageError(
-    'createLoader needs `options.datasets` (config, storage, scanned index per dataset): the config → factory → scan '
-    + 'wiring is not available in this build',
-  );
+  const loaded = typeof source === 'string' ? options.loaded ?? await loadConfig(source, configOptions(options)) : source;
+  const { createFactory } = await stage<FactoryModule>('../factory/factory.js', 'the backend factory');
+  const { scanDataset } = await stage<ScanModule>('../metadata/scan.js', 'the metadata scan');
+  const { createCaptionResolver } = await stage<CaptionModule>('../captions/resolve-caption.js', 'the caption resolver');
+  const built = await createFactory(loaded).build();
+  try {
+    const args = { ...loaded.args, ...options.args } as TrainingArgs;
+    const rt = runtimeArgs(loaded.args, options.args);
+    const datasets: LoaderDatasetInput[] = [];
+    for (const b of built.data) {
+      const config = b.config;
+      if (!isImageDataset(config) || config.dataset_type === 'conditioning') continue;
+      const { index } = await scanDataset({ id: b.id, config, storage: b.storage, args, ...(options.metrics ? { metrics: options.metrics } : {}) });
+      const captions = createCaptionResolver(config, b.storage, index, options.seed ?? rt.seed);
+      datasets.push({ config, storage: b.storage, index, captions });
+    }
+    return { datasets, args: rt, close: () => built.close() };
+  } catch (err) {
+    await built.close();
+    throw err;
+  }
+}
+
+function configOptions(options: LoaderOptions): LoadConfigOptions {
+  return { ...(options.args ? { args: options.args } : {}), ...(options.env ? { env: options.env } : {}) };
 }

@@ -121,6 +121,8 @@ const filterFunc = z.looseObject({
 /** The huggingface block (caption and size columns live here; top-level copies are accepted too). */
 export const huggingfaceSchema = z.looseObject({
   cache_dir: str('huggingface.cache_dir'),
+  image_column: str('huggingface.image_column'),
+  video_column: str('huggingface.video_column'),
   streaming: bool('huggingface.streaming'),
   num_proc: posInt('huggingface.num_proc'),
   filter_func: filterFunc,

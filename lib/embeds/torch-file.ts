@@ -83,7 +83,25 @@ function latin1Bytes(args: unknown[]): Uint8Array {
   return new Uint8Array(Buffer.from(s, 'latin1'));
 }
 
+/** A Python class named in a stream only as data (torch.Tensor in _rebuild_from_type_v2), never instantiated. */
+class TypeMarker {
+  constructor(readonly qualname: string) {}
+}
+
+/** torch ≥ 2 wraps tensors that carry Python state: (func, type, args, state); the state (attributes) is dropped. */
+function rebuildFromType(args: unknown[]): unknown {
+  const [func, type, inner] = args;
+  if (!(func instanceof PyCallable) || !(type instanceof TypeMarker) || !Array.isArray(inner)) {
+    throw new EmbedFormatError('Malformed _rebuild_from_type_v2 call');
+  }
+  return func.call(inner);
+}
+
+const TYPE_MARKERS = new Map([['torch.Tensor', new TypeMarker('torch.Tensor')], ['torch.nn.parameter.Parameter', new TypeMarker('torch.nn.parameter.Parameter')]]);
+
 const CALLABLES = new Map<string, PyCallable>([
+  ['torch._tensor._rebuild_from_type_v2', new PyCallable('_rebuild_from_type_v2', rebuildFromType)],
+  ['torch._utils._rebuild_parameter_with_state', new PyCallable('_rebuild_parameter_with_state', (a) => a[0])],
   ['torch._utils._rebuild_tensor_v2', new PyCallable('_rebuild_tensor_v2', rebuildTensor)],
   ['torch._utils._rebuild_tensor', new PyCallable('_rebuild_tensor', rebuildTensor)],
   ['torch._utils._rebuild_parameter', new PyCallable('_rebuild_parameter', (a) => a[0])],
@@ -98,6 +116,11 @@ function findGlobal(module: string, name: string): unknown {
   if (callable) return callable;
   if (module === 'torch' && STORAGE_DTYPES.has(name)) return new StorageType(STORAGE_DTYPES.get(name)!);
   if (module === 'torch' && TORCH_DTYPE_NAMES.has(name)) return TORCH_DTYPE_NAMES.get(name)!;
+  const marker = TYPE_MARKERS.get(`${module}.${name}`);
+  if (marker) return marker;
+  if (module === 'torch' && name.endsWith('Storage')) {
+    throw new EmbedFormatError(`Unsupported tensor storage torch.${name} (supported dtypes: ${[...DTYPES.keys()].join(', ')})`);
+  }
   throw new EmbedFormatError(`Refusing pickle global '${module}.${name}': not an allowed tensor/container constructor (nothing was executed)`);
 }
 

@@ -75,6 +75,22 @@ t.test('crafted archives', async (t) => {
   }
 });
 
+t.test('torch 2.x wrapper forms still read as plain tensors', async (t) => {
+  // Inside of _rebuild_tensor_v2's argument tuple: (storage pid, offset 0, size (2,), stride (1,), False, OrderedDict()).
+  const args = ['(', unicode('storage'), 'ctorch\nFloatStorage\n', unicode('0'), unicode('cpu'),
+    [0x4b, 2, 0x74, 0x51, 0x4b, 0, 0x4b, 2, 0x85, 0x4b, 1, 0x85, 0x89], 'ccollections\nOrderedDict\n', [0x29, 0x52]];
+  const data = Buffer.from(new Float32Array([1.5, -2]).buffer);
+  const wrapped = pkl('ctorch._tensor\n_rebuild_from_type_v2\n', '(', 'ctorch._utils\n_rebuild_tensor_v2\n', 'ctorch\nTensor\n', '(',
+    ...args, [0x74, 0x7d, 0x74, 0x52, 0x2e]);
+  const v = readTorchFile(zip({ 'archive/data.pkl': wrapped, 'archive/data/0': data })) as { dtype: string; shape: number[]; data: Uint8Array };
+  t.equal(v.dtype, 'float32');
+  t.same([...new Float32Array(new Uint8Array(v.data).buffer)], [1.5, -2]);
+  const plain = pkl('ctorch._utils\n_rebuild_tensor_v2\n', '(', ...args, [0x74, 0x52, 0x2e]);
+  const p = readTorchFile(zip({ 'archive/data.pkl': plain, 'archive/data/0': data, 'archive/byteorder': 'little' })) as { shape: number[] };
+  t.same(p.shape, [2], 'byteorder=little accepted');
+  t.throws(() => readTorchFile(zip({ 'a/data.pkl': pkl('ctorch\nFloat8_e4m3fnStorage\n.') })), /Unsupported tensor storage torch\.Float8_e4m3fnStorage/);
+});
+
 t.test('zip bomb: declared sizes are enforced before inflating', async (t) => {
   const bomb = zip({ 'a/data.pkl': Buffer.alloc(1 << 20) }, true);
   t.throws(() => readZipEntries(bomb, { maxInflatedBytes: 1 << 16 }), /limit/);

@@ -11,7 +11,7 @@ import type { BenchLine } from './results.js';
 /** Minimal view of a batch (lib/pipeline/types.ts Batch). */
 interface BatchView { step: number; epoch: number; dataset: string; bucket: string; samples: { key: string }[]; skipped: unknown[] }
 
-interface Probe { t: number; rss: number; heap: number; fds: number; sockets: number; samples: number }
+interface Probe { t: number; rss: number; heap: number; fds: number; sockets: number; samples: number; running: boolean }
 
 const SEED = 11;
 const WEIGHTING = 'auto-weighting';
@@ -103,9 +103,10 @@ async function main(): Promise<void> {
   let skipped = 0;
   const digest: number[] = [];
   const started = performance.now();
+  let running = true;
   const probe = async (): Promise<void> => {
     const m = process.memoryUsage();
-    probes.push({ t: (performance.now() - started) / 1000, rss: m.rss / 2 ** 20, heap: m.heapUsed / 2 ** 20, ...(await openFds()), samples: delivered });
+    probes.push({ t: (performance.now() - started) / 1000, rss: m.rss / 2 ** 20, heap: m.heapUsed / 2 ** 20, ...(await openFds()), samples: delivered, running });
     const p = probes[probes.length - 1]!;
     process.stderr.write(`soak ${p.t.toFixed(0)}s: ${delivered} samples, rss ${p.rss.toFixed(0)} MB, heap ${p.heap.toFixed(0)} MB, fds ${p.fds}, sockets ${p.sockets}, mismatches ${mismatches}\n`);
   };
@@ -122,15 +123,20 @@ async function main(): Promise<void> {
     await sleep(stepMs);
   }
   clearInterval(timer);
-  await probe();
+  await probe(); // last probe while the loader is still open
+  running = false;
+  await (stages.loader && 'close' in loader && loader.close ? loader.close() : Promise.resolve(loader.destroy()));
+  await probe(); // after close: every fd and socket it opened must be gone
   console.log(JSON.stringify(summarise(o, stepMs, probes, { delivered, mismatches, skipped, ledger, digest, batches })));
   process.exit(0);
 }
 
 function summarise(o: Options, stepMs: number, probes: Probe[], r: { delivered: number; mismatches: number; skipped: number; ledger: EpochLedger; digest: number[]; batches: number }): BenchLine {
   // Growth is measured from the first probe after warm-up (10 % of the run) to the end, so start-up allocation is excluded.
-  const warm = probes.find((p) => p.t >= probes[probes.length - 1]!.t * 0.1) ?? probes[0]!;
-  const last = probes[probes.length - 1]!;
+  const live = probes.filter((p) => p.running);
+  const warm = live.find((p) => p.t >= live[live.length - 1]!.t * 0.1) ?? live[0]!;
+  const last = live[live.length - 1]!;
+  const closed = probes[probes.length - 1]!;
   const every = Math.max(1, Math.floor(probes.length / 12));
   const series = probes.filter((_, i) => i % every === 0 || i === probes.length - 1).map((p) => `${p.t.toFixed(0)}s:${p.rss.toFixed(0)}`).join(' ');
   return {
@@ -140,7 +146,8 @@ function summarise(o: Options, stepMs: number, probes: Probe[], r: { delivered: 
       seconds: last.t, samples: r.delivered, samples_s: r.delivered / last.t, batches: r.batches,
       rss_warm_mb: warm.rss, rss_end_mb: last.rss, rss_max_mb: Math.max(...probes.map((p) => p.rss)),
       heap_warm_mb: warm.heap, heap_end_mb: last.heap,
-      fds_warm: warm.fds, fds_end: last.fds, fds_max: Math.max(...probes.map((p) => p.fds)), sockets_max: Math.max(...probes.map((p) => p.sockets)),
+      fds_warm: warm.fds, fds_end: last.fds, fds_max: Math.max(...probes.map((p) => p.fds)), fds_after_close: closed.fds,
+      sockets_max: Math.max(...probes.map((p) => p.sockets)), sockets_after_close: closed.sockets,
       order_mismatches: r.mismatches, epochs_checked: r.ledger.epochsChecked, exactly_once_violations: r.ledger.violations, skipped: r.skipped,
       rss_over_time_mb: series,
     },

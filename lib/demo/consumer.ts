@@ -32,6 +32,8 @@ export interface ConsumerStats {
   perDataset: Record<string, number>;
   /** Distinct target shapes seen ("512x384"), with batch counts. */
   shapes: Record<string, number>;
+  /** Samples the loader skipped while streaming (undecodable files), by reason, with one example file each. */
+  streamSkips: Record<string, { count: number; example: string }>;
 }
 
 /** Samples in a batch, whatever its exact shape: an array, or an object with samples/items/keys, or a size field. */
@@ -54,6 +56,16 @@ function describe(batch: unknown): { dataset: string | null; shape: string | nul
   return { dataset, shape };
 }
 
+function countSkips(batch: unknown, into: ConsumerStats['streamSkips']): void {
+  const skipped = batch && typeof batch === 'object' ? (batch as { skipped?: unknown }).skipped : undefined;
+  if (!Array.isArray(skipped)) return;
+  for (const s of skipped as { reason?: unknown; key?: unknown }[]) {
+    const reason = typeof s.reason === 'string' ? s.reason : 'other';
+    const entry = (into[reason] ??= { count: 0, example: typeof s.key === 'string' ? s.key : '' });
+    entry.count++;
+  }
+}
+
 function busyWait(ms: number): void {
   const end = performance.now() + ms;
   let x = 0;
@@ -65,7 +77,7 @@ function busyWait(ms: number): void {
 export async function consume(source: AsyncIterable<unknown>, o: ConsumerOptions): Promise<ConsumerStats> {
   const stepMs = o.stepMs ?? 25;
   const warmup = o.warmupBatches ?? 1;
-  const stats: ConsumerStats = { batches: 0, samples: 0, seconds: 0, samplesPerSecond: 0, waitShare: 0, firstBatchMs: 0, perDataset: {}, shapes: {} };
+  const stats: ConsumerStats = { batches: 0, samples: 0, seconds: 0, samplesPerSecond: 0, waitShare: 0, firstBatchMs: 0, perDataset: {}, shapes: {}, streamSkips: {} };
   const started = performance.now();
   let waited = 0;
   let measuredFrom = started;
@@ -77,6 +89,7 @@ export async function consume(source: AsyncIterable<unknown>, o: ConsumerOptions
     if (stats.batches >= warmup) waited += got - asked;
     const n = batchSize(batch);
     const d = describe(batch);
+    countSkips(batch, stats.streamSkips);
     if (d.dataset) stats.perDataset[d.dataset] = (stats.perDataset[d.dataset] ?? 0) + n;
     if (d.shape) stats.shapes[d.shape] = (stats.shapes[d.shape] ?? 0) + 1;
     stats.batches++;

@@ -8,6 +8,16 @@ import { demoTrainingArgs } from './demo-config.js';
 import { generateDemo } from './generate.js';
 import type { DemoSizes } from './plan.js';
 import { loadStages, type BuiltBackend, type Stages } from './stages.js';
+import type { DatasetIndex } from '../metadata/types.js';
+import type { StorageBackend } from '../storage/types.js';
+
+/** A scanned dataset handed to createLoader (lib/pipeline LoaderDatasetInput). */
+interface LoaderInput {
+  config: ImageDatasetConfig;
+  storage: StorageBackend;
+  index: DatasetIndex;
+  captions?: (key: string, sampleSeed: number) => Promise<string | null>;
+}
 
 /** Options of `tunefeed demo`. */
 export interface DemoOptions {
@@ -60,14 +70,15 @@ function peakRssMb(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
 
-async function scanOne(stages: Stages, b: BuiltBackend, loaded: LoadedConfig, out: ProgressStream): Promise<DatasetSummary> {
+async function scanOne(stages: Stages, b: BuiltBackend, loaded: LoadedConfig, out: ProgressStream): Promise<{ summary: DatasetSummary; input: LoaderInput }> {
   const bus = new MetricsBus();
   const progress = createProgress({ label: `scan ${b.id}`, unit: 'files', stream: out });
   const unsubscribe = bus.subscribe((e) => {
     if (e.type !== 'scan.progress') return;
-    const done = Number(e.processed ?? e.done ?? e.files ?? progress.done);
-    const total = e.total === undefined ? undefined : Number(e.total);
-    progress.update(done, total === undefined ? { note: e.skipped ? `skipped ${String(e.skipped)}` : '' } : { total });
+    // lib/metadata/scan emits {listed, probed, reused}: files known so far, header-probed, and taken from the cache.
+    const done = Number(e.probed ?? 0) + Number(e.reused ?? 0);
+    const listed = Number(e.listed ?? 0);
+    progress.update(done, listed > 0 ? { total: listed, note: Number(e.reused) > 0 ? `${String(e.reused)} from cache` : '' } : {});
   });
   const started = performance.now();
   try {
@@ -75,18 +86,22 @@ async function scanOne(stages: Stages, b: BuiltBackend, loaded: LoadedConfig, ou
     const buckets = Object.fromEntries(Object.entries(r.index.buckets).map(([k, v]) => [k, v.length]));
     const samples = Object.values(buckets).reduce((s, n) => s + n, 0);
     progress.finish(r.reusedCache ? 'reused scan cache' : `${samples} usable`);
-    return {
+    const config = b.config as ImageDatasetConfig;
+    const captions = stages.captions?.createCaptionResolver(config, b.storage, r.index, loaded.args.seed);
+    const summary: DatasetSummary = {
       id: b.id, samples, processed: r.index.stats.total_processed, skipped: r.index.stats.skipped, buckets,
       reusedCache: r.reusedCache, seconds: (performance.now() - started) / 1000, report: r.report,
     };
+    return { summary, input: { config, storage: b.storage, index: r.index, ...(captions ? { captions } : {}) } };
   } finally {
     unsubscribe();
   }
 }
 
-async function stream(stages: Stages, loaded: LoadedConfig, o: DemoOptions, out: ProgressStream): Promise<ConsumerStats> {
+async function stream(stages: Stages, loaded: LoadedConfig, inputs: LoaderInput[], o: DemoOptions, out: ProgressStream): Promise<ConsumerStats> {
   const batches = o.batches ?? 100;
-  const loader = await stages.loader!.createLoader(loaded, {});
+  // The scanned datasets go straight to the loader, so nothing is listed or probed twice.
+  const loader = await stages.loader!.createLoader(loaded, { datasets: inputs, batches });
   const progress = createProgress({ label: 'stream', unit: 'batches', total: batches, stream: out });
   try {
     const stats = await consume(loader, { batches, stepMs: o.stepMs ?? 25, onBatch: (i) => progress.update(i) });
@@ -134,14 +149,19 @@ async function runStages(stages: Stages, s: DemoSummary, o: DemoOptions, out: Pr
   s.stages.factory = 'done';
   try {
     if (!stages.scan) return missing(s, 'scan');
-    for (const b of built.data.filter((x) => isImageDataset(x.config))) s.datasets.push(await scanOne(stages, b, loaded, out));
+    const inputs: LoaderInput[] = [];
+    for (const b of built.data.filter((x) => isImageDataset(x.config))) {
+      const r = await scanOne(stages, b, loaded, out);
+      s.datasets.push(r.summary);
+      inputs.push(r.input);
+    }
     s.stages.scan = 'done';
+    if (!stages.loader) return missing(s, 'stream');
+    s.stream = await stream(stages, loaded, inputs, o, out);
+    s.stages.stream = 'done';
   } finally {
     await built.close();
   }
-  if (!stages.loader) return missing(s, 'stream');
-  s.stream = await stream(stages, loaded, o, out);
-  s.stages.stream = 'done';
 }
 
 function missing(s: DemoSummary, stage: keyof DemoSummary['stages']): void {

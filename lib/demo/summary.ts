@@ -8,15 +8,33 @@ function bucketLines(d: DatasetSummary): string[] {
   return entries.map(([k, n]) => `    ${k.padEnd(8)} ${String(n).padStart(5)}  ${'█'.repeat(Math.max(1, Math.round((20 * n) / widest)))}`);
 }
 
-function skipLine(d: DatasetSummary): string {
-  const parts = Object.entries(d.skipped).filter(([, n]) => (n ?? 0) > 0).map(([r, n]) => `${r} ${n}`);
-  return parts.length ? parts.join(', ') : 'none';
+type Example = { file?: string; message?: string } | string;
+
+function exampleText(e: Example): string {
+  if (typeof e === 'string') return e;
+  const msg = (e.message ?? '').replace(/\s+/g, ' ');
+  return `${e.file ?? '?'}${msg ? ` — ${msg.length > 90 ? `${msg.slice(0, 87)}...` : msg}` : ''}`;
+}
+
+function skipLines(d: DatasetSummary): string[] {
+  // The scan's report keeps a few example files per reason with the message; show them so a user can go and look.
+  const examples = (d.report.examples ?? {}) as Record<string, Example[] | undefined>;
+  const reasons = Object.entries(d.skipped).filter(([, n]) => (n ?? 0) > 0);
+  if (reasons.length === 0) return ['    skipped: none'];
+  const total = reasons.reduce((s, [, n]) => s + (n ?? 0), 0);
+  const out = [`    skipped ${total} file${total === 1 ? '' : 's'}:`];
+  for (const [reason, n] of reasons) {
+    const ex = examples[reason] ?? [];
+    out.push(`      ${reason} ${n}${ex.length ? `: ${exampleText(ex[0]!)}` : ''}`);
+    for (const e of ex.slice(1, 3)) out.push(`        ${' '.repeat(reason.length + String(n).length)}${exampleText(e)}`);
+  }
+  return out;
 }
 
 function datasetBlock(d: DatasetSummary): string[] {
   return [
     `  ${d.id}: ${d.samples} samples in ${Object.keys(d.buckets).length} buckets (${d.processed} files looked at, ${d.seconds.toFixed(2)} s${d.reusedCache ? ', scan cache reused' : ', scanned'})`,
-    `    skipped: ${skipLine(d)}`,
+    ...skipLines(d),
     ...bucketLines(d),
   ];
 }
@@ -47,6 +65,8 @@ export function formatSummary(s: DemoSummary): string {
     );
     const per = Object.entries(st.perDataset);
     if (per.length) lines.push(`  by dataset:     ${per.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    const skips = Object.entries(st.streamSkips);
+    if (skips.length) lines.push(`  skipped while streaming (replaced in their batch): ${skips.map(([r, e]) => `${r} ${e.count} (e.g. ${e.example})`).join(', ')}`);
   }
   lines.push('', `Peak memory (RSS): ${s.peakRssMb.toFixed(0)} MB · total ${s.seconds.toFixed(1)} s`);
   for (const n of s.notes) lines.push(`note: ${n}`);

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { computeGeometry, type GeometryOptions } from '../lib/metadata/geometry.js';
-import { benchScale, checksumOf, generatedImages, lomiriPhotos } from './corpus.js';
+import { DecodePool } from '../lib/pool/decode-pool.js';
+import { benchScale, checksumOf, CORPUS_DIR, generatedImages, lomiriPhotos } from './corpus.js';
 import type { BenchLine } from './results.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -69,6 +70,35 @@ async function sharpPipeline(jobs: Job[], parallelism: number): Promise<{ second
   return { seconds: (performance.now() - started) / 1000, shapes };
 }
 
+/**
+ * tunefeed's decode path as the loader runs it: lib/pool's DecodePool (one worker thread, `parallelism` tasks in flight,
+ * each reading the file through LocalStorage and decoding with lib/image's decodeToTarget), pixels moved back.
+ */
+async function poolPipeline(jobs: Job[], parallelism: number): Promise<{ seconds: number; shapes: number[]; failed: number }> {
+  const pool = new DecodePool({ threads: 1, tasksPerThread: parallelism });
+  const storage = { kind: 'local' as const, id: 'bench', root: CORPUS_DIR };
+  const task = (j: Job) => ({
+    storage, key: path.relative(CORPUS_DIR, j.path),
+    geometry: { intermediary_size: j.intermediary, target_size: j.target, crop_coordinates: j.crop },
+  });
+  try {
+    await Promise.all(jobs.slice(0, parallelism).map((j) => pool.run(task(j)))); // warm-up: worker start, codecs
+    const shapes: number[] = new Array(jobs.length * 3);
+    let failed = 0;
+    const started = performance.now();
+    await Promise.all(jobs.map(async (j, i) => {
+      const r = await pool.run(task(j));
+      if (!r.ok || r.kind !== 'pixels') { failed++; return; }
+      shapes[i * 3] = r.width;
+      shapes[i * 3 + 1] = r.height;
+      shapes[i * 3 + 2] = r.pixels.byteLength;
+    }));
+    return { seconds: (performance.now() - started) / 1000, shapes, failed };
+  } finally {
+    await pool.close();
+  }
+}
+
 interface PilResult { images: number; seconds: number; images_s: number; checksum: string; pil_version: string; python: string }
 
 async function pilPipeline(jobs: Job[], processes: number): Promise<PilResult> {
@@ -84,22 +114,28 @@ async function pilPipeline(jobs: Job[], processes: number): Promise<PilResult> {
 }
 
 async function runCase(name: string, files: string[], parallelism: number, pilOk: boolean): Promise<BenchLine> {
+  if (!files.every((f) => f.startsWith(CORPUS_DIR))) throw new Error(`corpus files must live under ${CORPUS_DIR}`);
   const jobs = await jobsFor(files);
-  await sharpPipeline(jobs.slice(0, parallelism), parallelism); // warm-up: loads libvips codecs
-  const tf = await sharpPipeline(jobs, parallelism);
+  const tf = await poolPipeline(jobs, parallelism);
+  await sharpPipeline(jobs.slice(0, parallelism), parallelism); // warm-up for the in-process reference
+  const inproc = await sharpPipeline(jobs, parallelism);
   const tfRate = jobs.length / tf.seconds;
   const tfSum = checksumOf(tf.shapes);
   const pil = pilOk ? await pilPipeline(jobs, parallelism) : null;
   return {
     bench: 'pil',
     case: `${name} ×${parallelism}`,
-    figures: { images: jobs.length, tunefeed_img_s: tfRate, pil_img_s: pil?.images_s ?? null, tunefeed_s: tf.seconds, pil_s: pil?.seconds ?? null },
+    figures: {
+      images: jobs.length, tunefeed_img_s: tfRate, pil_img_s: pil?.images_s ?? null, inprocess_sharp_img_s: jobs.length / inproc.seconds,
+      tunefeed_s: tf.seconds, pil_s: pil?.seconds ?? null, tunefeed_failed: tf.failed,
+    },
     ratios: { vs_pil: pil ? tfRate / pil.images_s : null },
-    checksum: { tunefeed: tfSum, pil: pil?.checksum ?? 'not run', same_shapes: pil ? pil.checksum === tfSum : false },
+    checksum: { tunefeed: tfSum, pil: pil?.checksum ?? 'not run', inprocess_sharp: checksumOf(inproc.shapes), same_shapes: pil ? pil.checksum === tfSum : false },
     params: { parallelism, resolution: 512, resolution_type: 'pixel', crop: 'preserve/center', UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '4 (default)' },
-    caveat: 'tunefeed side is the in-process sharp transform tunefeed uses (autoOrient, lanczos3 resize to the intermediary, crop, raw RGB) with N images in flight; '
-      + 'PIL side is N forked processes doing open/exif_transpose/convert RGB/LANCZOS/crop (pool started before timing). '
-      + 'sharp may use JPEG shrink-on-load, which is part of why it is faster.'
+    caveat: 'tunefeed = lib/pool DecodePool (1 worker thread, N decodes in flight; read via LocalStorage, EXIF rotate, RGB, lanczos3 '
+      + 'resize to the intermediary, crop, pixels moved back); inprocess_sharp = the same sharp calls on the main thread, for reference. '
+      + 'PIL = N forked processes doing open/exif_transpose/convert RGB/LANCZOS/crop (pool started before timing). Both get the same '
+      + 'geometry per image; sharp may use JPEG shrink-on-load, which is part of why it is faster.'
       + (pil ? '' : ' python3-pil could not be installed, so the PIL side did not run.'),
     ...(pil ? { versions: { python: pil.python, 'python3-pil': pil.pil_version } } : {}),
   };

@@ -5,7 +5,7 @@ import type { DatasetIndex, SampleMetadata, SkipReason } from './types.js';
 import type { ManifestEntry } from './manifest.js';
 import { computeGeometry, type GeometryOptions } from './geometry.js';
 import { AspectResolutionMap } from './size-calculators.js';
-import { pyFloatKey } from './python-format.js';
+import { pyFloatKey, pyRound } from './python-format.js';
 import { sampleRng } from './sample-rng.js';
 import type { BucketReport } from './bucket-report.js';
 
@@ -60,7 +60,7 @@ function frameProblem(e: ManifestEntry, config: ImageDatasetConfig): string | nu
   if (config.dataset_type !== 'video' || !v || e.n === undefined) return null;
   const min = v.min_frames ?? v.num_frames;
   if (min && e.n < min) return `${e.n} frames < min_frames ${min}`;
-  if (v.max_frames && e.n > v.max_frames && !v.num_frames) return `${e.n} frames > max_frames ${v.max_frames}`;
+  if (v.max_frames && e.n > v.max_frames) return `${e.n} frames > max_frames ${v.max_frames}`;
   return null;
 }
 
@@ -78,6 +78,7 @@ function buildOne(key: string, e: ManifestEntry, o: GeometryOptions, ctx: BuildC
   } catch (err) {
     return { skip: 'other', message: (err as Error).message };
   }
+  if (e.a !== undefined) meta.aspect_ratio = pyRound(e.a, config.aspect_bucket_rounding);
   let bucket = pyFloatKey(meta.aspect_ratio);
   if (config.dataset_type === 'video' && e.n !== undefined) {
     const { meta: vm, frames } = videoFields(e, config);

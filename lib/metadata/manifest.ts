@@ -18,6 +18,8 @@ export interface ManifestEntry {
   n?: number;
   r?: number;
   d?: number;
+  /** Aspect ratio given by a metadata table's aspect_ratio_column (overrides the bucket aspect). */
+  a?: number;
   /** Skip reason, when the file could not be used. */
   x?: SkipReason;
   msg?: string;

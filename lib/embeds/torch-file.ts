@@ -10,6 +10,8 @@ import { readZipEntries } from './zip-reader.js';
 export interface TorchReadOptions {
   /** Largest size a gzip-compressed file may inflate to. @default 1 GiB */
   maxDecompressedBytes?: number;
+  /** Verify each archive entry's CRC-32 (see ZipReadOptions.verifyCrc). @default false */
+  verifyCrc?: boolean;
 }
 
 interface Storage {
@@ -146,8 +148,8 @@ function storageLoader(entries: Map<string, Uint8Array>, prefix: string): Pickle
   };
 }
 
-function readArchive(buf: Uint8Array): TorchValue {
-  const entries = readZipEntries(buf);
+function readArchive(buf: Uint8Array, options: TorchReadOptions): TorchValue {
+  const entries = readZipEntries(buf, { maxInflatedBytes: options.maxDecompressedBytes, verifyCrc: options.verifyCrc });
   const pkl = [...entries.keys()].filter((k) => k === 'data.pkl' || k.endsWith('/data.pkl'));
   if (pkl.length !== 1) throw new EmbedFormatError(`Torch archive must hold exactly one data.pkl, found ${pkl.length}`);
   const prefix = pkl[0]!.slice(0, -'data.pkl'.length);
@@ -181,7 +183,7 @@ export function readTorchFile(buf: Uint8Array, options: TorchReadOptions = {}): 
   for (let depth = 0; depth < 3; depth++) {
     if (startsWith(bytes, 0x1f, 0x8b)) { bytes = gunzip(bytes, max); continue; }
     if (startsWith(bytes, 0x50, 0x4b, 0x03, 0x04) || startsWith(bytes, 0x50, 0x4b, 0x05, 0x06)) {
-      const value = readArchive(bytes);
+      const value = readArchive(bytes, options);
       if (value instanceof Uint8Array && startsWith(value, 0x1f, 0x8b)) { bytes = value; continue; }
       return value;
     }

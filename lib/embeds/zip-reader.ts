@@ -1,7 +1,7 @@
 // Minimal read-only zip parser for torch archives: central directory (+ZIP64), stored entries as zero-copy views.
 // Why not a library: torch writes stored (uncompressed), 64-byte-aligned entries, so a view into the file buffer
 // is all a reader needs; the general-purpose readers copy every entry, and this file is ~150 lines.
-import { inflateRawSync } from 'node:zlib';
+import * as zlib from 'node:zlib';
 import { EmbedFormatError } from '../errors.js';
 
 const EOCD_SIG = 0x06054b50;
@@ -15,6 +15,30 @@ const MAX_COMMENT = 0xffff;
 export interface ZipReadOptions {
   /** Largest total size of deflated entries after inflation. @default 1 GiB */
   maxInflatedBytes?: number;
+  /**
+   * Check every entry against its CRC-32 (catches bit rot inside tensor data, which parsing alone cannot).
+   * Costs about one extra pass over the bytes (native zlib.crc32 where Node has it).
+   * @default false
+   */
+  verifyCrc?: boolean;
+}
+
+let crcTable: Int32Array | undefined;
+
+/** Table-driven CRC-32 (zip polynomial), used where Node lacks zlib.crc32 (before 20.15). */
+export function crc32Portable(data: Uint8Array): number {
+  crcTable ??= Int32Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c;
+  });
+  let c = -1;
+  for (let i = 0; i < data.length; i++) c = crcTable[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
+
+function crc32(data: Uint8Array): number {
+  return typeof zlib.crc32 === 'function' ? zlib.crc32(data) >>> 0 : crc32Portable(data);
 }
 
 interface Directory {
@@ -63,6 +87,7 @@ interface CentralEntry {
   compressedSize: number;
   size: number;
   localOffset: number;
+  crc: number;
   next: number;
 }
 
@@ -97,13 +122,14 @@ function readCentralEntry(view: DataView, bytes: Uint8Array, at: number, end: nu
     compressedSize: view.getUint32(at + 20, true),
     size: view.getUint32(at + 24, true),
     localOffset: view.getUint32(at + 42, true),
+    crc: view.getUint32(at + 16, true),
     next,
   };
   applyZip64Extra(view, at + 46 + nameLen, at + 46 + nameLen + extraLen, e);
   return e;
 }
 
-function entryData(view: DataView, bytes: Uint8Array, e: CentralEntry, budget: { left: number }): Uint8Array {
+function rawEntryData(view: DataView, bytes: Uint8Array, e: CentralEntry, budget: { left: number }): Uint8Array {
   if (e.flags & 1) fail(`entry '${e.name}' is encrypted`);
   const at = e.localOffset;
   if (at + 30 > view.byteLength || view.getUint32(at, true) !== LOCAL_SIG) fail(`bad local header for '${e.name}'`);
@@ -119,13 +145,19 @@ function entryData(view: DataView, bytes: Uint8Array, e: CentralEntry, budget: {
   if (e.size > budget.left) fail(`entry '${e.name}' inflates past the ${budget.left}-byte limit`);
   budget.left -= e.size;
   try {
-    const out = inflateRawSync(raw, { maxOutputLength: Math.max(1, e.size) });
+    const out = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, e.size) });
     if (out.byteLength !== e.size) fail(`entry '${e.name}' inflated to ${out.byteLength} bytes, expected ${e.size}`);
     return out;
   } catch (cause) {
     if (cause instanceof EmbedFormatError) throw cause;
     throw new EmbedFormatError(`Invalid zip archive: entry '${e.name}' does not inflate`, { cause });
   }
+}
+
+function entryData(view: DataView, bytes: Uint8Array, e: CentralEntry, budget: { left: number }, verify: boolean): Uint8Array {
+  const data = rawEntryData(view, bytes, e, budget);
+  if (verify && crc32(data) !== e.crc) fail(`entry '${e.name}' fails its CRC-32 check (corrupted data)`);
+  return data;
 }
 
 /**
@@ -146,7 +178,7 @@ export function readZipEntries(bytes: Uint8Array, options: ZipReadOptions = {}):
     at = e.next;
     if (e.name.endsWith('/')) continue;
     if (out.has(e.name)) fail(`duplicate entry '${e.name}'`);
-    out.set(e.name, entryData(view, bytes, e, budget));
+    out.set(e.name, entryData(view, bytes, e, budget, options.verifyCrc === true));
   }
   return out;
 }

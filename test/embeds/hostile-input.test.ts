@@ -2,11 +2,11 @@
 import t from 'tap';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { deflateRawSync, gzipSync } from 'node:zlib';
+import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import { EmbedFormatError } from '../../lib/errors.js';
 import { readTorchFile } from '../../lib/embeds/torch-file.js';
 import { readSafetensors } from '../../lib/embeds/safetensors.js';
-import { readZipEntries } from '../../lib/embeds/zip-reader.js';
+import { crc32Portable, readZipEntries } from '../../lib/embeds/zip-reader.js';
 
 const dir = fileURLToPath(new URL('../fixtures/embeds/', import.meta.url));
 const fixtures = readdirSync(dir).filter((f) => f.endsWith('.pt') || f.endsWith('.safetensors'));
@@ -89,6 +89,19 @@ t.test('torch 2.x wrapper forms still read as plain tensors', async (t) => {
   const p = readTorchFile(zip({ 'archive/data.pkl': plain, 'archive/data/0': data, 'archive/byteorder': 'little' })) as { shape: number[] };
   t.same(p.shape, [2], 'byteorder=little accepted');
   t.throws(() => readTorchFile(zip({ 'a/data.pkl': pkl('ctorch\nFloat8_e4m3fnStorage\n.') })), /Unsupported tensor storage torch\.Float8_e4m3fnStorage/);
+});
+
+t.test('opt-in CRC-32 check catches bit rot inside tensor data', async (t) => {
+  for (const name of fixtures.filter((f) => f.endsWith('.pt') && !f.includes('compressed') && !f.startsWith('malicious'))) {
+    t.doesNotThrow(() => readTorchFile(readFileSync(dir + name), { verifyCrc: true }), `${name} passes its own CRCs`);
+  }
+  const buf = readFileSync(`${dir}latent-f32.pt`);
+  const storage = readZipEntries(buf).get('archive/data/0')!;
+  buf[storage.byteOffset - buf.byteOffset + 17]! ^= 0x40;
+  t.doesNotThrow(() => readTorchFile(buf), 'without the check a flipped value parses');
+  t.throws(() => readTorchFile(buf, { verifyCrc: true }), /CRC-32/);
+  const sample = readFileSync(`${dir}text-embeds.pt`);
+  t.equal(crc32Portable(sample), crc32(sample) >>> 0, 'portable CRC equals zlib.crc32');
 });
 
 t.test('zip bomb: declared sizes are enforced before inflating', async (t) => {

@@ -65,7 +65,9 @@ function fromStrategy(config: ImageDatasetConfig, fn: CaptionStrategyFn, ctx: St
   const shuffle = rawOnly ? null : shuffleOptions(config, seed);
   if (shuffle) {
     return async (key) => {
-      const values = normalizeCaptionPayload(await fn(ctx, key)) ?? [];
+      const raw = await fn(ctx, key);
+      // A single caption stays even when empty (as without shuffle); lists drop their empty entries.
+      const values = raw.length === 1 ? [pyStrip(raw[0]!)] : normalizeCaptionPayload(raw) ?? [];
       return values.flatMap((v) => expandWithShuffles(v, shuffle)).map((v) => prefix + v);
     };
   }

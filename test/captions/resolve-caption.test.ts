@@ -136,4 +136,7 @@ t.test('caption_shuffle: CPython variants, then prepend; seed falls back to the 
   const picked = new Set<string>();
   for (let i = 0; i < 60; i++) picked.add(String(await r('tags.png', i)));
   t.equal(picked.size, first.variants.length, 'every variant is served over time');
+  const empty = local(t, { 'e.txt': '' });
+  const shuffledEmpty = createCaptionSource(dataset({ caption_strategy: 'textfile', caption_shuffle: shuffle }), empty, index(), 1);
+  t.same(await shuffledEmpty.candidates('e.png'), [''], 'an empty caption stays an (empty) caption with shuffle on, as without');
 });

@@ -10,7 +10,7 @@ import { sortByDependencies } from './dependency-sort.js';
 import { deepFreeze } from './freeze.js';
 import { IssueLog, type ConfigIssue } from './issues.js';
 import { normaliseEntry } from './normalise.js';
-import { parseDataset } from './parse-dataset.js';
+import { createDatasetParser } from './parse-dataset.js';
 import { checkDatasetPaths } from './paths.js';
 import { type ConfigDocument, type RawEntry, parseConfigText, readConfigText, splitEntries } from './read-source.js';
 import { crossValidate } from './rules-cross.js';
@@ -68,7 +68,12 @@ export async function resolveArgs(options: LoadConfigOptions, log: IssueLog): Pr
 /** Read and parse a file, or take an in-memory array (deep-copied: stages normalise in place). */
 export async function readDocument(source: string | unknown[]): Promise<ConfigDocument> {
   if (typeof source === 'string') return { file: source, value: parseConfigText(await readConfigText(source), source) };
-  return { file: null, value: structuredClone(source) };
+  try {
+    return { file: null, value: structuredClone(source) };
+  } catch (err) {
+    const why = err instanceof RangeError ? 'it is nested too deeply' : 'it is not plain JSON data';
+    throw new ConfigValidationError([{ id: null, field: '', message: `The in-memory config cannot be read: ${why}.` }], { cause: err });
+  }
 }
 
 /** A stage that holds every item until the input ends, then emits `fn(items)` one by one. */
@@ -84,13 +89,15 @@ function collectThen<T, U>(fn: (items: T[]) => U[]) {
 /** The stage list, each a plain function (testable alone); chain() fuses them into one object-mode Duplex. */
 export function configStages(args: TrainingArgs, env: Record<string, string | undefined>, log: IssueLog, checkPaths: boolean) {
   const vars = { model_family: args.model_family, output_dir: args.output_dir, env };
+  const parse = createDatasetParser(args, env, log);
   return [
-    readDocument,
+    // The source travels wrapped: a stream may not carry a bare null, and an in-memory config may be anything.
+    (input: { source: string | unknown[] }) => readDocument(input.source),
     function* split(doc: ConfigDocument) { yield* splitEntries(doc, log); },
     (e: RawEntry) => normaliseEntry(e, args, log),
     collectThen((entries: RawEntry[]) => sortByDependencies(entries, log)),
     (e: RawEntry) => fillEntryVariables(e, vars, log),
-    (e: RawEntry) => parseDataset(e, args, env, log) ?? none,
+    (e: RawEntry) => parse(e) ?? none,
     async (d: DatasetConfig) => (checkPaths ? await checkDatasetPaths(d, log) : d),
     collectThen((all: DatasetConfig[]) => (crossValidate(all, args, log), all)),
     (d: DatasetConfig) => deepFreeze(d),
@@ -106,7 +113,7 @@ async function runStages(source: string | unknown[], options: LoadConfigOptions)
     args = await resolveArgs(options, log);
     const sink = new Writable({ objectMode: true, write: (d: DatasetConfig, _e, cb) => (datasets.push(d), cb()) });
     const stages = chainUnchecked(configStages(args, env, log, options.checkPaths ?? true));
-    await pipeline(Readable.from([source]), stages, sink);
+    await pipeline(Readable.from([{ source }]), stages, sink);
   } catch (err) {
     if (!isTunefeedError(err)) throw err;
     return { log, args, datasets: [], fatal: err };

@@ -51,25 +51,33 @@ function zodMessage(message: string, field: string, input: unknown): string {
 }
 
 /**
- * Validate one entry into its typed config. Each invalid value is reported and removed, then the entry is parsed
- * again so defaults fill the gaps and the remaining rules still run: one run reports every problem.
+ * A validator for the entries of one config: the zod schema is built once (messages read the current id from
+ * the shared context). Each invalid value is reported and removed, then the entry is parsed again so defaults
+ * fill the gaps and the remaining rules still run: one run reports every problem.
  */
-export function parseDataset(e: RawEntry, args: TrainingArgs, env: Record<string, string | undefined>, log: IssueLog): DatasetConfig | null {
-  if (!checkDatasetType(e, log)) return null;
-  const ctx: FieldContext = { id: e.id, args, log, env };
+export function createDatasetParser(args: TrainingArgs, env: Record<string, string | undefined>, log: IssueLog) {
+  const ctx: FieldContext = { id: null, args, log, env };
   const schema = datasetSchema(ctx);
-  for (let attempt = 0; attempt < 8; attempt++) {
-    const r = schema.safeParse(e.raw, { reportInput: true });
-    if (r.success) return r.data as DatasetConfig;
-    let dropped = false;
-    for (const issue of r.error.issues) {
-      const field = fieldPath(issue.path);
-      log.error(e.id, field, zodMessage(issue.message, field, issue.input));
-      dropped = dropPath(e.raw, issue.path) || dropped;
+  return (e: RawEntry): DatasetConfig | null => {
+    if (!checkDatasetType(e, log)) return null;
+    ctx.id = e.id;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const r = schema.safeParse(e.raw, { reportInput: true });
+      if (r.success) return r.data as DatasetConfig;
+      let dropped = false;
+      for (const issue of r.error.issues) {
+        const field = fieldPath(issue.path);
+        log.error(e.id, field, zodMessage(issue.message, field, issue.input));
+        dropped = dropPath(e.raw, issue.path) || dropped;
+      }
+      // Without a usable id nothing else about the entry can be reported meaningfully.
+      if (!dropped || r.error.issues.some((i) => i.path[0] === 'id')) return null;
     }
-    // Without a usable id nothing else about the entry can be reported meaningfully.
-    if (r.error.issues.some((i) => i.path[0] === 'id')) return null;
-    if (!dropped) return null;
-  }
-  return null;
+    return null;
+  };
+}
+
+/** Validate a single entry (builds a one-off parser; the stream stage reuses one per config). */
+export function parseDataset(e: RawEntry, args: TrainingArgs, env: Record<string, string | undefined>, log: IssueLog): DatasetConfig | null {
+  return createDatasetParser(args, env, log)(e);
 }

@@ -22,8 +22,9 @@ function bucketEntry(b: unknown): AspectBucketSpec | null {
 }
 
 /** crop_aspect_buckets: floats, or {aspect|aspect_bucket|aspect_ratio, weight} dicts whose weights sum to 1 (±1e-6). */
-export function cropAspectBuckets(id: string | null) {
+export function cropAspectBuckets(ctx: { id: string | null }) {
   return checked<AspectBucketSpec[] | null>((v): Check<AspectBucketSpec[] | null> => {
+    const id = ctx.id;
     if (v === undefined || v === null) return { ok: true, value: null };
     const bad: Check<never> = { ok: false, message: `(id=${id}) crop_aspect_buckets ${BUCKET_FORMAT}` };
     if (!Array.isArray(v)) return bad;
@@ -58,8 +59,8 @@ export interface CaptionShuffle {
 
 /** caption_shuffle block with SimpleTuner's messages; `enable` (SimpleTuner) and `enabled` are both accepted. */
 export function captionShuffle(ctx: FieldContext) {
-  const id = ctx.id;
   return checked<CaptionShuffle | null>((v) => {
+    const id = ctx.id;
     if (v === undefined || v === null) return { ok: true, value: null };
     if (typeof v !== 'object' || Array.isArray(v)) return { ok: false, message: `(id=${id}) caption_shuffle must be a dictionary, got ${pyType(v)}` };
     const o = v as Record<string, unknown>;

@@ -50,15 +50,16 @@ export const strOrList = (f: string) =>
   z.union([z.string(), z.array(z.string())], expected(f, 'a string or a list of strings')).nullish();
 
 /** An enum whose message lists the choices the SimpleTuner way. */
-export function oneOf<const T extends readonly [string, ...string[]]>(field: string, choices: T, id: string | null) {
-  return z.enum(choices, { error: (iss) => `(id=${id}) ${field} must be one of ${pyList(choices)}, got ${showValue(iss.input)}.` }).nullish();
+export function oneOf<const T extends readonly [string, ...string[]]>(field: string, choices: T, ctx: { id: string | null }) {
+  return z.enum(choices, { error: (iss) => `(id=${ctx.id}) ${field} must be one of ${pyList(choices)}, got ${showValue(iss.input)}.` }).nullish();
 }
 
 const KNOWN_TYPES = ['local', 'aws', 'csv', 'huggingface'] as const;
 
 /** Storage `type`: memory and webshart exist in SimpleTuner but are not supported here. */
-export function backendType(id: string | null, allowed: readonly string[] = KNOWN_TYPES) {
+export function backendType(ctx: { id: string | null }, allowed: readonly string[] = KNOWN_TYPES) {
   return checked<(typeof KNOWN_TYPES)[number] | null>((v) => {
+    const id = ctx.id;
     if (v === undefined || v === null) return { ok: true, value: null };
     if (typeof v === 'string' && allowed.includes(v)) return { ok: true, value: v as (typeof KNOWN_TYPES)[number] };
     if (v === 'memory' || v === 'webshart') {
@@ -69,8 +70,9 @@ export function backendType(id: string | null, allowed: readonly string[] = KNOW
 }
 
 /** train_batch_size: positive int or canonical decimal string; SimpleTuner's exact message. */
-export function trainBatchSize(id: string | null) {
+export function trainBatchSize(ctx: { id: string | null }) {
   return checked<number | null>((v) => {
+    const id = ctx.id;
     if (v === undefined || v === null) return { ok: true, value: null };
     if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0) return { ok: true, value: v };
     if (typeof v === 'string' && /^[1-9][0-9]{0,8}$/.test(v)) return { ok: true, value: Number(v) };
@@ -97,8 +99,9 @@ export function scheduleField(field: string, kind: 'start_epoch' | 'start_step' 
 }
 
 /** probability: missing or "" → 1.0, but 0 stays 0 (SimpleTuner's config class turned 0 into 1). */
-export function probability(id: string | null) {
+export function probability(ctx: { id: string | null }) {
   return checked<number>((v) => {
+    const id = ctx.id;
     if (v === undefined || v === null || v === '') return { ok: true, value: 1 };
     if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return { ok: true, value: v };
     return { ok: false, message: `(id=${id}) ${expectedMsg('probability', 'a number >= 0', v)}` };
@@ -106,8 +109,9 @@ export function probability(id: string | null) {
 }
 
 /** repeats: falsy → 0, else a non-negative integer. */
-export function repeats(id: string | null) {
+export function repeats(ctx: { id: string | null }) {
   return checked<number>((v) => {
+    const id = ctx.id;
     if (v === undefined || v === null || v === '' || v === 0 || v === false) return { ok: true, value: 0 };
     if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return { ok: true, value: v };
     return { ok: false, message: `(id=${id}) ${expectedMsg('repeats', 'a non-negative integer', v)}` };

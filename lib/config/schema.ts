@@ -32,7 +32,7 @@ function awsFields() {
 function commonFields(ctx: FieldContext) {
   return {
     id: datasetId(),
-    type: backendType(ctx.id),
+    type: backendType(ctx),
     disabled: bool('disabled'),
     cache_dir: str('cache_dir'),
     compress_cache: bool('compress_cache'),
@@ -44,7 +44,7 @@ function geometryFields(ctx: FieldContext) {
   return {
     instance_data_dir: str('instance_data_dir'),
     resolution: posNum('resolution'),
-    resolution_type: oneOf('resolution_type', ['pixel', 'area', 'pixel_area'], ctx.id),
+    resolution_type: oneOf('resolution_type', ['pixel', 'area', 'pixel_area'], ctx),
     minimum_image_size: nonNegNum('minimum_image_size'),
     maximum_image_size: nonNegNum('maximum_image_size'),
     target_downsample_size: nonNegNum('target_downsample_size'),
@@ -52,9 +52,9 @@ function geometryFields(ctx: FieldContext) {
     maximum_aspect_ratio: nonNegNum('maximum_aspect_ratio'),
     max_upscale_threshold: z.number(expectedRange()).min(0, expectedRange()).max(1, expectedRange()).nullish(),
     crop: bool('crop'),
-    crop_aspect: oneOf('crop_aspect', CROP_ASPECTS, ctx.id),
-    crop_aspect_buckets: cropAspectBuckets(ctx.id),
-    crop_style: oneOf('crop_style', CROP_STYLES, ctx.id),
+    crop_aspect: oneOf('crop_aspect', CROP_ASPECTS, ctx),
+    crop_aspect_buckets: cropAspectBuckets(ctx),
+    crop_style: oneOf('crop_style', CROP_STYLES, ctx),
     video: videoSchema,
   };
 }
@@ -91,9 +91,9 @@ function captionFields(ctx: FieldContext) {
 
 function runtimeFields(ctx: FieldContext) {
   return {
-    train_batch_size: trainBatchSize(ctx.id),
-    repeats: repeats(ctx.id),
-    probability: probability(ctx.id),
+    train_batch_size: trainBatchSize(ctx),
+    repeats: repeats(ctx),
+    probability: probability(ctx),
     start_epoch: scheduleField('start_epoch', 'start_epoch', ctx),
     start_step: scheduleField('start_step', 'start_step', ctx),
     end_epoch: scheduleField('end_epoch', 'end', ctx),
@@ -113,7 +113,7 @@ function runtimeFields(ctx: FieldContext) {
     conditioning_data: idList('conditioning_data'),
     conditioning: z.unknown().optional(),
     source_dataset_id: str('source_dataset_id'),
-    conditioning_type: oneOf('conditioning_type', CONDITIONING_TYPES, ctx.id),
+    conditioning_type: oneOf('conditioning_type', CONDITIONING_TYPES, ctx),
     vae_cache_clear_each_epoch: bool('vae_cache_clear_each_epoch'),
     vae_cache_ondemand: bool('vae_cache_ondemand'),
     vae_cache_disable: bool('vae_cache_disable'),

@@ -23,7 +23,7 @@ t.test('the stages run as one object stream and keep dependency order', async (t
     { id: 'text', dataset_type: 'text_embeds' },
     { id: 'main', instance_data_dir: '/m', conditioning_data: ['cond'] },
   ];
-  await pipeline(Readable.from([source]), stream, new Writable({ objectMode: true, write: (d, _e, cb) => (out.push(d), cb()) }));
+  await pipeline(Readable.from([{ source }]), stream, new Writable({ objectMode: true, write: (d, _e, cb) => (out.push(d), cb()) }));
   t.same(out.map((d) => d.id), ['main', 'cond', 'text']);
   t.ok(out.every((d) => Object.isFrozen(d)), 'frozen');
   t.same(log.errors, []);

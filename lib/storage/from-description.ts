@@ -1,6 +1,8 @@
 // Rebuilds a live storage client from its serialisable description (used by the factory and inside workers).
 import { RegistryLookupError } from '../errors.js';
 import { LocalStorage } from './local.js';
+import { CsvStorage } from './csv.js';
+import { HuggingfaceStorage } from './huggingface.js';
 import { S3Storage } from './s3.js';
 import type { BackendDescription, StorageBackend } from './types.js';
 
@@ -10,6 +12,8 @@ type Maker = (desc: BackendDescription) => StorageBackend;
 const makers = new Map<Kind, Maker>([
   ['local', (d) => new LocalStorage(d as Extract<BackendDescription, { kind: 'local' }>)],
   ['aws', (d) => new S3Storage(d as Extract<BackendDescription, { kind: 'aws' }>)],
+  ['csv', (d) => new CsvStorage(d as Extract<BackendDescription, { kind: 'csv' }>)],
+  ['huggingface', (d) => new HuggingfaceStorage(d as Extract<BackendDescription, { kind: 'huggingface' }>)],
 ]);
 
 /** A new client for `desc`. Each call builds its own client: clients never cross threads. */

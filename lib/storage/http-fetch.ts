@@ -53,11 +53,19 @@ export async function fetchLimited(url: string, limits: FetchLimits, signal: Abo
     const res = await requestOnce(current, limits, signal);
     if (res.status >= 300 && res.status < 400 && res.location !== undefined) {
       if (hop >= (limits.maxRedirects ?? 5)) throw new FetchFailure(`more than ${limits.maxRedirects ?? 5} redirects`, 'too_many_redirects', res.status, true);
-      current = new URL(res.location, current).toString();
+      const next = new URL(res.location, current);
+      // Credentials go to the origin that was asked, never to another host a redirect points at (e.g. a CDN).
+      if (next.origin !== new URL(current).origin && limits.headers?.authorization) limits = { ...limits, headers: withoutAuth(limits.headers) };
+      current = next.toString();
       continue;
     }
     return { status: res.status, body: res.body, contentType: res.contentType, finalUrl: current, headers: res.headers };
   }
+}
+
+function withoutAuth(h: Record<string, string>): Record<string, string> {
+  const { authorization: _drop, ...rest } = h;
+  return rest;
 }
 
 /** Node skips the lookup hook for IP literals, so those are checked here. */

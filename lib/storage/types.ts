@@ -73,7 +73,41 @@ export type BackendDescription =
       /** Accepted content-type prefixes. @default ['image/', 'video/', 'application/octet-stream', 'binary/octet-stream'] */
       contentTypes?: string[];
     }
-  | { kind: 'huggingface'; id: string; [k: string]: unknown };
+  | {
+      kind: 'huggingface';
+      id: string;
+      /** ORG/NAME on the Hub. */
+      datasetName: string;
+      split: string;
+      /** Branch, tag or commit; null = main. */
+      revision: string | null;
+      /** Column holding the media (HF Image/Video struct `{bytes, path}` or raw binary). */
+      mediaColumn: string;
+      /** Extension of the virtual keys `{idx}.{ext}`. */
+      extension: string;
+      captionColumn: string | string[] | null;
+      fallbackCaptionColumn: string | null;
+      widthColumn: string | null;
+      heightColumn: string | null;
+      /** Column with a dict of quality metrics for filter.quality_thresholds. @default "quality_assessment" */
+      qualityColumn?: string | null;
+      filter: { collection?: string | string[]; quality_thresholds?: Record<string, number>; min_width?: number; min_height?: number } | null;
+      /** Local directory for cache files written through this backend. */
+      cacheDir: string;
+      /** Hub cache root ($HF_HUB_CACHE or $HF_HOME/hub), resolved when the backend was built; null = none. */
+      hubCache: string | null;
+      /** Hub endpoint (HF_ENDPOINT), resolved when built. */
+      endpoint: string;
+      /** Bearer token for the Hub (HF_TOKEN); never logged. */
+      token?: string;
+      /** Where shards come from: the local hub cache, HTTP, or local first. @default 'auto' */
+      source?: 'auto' | 'local' | 'http';
+      /** Decoded row groups kept in memory, bytes. @default 268435456 */
+      rowGroupCacheBytes?: number;
+      maxAttempts?: number;
+      attemptTimeoutMs?: number;
+      retryBaseDelayMs?: number;
+    };
 
 /** Every storage backend implements this. All methods reject with coded TunefeedErrors. */
 export interface StorageBackend {

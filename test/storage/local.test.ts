@@ -106,5 +106,5 @@ t.test('createStorage rebuilds an equivalent client from describe()', async (t) 
   t.same(desc, { kind: 'local', id: 'ds', root });
   const copy = createStorage(JSON.parse(JSON.stringify(desc)));
   t.same(await collect(copy.list()), await collect(s.list()));
-  t.throws(() => createStorage({ kind: 'nope', id: 'x' } as never), { code: 'TF_REGISTRY_UNKNOWN', message: /known kinds: local, aws/ });
+  t.throws(() => createStorage({ kind: 'nope', id: 'x' } as never), { code: 'TF_REGISTRY_UNKNOWN', message: /known kinds: local, aws, csv, huggingface/ });
 });

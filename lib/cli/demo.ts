@@ -22,11 +22,14 @@ export function register(program: Command): void {
     .option('--batch-size <n>', 'samples per batch', positiveInt('--batch-size'), 4)
     .option('--step-ms <n>', 'simulated training step per batch, in ms', positiveInt('--step-ms'), 25)
     .option('--seed <n>', 'seed of the generated dataset', positiveInt('--seed'), 1234)
+    .option('--images <n>', 'images to generate (two thirds photos, one third art)', positiveInt('--images'), 300)
     .option('--regenerate', 'rewrite the dataset even if it exists', false)
     .option('--json', 'print the summary as JSON on stdout', false)
-    .action(async (opts: { dir: string; batches: number; batchSize: number; stepMs: number; seed: number; regenerate: boolean; json: boolean }) => {
+    .action(async (opts: { dir: string; batches: number; batchSize: number; stepMs: number; seed: number; images: number; regenerate: boolean; json: boolean }) => {
+      const art = Math.floor(opts.images / 3);
       const summary = await runDemo({
         dir: opts.dir, batches: opts.batches, batchSize: opts.batchSize, stepMs: opts.stepMs, seed: opts.seed, force: opts.regenerate,
+        sizes: { photos: opts.images - art, art },
       });
       process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
     });

@@ -62,7 +62,9 @@ async function optional<T>(relative: string, exportName: string): Promise<T | nu
     return typeof mod[exportName] === 'function' ? (mod as T) : null;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    const missing = e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(relative.replace(/^\.\.\//, '').replace(/\.js$/, ''));
+    // Loaders differ (node, tsx, tap's ts-node): accept either the code or the message, but only for this very file.
+    const notFound = e.code === 'ERR_MODULE_NOT_FOUND' || /Cannot find module/.test(String(e.message));
+    const missing = notFound && String(e.message).includes(relative.replace(/^\.\.\//, '').replace(/\.js$/, ''));
     if (missing) return null;
     throw err;
   }

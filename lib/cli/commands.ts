@@ -2,8 +2,9 @@
 import type { Command } from 'commander';
 import { register as registerDemo } from './demo.js';
 import { register as registerValidate } from './validate.js';
+import { register as registerScan } from './scan.js';
 
 /** Registers one subcommand on the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerDemo, registerValidate];
+export const commands: RegisterCommand[] = [registerDemo, registerValidate, registerScan];

@@ -4,7 +4,8 @@ import type { StorageBackend } from '../storage/types.js';
 import { entriesOf, readJsonObject, serialiseEntries, type ManifestEntry } from './manifest.js';
 import { BucketReport } from './bucket-report.js';
 import { manifestPath, markerPath, partPath, stateDir, type Shard } from './scan-files.js';
-import { finalize, type ScanDatasetOptions, type ScanResult } from './scan.js';
+import { finalize } from './finalize.js';
+import type { ScanDatasetOptions, ScanResult } from './scan-types.js';
 
 /** Finds the completed shards (their `.done` markers) of one dataset. */
 async function findMarkers(cache: StorageBackend, prefix: string): Promise<Shard[]> {

@@ -1,67 +1,29 @@
 // scanDataset: stream the listing into the scan pool in chunks, keep facts incrementally, flush progress
 // atomically, then build buckets and write SimpleTuner's cache files (or a shard's part file).
-import type { ImageDatasetConfig, TrainingArgs } from '../config/types.js';
+import type { ImageDatasetConfig } from '../config/types.js';
 import type { ObjectInfo, StorageBackend } from '../storage/types.js';
-import { EmptyDatasetError } from '../errors.js';
-import { metrics as defaultMetrics, type MetricsBus } from '../metrics/events.js';
+import { metrics as defaultMetrics } from '../metrics/events.js';
 import { logger } from '../log.js';
-import type { DatasetIndex } from './types.js';
 import { entryFrom, entryIsFresh, serialiseEntries, type ManifestEntry } from './manifest.js';
-import { BucketReport, type BucketReportData } from './bucket-report.js';
-import { buildIndex, geometryHash } from './build-index.js';
-import { writeCacheFiles } from './cache-files.js';
+import { BucketReport } from './bucket-report.js';
 import { inShard, loadPreviousFacts, manifestPath, markerPath, partPath, type Shard } from './scan-files.js';
 import { selectMaxSamples } from './max-samples.js';
-import { InlineScanRunner, type ScanRunner } from '../pool/scan-pool.js';
+import { InlineScanRunner } from '../pool/scan-pool.js';
+import { finalize } from './finalize.js';
+import { IMAGE_EXTENSIONS, type ScanDatasetOptions, type ScanResult } from './scan-types.js';
+import { scanParquet } from './parquet-scan.js';
 import type { ScanProbeOptions } from './scan-task.js';
+import { buildIndex } from './build-index.js';
 import { VIDEO_EXTENSIONS } from './video-probe.js';
-import { loadAspectMap, saveAspectMap } from './aspect-map-file.js';
+
+export { IMAGE_EXTENSIONS, type ScanDatasetOptions, type ScanResult } from './scan-types.js';
+export { finalize } from './finalize.js';
 
 const log = logger('metadata/scan');
 
-/** Image extensions listed for image, conditioning and eval datasets. */
-export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'bmp', 'tif', 'tiff', 'avif', 'heic', 'heif'];
-
-/** Options for scanDataset (the first seven are the cross-team contract). */
-export interface ScanDatasetOptions {
-  id: string;
-  config: ImageDatasetConfig;
-  storage: StorageBackend;
-  args: TrainingArgs;
-  /** Runs probe tasks; pass a ScanPool for worker threads. @default an in-thread runner */
-  pool?: ScanRunner;
-  signal?: AbortSignal;
-  metrics?: MetricsBus;
-  /** Where cache, manifest and part files go (CSV/HF datasets keep them in a local cache dir). @default storage */
-  cacheStorage?: StorageBackend;
-  /** Scan only this share of the keys and write a part file instead of the cache files. */
-  shard?: Shard;
-  /** Keys per pool task. @default 32 */
-  chunkSize?: number;
-  /** Minimum time between progress flushes of the manifest/part file. @default 30000 */
-  flushIntervalMs?: number;
-  probe?: ScanProbeOptions;
-  /** The model's MAXIMUM_CANVAS_SIZE in pixels. @default null */
-  maxCanvasSize?: number | null;
-  /** Probe every file again, ignoring earlier facts. @default false */
-  ignoreCache?: boolean;
-}
-
-/** What a scan produced. */
-export interface ScanResult {
-  index: DatasetIndex;
-  report: BucketReportData;
-  /** True when earlier facts (manifest, part file or SimpleTuner cache) were reused for at least one file. */
-  reusedCache: boolean;
-  files: number;
-  probed: number;
-  seconds: number;
-  /** Set for shard scans; `alreadyComplete` when the shard had finished before (a no-op). */
-  shard?: Shard & { alreadyComplete: boolean };
-}
-
 /** Scan one dataset. Throws EmptyDatasetError (after writing the cache files) when nothing usable is left. */
 export async function scanDataset(opts: ScanDatasetOptions): Promise<ScanResult> {
+  if (opts.config.metadata_backend === 'parquet') return scanParquet(opts);
   const t0 = performance.now();
   const { config, storage, shard } = opts;
   const cache = opts.cacheStorage ?? storage;
@@ -88,17 +50,6 @@ function newReport(opts: ScanDatasetOptions): BucketReport {
     minimum_aspect_ratio: c.minimum_aspect_ratio, maximum_aspect_ratio: c.maximum_aspect_ratio,
     train_batch_size: c.dataset_type === 'eval' ? 1 : c.train_batch_size, repeats: c.repeats, max_num_samples: c.max_num_samples,
   });
-}
-
-/** Build the index from complete facts, write the cache files, and refuse an empty result. */
-export async function finalize(opts: ScanDatasetOptions, cache: StorageBackend, entries: Map<string, ManifestEntry>, report: BucketReport): Promise<DatasetIndex> {
-  const aspectMap = await loadAspectMap(opts.config, opts.args);
-  const index = buildIndex(entries, opts.config, opts.args, report, { maxCanvasSize: opts.maxCanvasSize ?? null, aspectMap });
-  await writeCacheFiles(cache, opts.storage, opts.config, index, geometryHash(opts.config, opts.args, { maxCanvasSize: opts.maxCanvasSize ?? null }));
-  await saveAspectMap(opts.config, opts.args, aspectMap);
-  (opts.metrics ?? defaultMetrics).emit('scan.done', { dataset: opts.id, buckets: report.data.buckets, skipped: report.data.skipped });
-  if (Object.keys(index.buckets).length === 0) throw new EmptyDatasetError(report.emptyMessage(), { dataset: opts.id });
-  return index;
 }
 
 async function finishedShard(opts: ScanDatasetOptions, cache: StorageBackend, report: BucketReport, t0: number): Promise<ScanResult> {

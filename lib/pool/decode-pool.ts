@@ -30,6 +30,7 @@ export class DecodePool {
   readonly #pool: Piscina;
   readonly #metrics: MetricsBus | undefined;
   #crashes = 0;
+  #closed = false;
 
   constructor(opts: DecodePoolOptions = {}) {
     const threads = opts.threads ?? 1;
@@ -42,6 +43,8 @@ export class DecodePool {
       idleTimeout: 30_000,
     });
     this.#metrics = opts.metrics;
+    // After destroy(), a worker may still answer a task piscina already dropped; piscina reports that as 'error'.
+    this.#pool.on('error', (err: Error) => { if (!this.#closed) log.warn({ err: err.message }, 'decode pool error'); });
   }
 
   /** Tasks queued (not yet on a worker). */
@@ -56,6 +59,7 @@ export class DecodePool {
         return (await this.#pool.run(task, signal ? { signal } : {})) as DecodeResult;
       } catch (err) {
         if (signal?.aborted) throw err;
+        if (this.#closed) return { ok: false, reason: 'closed', message: 'The decode pool was closed' };
         this.#crashes++;
         this.#metrics?.emit('loader.worker_crash', { key: task.key, attempt, dataset: task.storage.id });
         log.warn({ key: task.key, attempt, err: (err as Error).message }, 'decode worker failed');
@@ -65,6 +69,8 @@ export class DecodePool {
   }
 
   async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
     await this.#pool.destroy();
   }
 }

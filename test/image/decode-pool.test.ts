@@ -27,8 +27,8 @@ t.test('pixels come back (moved) identical to an in-process decode', async (t) =
   t.teardown(() => pool.close());
   const r = await pool.run({ storage, key: 'good.jpg', geometry });
   const local = await decodeToTarget(img, geometry);
-  t.ok(r.ok);
-  if (!r.ok) return;
+  t.ok(r.ok && r.kind === 'pixels');
+  if (!r.ok || r.kind !== 'pixels') return;
   t.equal(r.width, 32);
   t.equal(r.height, 32);
   t.ok(r.pixels instanceof Uint8Array);

@@ -1,0 +1,106 @@
+// `tunefeed stream CONFIG`: batches on stdout as ndjson or framed binary, logs on stderr, resumable, EPIPE-clean.
+import type { Command } from 'commander';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { UsageError } from '../errors.js';
+import { logger } from '../log.js';
+import { encodeFrame, encodeNdjson } from '../pipeline/binary-format.js';
+import { createLoader, type Loader } from '../pipeline/create-loader.js';
+import { readResumeState, writeResumeState } from '../pipeline/resume-file.js';
+import type { Batch } from '../pipeline/types.js';
+
+const log = logger('cli/stream');
+
+/** What runStream reports. */
+export interface StreamSummary {
+  batches: number;
+  samples: number;
+  /** True when the reader closed stdout (EPIPE) before the end. */
+  readerClosed: boolean;
+}
+
+/** Write every batch to `out`; after each completed write, save the state (so a resume never skips a written batch). */
+export async function runStream(loader: Loader, out: Writable, o: { format: 'ndjson' | 'binary'; saveState?: string }): Promise<StreamSummary> {
+  const summary: StreamSummary = { batches: 0, samples: 0, readerClosed: false };
+  let failed: Error | null = null;
+  const onError = (err: NodeJS.ErrnoException): void => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') summary.readerClosed = true;
+    else failed = err;
+  };
+  out.on('error', onError);
+  try {
+    for await (const b of loader) {
+      const batch = b as Batch;
+      const chunks = o.format === 'binary' ? encodeFrame(batch) : [Buffer.from(encodeNdjson(batch))];
+      for (const c of chunks) if (!summary.readerClosed) out.write(c);
+      if (out.writableNeedDrain) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+      if (failed) throw failed;
+      if (summary.readerClosed || out.destroyed) { summary.readerClosed = true; break; }
+      summary.batches++;
+      summary.samples += batch.samples.length;
+      if (o.saveState) await writeResumeState(o.saveState, loader.state());
+    }
+  } finally {
+    out.off('error', onError);
+    await loader.close();
+  }
+  return summary;
+}
+
+interface StreamOptions {
+  batches?: string;
+  epochs?: string;
+  seed?: string;
+  rank?: string;
+  worldSize?: string;
+  resume?: string;
+  saveState?: string;
+  format: string;
+  prefetch?: string;
+  set: string[];
+}
+
+function int(name: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`Expected \`--${name}\` to be an integer from ${min} and up, got \`${v}\``);
+  return n;
+}
+
+async function action(config: string, o: StreamOptions): Promise<void> {
+  if (o.batches !== undefined && o.epochs !== undefined) throw new UsageError('Use either --batches or --epochs, not both');
+  if (o.format !== 'ndjson' && o.format !== 'binary') throw new UsageError(`Expected \`--format\` to be ndjson or binary, got \`${o.format}\``);
+  const batches = int('batches', o.batches, 1);
+  const epochs = int('epochs', o.epochs, 1) ?? (batches === undefined ? 1 : undefined);
+  const seed = int('seed', o.seed, 0);
+  const rank = int('rank', o.rank, 0);
+  const worldSize = int('world-size', o.worldSize, 1);
+  const prefetch = int('prefetch', o.prefetch, 1);
+  const resume = o.resume ? await readResumeState(o.resume) : undefined;
+  const loader = await createLoader(config, {
+    decode: o.format === 'binary',
+    ...(batches !== undefined ? { batches } : {}), ...(epochs !== undefined ? { epochs } : {}),
+    ...(seed !== undefined ? { seed } : {}), ...(rank !== undefined ? { rank } : {}),
+    ...(worldSize !== undefined ? { worldSize } : {}), ...(prefetch !== undefined ? { prefetch } : {}),
+    ...(resume ? { resume } : {}),
+  });
+  const s = await runStream(loader, process.stdout, { format: o.format, ...(o.saveState ? { saveState: o.saveState } : {}) });
+  log.info({ ...s, skips: loader.skips(), waitMs: Math.round(loader.stats.waitMs) }, s.readerClosed ? 'reader closed stdout; stopped' : 'stream done');
+}
+
+/** Registers `tunefeed stream`. */
+export function register(program: Command): void {
+  program.command('stream')
+    .description('Stream bucketed, weighted batches to stdout (ndjson metadata, or binary frames with pixels/latents)')
+    .argument('<config>', 'multidatabackend.json')
+    .option('--batches <n>', 'stop after N batches')
+    .option('--epochs <n>', 'stop after N epochs (default 1 when --batches is not given)')
+    .option('--seed <s>', 'seed of every order (default: the training args seed)')
+    .option('--rank <r>', 'this process\'s rank (default RANK / LOCAL_RANK / 0)')
+    .option('--world-size <w>', 'data-parallel world size (default WORLD_SIZE / 1)')
+    .option('--resume <file>', 'continue from a state file written by --save-state')
+    .option('--save-state <file>', 'after each batch written, save the resume state here (atomic)')
+    .option('--prefetch <n>', 'ready batches kept ahead (default dataloader_prefetch_qlen, 10)')
+    .option('--format <f>', 'ndjson or binary', 'ndjson')
+    .action(action);
+}

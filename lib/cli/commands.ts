@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import { register as registerDemo } from './demo.js';
 import { register as registerValidate } from './validate.js';
 import { register as registerScan } from './scan.js';
+import { register as registerStream } from './stream.js';
 
 /** Registers one subcommand on the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerDemo, registerValidate, registerScan];
+export const commands: RegisterCommand[] = [registerDemo, registerValidate, registerScan, registerStream];

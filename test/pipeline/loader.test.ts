@@ -111,3 +111,29 @@ t.test('an impossible configuration is refused with SimpleTuner\'s message', asy
   const ok = await createLoader('x', { datasets: [ds], args: { allow_dataset_oversubscription: true }, batches: 1, decode: false });
   t.equal((await collect(ok))[0]!.samples.length, 4, 'oversubscription pads the bucket');
 });
+
+t.test('a complete VAE cache replaces decode: batches carry latents; an incomplete one falls back to pixels', async (t) => {
+  const { copyFile, mkdir, rm } = await import('node:fs/promises');
+  const path = await import('node:path');
+  const { vaeCacheKey } = await import('../../lib/embeds/cache-keys.js');
+  const fixture = new URL('../fixtures/embeds/latent-f32.pt', import.meta.url);
+  const ds = await makeDataset('lat', [4]);
+  const cache = path.join(ds.root, 'vae-cache');
+  const latentDs = { ...ds, config: { ...ds.config, cache_dir_vae: cache } };
+  const keys = ds.index.buckets['1.0']!;
+  for (const k of keys) {
+    const target = path.join(cache, vaeCacheKey('', k));
+    await mkdir(path.dirname(target), { recursive: true });
+    await copyFile(fixture, target);
+  }
+  const batches = await collect(await createLoader('x', { datasets: [latentDs], epochs: 1 }));
+  t.equal(batches.length, 2);
+  for (const s of batches.flatMap((b) => b.samples)) {
+    t.notOk(s.pixels, 'no pixels');
+    t.same([s.latents?.dtype, s.latents?.shape], ['float32', [4, 6, 5]]);
+    t.equal(s.latents?.data.byteLength, 4 * 6 * 5 * 4);
+  }
+  await rm(path.join(cache, vaeCacheKey('', keys[0]!)));
+  const partial = await collect(await createLoader('x', { datasets: [latentDs], epochs: 1 }));
+  t.ok(partial.flatMap((b) => b.samples).every((s) => s.pixels && !s.latents), 'incomplete cache: decode as usual');
+});

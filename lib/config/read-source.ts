@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigFileError, ConfigParseError } from '../errors.js';
 import type { IssueLog } from './issues.js';
+import { jsonErrorOffset } from './json-position.js';
 import { typeName } from './issues.js';
 
 /** One dataset entry travelling through the stages; `raw` is mutated only by normalisation. */
@@ -37,7 +38,7 @@ export function lineColumn(text: string, offset: number): { line: number; column
   return { line: lines.length, column: (lines[lines.length - 1] ?? '').length + 1 };
 }
 
-/** Where V8's message says the syntax error is (position N, or line/column on newer Node); end of text otherwise. */
+/** Where V8's message says the syntax error is (position N, or line/column on newer Node); else our own scan. */
 function errorOffset(text: string, message: string): number {
   const lc = /line (\d+) column (\d+)/.exec(message);
   if (lc) {
@@ -45,7 +46,7 @@ function errorOffset(text: string, message: string): number {
     return lines.reduce((n, l) => n + l.length + 1, 0) + Number(lc[2]) - 1;
   }
   const pos = /position (\d+)/.exec(message);
-  return pos ? Number(pos[1]) : text.length;
+  return pos ? Number(pos[1]) : jsonErrorOffset(text);
 }
 
 /** Parse JSON text; a syntax error becomes ConfigParseError naming file, line and column. */
@@ -56,7 +57,7 @@ export function parseConfigText(text: string, file: string | null): unknown {
   } catch (err) {
     const raw = (err as Error).message;
     const { line, column } = lineColumn(body, errorOffset(body, raw));
-    const why = raw.replace(/\s*in JSON at position \d+.*$/s, '').replace(/\s*\(line \d+ column \d+\)$/, '');
+    const why = raw.replace(/\s*in JSON at position \d+.*$/s, '').replace(/\s*\(line \d+ column \d+\)$/, '').replace(/, (\.\.\.)?".*" is not valid JSON$/s, '');
     const where = file ? `${file}:${line}:${column}` : `line ${line}, column ${column}`;
     throw new ConfigParseError(`Invalid JSON in ${where}: ${why.slice(0, 200)}`, line, column, { file: file ?? undefined, cause: err });
   }

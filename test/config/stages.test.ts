@@ -132,3 +132,20 @@ t.test('deepFreeze', async (t) => {
     (o.a as { b: unknown }).b = 3;
   });
 });
+
+t.test('syntax errors without a V8 position are located by our own scan', async (t) => {
+  const cases: [string, number, number][] = [
+    ['[\n  {"id": "x",\n   "crop": tru}\n]\n', 3, 12],
+    ['[{"a": "b\u0001"}]', 1, 10],
+    ['[{"a": "\\q"}]', 1, 10],
+    ['[1 2]', 1, 4],
+    ['{"a" 1}', 1, 6],
+    ['[1] x', 1, 5],
+    ['[' + '['.repeat(20000) + 'x', 1, 20002],
+  ];
+  for (const [text, line, column] of cases) {
+    const err = t.throws(() => parseConfigText(text, null)) as ConfigParseError;
+    t.same([err.line, err.column], [line, column], JSON.stringify(text.slice(0, 40)));
+    t.notMatch(err.message, /is not valid JSON/, 'V8 snippet removed');
+  }
+});

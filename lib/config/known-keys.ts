@@ -16,6 +16,22 @@ export const NESTED_BOOLEAN_KEYS: ReadonlySet<string> = new Set([
   'parquet.identifier_includes_extension', 'huggingface.streaming', 'huggingface.auto_load',
 ]);
 
+/** Keys known inside the nested blocks (unknown ones are warned like top-level keys). */
+export const NESTED_KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
+  video: ['num_frames', 'min_frames', 'max_frames', 'is_i2v', 'bucket_strategy', 'frame_interval'],
+  parquet: [
+    'path', 'filename_column', 'caption_column', 'fallback_caption_column', 'width_column', 'height_column',
+    'identifier_includes_extension', 'aspect_ratio_column', 'num_frames_column', 'fps_column', 'bbox_column',
+  ],
+  huggingface: [
+    'cache_dir', 'streaming', 'num_proc', 'auto_load', 'composite_image_config', 'filter_func', 'caption_column',
+    'fallback_caption_column', 'description_column', 'width_column', 'height_column', 'quality_column',
+    'num_frames_column', 'fps_column', 'bbox_column', 'file_extension', 'lyrics_column', 'audio_caption_fields',
+    'image_column', 'video_column',
+  ],
+  caption_shuffle: ['enable', 'enabled', 'count', 'seed', 'split_on', 'position_start', 'include_original'],
+};
+
 /** Keys tunefeed interprets itself. */
 const MODELLED_KEYS = [
   'id', 'type', 'dataset_type', 'disabled', 'default', 'train_batch_size', 'probability', 'repeats', 'start_epoch',

@@ -2,7 +2,7 @@
 import type { IssueLog } from './issues.js';
 import { showValue } from './issues.js';
 import {
-  BOOLEAN_KEYS, DEPRECATED_KEYS, KEY_ALIASES, NESTED_BOOLEAN_KEYS, REMOVED_KEYS, isKnownKey, suggestKey,
+  BOOLEAN_KEYS, DEPRECATED_KEYS, KEY_ALIASES, NESTED_BOOLEAN_KEYS, NESTED_KNOWN_KEYS, REMOVED_KEYS, isKnownKey, suggestKey,
 } from './known-keys.js';
 import type { RawEntry } from './read-source.js';
 import { convertResolution } from './resolution.js';
@@ -83,13 +83,20 @@ export function coerceBooleans(e: RawEntry, log: IssueLog): void {
   }
 }
 
-/** Unknown keys are warnings, with the nearest known key suggested. */
+function warnUnknown(e: RawEntry, log: IssueLog, key: string, prefix: string, known?: readonly string[]): void {
+  const near = suggestKey(key, known);
+  const hint = near ? `; did you mean \`${prefix}${near}\`?` : '';
+  const shown = `${prefix}${key.slice(0, 80)}`;
+  log.warn(e.id, shown, `Unknown key \`${shown}\` is ignored${hint}`);
+}
+
+/** Unknown keys (top level and in the nested blocks) are warnings, with the nearest known key suggested. */
 export function warnUnknownKeys(e: RawEntry, log: IssueLog): void {
-  for (const k of Object.keys(e.raw)) {
-    if (isKnownKey(k)) continue;
-    const near = suggestKey(k);
-    const hint = near ? `; did you mean \`${near}\`?` : '';
-    log.warn(e.id, k.slice(0, 80), `Unknown key \`${k.slice(0, 80)}\` is ignored${hint}`);
+  for (const k of Object.keys(e.raw)) if (!isKnownKey(k)) warnUnknown(e, log, k, '');
+  for (const [block, known] of Object.entries(NESTED_KNOWN_KEYS)) {
+    const obj = e.raw[block];
+    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) continue;
+    for (const k of Object.keys(obj)) if (!known.includes(k)) warnUnknown(e, log, k, `${block}.`, known);
   }
 }
 

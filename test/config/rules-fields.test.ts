@@ -75,6 +75,7 @@ const cases: Case[] = [
   { name: 'ignore_epochs deprecated', img: { ignore_epochs: true }, warning: 'ignore_epochs is deprecated, and will do nothing.' },
   { name: 'unknown key suggestion', img: { crop_aspekt: 'square' }, warning: 'Unknown key `crop_aspekt` is ignored; did you mean `crop_aspect`?' },
   { name: 'unknown key no suggestion', img: { zzzzzzzzzzzz: 1 }, warning: 'Unknown key `zzzzzzzzzzzz` is ignored' },
+  { name: 'unknown nested key', img: { dataset_type: 'video', video: { num_frame: 33 } }, warning: 'Unknown key `video.num_frame` is ignored; did you mean `video.num_frames`?' },
   { name: 'passthrough kept in extra', img: { write_batch_size: 64, slider_strength: 0.5 }, expect: { extra: { write_batch_size: 64, slider_strength: 0.5 } } },
   { name: 'hash_filenames false', img: { hash_filenames: false }, warning: 'hash_filenames is ignored' },
   // metadata backends and captions

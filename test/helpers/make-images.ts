@@ -166,3 +166,21 @@ export async function makeMjpegAvi(path: string, o: { w: number; h: number; fram
   await writeFile(path, out);
   return out;
 }
+
+/**
+ * Plants `n` image files cheaply: a few encoded templates (varied sizes and formats) copied under distinct names
+ * `d<dir>/img<i>.<ext>` in 10 folders. Returns the keys in planting order.
+ */
+export async function plantCorpus(root: string, n: number, sizes: [number, number][] = [[640, 480], [480, 640], [512, 512], [800, 450], [300, 600]]): Promise<string[]> {
+  const formats: MakeFormat[] = ['jpeg', 'png', 'webp'];
+  const templates = await Promise.all(sizes.flatMap(([w, h]) => formats.map(async (format) => ({ format, buf: await encodeImage({ w, h, format }) }))));
+  const keys: string[] = [];
+  for (let d = 0; d < 10; d++) await mkdir(`${root}/d${d}`, { recursive: true });
+  for (let i = 0; i < n; i++) {
+    const t = templates[i % templates.length]!;
+    const key = `d${i % 10}/img${i}.${t.format === 'jpeg' ? 'jpg' : t.format}`;
+    await writeFile(`${root}/${key}`, t.buf);
+    keys.push(key);
+  }
+  return keys;
+}

@@ -1,0 +1,93 @@
+// The loader's decode path (createLoader: sampler → window → piscina decode pool → batches) vs a raw in-process sharp
+// loop doing the same read + rotate + resize + crop at equal parallelism, for several pool configurations.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { DatasetIndex, SampleMetadata } from '../lib/metadata/types.js';
+import { computeGeometry, type GeometryOptions } from '../lib/metadata/geometry.js';
+import { createLoader } from '../lib/pipeline/create-loader.js';
+import type { Batch } from '../lib/pipeline/types.js';
+import { LocalStorage } from '../lib/storage/local.js';
+import { imageConfig } from '../test/helpers/runtime-dataset.js';
+import { benchScale, checksumOf, generatedImages } from './corpus.js';
+import type { BenchLine } from './results.js';
+
+const GEOMETRY: GeometryOptions = {
+  resolution: 512, resolutionType: 'pixel', alignment: 64, rounding: 2, crop: true, cropAspect: 'square',
+  cropAspectBuckets: null, cropStyle: 'center', maxUpscaleThreshold: null, maximumImageSize: null, targetDownsampleSize: null,
+};
+
+/** All images in one square bucket with real geometry from lib/metadata. */
+async function indexFor(files: string[], root: string): Promise<DatasetIndex> {
+  const metadata: Record<string, SampleMetadata> = {};
+  for (const f of files) {
+    const m = await sharp(f).metadata();
+    metadata[path.relative(root, f)] = computeGeometry([m.autoOrient?.width ?? m.width!, m.autoOrient?.height ?? m.height!], GEOMETRY, () => 0.5);
+  }
+  return { id: 'bench', buckets: { '1.0': Object.keys(metadata).sort() }, metadata, stats: { total_processed: files.length, skipped: {} } };
+}
+
+/** The baseline: readFile + the same sharp chain on the main thread, `parallelism` images in flight. */
+async function rawLoop(index: DatasetIndex, root: string, parallelism: number): Promise<{ seconds: number; sums: Map<string, number> }> {
+  const keys = index.buckets['1.0']!;
+  const sums = new Map<string, number>();
+  let next = 0;
+  const t0 = performance.now();
+  const lane = async (): Promise<void> => {
+    while (next < keys.length) {
+      const key = keys[next++]!;
+      const g = index.metadata[key]!;
+      const buf = await readFile(path.join(root, key));
+      const out = await sharp(buf).rotate().removeAlpha().toColourspace('srgb')
+        .resize(g.intermediary_size[0], g.intermediary_size[1], { fit: 'fill', kernel: 'lanczos3' })
+        .extract({ left: g.crop_coordinates[1], top: g.crop_coordinates[0], width: g.target_size[0], height: g.target_size[1] })
+        .raw().toBuffer();
+      sums.set(key, out.reduce((a, x) => a + x, 0));
+    }
+  };
+  await Promise.all(Array.from({ length: parallelism }, lane));
+  return { seconds: (performance.now() - t0) / 1000, sums };
+}
+
+async function loaderRun(index: DatasetIndex, root: string, threads: number, tasksPerThread: number): Promise<{ seconds: number; sums: Map<string, number> }> {
+  const config = imageConfig('bench', root, { train_batch_size: 4 });
+  const t0 = performance.now();
+  const loader = await createLoader('unused', {
+    datasets: [{ config, storage: new LocalStorage({ id: 'bench', root }), index, captions: async () => null }],
+    epochs: 1, threads, tasksPerThread, inFlight: threads * tasksPerThread * 2, latents: false,
+  });
+  const sums = new Map<string, number>();
+  for await (const b of loader) for (const s of (b as Batch).samples) sums.set(s.key, s.pixels!.reduce((a, x) => a + x, 0));
+  return { seconds: (performance.now() - t0) / 1000, sums };
+}
+
+async function main(): Promise<void> {
+  const scale = benchScale();
+  const count = { tiny: 8, small: 32, full: 128 }[scale];
+  const files = await generatedImages({ count, formats: ['jpeg', 'jpeg-progressive', 'webp', 'png'] });
+  const root = path.dirname(files[0]!);
+  const index = await indexFor(files, root);
+  await rawLoop(index, root, 4); // warm-up: page cache, sharp init
+  const configs: [number, number][] = [[1, 4], [2, 2], [2, 4], [1, 2]];
+  for (const [threads, perThread] of configs) {
+    const parallelism = threads * perThread;
+    const raw = await rawLoop(index, root, parallelism);
+    const tf = await loaderRun(index, root, threads, perThread);
+    const rawSum = checksumOf([...raw.sums].sort().map(([k, v]) => `${k}:${v}`));
+    const tfSum = checksumOf([...tf.sums].sort().map(([k, v]) => `${k}:${v}`));
+    const line: BenchLine = {
+      bench: 'decode', case: `${threads} thread(s) × ${perThread} in flight`,
+      figures: { tunefeed_img_s: count / tf.seconds, raw_img_s: count / raw.seconds },
+      ratios: { vs_raw_sharp: raw.seconds / tf.seconds },
+      checksum: { tunefeed: tfSum, raw: rawSum, same: tfSum === rawSum },
+      params: { images: count, parallelism, threads, tasksPerThread: perThread, uv_threadpool: process.env.UV_THREADPOOL_SIZE ?? '4 (default)', sharp_concurrency: sharp.concurrency() },
+      caveat: 'raw = readFile + sharp on the main thread with the same number of images in flight; tunefeed includes sampler, captions off, ordered window, worker read via LocalStorage, pixel move and batch assembly.',
+    };
+    console.log(JSON.stringify(line));
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench/decode: ${(err as Error).stack}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,82 @@
+// Consumer wait share with and without prefetch, for a slow consumer that sleeps (main thread free) and one that
+// keeps the main thread busy (a trainer doing CPU work in-process), on real decoded images.
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import sharp from 'sharp';
+import { computeGeometry, type GeometryOptions } from '../lib/metadata/geometry.js';
+import type { DatasetIndex, SampleMetadata } from '../lib/metadata/types.js';
+import { createLoader } from '../lib/pipeline/create-loader.js';
+import type { LoaderOptions } from '../lib/pipeline/types.js';
+import { LocalStorage } from '../lib/storage/local.js';
+import { imageConfig } from '../test/helpers/runtime-dataset.js';
+import { benchScale, generatedImages } from './corpus.js';
+import type { BenchLine } from './results.js';
+
+const GEOMETRY: GeometryOptions = {
+  resolution: 256, resolutionType: 'pixel', alignment: 64, rounding: 2, crop: true, cropAspect: 'square',
+  cropAspectBuckets: null, cropStyle: 'center', maxUpscaleThreshold: null, maximumImageSize: null, targetDownsampleSize: null,
+};
+const BS = 4;
+const WARMUP = 3;
+
+async function inputsFor(files: string[]) {
+  const root = path.dirname(files[0]!);
+  const metadata: Record<string, SampleMetadata> = {};
+  for (const f of files) {
+    const m = await sharp(f).metadata();
+    metadata[path.relative(root, f)] = computeGeometry([m.width!, m.height!], GEOMETRY, () => 0.5);
+  }
+  const index: DatasetIndex = { id: 'pf', buckets: { '1.0': Object.keys(metadata).sort() }, metadata, stats: { total_processed: files.length, skipped: {} } };
+  return [{ config: imageConfig('pf', root, { train_batch_size: BS }), storage: new LocalStorage({ id: 'pf', root }), index, captions: async () => null }];
+}
+
+/** Consume `batches`, spending `stepMs` per batch either asleep or spinning on the main thread; returns the wait share. */
+async function consume(opts: LoaderOptions, batches: number, stepMs: number, busy: boolean): Promise<{ waitShare: number; seconds: number }> {
+  const loader = await createLoader('unused', { ...opts, batches: batches + WARMUP, latents: false });
+  const it = loader[Symbol.asyncIterator]();
+  let waited = 0, t0 = 0;
+  for (let i = 0; i < batches + WARMUP; i++) {
+    if (i === WARMUP) t0 = performance.now();
+    const a = performance.now();
+    const r = await it.next();
+    if (r.done) break;
+    if (i >= WARMUP) waited += performance.now() - a;
+    if (busy) { const end = performance.now() + stepMs; while (performance.now() < end); } else await sleep(stepMs);
+  }
+  await loader.close();
+  const seconds = (performance.now() - t0) / 1000;
+  return { waitShare: waited / 1000 / seconds, seconds };
+}
+
+async function main(): Promise<void> {
+  const scale = benchScale();
+  const batches = { tiny: 10, small: 40, full: 200 }[scale];
+  const files = await generatedImages({ count: { tiny: 8, small: 32, full: 128 }[scale], formats: ['jpeg', 'webp', 'png'] });
+  const datasets = await inputsFor(files);
+  const base: LoaderOptions = { datasets, seed: 1 };
+  const free = await consume({ ...base, prefetch: 10 }, batches, 0, false);
+  const producerMs = (free.seconds * 1000) / batches;
+  const stepMs = Math.ceil(producerMs * 1.3);
+  const cases: [string, LoaderOptions, boolean][] = [
+    ['sleeping consumer, prefetch 10', { ...base, prefetch: 10 }, false],
+    ['sleeping consumer, no prefetch', { ...base, prefetch: 1, inFlight: BS }, false],
+    ['busy main thread, prefetch 10', { ...base, prefetch: 10 }, true],
+    ['busy main thread, no prefetch', { ...base, prefetch: 1, inFlight: BS }, true],
+  ];
+  for (const [name, opts, busy] of cases) {
+    const r = await consume(opts, batches, stepMs, busy);
+    const line: BenchLine = {
+      bench: 'prefetch', case: name,
+      figures: { wait_share: r.waitShare, consumer_step_ms: stepMs, producer_ms_per_batch: producerMs, batches_s: batches / r.seconds },
+      params: { batches, batch_size: BS, warmup_batches: WARMUP, prefetch: opts.prefetch, inFlight: opts.inFlight ?? 8 },
+      caveat: 'consumer step = 1.3 × the loader\'s unthrottled time per batch, so a perfect prefetcher hides all decode time; wait = time in next() after warm-up.',
+      ...(name.includes('no prefetch') ? { target_exempt: true } : {}),
+    };
+    console.log(JSON.stringify(line));
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench/prefetch: ${(err as Error).stack}\n`);
+  process.exitCode = 1;
+});

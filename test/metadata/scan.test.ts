@@ -158,3 +158,19 @@ t.test('piscina pool gives the same caches as the in-thread runner', async (t) =
   t.equal(r.probed, 17);
   t.equal(await readFile(join(dir, 'aspect_ratio_bucket_metadata_pool.json'), 'utf8'), inline, 'byte-identical, random crops seeded per key');
 });
+
+t.test('a worker that crashes is replaced; its task is retried once, then its keys are reported', async (t) => {
+  const dir = t.testdir({});
+  await plant(dir);
+  const { config, args } = await datasetConfig({ id: 'crash', instance_data_dir: dir, resolution: 512, resolution_type: 'pixel' });
+  process.env.TUNEFEED_TEST_CRASH_KEY = 's/q2.jpg';
+  const pool = new ScanPool({ threads: 1 });
+  t.teardown(async () => {
+    delete process.env.TUNEFEED_TEST_CRASH_KEY;
+    await pool.close();
+  });
+  const r = await scanDataset({ id: 'crash', config, storage: new LocalStorage({ id: 'crash', root: dir }), args, pool, chunkSize: 1 });
+  t.equal(r.report.skipped.read_error, 1, 'only the crashing key is lost');
+  t.match(r.report.examples.read_error?.[0]?.message, /worker failed twice/);
+  t.equal(Object.values(r.index.buckets).flat().length, 11, 'every other good image is bucketed');
+});

@@ -1,0 +1,73 @@
+// The four built-in builders: local, aws, csv, huggingface.
+import type { ConfigIssue } from '../errors.js';
+import type { DatasetConfig, ImageDatasetConfig } from '../config/types.js';
+import { isImageDataset } from '../config/types.js';
+import { CsvStorage } from '../storage/csv.js';
+import { HuggingfaceStorage } from '../storage/huggingface.js';
+import type { BackendDescription, StorageBackend } from '../storage/types.js';
+import { BaseBuilder, requireFields, type BuildContext } from './builder.js';
+import { datasetRoot, describeAws, describeCsv, describeHuggingface, describeLocal } from './describe.js';
+
+export class LocalBuilder extends BaseBuilder {
+  readonly type = 'local';
+
+  override validate(config: DatasetConfig, ctx: BuildContext): ConfigIssue[] {
+    if (datasetRoot(config, ctx.args)) return [];
+    const field = isImageDataset(config) ? 'instance_data_dir' : 'cache_dir';
+    return [{ id: config.id, field, message: `(id=${config.id}) A local backend requires ${field} be defined.` }];
+  }
+
+  describe(config: DatasetConfig, ctx: BuildContext): BackendDescription {
+    return describeLocal(config, ctx);
+  }
+}
+
+export class AwsBuilder extends BaseBuilder {
+  readonly type = 'aws';
+
+  override validate(config: DatasetConfig): ConfigIssue[] {
+    return requireFields(config, config.aws as unknown as Record<string, unknown> | null, ['aws_bucket_name'], 'AWS');
+  }
+
+  describe(config: DatasetConfig, ctx: BuildContext): BackendDescription {
+    return describeAws(config, ctx);
+  }
+}
+
+export class CsvBuilder extends BaseBuilder {
+  readonly type = 'csv';
+
+  override validate(config: DatasetConfig): ConfigIssue[] {
+    if (!isImageDataset(config)) return [{ id: config.id, field: 'type', message: `(id=${config.id}) Cannot use CSV backend for ${config.dataset_type} storage.` }];
+    return requireFields(config, config.csv as unknown as Record<string, unknown> | null, ['csv_file', 'csv_cache_dir'], 'CSV');
+  }
+
+  describe(config: DatasetConfig, ctx: BuildContext): BackendDescription {
+    return describeCsv(config, ctx);
+  }
+
+  /** Parse the CSV now (streamed) so a malformed file fails the build, not the first batch. */
+  override async probe(storage: StorageBackend): Promise<Record<string, unknown>> {
+    const idx = await (storage as CsvStorage).index();
+    return { rows: idx.rows, urls: idx.entries.size, duplicates: idx.duplicates, skippedRows: idx.skipped.length };
+  }
+}
+
+export class HuggingfaceBuilder extends BaseBuilder {
+  readonly type = 'huggingface';
+
+  override validate(config: DatasetConfig): ConfigIssue[] {
+    if (!isImageDataset(config)) return [{ id: config.id, field: 'type', message: `(id=${config.id}) Hugging Face backends serve media datasets only.` }];
+    return requireFields(config, (config as ImageDatasetConfig).huggingface as unknown as Record<string, unknown> | null, ['dataset_name'], 'huggingface');
+  }
+
+  describe(config: DatasetConfig, ctx: BuildContext): BackendDescription {
+    return describeHuggingface(config, ctx);
+  }
+
+  /** Resolve the shard list and read every footer now (a few ranged reads per shard). */
+  override async probe(storage: StorageBackend): Promise<Record<string, unknown>> {
+    const table = await (storage as HuggingfaceStorage).table();
+    return { shards: table.shardFiles.length, rows: table.rowCount };
+  }
+}

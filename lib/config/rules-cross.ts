@@ -104,6 +104,27 @@ function checkTrainingSet(images: readonly ImageDatasetConfig[], texts: readonly
   }
 }
 
+const SYNCED = ['resolution', 'resolution_type', 'maximum_image_size', 'target_downsample_size', 'minimum_image_size'] as const;
+
+/**
+ * SimpleTuner's synchronize_conditioning_settings: a conditioning dataset takes its geometry from the dataset
+ * that lists it in conditioning_data, so paired samples land in matching buckets. A differing value warns.
+ */
+export function syncConditioningGeometry(images: readonly ImageDatasetConfig[], log: IssueLog): void {
+  const byId = new Map(images.map((d) => [d.id, d]));
+  for (const main of images) {
+    for (const cid of main.conditioning_data) {
+      const cond = byId.get(cid) as Mutable<ImageDatasetConfig> | undefined;
+      if (!cond || cond.dataset_type !== 'conditioning') continue;
+      for (const k of SYNCED) {
+        if (cond[k] === main[k]) continue;
+        log.warn(cond.id, k, `${k} ${String(cond[k])} is replaced by ${String(main[k])} from dataset ${main.id}, which uses this conditioning dataset.`);
+        (cond as Record<string, unknown>)[k] = main[k];
+      }
+    }
+  }
+}
+
 /** The cross-dataset stage: runs once over every built dataset (in dependency order) and fills default links. */
 export function crossValidate(all: readonly DatasetConfig[], args: TrainingArgs, log: IssueLog): void {
   checkUniqueIds(all, log);
@@ -116,6 +137,10 @@ export function crossValidate(all: readonly DatasetConfig[], args: TrainingArgs,
     checkLinks(d as Mutable<ImageDatasetConfig>, byId, defaultText, log);
     checkStrictSource(d, images, log);
   }
+  syncConditioningGeometry(images, log);
   checkCacheDirs(images, texts, log);
   checkTrainingSet(images, texts, args, log);
+  if (args.caption_dropout_probability === 0) {
+    log.warn(null, 'args.caption_dropout_probability', 'Not using caption dropout will potentially lead to overfitting on captions, eg. CFG will not work very well');
+  }
 }

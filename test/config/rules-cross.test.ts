@@ -76,6 +76,8 @@ const cases: Case[] = [
   { name: 'strict needs source', entries: [text(), img('i'), img('m', { conditioning_type: 'mask' })], error: ['m', 'source_dataset_id', 'Could not find source dataset for strict conditioning alignment.'] },
   { name: 'strict with source', entries: [text(), img('i'), img('m', { conditioning_type: 'reference_strict', source_dataset_id: 'i' })], expect: ['m', { source_dataset_id: 'i' }] },
   { name: 'unknown source', entries: [text(), img('i', { source_dataset_id: 'zz' })], error: ['i', 'source_dataset_id', "source_dataset_id 'zz' does not name a dataset"] },
+  { name: 'conditioning geometry follows its main dataset', entries: [text(), img('i', { conditioning_data: 'c', resolution: 768, resolution_type: 'pixel' }), img('c', { conditioning_type: 'controlnet', resolution: 512, resolution_type: 'pixel' })], warning: 'resolution 512 is replaced by 768 from dataset i', expect: ['c', { resolution: 768, resolution_type: 'pixel' }] },
+  { name: 'caption dropout 0 warns', entries: [text(), img('i')], args: { caption_dropout_probability: 0 }, warning: 'Not using caption dropout' },
   { name: 'caption_filter_list on text', entries: [text({ caption_filter_list: ['a', 's/b/c/'] }), img('i')], expect: ['text', { caption_filter_list: ['a', 's/b/c/'] }] },
   { name: 'text_cache_disable implies ondemand', entries: [text({ text_cache_disable: true }), img('i')], expect: ['text', { text_cache_disable: true, text_cache_ondemand: true }] },
   { name: 'disabled entries dropped', entries: [text(), img('i'), img('off', { disable: true, crop_aspect: 'bogus' })], expect: ['i', { id: 'i' }] },

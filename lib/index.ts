@@ -17,3 +17,12 @@ export { asFloat32, isTensor, type Tensor, type TorchValue } from './embeds/tens
 export { textEmbedCacheKey, vaeCacheKey, type TextEmbedKeyOptions, type VaeCacheKeyOptions } from './embeds/cache-keys.js';
 export { isVaeCacheComplete, latentFrom, readEmbedFile, readLatents, type ReadLatentsOptions, type VaeCacheCheckOptions, type VaeCacheStatus } from './embeds/latents.js';
 export { missingTextEmbeds, readTextEmbed, textEmbedTensors, type TextEmbedReadOptions } from './embeds/text-embeds.js';
+export { createFactory, type Factory, type FactoryOptions, type BuiltBackend, type BuiltBackends } from './factory/factory.js';
+export { BuilderRegistry, defaultRegistry, loadBuilderPlugin } from './factory/registry.js';
+export { BaseBuilder, type BackendBuilder, type BuildContext, type BuildOutput } from './factory/builder.js';
+export type { FactoryMetrics, CustomMetric } from './factory/perf.js';
+export { createStorage } from './storage/from-description.js';
+export { LocalStorage, type LocalStorageOptions } from './storage/local.js';
+export { S3Storage } from './storage/s3.js';
+export { CsvStorage } from './storage/csv.js';
+export { HuggingfaceStorage, hubEnvironment } from './storage/huggingface.js';

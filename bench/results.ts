@@ -16,6 +16,8 @@ export interface BenchLine {
   params?: Record<string, unknown>;
   /** Anything a reader must know to trust the figure. */
   caveat?: string;
+  /** Where the time went, from a profile or per-stage timings (shown in the closing notes, most useful on a MISS). */
+  bottleneck?: string;
   [extra: string]: unknown;
 }
 
@@ -190,6 +192,13 @@ export function renderResults(info: RunInfo, lines: readonly BenchLine[]): strin
   }
   out.push('## Runs', '', '| file | exit | seconds | result lines | error |', '|---|---|---|---|---|');
   for (const r of info.runs) out.push(`| ${r.file} | ${r.exitCode ?? (r.seconds === 0 ? '–' : 'killed')} | ${r.seconds.toFixed(1)} | ${r.lines} | ${fmt(r.error ?? '')} |`);
+  const misses = rows.filter((r) => r.verdict === 'MISS');
+  const notes = lines.filter((l) => typeof l.bottleneck === 'string' && l.bottleneck);
+  if (misses.length || notes.length) {
+    out.push('', '## Misses and bottlenecks', '');
+    for (const r of misses) out.push(`- MISS: ${r.target.label} — \`${r.line?.case ?? '?'}\` measured ${fmt(r.measured)}.`);
+    for (const l of notes) out.push(`- ${l.bench} / \`${l.case}\`: ${String(l.bottleneck)}`);
+  }
   out.push('', '## Caveats', '', ...CAVEATS.map((c) => `- ${c}`), '');
   return out.join('\n');
 }

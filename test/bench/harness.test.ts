@@ -37,8 +37,12 @@ t.test('renderResults has machine, command, targets and every figure', async (t)
     date: '2026-11-26T00:00:00Z', command: 'npm run bench', commit: 'abc1234',
     machine: { cpu: 'Test CPU', cores: 2, memoryGiB: 4, os: 'Linux' }, versions: { node: 'v20' },
     runs: [{ file: 'bench/scan.ts', exitCode: 0, seconds: 1, lines: 1 }],
-  }, [{ bench: 'scan', case: 'local', figures: { header_files_s: 12345.6 }, ratios: { vs_full_decode: 61.2 }, checksum: 'deadbeef', caveat: 'tiny' }]);
-  for (const s of ['Test CPU × 2 cores', 'abc1234', 'npm run bench', '| local | 12346 | 61.2 | deadbeef |', '**PASS**', '`local`: tiny', '## Caveats']) {
+  }, [
+    { bench: 'scan', case: 'local', figures: { header_files_s: 12345.6 }, ratios: { vs_full_decode: 61.2 }, checksum: 'deadbeef', caveat: 'tiny' },
+    { bench: 'latents', case: 'f16', ratios: { vs_raw_read: 0.5 }, bottleneck: 'unpickling on the main thread' },
+  ]);
+  for (const s of ['Test CPU × 2 cores', 'abc1234', 'npm run bench', '| local | 12346 | 61.2 | deadbeef |', '**PASS**', '`local`: tiny', '## Caveats',
+    '- MISS: cached latents ≥ 0.8× raw read loop — `f16` measured 0.5.', 'latents / `f16`: unpickling on the main thread']) {
     t.ok(md.includes(s), `contains ${s}`);
   }
 });

@@ -113,8 +113,18 @@ export function normaliseDatasetType(e: RawEntry, log: IssueLog): void {
   }
 }
 
-/** The whole per-entry normalisation stage. */
+/** True when the entry is switched off (`disabled` or `disable`, string booleans included). */
+function isDisabled(raw: Record<string, unknown>): boolean {
+  const v = raw.disabled ?? raw.disable;
+  return v === true || (typeof v === 'string' && TRUE_WORDS.has(v.trim().toLowerCase())) || v === 1;
+}
+
+/** The whole per-entry normalisation stage. Disabled entries are only marked: SimpleTuner never validates them. */
 export function normaliseEntry(e: RawEntry, args: TrainingArgs, log: IssueLog): RawEntry {
+  if (isDisabled(e.raw)) {
+    e.raw.disabled = true;
+    return e;
+  }
   enforceLimits(e, log);
   applyAliases(e, log);
   coerceBooleans(e, log);

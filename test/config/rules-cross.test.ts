@@ -10,6 +10,8 @@ interface Case {
   error?: [id: string | null, field: string, text: string];
   warning?: string;
   expect?: [id: string, fields: Entry];
+  /** Exact number of warnings expected. */
+  warningCount?: number;
 }
 
 const text = (extra: Entry = {}): Entry => ({ id: 'text', dataset_type: 'text_embeds', ...extra });
@@ -80,7 +82,7 @@ const cases: Case[] = [
   { name: 'caption dropout 0 warns', entries: [text(), img('i')], args: { caption_dropout_probability: 0 }, warning: 'Not using caption dropout' },
   { name: 'caption_filter_list on text', entries: [text({ caption_filter_list: ['a', 's/b/c/'] }), img('i')], expect: ['text', { caption_filter_list: ['a', 's/b/c/'] }] },
   { name: 'text_cache_disable implies ondemand', entries: [text({ text_cache_disable: true }), img('i')], expect: ['text', { text_cache_disable: true, text_cache_ondemand: true }] },
-  { name: 'disabled entries dropped', entries: [text(), img('i'), img('off', { disable: true, crop_aspect: 'bogus' })], expect: ['i', { id: 'i' }] },
+  { name: 'disabled entries dropped', warningCount: 1, entries: [text(), img('i'), img('off', { disable: 'True', crop_aspect: 'bogus', disable_vae_cache: true, typo_key: 1 })], expect: ['i', { id: 'i' }] },
 ];
 
 for (const c of cases) {
@@ -95,6 +97,7 @@ for (const c of cases) {
     }
     if (c.warning) t.ok(r.warnings.some((w) => w.message.includes(c.warning!)), `warning ${c.warning}\n got:\n${messages(r, 'warnings')}`);
     if (c.expect) t.match(configOf(r, c.expect[0]), c.expect[1]);
+    if (c.warningCount !== undefined) t.equal(r.warnings.length, c.warningCount, messages(r, 'warnings'));
   });
 }
 

@@ -62,9 +62,16 @@ function withDefaults(o: ProbeFileOptions): Required<Omit<ProbeFileOptions, 'sig
   };
 }
 
-/** Probe `key` (of `size` bytes) through any StorageBackend. Never throws for bad image data; storage errors propagate. */
+/** Some listings (Hugging Face rows) do not know sizes: a short first read means it is the whole object. */
+async function sizeOf(storage: StorageBackend, key: string, head: number, signal?: AbortSignal): Promise<number> {
+  const buf = await storage.readRange(key, 0, head, signal);
+  return buf.length < head ? buf.length : (await storage.stat(key)).size;
+}
+
+/** Probe `key` (of `size` bytes; negative = unknown) through any StorageBackend. Never throws for bad image data; storage errors propagate. */
 export async function probeFile(storage: StorageBackend, key: string, size: number, options: ProbeFileOptions = {}): Promise<FileProbe> {
   const o = withDefaults(options);
+  if (size < 0) size = await sizeOf(storage, key, o.headBytes, options.signal);
   if (size === 0) return { ok: false, reason: 'corrupt', message: 'empty file (0 bytes)', bytesRead: 0 };
   const { outcome, head, bytesRead } = await walkHeader(storage, key, size, o, options.signal);
   if (outcome.kind === 'fail') return { ok: false, reason: outcome.reason, message: outcome.message, bytesRead };

@@ -12,6 +12,7 @@ import { InlineScanRunner } from '../pool/scan-pool.js';
 import { finalize } from './finalize.js';
 import { IMAGE_EXTENSIONS, type ScanDatasetOptions, type ScanResult } from './scan-types.js';
 import { scanParquet } from './parquet-scan.js';
+import { canScanHfColumns, scanHfColumns } from './hf-scan.js';
 import type { ScanProbeOptions } from './scan-task.js';
 import { buildIndex } from './build-index.js';
 import { VIDEO_EXTENSIONS } from './video-probe.js';
@@ -24,6 +25,7 @@ const log = logger('metadata/scan');
 /** Scan one dataset. Throws EmptyDatasetError (after writing the cache files) when nothing usable is left. */
 export async function scanDataset(opts: ScanDatasetOptions): Promise<ScanResult> {
   if (opts.config.metadata_backend === 'parquet') return scanParquet(opts);
+  if (canScanHfColumns(opts)) return scanHfColumns(opts);
   const t0 = performance.now();
   const { config, storage, shard } = opts;
   const cache = opts.cacheStorage ?? storage;

@@ -97,38 +97,44 @@ async function main(): Promise<void> {
   const stepMs = o.stepMs ?? (o.minutes * 60_000 * o.batchSize) / o.samples;
   const batches = Math.ceil(o.samples / o.batchSize);
   const loader = await stages.loader.createLoader(fx.loaded, { datasets: fx.inputs, batches, seed: SEED, weighting: WEIGHTING, threads: 1 });
+  const r = await drive(loader, next, ledger, stepMs, Math.min(10_000, Math.max(1000, (o.minutes * 60_000) / 60)));
+  console.log(JSON.stringify(summarise(o, stepMs, r.probes, { ...r, ledger, batches })));
+  process.exit(0);
+}
+
+type LoaderLike = AsyncIterable<unknown> & { destroy(): unknown; close?(): Promise<void> };
+type Expected = ReturnType<typeof expectedOrder>;
+
+/** Consume every batch at `stepMs` per batch, checking each against the sampler, probing memory and fds as it goes. */
+async function drive(loader: LoaderLike, next: Expected, ledger: EpochLedger, stepMs: number, probeMs: number) {
   const probes: Probe[] = [];
-  let delivered = 0;
-  let mismatches = 0;
-  let skipped = 0;
-  const digest: number[] = [];
+  const st = { delivered: 0, mismatches: 0, skipped: 0, digest: [] as number[] };
   const started = performance.now();
   let running = true;
   const probe = async (): Promise<void> => {
     const m = process.memoryUsage();
-    probes.push({ t: (performance.now() - started) / 1000, rss: m.rss / 2 ** 20, heap: m.heapUsed / 2 ** 20, ...(await openFds()), samples: delivered, running });
-    const p = probes[probes.length - 1]!;
-    process.stderr.write(`soak ${p.t.toFixed(0)}s: ${delivered} samples, rss ${p.rss.toFixed(0)} MB, heap ${p.heap.toFixed(0)} MB, fds ${p.fds}, sockets ${p.sockets}, mismatches ${mismatches}\n`);
+    const p: Probe = { t: (performance.now() - started) / 1000, rss: m.rss / 2 ** 20, heap: m.heapUsed / 2 ** 20, ...(await openFds()), samples: st.delivered, running };
+    probes.push(p);
+    process.stderr.write(`soak ${p.t.toFixed(0)}s: ${st.delivered} samples, rss ${p.rss.toFixed(0)} MB, heap ${p.heap.toFixed(0)} MB, fds ${p.fds}, sockets ${p.sockets}, mismatches ${st.mismatches}\n`);
   };
-  const timer = setInterval(() => void probe(), Math.max(2000, (o.minutes * 60_000) / 60));
+  const timer = setInterval(() => void probe(), probeMs);
   for await (const raw of loader) {
     const b = raw as BatchView;
     const want = next();
     const got = b.samples.map((s) => s.key);
-    if (b.step !== want.step || b.epoch !== want.epoch || b.dataset !== want.dataset || got.join('\n') !== want.keys.join('\n')) mismatches++;
+    if (b.step !== want.step || b.epoch !== want.epoch || b.dataset !== want.dataset || got.join('\n') !== want.keys.join('\n')) st.mismatches++;
     ledger.add(b.dataset, b.epoch, got);
-    delivered += got.length;
-    skipped += b.skipped.length;
-    if (b.step % 1000 === 0) digest.push(b.step, got.length);
+    st.delivered += got.length;
+    st.skipped += b.skipped.length;
+    if (b.step % 1000 === 0) st.digest.push(b.step, got.length);
     await sleep(stepMs);
   }
   clearInterval(timer);
   await probe(); // last probe while the loader is still open
   running = false;
-  await (stages.loader && 'close' in loader && loader.close ? loader.close() : Promise.resolve(loader.destroy()));
+  await (loader.close ? loader.close() : Promise.resolve(loader.destroy()));
   await probe(); // after close: every fd and socket it opened must be gone
-  console.log(JSON.stringify(summarise(o, stepMs, probes, { delivered, mismatches, skipped, ledger, digest, batches })));
-  process.exit(0);
+  return { ...st, probes };
 }
 
 function summarise(o: Options, stepMs: number, probes: Probe[], r: { delivered: number; mismatches: number; skipped: number; ledger: EpochLedger; digest: number[]; batches: number }): BenchLine {

@@ -54,67 +54,83 @@ function bar(fraction: number): string {
   return `[${'#'.repeat(full)}${'-'.repeat(BAR_WIDTH - full)}]`;
 }
 
+/** The reporter behind createProgress: decisions (TTY or not, interval) are made once, in the constructor. */
+class ProgressReporter implements Progress {
+  readonly #o: ProgressOptions;
+  readonly #stream: ProgressStream;
+  readonly #tty: boolean;
+  readonly #unit: string;
+  readonly #now: () => number;
+  readonly #interval: number;
+  readonly #start: number;
+  #total: number | undefined;
+  #done = 0;
+  #note = '';
+  #lastDraw = -Infinity;
+  #finished = false;
+
+  constructor(o: ProgressOptions) {
+    this.#o = o;
+    this.#stream = o.stream ?? process.stderr;
+    this.#tty = o.tty ?? Boolean(this.#stream.isTTY);
+    this.#unit = o.unit ?? 'items';
+    this.#now = o.now ?? (() => performance.now());
+    this.#interval = this.#tty ? (o.ttyIntervalMs ?? 100) : (o.lineIntervalMs ?? 2000);
+    this.#start = this.#now();
+    this.#total = o.total;
+  }
+
+  get done(): number {
+    return this.#done;
+  }
+
+  update(value: number, fields?: { total?: number; note?: string }): void {
+    if (this.#finished) return;
+    this.#done = value;
+    if (fields?.total !== undefined) this.#total = fields.total;
+    if (fields?.note !== undefined) this.#note = fields.note;
+    this.#draw(false);
+  }
+
+  tick(n = 1, note?: string): void {
+    if (this.#finished) return;
+    this.#done += n;
+    if (note !== undefined) this.#note = note;
+    this.#draw(false);
+  }
+
+  finish(message?: string): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    if (message !== undefined) this.#note = message;
+    this.#draw(true);
+    if (this.#tty) this.#stream.write('\n');
+  }
+
+  #render(): string {
+    const elapsed = (this.#now() - this.#start) / 1000;
+    const rate = elapsed > 0 ? this.#done / elapsed : 0;
+    const known = this.#total !== undefined && this.#total > 0;
+    const count = known ? `${this.#done}/${this.#total}` : `${this.#done}`;
+    const pct = known ? ` ${bar(this.#done / this.#total!)} ${((100 * this.#done) / this.#total!).toFixed(0).padStart(3)}%` : '';
+    const extra = this.#note ? ` ${this.#note}` : '';
+    return `${this.#o.label}${pct} ${count} ${this.#unit} ${formatRate(rate)}/s ${elapsed.toFixed(1)}s${extra}`;
+  }
+
+  #draw(force: boolean): void {
+    const t = this.#now();
+    if (!force && t - this.#lastDraw < this.#interval) return;
+    this.#lastDraw = t;
+    if (this.#tty) {
+      const width = Math.max(20, (this.#stream.columns ?? 100) - 1);
+      this.#stream.write(`\r\x1b[2K${this.#render().slice(0, width)}`);
+    } else {
+      this.#stream.write(`${this.#render()}\n`);
+    }
+  }
+}
+
 /** Create a reporter; see ProgressOptions for TTY vs plain-line behaviour. */
 export function createProgress(options: ProgressOptions): Progress {
-  const stream = options.stream ?? process.stderr;
-  const tty = options.tty ?? Boolean(stream.isTTY);
-  const unit = options.unit ?? 'items';
-  const now = options.now ?? (() => performance.now());
-  const interval = tty ? (options.ttyIntervalMs ?? 100) : (options.lineIntervalMs ?? 2000);
-  const start = now();
-  let total = options.total;
-  let done = 0;
-  let note = '';
-  let lastDraw = -Infinity;
-  let finished = false;
-
-  const render = (): string => {
-    const elapsed = (now() - start) / 1000;
-    const rate = elapsed > 0 ? done / elapsed : 0;
-    const count = total !== undefined && total > 0 ? `${done}/${total}` : `${done}`;
-    const pct = total !== undefined && total > 0 ? ` ${bar(done / total)} ${((100 * done) / total).toFixed(0).padStart(3)}%` : '';
-    const extra = note ? ` ${note}` : '';
-    return `${options.label}${pct} ${count} ${unit} ${formatRate(rate)}/s ${elapsed.toFixed(1)}s${extra}`;
-  };
-  const draw = (force: boolean): void => {
-    const t = now();
-    if (!force && t - lastDraw < interval) return;
-    lastDraw = t;
-    if (tty) {
-      const width = Math.max(20, (stream.columns ?? 100) - 1);
-      stream.write(`\r\x1b[2K${render().slice(0, width)}`);
-    } else {
-      stream.write(`${render()}\n`);
-    }
-  };
-
-  return {
-    get done() {
-      return done;
-    },
-    update(value, fields) {
-      if (finished) return;
-      done = value;
-      if (fields?.total !== undefined) total = fields.total;
-      if (fields?.note !== undefined) note = fields.note;
-      draw(false);
-    },
-    tick(n = 1, text) {
-      if (finished) return;
-      done += n;
-      if (text !== undefined) note = text;
-      draw(false);
-    },
-    finish(message) {
-      if (finished) return;
-      finished = true;
-      if (message !== undefined) note = message;
-      if (tty) {
-        draw(true);
-        stream.write('\n');
-      } else {
-        draw(true);
-      }
-    },
-  };
+  return new ProgressReporter(options);
 }

@@ -1,6 +1,7 @@
 // `tunefeed demo`: build a small real dataset, scan it, stream batches through a simulated consumer and print a summary.
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
+import { rootLogger } from '../log.js';
 import { runDemo } from '../demo/run-demo.js';
 import { formatSummary } from '../demo/summary.js';
 
@@ -10,6 +11,13 @@ function positiveInt(name: string): (v: string) => number {
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`Expected \`${name}\` to be an integer from 1 and up, got \`${v}\` (string)`, { field: name });
     return n;
   };
+}
+
+/** The demo shows its own progress and summary; engine info logs would bury them. TUNEFEED_LOG_LEVEL still wins. */
+function quietLogs(): void {
+  if (process.env.TUNEFEED_LOG_LEVEL) return;
+  process.env.TUNEFEED_LOG_LEVEL = 'warn';
+  rootLogger().level = 'warn'; // in case the root logger already exists; children created later inherit it
 }
 
 /** Registers `tunefeed demo`. */
@@ -26,6 +34,7 @@ export function register(program: Command): void {
     .option('--regenerate', 'rewrite the dataset even if it exists', false)
     .option('--json', 'print the summary as JSON on stdout', false)
     .action(async (opts: { dir: string; batches: number; batchSize: number; stepMs: number; seed: number; images: number; regenerate: boolean; json: boolean }) => {
+      quietLogs();
       const art = Math.floor(opts.images / 3);
       const summary = await runDemo({
         dir: opts.dir, batches: opts.batches, batchSize: opts.batchSize, stepMs: opts.stepMs, seed: opts.seed, force: opts.regenerate,

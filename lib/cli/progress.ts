@@ -21,7 +21,7 @@ export interface ProgressOptions {
   tty?: boolean;
   /** Minimum time between redraws on a TTY. @default 100 */
   ttyIntervalMs?: number;
-  /** Minimum time between plain lines when not a TTY. @default 2000 */
+  /** Minimum time between plain lines when not a TTY (the first comes after one interval). @default 2000 */
   lineIntervalMs?: number;
   /** Clock, for tests. @default performance.now */
   now?: () => number;
@@ -78,6 +78,8 @@ class ProgressReporter implements Progress {
     this.#interval = this.#tty ? (o.ttyIntervalMs ?? 100) : (o.lineIntervalMs ?? 2000);
     this.#start = this.#now();
     this.#total = o.total;
+    // Off a TTY the first line waits one interval, so a task that ends quickly prints just its final line.
+    if (!this.#tty) this.#lastDraw = this.#start;
   }
 
   get done(): number {

@@ -88,3 +88,37 @@ t.test('a reader that closes stdout early stops the stream cleanly (exit 0, no s
   t.match(err, /"readerClosed":true/);
   t.notMatch(err, /at .*\.ts:\d+/, 'no stack trace');
 });
+
+t.test('end to end: `tunefeed stream CONFIG` (config → factory → scan → loader) binary into the Python reader', async (t) => {
+  const { writeFile: write, mkdir } = await import('node:fs/promises');
+  const { default: sharpLib } = await import('sharp');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'tf-e2e-'));
+  await mkdir(path.join(dir, 'imgs'));
+  for (let i = 0; i < 8; i++) {
+    await sharpLib({ create: { width: i % 2 ? 96 : 64, height: 64, channels: 3, background: { r: i * 30, g: 40, b: 90 } } }).jpeg().toFile(path.join(dir, 'imgs', `img_${i}.jpg`));
+  }
+  const cfg = path.join(dir, 'cfg.json');
+  await write(cfg, JSON.stringify([
+    { id: 'e2e', type: 'local', instance_data_dir: path.join(dir, 'imgs'), caption_strategy: 'filename', resolution: 48, resolution_type: 'pixel', crop: true, crop_style: 'center', crop_aspect: 'square', train_batch_size: 2, cache_dir_vae: path.join(dir, 'vae') },
+    { id: 'text', type: 'local', dataset_type: 'text_embeds', default: true, cache_dir: path.join(dir, 'text') },
+  ]));
+  const main = path.join(here, '../../lib/cli/main.ts');
+  const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+    const c = spawn(process.execPath, ['--import', 'tsx', main, 'stream', cfg, '--epochs', '1', '--format', 'binary', '--rank', '1', '--world-size', '2', '--seed', '4'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TUNEFEED_LOG_LEVEL: 'warn' } });
+    const py = spawn('python3', [READER], { stdio: ['pipe', 'pipe', 'pipe'] });
+    c.stdout.pipe(py.stdin);
+    let out = '', err = '';
+    py.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    py.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    c.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    py.on('close', (code) => resolve({ code, out, err }));
+  });
+  t.equal(r.code, 0, r.err);
+  const frames = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  t.equal(frames.length, 2, '8 images, global batch 2×2 → 2 steps, one frame per step for rank 1');
+  for (const f of frames) {
+    t.equal(f.samples.length, 2);
+    for (const s of f.samples) t.same(s.pixels.shape, [48, 48, 3]);
+  }
+});

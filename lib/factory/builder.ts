@@ -5,6 +5,7 @@ import { isImageDataset } from '../config/types.js';
 import { createStorage } from '../storage/from-description.js';
 import type { BackendDescription, StorageBackend } from '../storage/types.js';
 import { deleteFileListCaches } from './cache-cleanup.js';
+import type { BuildPool } from './build-pool.js';
 import type { DescribeContext } from './describe.js';
 
 /** Everything a builder may use. */
@@ -14,6 +15,10 @@ export interface BuildContext extends DescribeContext {
   deleteCaches: boolean;
   /** Run the expensive probe (CSV index, HF shard footers) now so bad data fails at build time. */
   probe: boolean;
+  /** Worker threads for CPU-heavy probes; undefined = main thread only. */
+  pool?: BuildPool;
+  /** Files at least this big are parsed on the pool. */
+  workerThresholdBytes: number;
 }
 
 /** What one build produces. */
@@ -45,7 +50,7 @@ export abstract class BaseBuilder implements BackendBuilder {
     const description = this.describe(config, ctx);
     const storage = this.create(description);
     try {
-      const probe = ctx.probe ? await this.probe(storage, config) : null;
+      const probe = ctx.probe ? await this.probe(storage, config, ctx) : null;
       return { description, storage, metadataBackend: this.metadataBackend(config), probe, deletedCaches };
     } catch (err) {
       await storage.close();
@@ -65,7 +70,7 @@ export abstract class BaseBuilder implements BackendBuilder {
   }
 
   /** The expensive part of opening a backend, done once at build time. */
-  async probe(_storage: StorageBackend, _config: DatasetConfig): Promise<Record<string, unknown> | null> {
+  async probe(_storage: StorageBackend, _config: DatasetConfig, _ctx: BuildContext): Promise<Record<string, unknown> | null> {
     return null;
   }
 

@@ -1,4 +1,5 @@
 // The four built-in builders: local, aws, csv, huggingface.
+import { stat } from 'node:fs/promises';
 import type { ConfigIssue } from '../errors.js';
 import type { DatasetConfig, ImageDatasetConfig } from '../config/types.js';
 import { isImageDataset } from '../config/types.js';
@@ -46,10 +47,19 @@ export class CsvBuilder extends BaseBuilder {
     return describeCsv(config, ctx);
   }
 
-  /** Parse the CSV now (streamed) so a malformed file fails the build, not the first batch. */
-  override async probe(storage: StorageBackend): Promise<Record<string, unknown>> {
-    const idx = await (storage as CsvStorage).index();
-    return { rows: idx.rows, urls: idx.entries.size, duplicates: idx.duplicates, skippedRows: idx.skipped.length };
+  /**
+   * Parse the CSV now so a malformed file fails the build, not the first batch. Big files are parsed on a worker
+   * thread (csv-parse is CPU-bound) and the main thread adopts the result; small ones are not worth a thread.
+   */
+  override async probe(storage: StorageBackend, _config: DatasetConfig, ctx: BuildContext): Promise<Record<string, unknown>> {
+    const csv = storage as CsvStorage;
+    const d = csv.describe() as Extract<BackendDescription, { kind: 'csv' }>;
+    const size = (await stat(d.csvFile).catch(() => null))?.size ?? 0;
+    const onWorker = ctx.pool !== undefined && size >= ctx.workerThresholdBytes;
+    const idx = onWorker
+      ? await csv.adoptIndex(await ctx.pool!.csvIndex({ dataset: d.id, csvFile: d.csvFile, urlColumn: d.urlColumn, captionColumn: d.captionColumn || null }))
+      : await csv.index();
+    return { rows: idx.rows, urls: idx.entries.size, duplicates: idx.duplicates, skippedRows: idx.skipped.length, parsedOn: onWorker ? 'worker' : 'main' };
   }
 }
 

@@ -6,6 +6,7 @@ import { logger } from '../log.js';
 import { metrics as bus } from '../metrics/events.js';
 import type { BackendDescription, StorageBackend } from '../storage/types.js';
 import type { BuildContext } from './builder.js';
+import { BuildPool } from './build-pool.js';
 import { PerfTracker, type CustomMetric, type FactoryMetrics } from './perf.js';
 import { BuilderRegistry, defaultRegistry, loadBuilderPlugin } from './registry.js';
 
@@ -25,6 +26,10 @@ export interface FactoryOptions {
   probe?: boolean;
   /** CSV URLs may target private/loopback hosts when the dataset does not set csv_allow_private_hosts. @default false */
   csvAllowPrivateHosts?: boolean;
+  /** Worker threads for CPU-heavy build steps (CSV index parsing); 0 = main thread only. @default 2 */
+  workers?: number;
+  /** CSV files at least this big are parsed on a worker thread (csv-parse costs ~5.5 µs CPU per row here, ~0.3 s per 4 MiB). @default 4194304 (4 MiB) */
+  workerThresholdBytes?: number;
   /** Builds in flight within one group. @default 4 */
   concurrency?: number;
   /** Stages timed before the factory (e.g. `{ config_load: 12.5 }`), reported with the factory's own. */
@@ -85,12 +90,14 @@ async function buildAll(loaded: LoadedConfig, options: FactoryOptions, registry:
   const perf = new PerfTracker(custom);
   for (const [k, ms] of Object.entries(options.timings ?? {})) perf.external(k, ms);
   const built: BuiltBackend[] = [];
+  const pool = (options.workers ?? 2) > 0 ? new BuildPool(options.workers ?? 2) : undefined;
   try {
     await perf.stage('plugins', async () => {
       for (const spec of options.plugins ?? []) for (const b of await loadBuilderPlugin(spec, options.pluginsFrom)) registry.register(b);
     });
     const ctx: BuildContext = {
       loaded, args: loaded.args, env: options.env ?? process.env, deleteCaches: options.deleteCaches ?? true, probe: options.probe ?? true,
+      workerThresholdBytes: options.workerThresholdBytes ?? 4 * 1024 * 1024, ...(pool ? { pool } : {}),
       ...(options.csvAllowPrivateHosts !== undefined ? { csvAllowPrivateHosts: options.csvAllowPrivateHosts } : {}),
     };
     const groups = splitGroups(loaded.datasets);
@@ -111,6 +118,8 @@ async function buildAll(loaded: LoadedConfig, options: FactoryOptions, registry:
   } catch (err) {
     await closeAll(built);
     throw err;
+  } finally {
+    await pool?.close();
   }
 }
 

@@ -74,3 +74,34 @@ function csvError(err: unknown, file: string, dataset: string): DataFileError {
   }
   return new DataFileError(`Cannot read CSV: ${(err as Error).message}`, { dataset, file, cause: err });
 }
+
+/** The index as plain arrays (cheap to post between threads). */
+export interface PackedCsvIndex {
+  urls: string[];
+  captions: (string | null)[];
+  rows: number;
+  duplicates: number;
+  skipped: CsvRowProblem[];
+}
+
+export function packCsvIndex(idx: CsvIndex): PackedCsvIndex {
+  return { urls: [...idx.entries.keys()], captions: [...idx.entries.values()], rows: idx.rows, duplicates: idx.duplicates, skipped: idx.skipped };
+}
+
+export function unpackCsvIndex(p: PackedCsvIndex): CsvIndex {
+  return { entries: new Map(p.urls.map((u, i) => [u, p.captions[i] ?? null])), rows: p.rows, duplicates: p.duplicates, skipped: p.skipped };
+}
+
+/** A build-worker task: parse one CSV-of-URLs file (the main thread adopts the packed index). */
+export interface CsvIndexTask {
+  kind: 'csv-index';
+  dataset: string;
+  csvFile: string;
+  urlColumn: string;
+  captionColumn: string | null;
+}
+
+/** What the build worker posts back: the packed index, or the error's fields as data. */
+export type CsvIndexResult =
+  | { ok: true; index: PackedCsvIndex }
+  | { ok: false; error: { code: string; message: string; row?: number; field?: string } };

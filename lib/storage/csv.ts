@@ -56,7 +56,13 @@ export class CsvStorage implements StorageBackend {
 
   /** Parse the CSV once (streamed); later calls share the result. */
   index(): Promise<Loaded> {
-    this.#index ??= this.#load();
+    this.#index ??= readCsvIndex(this.#desc.csvFile, this.#desc.urlColumn, this.#desc.captionColumn || null, this.id).then((idx) => this.#finish(idx));
+    return this.#index;
+  }
+
+  /** Use an index parsed elsewhere (a worker thread) instead of parsing the file here. */
+  adoptIndex(idx: CsvIndex): Promise<Loaded> {
+    this.#index = Promise.resolve(this.#finish(idx));
     return this.#index;
   }
 
@@ -151,9 +157,8 @@ export class CsvStorage implements StorageBackend {
     return idx.names.get(url) ?? simpletunerCacheName(url);
   }
 
-  async #load(): Promise<Loaded> {
+  #finish(idx: CsvIndex): Loaded {
     const log = logger('storage/csv');
-    const idx = await readCsvIndex(this.#desc.csvFile, this.#desc.urlColumn, this.#desc.captionColumn || null, this.id);
     const names = new Map<string, string>();
     const owners = new Map<string, string>();
     for (const url of idx.entries.keys()) {

@@ -85,3 +85,21 @@ t.test('bad data fails the build with a coded error and releases what was built'
   const linked = { ...loaded, datasets: loaded.datasets.map((d) => (d.id === 'photos' ? { ...d, image_embeds: 'nope' } : d)).filter((d) => d.id === 'photos') };
   await t.rejects(createFactory(linked).build(), { code: 'TF_CONFIG_INVALID', message: /Could not find image embed backend ID in multidatabackend config: nope/ });
 });
+
+t.test('big CSV indexes are parsed on a worker thread and adopted', async (t) => {
+  const rows = Array.from({ length: 3000 }, (_, i) => `http://h.example/img/${i}.png,"caption ${i}, quoted"`);
+  const dir = t.testdir({ 'big.csv': `url,caption\n${rows.join('\n')}\nhttp://h.example/img/7.png,dup\n`, 'bad.csv': 'url,caption\nhttp://h/a.png,"open\n' });
+  const cfg = (file: string): unknown[] => [{ id: 'urls', type: 'csv', csv_file: path.join(dir, file), csv_cache_dir: path.join(dir, 'c'), csv_caption_column: 'caption', caption_strategy: 'csv' }];
+  const built = await createFactory(await loadConfig(cfg('big.csv'), { args: { output_dir: '' } }), { workerThresholdBytes: 0, workers: 1 }).build();
+  t.teardown(() => built.close());
+  t.match(built.metrics.backends.urls!.probe, { rows: 3001, urls: 3000, duplicates: 1, parsedOn: 'worker' });
+  const csv = built.get('urls')!.storage as import('../../lib/storage/csv.js').CsvStorage;
+  t.equal(await csv.caption('http://h.example/img/7.png'), 'dup');
+  t.equal(await csv.caption('http://h.example/img/2999.png'), 'caption 2999, quoted');
+  t.equal((await keys(csv.list())).length, 3000);
+  const small = await createFactory(await loadConfig(cfg('big.csv'), { args: { output_dir: '' } })).build();
+  t.equal(small.metrics.backends.urls!.probe!.parsedOn, 'main', 'below the threshold: no thread');
+  await small.close();
+  await t.rejects(createFactory(await loadConfig(cfg('bad.csv'), { args: { output_dir: '' } }), { workerThresholdBytes: 0, workers: 1 }).build(),
+    { code: 'TF_DATA_FILE', message: /Malformed CSV.*dataset=urls.*bad\.csv/s }, 'coded error across the thread boundary');
+});

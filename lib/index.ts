@@ -1,4 +1,31 @@
-
+// tunefeed's only public entry point.
+export * from './errors.js';
+export type * from './config/types.js';
+export type * from './storage/types.js';
+export type * from './metadata/types.js';
+export { MetricsBus, metrics, type MetricEvent } from './metrics/events.js';
+export { logger, rootLogger } from './log.js';
+export { redactValue, registerSecret } from './redact.js';
+export { loadConfig, validateConfig, type LoadConfigOptions, type ValidationResult, type ValidatedDataset } from './config/load-config.js';
+export { defaultTrainingArgs } from './config/training-args.js';
+export { isImageDataset } from './config/types.js';
+export { createCaptionResolver, createCaptionSource, type CaptionResolver, type CaptionSource } from './captions/resolve-caption.js';
+export { expandWithShuffles, type CaptionShuffleOptions } from './captions/caption-shuffle.js';
+export { readTorchFile, type TorchReadOptions } from './embeds/torch-file.js';
+export { readSafetensors, readSafetensorsMetadata } from './embeds/safetensors.js';
+export { asFloat32, isTensor, type Tensor, type TorchValue } from './embeds/tensor.js';
+export { textEmbedCacheKey, vaeCacheKey, type TextEmbedKeyOptions, type VaeCacheKeyOptions } from './embeds/cache-keys.js';
+export { isVaeCacheComplete, latentFrom, readEmbedFile, readLatents, type ReadLatentsOptions, type VaeCacheCheckOptions, type VaeCacheStatus } from './embeds/latents.js';
+export { missingTextEmbeds, readTextEmbed, textEmbedTensors, type TextEmbedReadOptions } from './embeds/text-embeds.js';
+export { createFactory, type Factory, type FactoryOptions, type BuiltBackend, type BuiltBackends } from './factory/factory.js';
+export { BuilderRegistry, defaultRegistry, loadBuilderPlugin } from './factory/registry.js';
+export { BaseBuilder, type BackendBuilder, type BuildContext, type BuildOutput } from './factory/builder.js';
+export type { FactoryMetrics, CustomMetric } from './factory/perf.js';
+export { createStorage } from './storage/from-description.js';
+export { LocalStorage, type LocalStorageOptions } from './storage/local.js';
+export { S3Storage } from './storage/s3.js';
+export { CsvStorage } from './storage/csv.js';
+export { HuggingfaceStorage, hubEnvironment } from './storage/huggingface.js';
 export { scanDataset, IMAGE_EXTENSIONS, type ScanDatasetOptions, type ScanResult } from './metadata/scan.js';
 export { mergeShards } from './metadata/merge.js';
 export { computeGeometry, calculateTargets, pixelResolution, targetArea, type GeometryOptions } from './metadata/geometry.js';

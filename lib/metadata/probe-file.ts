@@ -1,4 +1,5 @@
 // Probes one stored file: leading bytes by ranged reads, follow-up ranges on demand, tail and pixel-limit checks.
+import { open } from 'node:fs/promises';
 import type { StorageBackend } from '../storage/types.js';
 import type { SkipReason } from './types.js';
 import { probeImage, type ImageFormat, type ProbeOutcome } from './probe.js';
@@ -16,7 +17,10 @@ export interface ProbeFileOptions {
   pixelLimit?: number;
   /** Decode every image fully (SimpleTuner's scan_for_errors). @default false */
   scanForErrors?: boolean;
-  /** Check the file's end marker (PNG IEND, JPEG EOI, GIF trailer, RIFF size) to catch truncation. @default true */
+  /**
+   * Check the file's end marker (PNG IEND, JPEG EOI, GIF trailer, RIFF size) to catch truncation. Costs one small
+   * extra read per file larger than `headBytes` (free for smaller ones). @default true
+   */
   verifyTail?: boolean;
   signal?: AbortSignal;
 }
@@ -27,8 +31,36 @@ export type FileProbe =
 
 const TAIL = 64;
 
-async function walkHeader(storage: StorageBackend, key: string, size: number, o: Required<Omit<ProbeFileOptions, 'signal'>>, signal?: AbortSignal) {
-  const head = await storage.readRange(key, 0, Math.min(size, o.headBytes), signal);
+/** Byte access for one probe: through the storage backend, or one open file descriptor for local files. */
+interface Reader {
+  range(start: number, end: number): Promise<Buffer>;
+  all(): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+function storageReader(storage: StorageBackend, key: string, signal?: AbortSignal): Reader {
+  return { range: (s, e) => storage.readRange(key, s, e, signal), all: () => storage.read(key, signal), close: async () => {} };
+}
+
+/**
+ * Local files get one descriptor for head, follow-ups and tail (one open instead of three). The key came from the
+ * backend's own listing, and externalPath resolves it under the root.
+ */
+async function localReader(storage: StorageBackend, key: string): Promise<Reader> {
+  const fh = await open(storage.externalPath(key), 'r');
+  return {
+    async range(start, end) {
+      const buf = Buffer.allocUnsafe(Math.max(0, end - start));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, start);
+      return buf.subarray(0, bytesRead);
+    },
+    all: () => fh.readFile(),
+    close: () => fh.close(),
+  };
+}
+
+async function walkHeader(r: Reader, size: number, o: Required<Omit<ProbeFileOptions, 'signal'>>) {
+  const head = await r.range(0, Math.min(size, o.headBytes));
   let bytesRead = head.length;
   let outcome: ProbeOutcome = probeImage(head, head.length >= size);
   while (outcome.kind === 'need') {
@@ -37,7 +69,7 @@ async function walkHeader(storage: StorageBackend, key: string, size: number, o:
     if (bytesRead + (end - start) > o.maxProbeBytes || start >= size) {
       return { outcome: { kind: 'fail', reason: 'truncated', message: `header needs bytes at ${start} of ${size}` } as const, head, bytesRead };
     }
-    const more = await storage.readRange(key, start, end, signal);
+    const more = await r.range(start, end);
     bytesRead += more.length;
     outcome = outcome.resume(more, start + more.length >= size);
   }
@@ -73,7 +105,16 @@ export async function probeFile(storage: StorageBackend, key: string, size: numb
   const o = withDefaults(options);
   if (size < 0) size = await sizeOf(storage, key, o.headBytes, options.signal);
   if (size === 0) return { ok: false, reason: 'corrupt', message: 'empty file (0 bytes)', bytesRead: 0 };
-  const { outcome, head, bytesRead } = await walkHeader(storage, key, size, o, options.signal);
+  const r = storage.kind === 'local' ? await localReader(storage, key) : storageReader(storage, key, options.signal);
+  try {
+    return await probeWith(r, size, o);
+  } finally {
+    await r.close();
+  }
+}
+
+async function probeWith(r: Reader, size: number, o: Required<Omit<ProbeFileOptions, 'signal'>>): Promise<FileProbe> {
+  const { outcome, head, bytesRead } = await walkHeader(r, size, o);
   if (outcome.kind === 'fail') return { ok: false, reason: outcome.reason, message: outcome.message, bytesRead };
   if (outcome.kind !== 'ok') throw new Error('unreachable');
   if (outcome.width * outcome.height > o.pixelLimit) {
@@ -83,12 +124,12 @@ export async function probeFile(storage: StorageBackend, key: string, size: numb
   let read = bytesRead;
   let suspicious = false;
   if (o.verifyTail && !o.scanForErrors) {
-    const tail = head.length >= size ? head.subarray(Math.max(0, size - TAIL)) : await storage.readRange(key, size - TAIL, size, options.signal);
+    const tail = head.length >= size ? head.subarray(Math.max(0, size - TAIL)) : await r.range(size - TAIL, size);
     if (head.length < size) read += tail.length;
     suspicious = !tailLooksComplete(outcome.format, tail, head, size);
   }
   if (o.scanForErrors || suspicious) {
-    const whole = head.length >= size ? head : await storage.read(key, options.signal);
+    const whole = head.length >= size ? head : await r.all();
     read += head.length >= size ? 0 : whole.length;
     const bad = await decodeCheck(whole, o.pixelLimit);
     // A missing end marker plus a failed decode is a truncation, whatever words the codec used.

@@ -10,6 +10,7 @@ export interface ScanProbeOptions {
   headBytes?: number;
   pixelLimit?: number;
   scanForErrors?: boolean;
+  /** Tail check for truncation (see ProbeFileOptions). @default true for local storage, false for remote */
   verifyTail?: boolean;
   /** Keys in flight at once inside one task (hides S3 latency). @default 8 */
   ioConcurrency?: number;
@@ -53,14 +54,17 @@ async function probeOne(storage: StorageBackend, item: { key: string; size: numb
     const { format, width, height, orientation, frames } = p;
     return [{ key, ok: true, format, width, height, orientation, ...(frames === undefined ? {} : { frames }) }, p.bytesRead];
   } catch (err) {
-    const reason: SkipReason = err instanceof NotFoundError ? 'not_found' : 'read_error';
+    const gone = err instanceof NotFoundError || (err as NodeJS.ErrnoException).code === 'ENOENT';
+    const reason: SkipReason = gone ? 'not_found' : 'read_error';
     return [{ key, ok: false, reason, message: (err as Error).message }, 0];
   }
 }
 
 /** Probes every item of the task, `ioConcurrency` at a time; results come back in item order. */
 export async function runScanTask(task: ScanTask, storage: StorageBackend): Promise<ScanTaskResult> {
-  const { ioConcurrency = 8, ...probeOptions } = task.options;
+  const { ioConcurrency = 8, ...rest } = task.options;
+  // A tail check is one more pread locally but one more request remotely: remote scans opt in.
+  const probeOptions = { ...rest, verifyTail: rest.verifyTail ?? storage.kind === 'local' };
   const results: ScanItemResult[] = new Array(task.items.length);
   let bytesRead = 0;
   let next = 0;

@@ -8,8 +8,8 @@ import { KNOWN_KEYS } from '../../lib/config/known-keys.js';
 import { loadConfig, validateConfig, type ValidationResult } from '../../lib/config/load-config.js';
 
 const SEED = Number(process.env.TF_FUZZ_SEED ?? 20261126);
-const CASES = Number(process.env.TF_FUZZ_CASES ?? 1200);
-const TEXT_CASES = 250;
+const CASES = Number(process.env.TF_FUZZ_CASES ?? 1000);
+const TEXT_CASES = 200;
 
 /** mulberry32: tiny, fast, reproducible. */
 function rng(seed: number): () => number {

@@ -1,0 +1,45 @@
+// Atomic writes under disk faults: a full disk (tiny tmpfs) and a read-only cache dir give clear errors, no part files.
+import t, { type Test } from 'tap';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { LocalStorage } from '../../lib/storage/local.js';
+import { StorageError } from '../../lib/errors.js';
+
+/** Mount a tmpfs (root only); null when this machine does not allow it. */
+function tmpfs(t: Test, options: string): string | null {
+  const dir = path.join(os.tmpdir(), `tf-tmpfs-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  mkdirSync(dir);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { stdio: 'pipe' });
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return null;
+  }
+  t.teardown(() => { execFileSync('umount', [dir], { stdio: 'pipe' }); rmSync(dir, { recursive: true, force: true }); });
+  return dir;
+}
+
+t.test('disk full: ENOSPC named, old content kept, no temp file left', async (t) => {
+  const dir = tmpfs(t, 'size=64k');
+  if (!dir) return t.skip('cannot mount a tmpfs here (needs root)');
+  const s = new LocalStorage({ id: 'cache', root: dir });
+  await s.write('aspect_ratio_bucket_indices_x.json', '{"old":true}');
+  const err = await s.write('aspect_ratio_bucket_indices_x.json', Buffer.alloc(256 * 1024, 1)).catch((e: unknown) => e);
+  t.ok(err instanceof StorageError, 'coded StorageError');
+  t.match((err as Error).message, /ENOSPC.*dataset=cache.*aspect_ratio_bucket_indices_x\.json/s);
+  t.equal(await readFile(path.join(dir, 'aspect_ratio_bucket_indices_x.json'), 'utf8'), '{"old":true}', 'readers still see the old file');
+  t.same(readdirSync(dir), ['aspect_ratio_bucket_indices_x.json'], 'no partial or temp file');
+  await t.rejects(s.write('sub/new.json', Buffer.alloc(256 * 1024)), { code: 'TF_STORAGE' });
+  t.same(readdirSync(path.join(dir, 'sub')), [], 'nothing left in a new directory either');
+});
+
+t.test('read-only cache directory: EROFS named, nothing written', async (t) => {
+  const dir = tmpfs(t, 'size=64k,ro');
+  if (!dir) return t.skip('cannot mount a tmpfs here (needs root)');
+  const s = new LocalStorage({ id: 'cache', root: dir });
+  await t.rejects(s.write('x.json', '{}'), { code: 'TF_STORAGE', message: /EROFS/ });
+  t.same(readdirSync(dir), []);
+});

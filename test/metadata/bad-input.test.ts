@@ -1,6 +1,6 @@
 // Every kind of bad or odd image in one dataset, scanned locally and from the S3 test server: each file is
 // classified with a reason, counted, and the scan carries on; final counts match the files planted.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { join } from 'node:path';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { LocalStorage } from '../../lib/storage/local.js';
@@ -52,7 +52,7 @@ async function listFiles(dir: string): Promise<string[]> {
   return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => join(d.parentPath, d.name).slice(dir.length + 1));
 }
 
-async function check(t: Tap.Test, r: Awaited<ReturnType<typeof scanDataset>>, want: Awaited<ReturnType<typeof plantZoo>>, planted: number) {
+async function check(t: Test, r: Awaited<ReturnType<typeof scanDataset>>, want: Awaited<ReturnType<typeof plantZoo>>, planted: number) {
   t.equal(r.files, planted, 'every planted file was listed');
   t.same(r.report.skipped, want.skipped, 'skips by reason');
   const got = Object.fromEntries(Object.entries(r.index.metadata).map(([k, m]) => [k, m.original_size]));

@@ -1,6 +1,7 @@
 // Builds typed text_embeds / image_embeds / conditioning_image_embeds configs with SimpleTuner's defaults.
 import { buildAws } from './build-storage.js';
 import { collectExtra } from './build-image.js';
+import { PASSTHROUGH } from './known-keys.js';
 import type { ParsedImageEmbeds, ParsedText } from './schema.js';
 import type { FieldContext } from './schema-fields.js';
 import type { BackendType, ImageEmbedsConfig, TextEmbedsConfig } from './types.js';
@@ -10,6 +11,25 @@ const STORAGE_NAME: Record<string, string> = {
   image_embeds: 'image embed',
   conditioning_image_embeds: 'conditioning image embed',
 };
+
+const EMBED_KEYS = new Set([
+  'id', 'type', 'dataset_type', 'disabled', 'cache_dir', 'compress_cache', 'aws', 'aws_bucket_name', 'aws_region_name',
+  'aws_endpoint_url', 'aws_access_key_id', 'aws_secret_access_key', 'aws_session_token', 'aws_data_prefix',
+  'aws_max_pool_connections', 'aws_checksum_mode',
+]);
+const TEXT_KEYS = new Set([...EMBED_KEYS, 'default', 'caption_filter_list', 'text_cache_ondemand', 'text_cache_disable']);
+
+/** Dataset keys that mean nothing for an embed cache: caption_filter_list is SimpleTuner's error, the rest warn. */
+function checkForeignKeys(raw: Record<string, unknown>, allowed: ReadonlySet<string>, datasetType: string, ctx: FieldContext): void {
+  for (const k of Object.keys(raw)) {
+    if (allowed.has(k) || PASSTHROUGH.has(k) || k.startsWith('memory_') || k.startsWith('audio_')) continue;
+    if (k === 'caption_filter_list') {
+      ctx.log.error(ctx.id, k, `caption_filter_list is only a valid setting for text datasets. It is currently set for the ${datasetType} dataset ${ctx.id}.`);
+    } else {
+      ctx.log.warn(ctx.id, k, `\`${k}\` has no effect on a ${datasetType} dataset.`);
+    }
+  }
+}
 
 /** Embed caches live on local disk or S3 only. */
 function embedType(type: BackendType | null | undefined, datasetType: string, ctx: FieldContext): BackendType {
@@ -23,6 +43,7 @@ function embedType(type: BackendType | null | undefined, datasetType: string, ct
 /** text_embeds: cache_dir defaults to args.cache_dir_text; text_cache_disable implies text_cache_ondemand. */
 export function buildTextEmbeds(p: ParsedText, ctx: FieldContext): TextEmbedsConfig {
   const type = embedType(p.type, 'text_embeds', ctx);
+  checkForeignKeys(p, TEXT_KEYS, 'text_embeds', ctx);
   const disable = p.text_cache_disable ?? false;
   return {
     id: p.id,
@@ -41,6 +62,7 @@ export function buildTextEmbeds(p: ParsedText, ctx: FieldContext): TextEmbedsCon
 /** image_embeds / conditioning_image_embeds: only the cache location and compression. */
 export function buildImageEmbeds(p: ParsedImageEmbeds, ctx: FieldContext): ImageEmbedsConfig {
   const type = embedType(p.type, p.dataset_type, ctx);
+  checkForeignKeys(p, EMBED_KEYS, p.dataset_type, ctx);
   return {
     id: p.id,
     type,

@@ -13,7 +13,7 @@ import { scanStorages } from './scan-storage.js';
 
 interface ScanCliOptions {
   only: string[]; dataset?: string[]; workers?: string; shard?: string; shardCount?: string; merge: boolean; json: boolean;
-  set: string[]; trainingConfig?: string; ignoreCache: boolean; flushSeconds?: string;
+  set: string[]; trainingConfig?: string; ignoreCache: boolean; flushSeconds?: string; verifyTail?: boolean;
 }
 
 interface DatasetLine { id: string; files: number; scanned: number; buckets: Record<string, number>; skipped: Record<string, number>; seconds: number; error?: { code: string; message: string } }
@@ -65,7 +65,7 @@ async function runOne(d: ImageDatasetConfig, o: ScanCliOptions, ctx: { storage: 
   try {
     const base = { id: d.id, config: d, storage: ctx.storage, args: ctx.args, ...(o.flushSeconds ? { flushIntervalMs: Number(o.flushSeconds) * 1000 } : {}) };
     if (o.merge) return await mergeShards(base);
-    return await scanDataset({ ...base, ...(ctx.pool ? { pool: ctx.pool } : {}), ...(ctx.shard ? { shard: ctx.shard } : {}), ignoreCache: o.ignoreCache });
+    return await scanDataset({ ...base, ...(ctx.pool ? { pool: ctx.pool } : {}), ...(ctx.shard ? { shard: ctx.shard } : {}), ignoreCache: o.ignoreCache, ...(o.verifyTail ? { probe: { verifyTail: true } } : {}) });
   } finally {
     off();
     progress.finish();
@@ -120,6 +120,7 @@ export function register(program: Command): void {
     .option('--shard-count <n>', 'N for JOB_COMPLETION_INDEX / AWS_BATCH_JOB_ARRAY_INDEX sharding')
     .option('--merge', 'combine completed shard parts into the cache files', false)
     .option('--ignore-cache', 'probe every file again', false)
+    .option('--verify-tail', 'check end markers for truncation on remote storage too (one more request per large file)')
     .action(async (file: string, o: ScanCliOptions) => action(file, o));
   options(program.command('merge').description('Combine the part files of a sharded scan into SimpleTuner bucket caches'))
     .action(async (file: string, o: ScanCliOptions) => action(file, { ...o, merge: true, ignoreCache: false }));

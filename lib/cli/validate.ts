@@ -1,7 +1,9 @@
 // `tunefeed validate CONFIG`: print the normalised datasets (exit 0) or every problem in the file (exit 1).
 import type { Command } from 'commander';
-import type { ConfigIssue } from '../errors.js';
+import { UsageError, type ConfigIssue } from '../errors.js';
 import { type ValidationResult, validateConfig } from '../config/load-config.js';
+import { IssueLog } from '../config/issues.js';
+import { readTrainingConfig } from '../config/training-args.js';
 
 interface ValidateOptions {
   set: string[];
@@ -58,17 +60,25 @@ export function jsonReport(r: ValidationResult): string {
   return `${JSON.stringify({ ok: r.ok, datasets: r.datasets, errors: r.errors, warnings: r.warnings }, null, 2)}\n`;
 }
 
+/** SimpleTuner's config.json names the dataloader config in `--data_backend_config`. */
+async function configFromTrainingConfig(file: string | undefined): Promise<string> {
+  const found = file ? (await readTrainingConfig(file, new IssueLog())).data_backend_config : undefined;
+  if (typeof found === 'string' && found) return found;
+  throw new UsageError('Missing CONFIG: pass the multidatabackend.json path, or a --training-config whose data_backend_config names it.');
+}
+
 /** Registers `tunefeed validate`. */
 export function register(program: Command): void {
   program
     .command('validate')
     .description('Validate a SimpleTuner multidatabackend.json and print the normalised datasets or every problem')
-    .argument('<config>', 'path of the multidatabackend.json')
+    .argument('[config]', 'path of the multidatabackend.json (default: data_backend_config of --training-config)')
     .option('--set <key=value>', 'training argument override (repeatable; value parsed as JSON when possible)', collect, [])
     .option('--training-config <file>', 'SimpleTuner config.json with training arguments (keys with or without --)')
     .option('--no-check-paths', 'do not check that local dataset paths exist')
     .option('--json', 'print one JSON object {ok, datasets, errors, warnings} on stdout', false)
-    .action(async (config: string, opts: ValidateOptions) => {
+    .action(async (given: string | undefined, opts: ValidateOptions) => {
+      const config = given ?? (await configFromTrainingConfig(opts.trainingConfig));
       const result = await validateConfig(config, {
         set: opts.set,
         checkPaths: opts.checkPaths,

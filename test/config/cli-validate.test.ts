@@ -98,7 +98,9 @@ t.test('--training-config and path checks', async (t) => {
   t.equal(r.code, 1);
   const out = JSON.parse(r.stdout) as { errors: { id: string; field: string }[] };
   t.same(out.errors.map((e) => `${e.id}:${e.field}`), ['gone:instance_data_dir']);
-  const ok = await cli([cfg, '--training-config', tc, '--no-check-paths', '--json']);
+  await writeFile(tc, JSON.stringify({ '--resolution': 512, '--resolution_type': 'pixel', '--train_batch_size': '4', '--data_backend_config': cfg }));
+  const ok = await cli(['--training-config', tc, '--no-check-paths', '--json']);
+  t.equal(ok.code, 0, 'CONFIG taken from data_backend_config');
   const parsed = JSON.parse(ok.stdout) as { datasets: { config: Record<string, unknown> }[] };
   t.match(parsed.datasets[1]?.config, { resolution: 512, resolution_type: 'pixel', train_batch_size: 4 });
 });

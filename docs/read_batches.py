@@ -57,7 +57,11 @@ def read_frame(stream):
         dtype = np.dtype(DTYPES[a["dtype"]]).newbyteorder("<")
         count = a["nbytes"] // dtype.itemsize
         arr = np.frombuffer(payload, dtype=dtype, count=count, offset=a["offset"]).reshape(a["shape"])
-        arrays[a["sample"]][a["name"]] = arr
+        if a["name"] == "conditioning":
+            slots = arrays[a["sample"]].setdefault("conditioning", [None] * len(header["samples"][a["sample"]]["conditioning"]))
+            slots[a["conditioning"]] = arr
+        else:
+            arrays[a["sample"]][a["name"]] = arr
     return header, arrays
 
 
@@ -76,6 +80,9 @@ def main():
         for meta, arrs in zip(header["samples"], arrays):
             entry = {"path": meta["path"]}
             for name, arr in arrs.items():
+                if name == "conditioning":
+                    entry[name] = [{"shape": list(c.shape), "sum": int(c.astype(np.int64).sum())} for c in arr]
+                    continue
                 entry[name] = {"shape": list(arr.shape), "sum": int(arr.astype(np.int64).sum()) if arr.dtype == np.uint8 else float(arr.astype(np.float64).sum())}
             samples.append(entry)
         print(json.dumps({"step": header["step"], "epoch": header["epoch"], "dataset": header["dataset"],

@@ -9,7 +9,9 @@ export const ARRAY_ALIGN = 64;
 /** One array in a frame's payload. */
 export interface ArrayEntry {
   sample: number;
-  name: 'pixels' | 'latents';
+  name: 'pixels' | 'latents' | 'conditioning';
+  /** For `conditioning`: index into the sample's `conditioning` list. */
+  conditioning?: number;
   dtype: string;
   shape: number[];
   offset: number;
@@ -30,6 +32,7 @@ function sampleMetadata(s: BatchSample): Record<string, unknown> {
     path: s.path, caption: s.caption, original_size: s.original_size, intermediary_size: s.intermediary_size,
     target_size: s.target_size, crop_coordinates: s.crop_coordinates, aspect_ratio: s.aspect_ratio,
     ...(s.refill ? { refill: true } : {}),
+    ...(s.conditioning ? { conditioning: s.conditioning.map((c) => ({ dataset: c.dataset, path: c.path })) } : {}),
   };
 }
 
@@ -43,17 +46,19 @@ export function encodeFrame(b: Batch): Buffer[] {
   const arrays: ArrayEntry[] = [];
   const parts: Uint8Array[] = [];
   let offset = 0;
-  b.samples.forEach((s, i) => {
-    const a = s.pixels
-      ? { name: 'pixels' as const, dtype: 'uint8', shape: [s.target_size[1], s.target_size[0], 3], data: s.pixels }
-      : s.latents ? { name: 'latents' as const, dtype: s.latents.dtype, shape: s.latents.shape, data: s.latents.data } : null;
-    if (!a) return;
+  const add = (entry: Omit<ArrayEntry, 'offset' | 'nbytes'>, data: Uint8Array): void => {
     const pad = (ARRAY_ALIGN - (offset % ARRAY_ALIGN)) % ARRAY_ALIGN;
     if (pad) parts.push(new Uint8Array(pad));
     offset += pad;
-    arrays.push({ sample: i, name: a.name, dtype: a.dtype, shape: a.shape, offset, nbytes: a.data.byteLength });
-    parts.push(a.data);
-    offset += a.data.byteLength;
+    arrays.push({ ...entry, offset, nbytes: data.byteLength });
+    parts.push(data);
+    offset += data.byteLength;
+  };
+  b.samples.forEach((s, i) => {
+    const hwc = [s.target_size[1], s.target_size[0], 3];
+    if (s.pixels) add({ sample: i, name: 'pixels', dtype: 'uint8', shape: hwc }, s.pixels);
+    else if (s.latents) add({ sample: i, name: 'latents', dtype: s.latents.dtype, shape: s.latents.shape }, s.latents.data);
+    s.conditioning?.forEach((c, k) => { if (c.pixels) add({ sample: i, name: 'conditioning', conditioning: k, dtype: 'uint8', shape: hwc }, c.pixels); });
   });
   const header = Buffer.from(JSON.stringify({ ...batchMetadata(b), arrays }), 'utf8');
   const prefix = Buffer.alloc(16);

@@ -12,7 +12,7 @@ import { getWeighting } from '../sampling/weights.js';
 import { makeAssembler, type Envelope } from './assemble.js';
 import { BatchFetcher, type FetcherStats } from './batch-fetcher.js';
 import { orderedWindow } from './ordered-window.js';
-import { attachLatents, planOf, toRuntime, type RuntimeDataset } from './runtime-dataset.js';
+import { attachLatents, linkConditioning, planOf, toRuntime, type RuntimeDataset } from './runtime-dataset.js';
 import { makeRunner } from './sample-jobs.js';
 import type { SampleJob, StepPlan } from './step-plan.js';
 import type { LoaderDatasetInput, LoaderOptions } from './types.js';
@@ -46,7 +46,9 @@ export async function createLoader(source: string | LoadedConfig, options: Loade
 
 function selectDatasets(inputs: LoaderDatasetInput[], split: 'train' | 'eval', seed: number): RuntimeDataset[] {
   const wanted = split === 'eval' ? ['eval'] : ['image', 'video'];
-  return inputs.filter((d) => wanted.includes(d.config.dataset_type)).map((d) => toRuntime(d, seed)).filter((d) => d.bucketKeys.size > 0);
+  const out = inputs.filter((d) => wanted.includes(d.config.dataset_type)).map((d) => toRuntime(d, seed)).filter((d) => d.bucketKeys.size > 0);
+  linkConditioning(out, inputs);
+  return out;
 }
 
 /**
@@ -75,7 +77,10 @@ export async function buildLoader(
     ...(options.batches !== undefined ? { maxSteps: options.batches } : {}), ...(options.epochs !== undefined ? { maxEpochs: options.epochs } : {}),
   });
   const pool = decode ? new DecodePool({ threads: options.threads ?? 1, tasksPerThread: options.tasksPerThread ?? 4, metrics }) : null;
-  const run = makeRunner({ datasets, pool, seed, ...(options.limitInputPixels ? { limitInputPixels: options.limitInputPixels } : {}) });
+  const run = makeRunner({
+    datasets, pool, seed, conditioning: options.conditioningSampling ?? args.conditioning_multidataset_sampling,
+    ...(options.limitInputPixels ? { limitInputPixels: options.limitInputPixels } : {}),
+  });
   const skips = new Map<string, number>();
   // Each stage buffers one item per side (object streams default to 16, i.e. 16 ready batches hidden before the fetcher).
   const one = { readableHighWaterMark: 1, writableHighWaterMark: 1 };

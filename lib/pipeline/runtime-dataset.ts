@@ -17,6 +17,8 @@ export interface RuntimeDataset extends LoaderDatasetInput {
   /** Bucket key → sample keys, sorted (the order the sampler's indices refer to). */
   bucketKeys: Map<string, string[]>;
   captionOf: (key: string, sampleSeed: number) => Promise<string | null>;
+  /** Linked conditioning datasets (`conditioning_data`, or their `source_dataset_id`), sorted by id. */
+  conditioning: { id: string; storage: LoaderDatasetInput['storage']; description: BackendDescription }[];
   /** Set when every sample has a cached latent: decode is skipped. */
   latents: { description: BackendDescription; keys: Map<string, string> } | null;
 }
@@ -28,7 +30,18 @@ export function toRuntime(input: LoaderDatasetInput, seed: number): RuntimeDatas
   return {
     ...input, id: input.config.id, description: input.storage.describe(), bucketKeys,
     captionOf: input.captions ?? createCaptionResolver(input.config, input.storage, input.index, seed), latents: null,
+    conditioning: [],
   };
+}
+
+/** Link each dataset to its conditioning datasets: its `conditioning_data` ids plus those naming it as source. */
+export function linkConditioning(datasets: RuntimeDataset[], inputs: readonly LoaderDatasetInput[]): void {
+  const cond = inputs.filter((d) => d.config.dataset_type === 'conditioning');
+  for (const d of datasets) {
+    const linked = cond.filter((c) => d.config.conditioning_data.includes(c.config.id) || c.config.source_dataset_id === d.id);
+    d.conditioning = linked.sort((a, b) => (a.config.id < b.config.id ? -1 : 1))
+      .map((c) => ({ id: c.config.id, storage: c.storage, description: c.storage.describe() }));
+  }
 }
 
 /** The sampler's view of a dataset. */

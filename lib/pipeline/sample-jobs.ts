@@ -1,5 +1,6 @@
 // Runs one sample: caption on the main thread (cheap, async I/O), pixels or latents in the decode pool.
 import type { DecodePool } from '../pool/decode-pool.js';
+import { pairConditioning } from './conditioning.js';
 import { hashKey } from '../sampling/rng.js';
 import type { RuntimeDataset } from './runtime-dataset.js';
 import type { SampleJob } from './step-plan.js';
@@ -21,6 +22,8 @@ export interface RunnerContext {
   /** null = metadata only (no decode). */
   pool: DecodePool | null;
   seed: number;
+  /** How linked conditioning datasets are paired. @default 'combined' */
+  conditioning?: 'combined' | 'random';
   limitInputPixels?: number;
 }
 
@@ -50,6 +53,11 @@ export function makeRunner(ctx: RunnerContext): (job: SampleJob) => Promise<Samp
       original_size: meta.original_size, intermediary_size: meta.intermediary_size, target_size: meta.target_size,
       crop_coordinates: meta.crop_coordinates, aspect_ratio: meta.aspect_ratio,
     };
+    if (d.conditioning.length) {
+      const paired = await pairConditioning(d, job, meta, ctx.pool, ctx.conditioning ?? 'combined', ctx.seed);
+      if (!paired.ok) return skip(paired.reason, paired.message);
+      sample.conditioning = paired.pairs;
+    }
     if (!ctx.pool) return { ...out, sample };
     const latentKey = d.latents?.keys.get(job.key);
     const r = latentKey

@@ -25,6 +25,16 @@ export interface BatchSample {
   latents?: Tensor;
   /** True when this sample replaced one that failed to read or decode. */
   refill?: boolean;
+  /** Paired conditioning samples (same relative path, same geometry as this sample), in dataset-id order. */
+  conditioning?: ConditioningSample[];
+}
+
+/** A conditioning image paired with a training sample: cropped and resized exactly like it, so pixels align. */
+export interface ConditioningSample {
+  dataset: string;
+  path: string;
+  /** RGB uint8 `[height, width, 3]`, same shape as the training sample's pixels (when decoding). */
+  pixels?: Uint8Array;
 }
 
 /** A sample that could not be used, and why (`not_found`, `read_error`, `corrupt`, `pixel_limit`, `geometry`, `worker_crash`, ...). */
@@ -100,4 +110,9 @@ export interface LoaderOptions {
   metrics?: MetricsBus;
   /** Pixel limit per input image. @default 178956970 */
   limitInputPixels?: number;
+  /**
+   * With several linked conditioning datasets: `combined` pairs every one, `random` one per sample and epoch.
+   * @default args.conditioning_multidataset_sampling, else 'combined'
+   */
+  conditioningSampling?: 'combined' | 'random';
 }

@@ -14,6 +14,7 @@ export interface RuntimeArgs {
   allow_dataset_oversubscription: boolean;
   data_backend_sampling: string;
   dataloader_prefetch_qlen: number;
+  conditioning_multidataset_sampling: 'combined' | 'random';
 }
 
 /** Datasets plus the function that releases what was built for them. */
@@ -25,7 +26,7 @@ export interface ResolvedInputs {
 
 const DEFAULTS: RuntimeArgs = {
   seed: 0, gradient_accumulation_steps: 1, allow_dataset_oversubscription: false,
-  data_backend_sampling: 'auto-weighting', dataloader_prefetch_qlen: 10,
+  data_backend_sampling: 'auto-weighting', dataloader_prefetch_qlen: 10, conditioning_multidataset_sampling: 'combined',
 };
 
 /** SimpleTuner's defaults, overridden by the config's args, overridden by `options.args`. */
@@ -76,7 +77,12 @@ export async function resolveInputs(source: string | LoadedConfig, options: Load
     const datasets: LoaderDatasetInput[] = [];
     for (const b of built.data) {
       const config = b.config;
-      if (!isImageDataset(config) || config.dataset_type === 'conditioning') continue;
+      if (!isImageDataset(config)) continue;
+      if (config.dataset_type === 'conditioning') {
+        // Paired by relative path with the training samples; never sampled, so never scanned here.
+        datasets.push({ config, storage: b.storage, index: { id: b.id, buckets: {}, metadata: {}, stats: { total_processed: 0, skipped: {} } } });
+        continue;
+      }
       const { index } = await scanDataset({ id: b.id, config, storage: b.storage, args, ...(options.metrics ? { metrics: options.metrics } : {}) });
       const captions = createCaptionResolver(config, b.storage, index, options.seed ?? rt.seed);
       datasets.push({ config, storage: b.storage, index, captions });

@@ -122,3 +122,34 @@ t.test('end to end: `tunefeed stream CONFIG` (config → factory → scan → lo
     for (const s of f.samples) t.same(s.pixels.shape, [48, 48, 3]);
   }
 });
+
+t.test('conditioning and latent arrays round-trip through the Python reader', async (t) => {
+  const { encodeFrame } = await import('../../lib/pipeline/binary-format.js');
+  const px = (n: number) => new Uint8Array(2 * 3 * 3).fill(n);
+  const latent = new Uint8Array(new Float32Array([1.5, -2, 0.25, 4]).buffer);
+  const meta = { key: 'k', path: '/p/k.png', caption: 'c', original_size: [3, 2] as [number, number], intermediary_size: [3, 2] as [number, number], target_size: [3, 2] as [number, number], crop_coordinates: [0, 0] as [number, number], aspect_ratio: 1.5 };
+  const batch: Batch = {
+    step: 7, epoch: 2, dataset: 'd', bucket: '1.5', rank: 0, worldSize: 1, skipped: [],
+    samples: [
+      { ...meta, pixels: px(1), conditioning: [{ dataset: 'c1', path: '/c1/k.png', pixels: px(2) }, { dataset: 'c2', path: '/c2/k.png', pixels: px(3) }] },
+      { ...meta, latents: { dtype: 'float32', shape: [2, 2], data: latent } },
+    ],
+  };
+  const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+    const py = spawn('python3', [READER], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    py.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    py.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    py.on('close', (code) => resolve({ code, out, err }));
+    for (const chunk of [...encodeFrame(batch), ...encodeFrame({ ...batch, step: 8 })]) py.stdin.write(chunk);
+    py.stdin.end();
+  });
+  t.equal(r.code, 0, r.err);
+  const [first, second] = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  t.same(first.samples[0], {
+    path: '/p/k.png', pixels: { shape: [2, 3, 3], sum: 18 },
+    conditioning: [{ shape: [2, 3, 3], sum: 36 }, { shape: [2, 3, 3], sum: 54 }],
+  });
+  t.same(first.samples[1].latents, { shape: [2, 2], sum: 3.75 });
+  t.equal(second.step, 8);
+});

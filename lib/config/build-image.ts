@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import { buildAws, buildCsv, buildHuggingface, buildParquet } from './build-storage.js';
 import { buildVideo } from './build-video.js';
 import { PASSTHROUGH } from './known-keys.js';
+import { convertResolution } from './resolution.js';
 import { checkImageRules, resolveCaptionStrategy, resolveMetadataBackend } from './rules-image.js';
 import type { ParsedImage } from './schema.js';
 import type { FieldContext } from './schema-fields.js';
@@ -48,12 +49,19 @@ function storageBlocks(p: ParsedImage, type: BackendType, ctx: FieldContext) {
   };
 }
 
+/** resolution and its type; an invalid resolution_type (already reported) falls back to the args' geometry. */
+function resolutionOf(p: ParsedImage, ctx: FieldContext): { resolution: number; resolution_type: 'pixel' | 'area' } {
+  if (p.resolution_type === 'pixel' || p.resolution_type === 'area') return { resolution: p.resolution ?? 1, resolution_type: p.resolution_type };
+  const fallback: Record<string, unknown> = { dataset_type: p.dataset_type };
+  convertResolution(fallback, ctx.args);
+  return { resolution: fallback.resolution as number, resolution_type: fallback.resolution_type === 'pixel' ? 'pixel' : 'area' };
+}
+
 function geometry(p: ParsedImage, ctx: FieldContext) {
   const a = ctx.args;
   const zeroOff = (v: number | null | undefined): number | null => (v ? v : null);
   return {
-    resolution: p.resolution ?? 1,
-    resolution_type: p.resolution_type === 'pixel' ? ('pixel' as const) : ('area' as const),
+    ...resolutionOf(p, ctx),
     minimum_image_size: p.minimum_image_size ?? null,
     maximum_image_size: p.maximum_image_size ?? null,
     target_downsample_size: p.target_downsample_size ?? null,

@@ -67,7 +67,8 @@ export function createDatasetParser(args: TrainingArgs, env: Record<string, stri
       let dropped = false;
       for (const issue of r.error.issues) {
         const field = fieldPath(issue.path);
-        log.error(e.id, field, zodMessage(issue.message, field, issue.input));
+        const where = e.id === null && field === 'id' ? ` (entry #${e.index + 1} of the file)` : '';
+        log.error(e.id, field, `${zodMessage(issue.message, field, issue.input)}${where}`);
         dropped = dropPath(e.raw, issue.path) || dropped;
       }
       // Without a usable id nothing else about the entry can be reported meaningfully.

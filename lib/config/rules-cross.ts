@@ -68,16 +68,17 @@ function checkCacheDirs(images: readonly ImageDatasetConfig[], texts: readonly T
     if (other) log.error(t.id, 'cache_dir', `(id=${t.id}) Text embed cache directory ${t.cache_dir} is the same as the one of text embed backend ${other}. This is not allowed.`);
     else textDirs.set(t.cache_dir, t.id);
   }
-  const vaeDirs = new Set<string>();
+  const vaeDirs = new Map<string, string>();
   for (const d of images) {
     const dir = d.cache_dir_vae;
-    if (vaeDirs.has(dir)) {
+    // Datasets sharing an id (already an error) share the default directory too: do not report it twice.
+    if (vaeDirs.has(dir) && vaeDirs.get(dir) !== d.id) {
       log.error(d.id, 'cache_dir_vae', `(id=${d.id}) VAE image embed cache directory ${dir} is the same as another VAE image embed cache directory. This is not allowed, the trainer will get confused and sleepy and wake up in a distant place ...`);
     }
     if (textDirs.has(dir)) {
       log.error(d.id, 'cache_dir_vae', `(id=${d.id}) VAE image embed cache directory ${dir} is the same as the text embed cache directory. This is not allowed, the trainer will get confused.`);
     }
-    vaeDirs.add(dir);
+    vaeDirs.set(dir, d.id);
   }
 }
 

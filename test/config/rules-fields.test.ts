@@ -125,6 +125,18 @@ for (const v of BAD_BATCH) {
   cases.push({ name: `train_batch_size ${JSON.stringify(v)}`, img: { train_batch_size: v }, error: ['train_batch_size', '(id=img) train_batch_size must be a positive integer.'] });
 }
 
+// Reference §11.4 normalize_start_epoch / normalize_start_step / end_* vectors.
+const SCHEDULE: [string, unknown, unknown][] = [
+  ['start_epoch', 3, 3], ['start_epoch', '3', 3], ['start_epoch', 0, 1], ['start_epoch', -2, 1], ['start_epoch', null, 1],
+  ['start_epoch', 'abc', 1], ['start_epoch', 2.7, 2],
+  ['start_step', 0, 0], ['start_step', -5, 0], ['start_step', null, 0], ['start_step', 'x', 0], ['start_step', 7, 7],
+  ['end_epoch', null, null], ['end_epoch', '', null], ['end_epoch', 0, null], ['end_epoch', -1, null], ['end_epoch', 'abc', null], ['end_epoch', 2.9, 2],
+  ['end_step', null, null], ['end_step', '', null], ['end_step', 0, null], ['end_step', -4, null], ['end_step', 'abc', null], ['end_step', 2.9, 2],
+];
+for (const [field, input, want] of SCHEDULE) {
+  cases.push({ name: `${field} ${JSON.stringify(input)} → ${JSON.stringify(want)}`, img: { [field]: input }, more: [{ id: 'starter', instance_data_dir: '/d/s' }], expect: { [field]: want } });
+}
+
 for (const c of cases) {
   t.test(c.name, async (t) => {
     const r = await run(withImage(c.img, c.more), { args: c.args ?? {}, env: c.env ?? {} });

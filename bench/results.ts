@@ -93,12 +93,17 @@ function verdictOf(t: Target, v: number): 'PASS' | 'MISS' {
   return Math.abs(v - t.value) <= (t.tolerance ?? 0) ? 'PASS' : 'MISS';
 }
 
+/** Control cases (a run without prefetch, a baseline-only case) are shown but not judged against tunefeed's targets. */
+export function isControl(line: BenchLine): boolean {
+  return line.target_exempt === true || /\b(no|without) prefetch\b|\bcontrol\b|\bbaseline only\b/i.test(line.case);
+}
+
 /** One row per (target, matching case); a target with no matching line is NOT RUN. */
 export function evaluateTargets(lines: readonly BenchLine[], targets: readonly Target[] = TARGETS): TargetRow[] {
   const rows: TargetRow[] = [];
   for (const target of targets) {
     const hits = lines.flatMap((line) => {
-      if (line.bench !== target.bench || line.target_exempt === true) return [];
+      if (line.bench !== target.bench || isControl(line)) return [];
       const found = findValue(line, target.key);
       return found ? [{ line, found }] : [];
     });

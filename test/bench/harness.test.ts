@@ -19,6 +19,7 @@ t.test('targets: PASS, MISS, NOT RUN, percent keys and ±10 % band', async (t) =
   const lines: BenchLine[] = [
     { bench: 'scan', case: 'local', ratios: { vs_full_decode: 80, vs_raw_loop: 0.7 } },
     { bench: 'prefetch', case: 'slow', figures: { wait_pct: 1.5 } },
+    { bench: 'prefetch', case: 'sleeping consumer, no prefetch (decode on demand)', figures: { wait_share: 0.4 } },
     { bench: 'memory', case: 'flatness', ratios: { rss_1m_vs_100k: 1.12 } },
   ];
   const rows = evaluateTargets(lines);
@@ -27,6 +28,7 @@ t.test('targets: PASS, MISS, NOT RUN, percent keys and ±10 % band', async (t) =
   t.equal(by(/0\.8× raw read-and-parse/)[0]!.verdict, 'MISS');
   t.equal(by(/waits/)[0]!.measured, 0.015, 'percent converted to a fraction');
   t.equal(by(/waits/)[0]!.verdict, 'PASS');
+  t.equal(by(/waits/).length, 1, 'the no-prefetch control case is not judged');
   t.equal(by(/RSS flat/)[0]!.verdict, 'MISS', '12 % growth is outside ±10 %');
   t.equal(by(/latents/)[0]!.verdict, 'NOT RUN');
   t.equal(by(/PIL/).length, 1, 'the PIL target appears once when neither bench ran');

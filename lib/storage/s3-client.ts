@@ -6,22 +6,24 @@ import type { BackendDescription } from './types.js';
 
 export type AwsDescription = Extract<BackendDescription, { kind: 'aws' }>;
 
-/** A client with the agents it owns (destroyed on close). */
+/** The SDK client and module. */
 export interface OwnedClient {
   client: S3Client;
   sdk: typeof import('@aws-sdk/client-s3');
-  agents: (http.Agent | https.Agent)[];
+}
+
+/** Keep-alive agents sized by aws_max_pool_connections; shared by the SDK client and the lean path. */
+export function createAgents(d: AwsDescription): { http: http.Agent; https: https.Agent } {
+  const options = { keepAlive: true, maxSockets: d.maxPoolConnections, maxFreeSockets: Math.min(d.maxPoolConnections, 256), scheduling: 'lifo' as const };
+  return { http: new http.Agent(options), https: new https.Agent(options) };
 }
 
 /**
  * The SDK is imported on first use: a worker that only reads local files never pays its ~100 ms load.
  * SDK retries are off (maxAttempts 1): retries are ours, bounded and logged per attempt.
  */
-export async function createS3Client(d: AwsDescription): Promise<OwnedClient> {
+export async function createS3Client(d: AwsDescription, agents: { http: http.Agent; https: https.Agent }): Promise<OwnedClient> {
   const sdk = await import('@aws-sdk/client-s3');
-  const agentOptions = { keepAlive: true, maxSockets: d.maxPoolConnections, maxFreeSockets: Math.min(d.maxPoolConnections, 256), scheduling: 'lifo' as const };
-  const httpAgent = new http.Agent(agentOptions);
-  const httpsAgent = new https.Agent(agentOptions);
   const credentials = d.accessKeyId && d.secretAccessKey
     ? { accessKeyId: d.accessKeyId, secretAccessKey: d.secretAccessKey, ...(d.sessionToken ? { sessionToken: d.sessionToken } : {}) }
     : undefined;
@@ -34,15 +36,15 @@ export async function createS3Client(d: AwsDescription): Promise<OwnedClient> {
     requestChecksumCalculation: d.checksumMode,
     responseChecksumValidation: d.checksumMode,
     requestHandler: {
-      httpAgent,
-      httpsAgent,
+      httpAgent: agents.http,
+      httpsAgent: agents.https,
       connectionTimeout: d.connectTimeoutMs,
       requestTimeout: d.requestTimeoutMs,
       throwOnRequestTimeout: true,
       socketAcquisitionWarningTimeout: Math.max(d.connectTimeoutMs + d.requestTimeoutMs, 10_000),
     },
   });
-  return { client, sdk, agents: [httpAgent, httpsAgent] };
+  return { client, sdk };
 }
 
 /** Default description fields for a config's aws block (timeouts the SDK leaves unset). */

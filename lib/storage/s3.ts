@@ -5,7 +5,8 @@ import { NotFoundError, PathEscapeError, StorageError, TunefeedError } from '../
 import { logger, type Logger } from '../log.js';
 import { registerSecret } from '../redact.js';
 import { metrics } from '../metrics/events.js';
-import { createS3Client, S3_DEFAULTS, type AwsDescription, type OwnedClient } from './s3-client.js';
+import { createAgents, createS3Client, S3_DEFAULTS, type AwsDescription, type OwnedClient } from './s3-client.js';
+import { leanGet } from './s3-lean.js';
 import { listS3 } from './s3-list.js';
 import { networkReason, withRetries, type RetryPolicy } from './retry.js';
 import { safeKey } from './safe-key.js';
@@ -37,6 +38,9 @@ export class S3Storage implements StorageBackend {
   readonly #root: string;
   readonly #policy: RetryPolicy;
   readonly #log: Logger;
+  readonly #agents: ReturnType<typeof createAgents>;
+  /** Signed node:http GETs instead of the SDK for reads (static credentials only). */
+  readonly #lean: boolean;
   #owned: Promise<OwnedClient> | undefined;
 
   constructor(desc: AwsDescription) {
@@ -54,6 +58,8 @@ export class S3Storage implements StorageBackend {
       attemptTimeoutMs: desc.attemptTimeoutMs ?? S3_DEFAULTS.attemptTimeoutMs,
     };
     this.#log = logger('storage/s3');
+    this.#agents = createAgents(desc);
+    this.#lean = desc.leanReads === true && Boolean(desc.accessKeyId && desc.secretAccessKey);
   }
 
   list(options: ListOptions = {}): AsyncIterable<ObjectInfo> {
@@ -70,6 +76,7 @@ export class S3Storage implements StorageBackend {
 
   async read(key: string, signal?: AbortSignal): Promise<Buffer> {
     const full = this.#full(key);
+    if (this.#lean) return this.#retried('read', full, signal, (s) => leanGet(this.#desc, this.#agents, full, undefined, s));
     return this.#call('read', full, signal, async (c, s) => {
       const out = await c.client.send(new c.sdk.GetObjectCommand({ Bucket: this.#desc.bucket, Key: full }), { abortSignal: s });
       return readBody(out, s);
@@ -80,6 +87,7 @@ export class S3Storage implements StorageBackend {
     const full = this.#full(key);
     if (end <= start) return Buffer.alloc(0);
     try {
+      if (this.#lean) return await this.#retried('readRange', full, signal, (s) => leanGet(this.#desc, this.#agents, full, `bytes=${start}-${end - 1}`, s));
       return await this.#call('readRange', full, signal, async (c, s) => {
         const out = await c.client.send(new c.sdk.GetObjectCommand({ Bucket: this.#desc.bucket, Key: full, Range: `bytes=${start}-${end - 1}` }), { abortSignal: s });
         return readBody(out, s);
@@ -137,10 +145,9 @@ export class S3Storage implements StorageBackend {
   async close(): Promise<void> {
     const owned = this.#owned;
     this.#owned = undefined;
-    if (!owned) return;
-    const c = await owned.catch(() => undefined);
-    c?.client.destroy();
-    for (const a of c?.agents ?? []) a.destroy();
+    (await owned?.catch(() => undefined))?.client.destroy();
+    this.#agents.http.destroy();
+    this.#agents.https.destroy();
   }
 
   #full(key: string): string {
@@ -148,17 +155,22 @@ export class S3Storage implements StorageBackend {
   }
 
   #client(): Promise<OwnedClient> {
-    this.#owned ??= createS3Client(this.#desc);
+    this.#owned ??= createS3Client(this.#desc, this.#agents);
     return this.#owned;
   }
 
-  /** One S3 operation with bounded retries; failures become coded errors naming the bucket and key. */
+  /** One SDK operation with bounded retries. */
   async #call<T>(op: string, key: string, signal: AbortSignal | undefined, fn: (c: OwnedClient, s: AbortSignal) => Promise<T>): Promise<T> {
     const c = await this.#client();
+    return this.#retried(op, key, signal, (s) => fn(c, s));
+  }
+
+  /** Bounded retries around one attempt function; failures become coded errors naming the bucket and key. */
+  async #retried<T>(op: string, key: string, signal: AbortSignal | undefined, attempt: (s: AbortSignal) => Promise<T>): Promise<T> {
     const ctx = { log: this.#log, op, dataset: this.id, key: `s3://${this.#desc.bucket}/${key}`, ...(signal ? { signal } : {}),
       onRetry: (reason: string, attempt: number) => metrics.emit('storage.retry', { dataset: this.id, backend: 'aws', op, reason, attempt }) };
     try {
-      return await withRetries(this.#policy, ctx, s3RetryReason, (s) => fn(c, s));
+      return await withRetries(this.#policy, ctx, s3RetryReason, attempt);
     } catch (err) {
       throw this.#wrap(op, key, err);
     }

@@ -47,6 +47,8 @@ export type BackendDescription =
       retryBaseDelayMs?: number;
       /** Deadline of one attempt including the body, ms. @default 60000 */
       attemptTimeoutMs?: number;
+      /** Reads (GET, ranged GET) through a lean SigV4-signed node:http path instead of the SDK; static credentials only. @default false */
+      leanReads?: boolean;
     }
   | {
       kind: 'csv';

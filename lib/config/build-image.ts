@@ -35,7 +35,23 @@ function prompts(p: ParsedImage, ctx: FieldContext): string[] | null {
   return typeof ctx.args.instance_prompt === 'string' ? [ctx.args.instance_prompt] : null;
 }
 
+/** Keys that only one storage type reads; set on another type they are ignored, which is worth a warning. */
+const TYPE_KEYS: Record<string, (k: string) => boolean> = {
+  aws: (k) => k.startsWith('aws_') || k === 'aws',
+  csv: (k) => k.startsWith('csv_'),
+  huggingface: (k) => ['dataset_name', 'split', 'revision', 'image_column', 'video_column', 'huggingface'].includes(k),
+};
+
+function warnForeignStorageKeys(p: ParsedImage, type: BackendType, ctx: FieldContext): void {
+  for (const [owner, owns] of Object.entries(TYPE_KEYS)) {
+    if (owner === type) continue;
+    const keys = Object.keys(p).filter((k) => owns(k) && p[k] !== undefined && p[k] !== null);
+    if (keys.length) ctx.log.warn(ctx.id, keys[0]!, `${keys.join(', ')} ${keys.length > 1 ? 'are' : 'is'} ignored: they apply to type='${owner}', but this dataset has type='${type}'.`);
+  }
+}
+
 function storageBlocks(p: ParsedImage, type: BackendType, ctx: FieldContext) {
+  warnForeignStorageKeys(p, type, ctx);
   const metadata_backend = resolveMetadataBackend(p, type, ctx);
   const caption_strategy = resolveCaptionStrategy(p, type, metadata_backend, ctx);
   const needsParquet = metadata_backend === 'parquet' || (p.parquet !== undefined && p.parquet !== null);

@@ -29,6 +29,7 @@ const cases: Case[] = [
   { name: 'aws missing keys', entries: [text(), { id: 'a', type: 'aws', aws_bucket_name: 'b' }], error: ['a', 'aws_access_key_id', "Missing required AWS configuration keys: ['aws_access_key_id', 'aws_secret_access_key']"] },
   { name: 'aws block fallback', entries: [text(), { id: 'a', type: 'aws', aws: { aws_bucket_name: 'b', aws_access_key_id: 'k1234', aws_secret_access_key: 's1234' } }], expect: ['a', { aws: { aws_bucket_name: 'b' } }] },
   { name: 'text embeds on aws', entries: [text(aws), img('i')], expect: ['text', { type: 'aws', aws: { aws_bucket_name: 'b' } }] },
+  { name: 'aws keys on a local dataset warn', entries: [text(), img('i', { aws_bucket_name: 'b', aws_data_prefix: 'x/' })], warning: "aws_bucket_name, aws_data_prefix are ignored: they apply to type='aws', but this dataset has type='local'." },
   // CSV
   { name: 'csv defaults', entries: [text(), { id: 'c', ...csv }], expect: ['c', { caption_strategy: 'csv', instance_data_dir: '/d/cache', csv: { csv_url_column: 'url', csv_cache_dir: '/d/cache' } }] },
   { name: 'csv missing keys', entries: [text(), { id: 'c', type: 'csv' }], error: ['c', 'csv_file', 'Missing required CSV configuration keys: csv_file, csv_cache_dir, csv_caption_column'] },

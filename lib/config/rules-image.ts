@@ -1,5 +1,6 @@
 // Per-dataset rules for the image family, with SimpleTuner's message texts; every violation is logged, none throws.
 import { showValue } from './issues.js';
+import { suggestKey } from './known-keys.js';
 import type { ParsedImage } from './schema.js';
 import { CAPTION_STRATEGIES } from './choices.js';
 import type { FieldContext } from './schema-fields.js';
@@ -39,7 +40,8 @@ export function resolveCaptionStrategy(p: ParsedImage, type: BackendType, mb: Me
     return fallback;
   }
   if (!(CAPTION_STRATEGIES as readonly string[]).includes(v)) {
-    err(`Unsupported caption strategy: ${showValue(v)}. Supported: ${SUPPORTED_CAPTIONS}`);
+    const near = suggestKey(v.replace(/_/g, ''), CAPTION_STRATEGIES);
+    err(`Unsupported caption strategy: ${showValue(v)}. Supported: ${SUPPORTED_CAPTIONS}${near ? `. Did you mean '${near}'?` : ''}`);
     return fallback;
   }
   if (v === 'parquet' && mb !== 'parquet') {

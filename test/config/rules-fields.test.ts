@@ -89,6 +89,7 @@ const cases: Case[] = [
   { name: 'parquet defaults', img: { metadata_backend: 'parquet', caption_strategy: 'parquet', parquet: { path: '/d/x.parquet' } }, expect: { parquet: { path: '/d/x.parquet', filename_column: 'id', caption_column: 'description', fallback_caption_column: null, width_column: 'width', height_column: 'height', aspect_ratio_column: null, num_frames_column: null, fps_column: null, identifier_includes_extension: false } } },
   { name: 'parquet bad column type', img: { metadata_backend: 'parquet', parquet: { path: 'p', width_column: 3 } }, error: ['parquet.width_column', 'Expected `parquet.width_column` to be a string'] },
   { name: 'unsupported caption strategy', img: { caption_strategy: 'magic' }, error: ['caption_strategy', 'Unsupported caption strategy: "magic"'] },
+  { name: 'instance_prompt as strategy', img: { caption_strategy: 'instance_prompt' }, error: ['caption_strategy', "Did you mean 'instanceprompt'?"] },
   { name: 'huggingface caption on local', img: { caption_strategy: 'huggingface' }, error: ['caption_strategy', "caption_strategy='huggingface' can only be used with type='huggingface' backends"] },
   { name: 'instanceprompt needs prompt', img: { caption_strategy: 'instanceprompt' }, error: ['instance_prompt', 'Backend img has caption_strategy=instanceprompt, but no instance_prompt was provided.'] },
   { name: 'instanceprompt from args', img: { caption_strategy: 'instanceprompt' }, args: { instance_prompt: 'a photo' }, expect: { instance_prompt: 'a photo' } },

@@ -39,8 +39,8 @@ export class S3Storage implements StorageBackend {
   readonly #policy: RetryPolicy;
   readonly #log: Logger;
   readonly #agents: ReturnType<typeof createAgents>;
-  /** Signed node:http GETs instead of the SDK for reads (static credentials only). */
-  readonly #lean: boolean;
+  /** Signed node:http GETs instead of the SDK (static credentials only): for full reads, and for ranged reads. */
+  readonly #lean: { full: boolean; ranges: boolean };
   #owned: Promise<OwnedClient> | undefined;
 
   constructor(desc: AwsDescription) {
@@ -59,7 +59,9 @@ export class S3Storage implements StorageBackend {
     };
     this.#log = logger('storage/s3');
     this.#agents = createAgents(desc);
-    this.#lean = desc.leanReads === true && Boolean(desc.accessKeyId && desc.secretAccessKey);
+    const creds = Boolean(desc.accessKeyId && desc.secretAccessKey);
+    const mode = desc.leanReads ?? 'ranges';
+    this.#lean = { full: creds && mode === true, ranges: creds && mode !== false };
   }
 
   list(options: ListOptions = {}): AsyncIterable<ObjectInfo> {
@@ -76,7 +78,7 @@ export class S3Storage implements StorageBackend {
 
   async read(key: string, signal?: AbortSignal): Promise<Buffer> {
     const full = this.#full(key);
-    if (this.#lean) return this.#retried('read', full, signal, (s) => leanGet(this.#desc, this.#agents, full, undefined, s));
+    if (this.#lean.full) return this.#retried('read', full, signal, (s) => leanGet(this.#desc, this.#agents, full, undefined, s));
     return this.#call('read', full, signal, async (c, s) => {
       const out = await c.client.send(new c.sdk.GetObjectCommand({ Bucket: this.#desc.bucket, Key: full }), { abortSignal: s });
       return readBody(out, s);
@@ -87,7 +89,7 @@ export class S3Storage implements StorageBackend {
     const full = this.#full(key);
     if (end <= start) return Buffer.alloc(0);
     try {
-      if (this.#lean) return await this.#retried('readRange', full, signal, (s) => leanGet(this.#desc, this.#agents, full, `bytes=${start}-${end - 1}`, s));
+      if (this.#lean.ranges) return await this.#retried('readRange', full, signal, (s) => leanGet(this.#desc, this.#agents, full, `bytes=${start}-${end - 1}`, s));
       return await this.#call('readRange', full, signal, async (c, s) => {
         const out = await c.client.send(new c.sdk.GetObjectCommand({ Bucket: this.#desc.bucket, Key: full, Range: `bytes=${start}-${end - 1}` }), { abortSignal: s });
         return readBody(out, s);

@@ -46,7 +46,7 @@ t.test('lean reads equal SDK reads, through faults too', async (t) => {
   const srv = await startS3Server(t, { bucket: 'lean-bucket' });
   const keys = ['p/a.png', 'p/with space.png', 'p/ünï (1).jpg', 'q/b+c.webp'];
   await srv.putMany(keys.map((k, i) => [`d/${k}`, Buffer.alloc(3000 + i * 111, i + 1)] as [string, Buffer]));
-  const sdk = new S3Storage(awsDescription(srv, { prefix: 'd' }));
+  const sdk = new S3Storage(awsDescription(srv, { prefix: 'd', leanReads: false }));
   const lean = new S3Storage(awsDescription(srv, { prefix: 'd', leanReads: true }));
   const proxy = await startFaultProxy(t, srv.endpoint, (r) => (r.n % 3 === 0 ? { kind: 'slowdown' } : r.n % 5 === 0 ? { kind: 'truncate' } : { kind: 'pass' }));
   const leanFaulty = new S3Storage(awsDescription(srv, { prefix: 'd', leanReads: true, endpoint: proxy.url, maxAttempts: 8, retryBaseDelayMs: 1 }));
@@ -59,6 +59,20 @@ t.test('lean reads equal SDK reads, through faults too', async (t) => {
     t.same(await leanFaulty.readRange(k, 7, 77), want.subarray(7, 77));
   }
   t.equal((await lean.readRange('p/a.png', 10_000, 10_100)).length, 0, 'past the end: empty');
+  await srv.put('d/empty.jpg', Buffer.alloc(0));
+  const started = Date.now();
+  t.equal((await lean.readRange('empty.jpg', 0, 65536)).length, 0, 'an empty object reads as empty');
+  t.ok(Date.now() - started < 500, 'without retries');
   await t.rejects(lean.read('p/missing.png'), NotFoundError);
   t.ok(proxy.stats.faults.slowdown! > 0 && proxy.stats.faults.truncate! > 0, 'faults were injected');
+  const byDefault = new S3Storage(awsDescription(srv, { prefix: 'd', endpoint: proxy.url, maxAttempts: 8, retryBaseDelayMs: 1 }));
+  t.teardown(() => byDefault.close());
+  const before = proxy.stats.log.length;
+  t.same(await byDefault.readRange('p/a.png', 0, 64), (await sdk.read('p/a.png')).subarray(0, 64));
+  t.ok(proxy.stats.log.slice(before).every((l) => !l.url.includes('x-id=GetObject')), 'ranged reads take the lean path by default (no SDK x-id query)');
+  const sdkProxied = new S3Storage(awsDescription(srv, { prefix: 'd', endpoint: proxy.url, maxAttempts: 8, retryBaseDelayMs: 1, leanReads: false }));
+  t.teardown(() => sdkProxied.close());
+  const mark = proxy.stats.log.length;
+  await sdkProxied.readRange('p/a.png', 0, 64);
+  t.ok(proxy.stats.log.slice(mark).some((l) => l.url.includes('x-id=GetObject')), '... while the SDK path is recognisable (the check has teeth)');
 });

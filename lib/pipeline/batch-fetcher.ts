@@ -1,5 +1,6 @@
 // Prefetch: a Readable keeping up to `qlen` whole batches ready; measures consumer wait, queue depth and throughput.
 import { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { MetricsBus } from '../metrics/events.js';
 import type { ResumeState } from '../sampling/state.js';
 import type { Envelope } from './assemble.js';
@@ -67,6 +68,17 @@ export class BatchFetcher extends Readable {
       this.destroy(err as Error);
     } finally {
       this.#pulling = false;
+    }
+  }
+
+  /**
+   * `for await` resolves from the buffer with microtasks only, so a consumer that computes on the main thread between
+   * batches would never let decode results in or new decodes out. One event-loop turn per batch keeps the pool fed.
+   */
+  override async *[Symbol.asyncIterator](): AsyncGenerator<Batch> {
+    for await (const b of super[Symbol.asyncIterator]()) {
+      await nextTurn();
+      yield b as Batch;
     }
   }
 

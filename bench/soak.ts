@@ -130,8 +130,9 @@ async function drive(loader: LoaderLike, next: Expected, ledger: EpochLedger, st
     await sleep(stepMs);
   }
   clearInterval(timer);
-  await probe(); // last probe while the loader is still open
+  // Growth is judged on the probes taken while batches flowed; these two show the end of the stream and after close.
   running = false;
+  await probe();
   await (loader.close ? loader.close() : Promise.resolve(loader.destroy()));
   await probe(); // after close: every fd and socket it opened must be gone
   return { ...st, probes };

@@ -18,6 +18,7 @@ import type { SampleJob, StepPlan } from './step-plan.js';
 import type { LoaderDatasetInput, LoaderOptions } from './types.js';
 import { WeightedMerge } from './weighted-merge.js';
 import { resolveInputs, type RuntimeArgs } from './wire.js';
+import { validateLoaderOptions } from './loader-options.js';
 
 /** An object-mode Readable of Batch (pipe, pipeline(), for await) that can say where it is. */
 export interface Loader extends BatchFetcher {
@@ -35,6 +36,7 @@ export interface Loader extends BatchFetcher {
 
 /** Build the loader from a config path, a loaded config, or (with `options.datasets`) pre-built inputs. */
 export async function createLoader(source: string | LoadedConfig, options: LoaderOptions = {}): Promise<Loader> {
+  validateLoaderOptions(options);
   const inputs = await resolveInputs(source, options);
   try {
     return await buildLoader(inputs.datasets, inputs.args, options, inputs.close);

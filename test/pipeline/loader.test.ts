@@ -137,3 +137,11 @@ t.test('a complete VAE cache replaces decode: batches carry latents; an incomple
   const partial = await collect(await createLoader('x', { datasets: [latentDs], epochs: 1 }));
   t.ok(partial.flatMap((b) => b.samples).every((s) => s.pixels && !s.latents), 'incomplete cache: decode as usual');
 });
+
+t.test('options are validated at the edge with one message template', async (t) => {
+  const ds = await makeDataset('opts', [4]);
+  await t.rejects(createLoader('x', { datasets: [ds], prefetch: 0 }), { code: 'TF_CLI_USAGE', message: /Expected `prefetch` to be an integer from 1 and up, got `0` \(number\)/ });
+  await t.rejects(createLoader('x', { datasets: [ds], rank: -1 }), { message: /Expected `rank` to be an integer from 0 and up/ });
+  await t.rejects(createLoader('x', { datasets: [ds], split: 'test' as never }), { message: /Expected `split`/ });
+  await t.rejects(createLoader('x', { datasets: [ds], rank: 2, worldSize: 2 }), { message: /Expected `rank` to be an integer from 0 to 1, got `2`/ });
+});

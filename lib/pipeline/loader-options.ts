@@ -1,0 +1,34 @@
+// Validates createLoader's options at the edge (zod), with one message template for every numeric option.
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
+import type { LoaderOptions } from './types.js';
+
+const COUNTS = ['prefetch', 'inFlight', 'threads', 'tasksPerThread', 'batches', 'epochs', 'worldSize', 'limitInputPixels'] as const;
+const FROM_ZERO = ['rank', 'seed'] as const;
+
+function int(min: number) {
+  return z.number().int().min(min).optional();
+}
+
+const schema = z.object({
+  ...Object.fromEntries(COUNTS.map((k) => [k, int(1)])),
+  ...Object.fromEntries(FROM_ZERO.map((k) => [k, int(0)])),
+  split: z.enum(['train', 'eval']).optional(),
+  conditioningSampling: z.enum(['combined', 'random']).optional(),
+  decode: z.boolean().optional(),
+  latents: z.boolean().optional(),
+}).loose();
+
+/** Throws UsageError: ``Expected `prefetch` to be an integer from 1 and up, got `0` (number)``. */
+export function validateLoaderOptions(options: LoaderOptions): void {
+  const r = schema.safeParse(options);
+  if (r.success) return;
+  const lines = r.error.issues.map((i) => {
+    const key = String(i.path[0]);
+    const got = (options as Record<string, unknown>)[key];
+    const min = (FROM_ZERO as readonly string[]).includes(key) ? 0 : 1;
+    const what = (COUNTS as readonly string[]).includes(key) || min === 0 ? `an integer from ${min} and up` : i.message;
+    return `Expected \`${key}\` to be ${what}, got \`${String(got)}\` (${typeof got})`;
+  });
+  throw new UsageError(lines.join('\n'), { field: String(r.error.issues[0]?.path[0] ?? '') });
+}

@@ -93,9 +93,10 @@ function verdictOf(t: Target, v: number): 'PASS' | 'MISS' {
   return Math.abs(v - t.value) <= (t.tolerance ?? 0) ? 'PASS' : 'MISS';
 }
 
-/** Control cases (a run without prefetch, a baseline-only case) are shown but not judged against tunefeed's targets. */
+/** Control cases (a run without prefetch, a baseline-only case, one its caveat calls "for information only") are shown, not judged. */
 export function isControl(line: BenchLine): boolean {
-  return line.target_exempt === true || /\b(no|without) prefetch\b|\bcontrol\b|\bbaseline only\b/i.test(line.case);
+  return line.target_exempt === true || /\b(no|without) prefetch\b|\bcontrol\b|\bbaseline only\b/i.test(line.case)
+    || /for information only/i.test(String(line.caveat ?? ''));
 }
 
 /** One row per (target, matching case); a target with no matching line is NOT RUN. */
@@ -184,6 +185,16 @@ function header(info: RunInfo): string[] {
   ];
 }
 
+/** One bullet per distinct text, naming every case it applies to (benches often share a caveat across cases). */
+function grouped(lines: readonly BenchLine[], text: (l: BenchLine) => string | null): string[] {
+  const byText = new Map<string, string[]>();
+  for (const l of lines) {
+    const t = text(l);
+    if (t) byText.set(t, [...(byText.get(t) ?? []), l.case]);
+  }
+  return [...byText].map(([t, cases]) => `- ${cases.map((c) => `\`${c}\``).join(', ')}: ${t}`);
+}
+
 /** The whole RESULTS.md text for one run. */
 export function renderResults(info: RunInfo, lines: readonly BenchLine[]): string {
   const rows = evaluateTargets(lines);
@@ -191,9 +202,8 @@ export function renderResults(info: RunInfo, lines: readonly BenchLine[]): strin
   for (const bench of [...new Set(lines.map((l) => l.bench))]) {
     const mine = lines.filter((l) => l.bench === bench);
     out.push(`## ${bench}`, '', ...benchTable(mine), '');
-    for (const l of mine.filter((x) => x.params)) out.push(`- \`${l.case}\` params: \`${JSON.stringify(l.params)}\``);
-    for (const l of mine.filter((x) => x.caveat)) out.push(`- \`${l.case}\`: ${l.caveat}`);
-    out.push('');
+    out.push(...grouped(mine, (l) => (l.params ? `params \`${JSON.stringify(l.params)}\`` : null)));
+    out.push(...grouped(mine, (l) => (l.caveat ? String(l.caveat) : null)), '');
   }
   out.push('## Runs', '', '| file | exit | seconds | result lines | error |', '|---|---|---|---|---|');
   for (const r of info.runs) out.push(`| ${r.file} | ${r.exitCode ?? (r.seconds === 0 ? '–' : 'killed')} | ${r.seconds.toFixed(1)} | ${r.lines} | ${fmt(r.error ?? '')} |`);

@@ -58,7 +58,8 @@ export function makeRunner(ctx: RunnerContext): (job: SampleJob) => Promise<Samp
       if (!paired.ok) return skip(paired.reason, paired.message);
       sample.conditioning = paired.pairs;
     }
-    if (!ctx.pool) return { ...out, sample };
+    // Video frames are not decoded by this runtime: video samples carry metadata (and latents when cached).
+    if (!ctx.pool || (d.config.dataset_type === 'video' && !d.latents)) return { ...out, sample };
     const latentKey = d.latents?.keys.get(job.key);
     const r = latentKey
       ? await ctx.pool.run({ kind: 'latents', storage: d.latents!.description, key: latentKey, geometry: meta })

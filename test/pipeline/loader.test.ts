@@ -145,3 +145,22 @@ t.test('options are validated at the edge with one message template', async (t) 
   await t.rejects(createLoader('x', { datasets: [ds], split: 'test' as never }), { message: /Expected `split`/ });
   await t.rejects(createLoader('x', { datasets: [ds], rank: 2, worldSize: 2 }), { message: /Expected `rank` to be an integer from 0 to 1, got `2`/ });
 });
+
+t.test('kill on 2 ranks × bs 4, resume on 4 ranks × bs 2: the same global batches continue', async (t) => {
+  const mk = (bs: number) => makeDataset('el', [12, 8], { config: { train_batch_size: bs }, root: elasticRoot });
+  const elasticRoot = (await makeDataset('el', [12, 8])).root;
+  const globalSteps = async (bs: number, world: number, batches: number, resume?: import('../../lib/sampling/state.js').ResumeState) => {
+    const ds = await mk(bs);
+    const per = await Promise.all(Array.from({ length: world }, async (_, rank) => collect(await createLoader('x', {
+      datasets: [ds], rank, worldSize: world, batches, decode: false, seed: 6, ...(resume ? { resume } : {}),
+    }))));
+    return per[0]!.map((b, i) => `${b.step}:${b.bucket}:${per.flatMap((p) => p[i]!.samples.map((s) => s.key)).join(',')}`);
+  };
+  const whole = await globalSteps(2, 4, 10);
+  const first = await createLoader('x', { datasets: [await mk(4)], rank: 0, worldSize: 2, batches: 4, decode: false, seed: 6 });
+  await collect(first);
+  const state = first.state();
+  const before = await globalSteps(4, 2, 4);
+  const after = await globalSteps(2, 4, 6, state);
+  t.same([...before, ...after], whole);
+});

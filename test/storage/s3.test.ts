@@ -101,3 +101,18 @@ t.test('S3Storage on s3rver', async (t) => {
     }
   });
 });
+
+t.test('hostile keys in a listing are skipped, never turned into paths', async (t) => {
+  // s3rver normalises such keys away, so a scripted server returns the ListObjectsV2 XML a hostile bucket would.
+  const { startHttpServer } = await import('../helpers/http-server.js');
+  const keys = ['data/../../etc/passwd', 'data//abs.png', 'data/ok.png', 'data/C:\\win.png', 'data/a/./b.png', 'data/sub/fine.jpg', 'data/x/..', 'data/http://evil/x.png'];
+  const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const xml = `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>hostile</Name><Prefix>data/</Prefix><KeyCount>${keys.length}</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${
+    keys.map((k) => `<Contents><Key>${esc(k)}</Key><LastModified>2026-11-26T00:00:00.000Z</LastModified><ETag>"abc"</ETag><Size>3</Size><StorageClass>STANDARD</StorageClass></Contents>`).join('')}</ListBucketResult>`;
+  const listing = { body: xml, headers: { 'content-type': 'application/xml' } };
+  const web = await startHttpServer(t, { routes: { '/hostile': listing, '/hostile/': listing } });
+  const s3 = new S3Storage({ kind: 'aws', id: 'hostile', bucket: 'hostile', prefix: 'data', region: 'us-east-1', endpoint: web.url, accessKeyId: 'AKID', secretAccessKey: 'secretsecret',
+    maxPoolConnections: 4, checksumMode: 'WHEN_REQUIRED', forcePathStyle: true, requestTimeoutMs: 2000, connectTimeoutMs: 1000, maxAttempts: 1, listConcurrency: 1 });
+  t.teardown(() => s3.close());
+  t.same((await collect(s3.list())).map((o) => o.key), ['ok.png', 'sub/fine.jpg'], 'only canonical relative keys survive');
+});

@@ -1,5 +1,7 @@
 // Soak: 1M cached-latent samples through a slow consumer for --minutes; RSS over time, fds/sockets, exactly-once vs the sampler.
 import { readdir, readlink } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { loadStages } from '../lib/demo/stages.js';
@@ -27,7 +29,7 @@ async function openFds(): Promise<{ fds: number; sockets: number }> {
 }
 
 /** The order the sampler (lib/sampling) says the loader must deliver, computed independently of the pipeline. */
-function expectedOrder(specs: FixtureSpec[], keys: Map<string, string[]>, batchSize: number): () => { step: number; epoch: number; dataset: string; keys: string[] } {
+export function expectedOrder(specs: FixtureSpec[], keys: Map<string, string[]>, batchSize: number): () => { step: number; epoch: number; dataset: string; keys: string[] } {
   const plans: PlanDataset[] = specs.map((s) => ({
     id: s.id, bucketSizes: { '1.0': keys.get(s.id)!.length }, batchSize, repeats: s.repeats, probability: s.probability, disableAfterEpochStep: null,
   }));
@@ -42,7 +44,7 @@ function expectedOrder(specs: FixtureSpec[], keys: Map<string, string[]>, batchS
 }
 
 /** Per dataset and epoch, how many times each key was delivered; checked when the epoch rolls over. */
-class EpochLedger {
+export class EpochLedger {
   readonly #seen = new Map<string, Map<string, number>>();
   readonly #epoch = new Map<string, number>();
   violations = 0;
@@ -57,6 +59,11 @@ class EpochLedger {
     }
     const m = this.#seen.get(dataset)!;
     for (const k of sampleKeys) m.set(k, (m.get(k) ?? 0) + 1);
+  }
+
+  /** Check every dataset's current epoch as if it had just ended (tests; a soak only checks completed epochs). */
+  closeAll(): void {
+    for (const d of this.#epoch.keys()) this.#close(d);
   }
 
   #close(dataset: string): void {
@@ -167,7 +174,9 @@ function summarise(o: Options, stepMs: number, probes: Probe[], r: { delivered: 
   };
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench/soak: ${(err as Error).stack ?? String(err)}\n`);
-  process.exitCode = 1;
-});
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`bench/soak: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

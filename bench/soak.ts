@@ -147,7 +147,9 @@ async function drive(loader: LoaderLike, next: Expected, ledger: EpochLedger, st
 
 function summarise(o: Options, stepMs: number, probes: Probe[], r: { delivered: number; mismatches: number; skipped: number; ledger: EpochLedger; digest: number[]; batches: number }): BenchLine {
   // Growth is measured from the first probe after warm-up (10 % of the run) to the end, so start-up allocation is excluded.
-  const live = probes.filter((p) => p.running);
+  // A run shorter than one probe interval has no live probe: fall back to the end-of-stream one.
+  const running = probes.filter((p) => p.running);
+  const live = running.length ? running : [probes[0]!];
   const warm = live.find((p) => p.t >= live[live.length - 1]!.t * 0.1) ?? live[0]!;
   const last = live[live.length - 1]!;
   const closed = probes[probes.length - 1]!;

@@ -74,12 +74,16 @@ export class CsvStorage implements StorageBackend {
   async *list(options: ListOptions = {}): AsyncIterable<ObjectInfo> {
     const idx = await this.index();
     const keep = extensionFilter(options.extensions);
-    for (const url of idx.entries.keys()) {
+    // URLs without an extension pass the filter: their type is only known from the download's content type.
+    const urls = [...idx.entries.keys()].filter((u) => { const ext = urlExtension(u); return !ext || keep(`x.${ext}`); });
+    for (let i = 0; i < urls.length; i += 64) {
       options.signal?.throwIfAborted();
-      const ext = urlExtension(url);
-      if (ext && !keep(`x.${ext}`)) continue;
-      const cached = await this.#cache.stat(idx.names.get(url)!).catch(() => null);
-      yield cached ? { key: url, size: cached.size, mtimeMs: cached.mtimeMs } : { key: url, size: -1 };
+      const chunk = urls.slice(i, i + 64);
+      const stats = await Promise.all(chunk.map((u) => this.#cache.stat(idx.names.get(u)!).catch(() => null)));
+      for (let j = 0; j < chunk.length; j++) {
+        const st = stats[j];
+        yield st ? { key: chunk[j]!, size: st.size, ...(st.mtimeMs !== undefined ? { mtimeMs: st.mtimeMs } : {}) } : { key: chunk[j]!, size: -1 };
+      }
     }
   }
 

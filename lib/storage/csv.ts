@@ -71,6 +71,11 @@ export class CsvStorage implements StorageBackend {
     return (await this.index()).entries.get(key) ?? null;
   }
 
+  /** Alias of caption(): the name the caption strategies look for. */
+  captionFor(key: string): Promise<string | null> {
+    return this.caption(key);
+  }
+
   async *list(options: ListOptions = {}): AsyncIterable<ObjectInfo> {
     const idx = await this.index();
     const keep = extensionFilter(options.extensions);

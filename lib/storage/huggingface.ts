@@ -88,6 +88,11 @@ export class HuggingfaceStorage implements StorageBackend {
     return (await this.captions(key))[0] ?? null;
   }
 
+  /** Alias of caption(): the name the caption strategies look for. */
+  captionFor(key: string): Promise<string | null> {
+    return this.caption(key);
+  }
+
   /** Every caption of a row, in column order. */
   async captions(key: string): Promise<string[]> {
     const row = this.#requireRow(key);

@@ -50,6 +50,7 @@ t.test('downloads: every HTTP outcome classified, cached, recorded', async (t) =
   t.same(listed.map((o) => o.key), [...rows.slice(1).map(u), u('ok.png')], 'duplicates: last row wins, at its position');
   t.ok(listed.every((o) => o.size === -1), 'size unknown before download');
   t.equal(await csvs.caption(u('ok.png')), 'last wins');
+  t.equal(await csvs.captionFor(u('ok.png')), 'last wins', 'alias used by the caption strategies');
   t.equal(await csvs.caption(u('missing.png')), 'a "missing.png" photo', 'quoted caption');
 
   t.same(await csvs.read(u('ok.png')), ok);

@@ -16,6 +16,7 @@ import { canScanHfColumns, scanHfColumns } from './hf-scan.js';
 import type { ScanProbeOptions } from './scan-task.js';
 import { buildIndex } from './build-index.js';
 import { VIDEO_EXTENSIONS } from './video-probe.js';
+import { TaskWindow } from './task-window.js';
 
 export { IMAGE_EXTENSIONS, type ScanDatasetOptions, type ScanResult } from './scan-types.js';
 export { finalize } from './finalize.js';
@@ -84,47 +85,49 @@ async function* listing(opts: ScanDatasetOptions, report: BucketReport): AsyncGe
 }
 
 /** Streams the listing through the runner with a bounded window of chunked tasks. */
+function adopt(e: ManifestEntry, info: ObjectInfo): ManifestEntry {
+  if (e.s !== -1) return e;
+  return { ...e, s: info.size, ...(info.mtimeMs === undefined ? {} : { m: info.mtimeMs }), ...(info.etag === undefined ? {} : { e: info.etag }) };
+}
+
+/** Streams the listing through the runner with a bounded window of chunked tasks. */
 async function collect(opts: ScanDatasetOptions, cache: StorageBackend, prev: Map<string, ManifestEntry>, report: BucketReport): Promise<CollectState> {
   const runner = opts.pool ?? new InlineScanRunner(opts.storage);
   const chunkSize = opts.chunkSize ?? 32;
   const st: CollectState = { entries: new Map(), reused: 0, probed: 0, listed: 0 };
   const flusher = makeFlusher(opts, cache, prev, st);
-  const inflight = new Set<Promise<void>>();
+  const window = new TaskWindow(runner.concurrency);
   const infos = new Map<string, ObjectInfo>();
+  const options: ScanProbeOptions = { scanForErrors: opts.config.scan_for_errors, ...opts.probe };
+  const dispatch = (items: ObjectInfo[]) => window.add(async () => {
+    const res = await runner.run({ desc: opts.storage.describe(), items: items.map((i) => ({ key: i.key, size: i.size })), options }, opts.signal);
+    for (const r of res.results) {
+      st.entries.set(r.key, entryFrom(r, infos.get(r.key)!));
+      infos.delete(r.key);
+    }
+    st.probed += res.results.length;
+    flusher.maybe(res.bytesRead);
+  });
   let chunk: ObjectInfo[] = [];
-  const probeOptions: ScanProbeOptions = { scanForErrors: opts.config.scan_for_errors, ...opts.probe };
-  const dispatch = async (items: ObjectInfo[]) => {
-    while (inflight.size >= runner.concurrency) await Promise.race(inflight);
-    const p = runner.run({ desc: opts.storage.describe(), items: items.map((i) => ({ key: i.key, size: i.size })), options: probeOptions }, opts.signal)
-      .then((res) => {
-        for (const r of res.results) {
-          st.entries.set(r.key, entryFrom(r, infos.get(r.key)!));
-          infos.delete(r.key);
-        }
-        st.probed += res.results.length;
-        flusher.maybe(res.bytesRead);
-      })
-      .finally(() => inflight.delete(p));
-    inflight.add(p);
-  };
   try {
     for await (const info of listing(opts, report)) {
       st.listed++;
       const e = prev.get(info.key);
       if (isFresh(e, info, opts.config)) {
-        st.entries.set(info.key, e.s === -1 ? { ...e, s: info.size, ...(info.mtimeMs === undefined ? {} : { m: info.mtimeMs }), ...(info.etag === undefined ? {} : { e: info.etag }) } : e);
+        st.entries.set(info.key, adopt(e, info));
         st.reused++;
         continue;
       }
       infos.set(info.key, info);
       chunk.push(info);
       if (chunk.length >= chunkSize) {
-        await dispatch(chunk);
+        const full = chunk;
         chunk = [];
+        await dispatch(full);
       }
     }
     if (chunk.length) await dispatch(chunk);
-    await Promise.all(inflight);
+    await window.drain();
   } finally {
     if (!opts.pool) await runner.close();
   }

@@ -1,7 +1,9 @@
 // The loader's decode path (createLoader: sampler → window → piscina decode pool → batches) vs a raw in-process sharp
 // loop doing the same read + rotate + resize + crop at equal parallelism, for several pool configurations.
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { DatasetIndex, SampleMetadata } from '../lib/metadata/types.js';
 import { computeGeometry, type GeometryOptions } from '../lib/metadata/geometry.js';
@@ -72,14 +74,17 @@ async function loaderRun(index: DatasetIndex, root: string, threads: number, tas
   return { imgS: after / ((last - first) / 1000), firstBatchS: (first - t0) / 1000, sums };
 }
 
-async function main(): Promise<void> {
+/** One process's cases. UV_THREADPOOL_SIZE is read once at libuv start, so each value needs its own process. */
+async function runCases(configs: [number, number][]): Promise<void> {
   const scale = benchScale();
   const count = { tiny: 8, small: 32, full: 128 }[scale];
   const files = await generatedImages({ count, formats: ['jpeg', 'jpeg-progressive', 'webp', 'png'] });
   const root = path.dirname(files[0]!);
   const index = await indexFor(files, root);
+  const vips = Number(process.env.TUNEFEED_BENCH_VIPS ?? 0);
+  if (vips) sharp.concurrency(vips); // process-wide: libvips threads per image, in workers too
   await rawLoop(index, root, 4); // warm-up: page cache, sharp init
-  const configs: [number, number][] = [[1, 4], [2, 2], [2, 4], [1, 2]];
+  const uv = process.env.UV_THREADPOOL_SIZE ?? '4';
   for (const [threads, perThread] of configs) {
     const parallelism = threads * perThread;
     const raw = await rawLoop(index, root, parallelism);
@@ -87,14 +92,27 @@ async function main(): Promise<void> {
     const rawSum = checksumOf([...raw.sums].sort().map(([k, v]) => `${k}:${v}`));
     const tfSum = checksumOf([...tf.sums].sort().map(([k, v]) => `${k}:${v}`));
     const line: BenchLine = {
-      bench: 'decode', case: `${threads} thread(s) × ${perThread} in flight`,
+      bench: 'decode', case: `${threads} thread(s) × ${perThread} in flight, uv ${uv}, vips ${sharp.concurrency()}`,
       figures: { tunefeed_img_s: tf.imgS, raw_img_s: count / raw.seconds, tunefeed_first_batch_s: tf.firstBatchS },
       ratios: { vs_raw_sharp: tf.imgS / (count / raw.seconds) },
       checksum: { tunefeed: tfSum, raw: rawSum, same: tfSum === rawSum },
-      params: { images: count, parallelism, threads, tasksPerThread: perThread, uv_threadpool: process.env.UV_THREADPOOL_SIZE ?? '4 (default)', sharp_concurrency: sharp.concurrency() },
-      caveat: 'tunefeed = 3 epochs, rate after the first batch (worker start-up is tunefeed_first_batch_s); raw = readFile + sharp on the main thread with the same number of images in flight; tunefeed includes sampler, captions off, ordered window, worker read via LocalStorage, pixel move and batch assembly.',
+      params: { images: count, parallelism, threads, tasksPerThread: perThread, uv_threadpool: uv, sharp_concurrency: sharp.concurrency() },
+      caveat: 'tunefeed = 3 epochs, rate after the first batch (worker start-up is tunefeed_first_batch_s); raw = readFile + sharp on the main thread with the same number of images in flight, same process and settings; tunefeed includes sampler, ordered window, worker read via LocalStorage, pixel move and batch assembly.',
     };
     console.log(JSON.stringify(line));
+  }
+}
+
+/** Default settings in this process; UV_THREADPOOL_SIZE 2 / 8 and libvips concurrency 2 in child processes. */
+async function main(): Promise<void> {
+  if (process.env.TUNEFEED_BENCH_CHILD) return runCases([[1, 4]]);
+  await runCases([[1, 4], [2, 2], [2, 4], [1, 2]]);
+  const variants: Record<string, string>[] = [{ UV_THREADPOOL_SIZE: '2' }, { UV_THREADPOOL_SIZE: '8' }, { TUNEFEED_BENCH_VIPS: '2' }];
+  for (const v of variants) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
+      env: { ...process.env, ...v, TUNEFEED_BENCH_CHILD: '1' }, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8',
+    });
+    process.stdout.write(r.stdout);
   }
 }
 

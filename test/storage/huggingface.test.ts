@@ -6,6 +6,7 @@ import { HuggingfaceStorage, hubEnvironment, type HfDescription } from '../../li
 import { createStorage } from '../../lib/storage/from-description.js';
 import { DataFileError, NotFoundError, PathEscapeError, ReadOnlyError } from '../../lib/errors.js';
 import type { ObjectInfo } from '../../lib/storage/types.js';
+import { parquetMetadata } from 'hyparquet';
 import { makeRows, shardBytes, shardNames, writeHubCache, type FixtureRow } from '../fixtures/storage/hf-fixture.js';
 import { startHttpServer } from '../helpers/http-server.js';
 
@@ -75,6 +76,18 @@ t.test('from the local hub cache layout', async (t) => {
   t.equal(hf.keyFromExternal('7.jpg'), '7.jpg');
   const copy = createStorage(JSON.parse(JSON.stringify(hf.describe())));
   t.same(await copy.read('9.jpg'), rows[9]!.image);
+});
+
+t.test('GZIP-compressed shards (hyparquet-compressors)', async (t) => {
+  const { rows } = await fixture();
+  const dir = t.testdir({});
+  const gz = shardBytes(rows.slice(0, 6), 3, 'GZIP');
+  const meta = parquetMetadata(gz.buffer.slice(gz.byteOffset, gz.byteOffset + gz.byteLength) as ArrayBuffer);
+  t.equal(meta.row_groups[0]!.columns[0]!.meta_data!.codec, 'GZIP', 'the shard really is GZIP-compressed');
+  const hub = await writeHubCache(path.join(dir, 'hub'), NAME, REV, { 'data/train-00000-of-00001.parquet': gz });
+  const hf = new HuggingfaceStorage(desc({ hubCache: hub, cacheDir: dir }));
+  for (const i of [0, 4]) t.same(await hf.read(`${i}.jpg`), rows[i]!.image, `row ${i} decompressed exactly`);
+  t.equal(await hf.caption('1.jpg'), 'caption 1');
 });
 
 t.test('filter_func: collection, quality thresholds, min sizes', async (t) => {

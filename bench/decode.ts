@@ -107,7 +107,9 @@ async function runCases(configs: [number, number][]): Promise<void> {
 async function main(): Promise<void> {
   if (process.env.TUNEFEED_BENCH_CHILD) return runCases([[1, 4]]);
   await runCases([[1, 4], [2, 2], [2, 4], [1, 2]]);
-  const variants: Record<string, string>[] = [{ UV_THREADPOOL_SIZE: '2' }, { UV_THREADPOOL_SIZE: '8' }, { TUNEFEED_BENCH_VIPS: '2' }];
+  const variants: Record<string, string>[] = [
+    { UV_THREADPOOL_SIZE: '2' }, { UV_THREADPOOL_SIZE: '8' }, { TUNEFEED_BENCH_VIPS: '2', TUNEFEED_SHARP_CONCURRENCY: '2' },
+  ];
   for (const v of variants) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
       env: { ...process.env, ...v, TUNEFEED_BENCH_CHILD: '1' }, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8',

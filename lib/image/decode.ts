@@ -25,12 +25,18 @@ export interface DecodedImage {
   data: Buffer;
 }
 
-/** One process-wide decision, made once: libvips' own cache only helps repeated inputs, which a data loader never has. */
+/**
+ * Decided once per thread: libvips' operation cache only helps repeated inputs, which a data loader never has.
+ * Loading sharp in a thread resets the process-wide libvips concurrency to 1 on glibc, so a chosen value
+ * (`TUNEFEED_SHARP_CONCURRENCY`) is applied here, after the load, not on the main thread.
+ */
 let configured = false;
 function configureOnce(): void {
   if (configured) return;
   configured = true;
   sharp.cache(false);
+  const c = Number(process.env.TUNEFEED_SHARP_CONCURRENCY);
+  if (Number.isInteger(c) && c > 0) sharp.concurrency(c);
 }
 
 /** Decode `bytes` and produce the target crop. Rejects with ImageDecodeError (reason: corrupt, pixel_limit, geometry). */

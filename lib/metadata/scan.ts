@@ -100,6 +100,7 @@ async function collect(opts: ScanDatasetOptions, cache: StorageBackend, prev: Ma
   const infos = new Map<string, ObjectInfo>();
   const options: ScanProbeOptions = { scanForErrors: opts.config.scan_for_errors, ...opts.probe };
   const dispatch = (items: ObjectInfo[]) => window.add(async () => {
+    opts.signal?.throwIfAborted();
     const res = await runner.run({ desc: opts.storage.describe(), items: items.map((i) => ({ key: i.key, size: i.size })), options }, opts.signal);
     for (const r of res.results) {
       st.entries.set(r.key, entryFrom(r, infos.get(r.key)!));

@@ -9,7 +9,7 @@ import { readCacheFiles } from '../../lib/metadata/cache-files.js';
 import { ScanPool } from '../../lib/pool/scan-pool.js';
 import { EmptyDatasetError } from '../../lib/errors.js';
 import { datasetConfig } from '../helpers/scan-config.js';
-import { corruptFile, makeImage, makePngBomb, truncateFile } from '../helpers/make-images.js';
+import { corruptFile, makeImage, makePngBomb, plantCorpus, truncateFile } from '../helpers/make-images.js';
 
 /** Plants 12 good images in 3 aspect groups and 6 bad files; returns the expected counts. */
 async function plant(dir: string) {
@@ -173,4 +173,27 @@ t.test('a worker that crashes is replaced; its task is retried once, then its ke
   t.equal(r.report.skipped.read_error, 1, 'only the crashing key is lost');
   t.match(r.report.examples.read_error?.[0]?.message, /worker failed twice/);
   t.equal(Object.values(r.index.buckets).flat().length, 11, 'every other good image is bucketed');
+});
+
+t.test('an aborted scan rejects and leaves a usable checkpoint', async (t) => {
+  const dir = t.testdir({});
+  await plantCorpus(dir, 400);
+  const { config, args } = await datasetConfig({ id: 'ab', instance_data_dir: dir, resolution: 512, resolution_type: 'pixel' });
+  const storage = new LocalStorage({ id: 'ab', root: dir });
+  const ac = new AbortController();
+  // The in-thread runner reads through this storage: abort after 100 files were opened.
+  let opened = 0;
+  const counting = new Proxy(storage, {
+    get(target, prop) {
+      if (prop === 'kind') return 'test-proxy'; // not 'local': reads go through readRange
+      if (prop === 'readRange') return (key: string, a: number, b: number) => { if (++opened === 100) ac.abort(); return target.readRange(key, a, b); };
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  await t.rejects(scanDataset({ id: 'ab', config, storage: counting, args, signal: ac.signal, chunkSize: 16, flushIntervalMs: 0 }), { name: 'AbortError' });
+  const r = await scanDataset({ id: 'ab', config, storage, args });
+  t.ok(r.reusedCache, 'the checkpoint written before the abort is reused');
+  t.ok(r.probed < 400, `only the rest is probed (${r.probed})`);
+  t.equal(Object.values(r.index.buckets).flat().length, 400);
 });

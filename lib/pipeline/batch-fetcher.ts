@@ -36,6 +36,7 @@ export class BatchFetcher extends Readable {
     this.#upstream = upstream[Symbol.asyncIterator]();
     this.#metrics = opts.metrics;
     this.#state = opts.initial;
+    this.once('end', () => this.#rate(true));
   }
 
   /** The resume state after the last batch the consumer received. */
@@ -115,14 +116,16 @@ export class BatchFetcher extends Readable {
     this.#rate();
   }
 
-  #rate(): void {
+  /** About once a second, and once at the end (`final: true`) so short runs report too. */
+  #rate(final = false): void {
     const now = performance.now();
-    if (now - this.#lastRate.t < 1000) return;
-    const sec = (now - this.#lastRate.t) / 1000;
+    if (!final && now - this.#lastRate.t < 1000) return;
+    const sec = Math.max(now - this.#lastRate.t, 1e-3) / 1000;
     this.#metrics.emit('loader.throughput', {
       batches_s: (this.#stats.delivered - this.#lastRate.batches) / sec,
       samples_s: (this.#stats.samples - this.#lastRate.samples) / sec,
       wait_ms_total: this.#stats.waitMs,
+      ...(final ? { final: true, batches: this.#stats.delivered, samples: this.#stats.samples } : {}),
     });
     this.#lastRate = { t: now, batches: this.#stats.delivered, samples: this.#stats.samples };
   }

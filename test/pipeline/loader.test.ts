@@ -164,3 +164,19 @@ t.test('kill on 2 ranks × bs 4, resume on 4 ranks × bs 2: the same global batc
   const after = await globalSteps(2, 4, 6, state);
   t.same([...before, ...after], whole);
 });
+
+t.test('metric events: consumer wait, bounded queue depth, throughput with a final summary', async (t) => {
+  const ds = await makeDataset('metrics', [8, 8]);
+  const bus = new MetricsBus();
+  const events: MetricEvent[] = [];
+  bus.subscribe((e) => events.push(e));
+  const loader = await createLoader('x', { datasets: [ds], batches: 12, prefetch: 2, metrics: bus });
+  await collect(loader);
+  const depths = events.filter((e) => e.type === 'loader.queue').map((e) => e.depth as number);
+  t.ok(depths.length >= 12 && depths.every((d) => d <= 2), `queue depth never above prefetch (${Math.max(...depths)})`);
+  t.ok(events.some((e) => e.type === 'loader.wait' && (e.ms as number) >= 0), 'a fast consumer waits, and the wait is reported');
+  const final = events.find((e) => e.type === 'loader.throughput' && e.final);
+  t.match(final, { batches: 12, samples: 24 });
+  t.ok((final?.samples_s as number) > 0);
+  t.equal(Math.round(loader.stats.waitMs), Math.round(events.filter((e) => e.type === 'loader.wait').reduce((s, e) => s + (e.ms as number), 0)));
+});

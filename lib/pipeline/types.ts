@@ -104,7 +104,7 @@ export interface LoaderOptions {
   args?: Partial<TrainingArgs>;
   /** Datasets already built and scanned (skips factory and scan). */
   datasets?: LoaderDatasetInput[];
-  /** Config used when `source` is a path: passed to loadConfig. */
+  /** An already loaded config to use instead of loading `source` (when `source` is a path). */
   loaded?: LoadedConfig;
   /** Metric events go here. @default the process-wide bus */
   metrics?: MetricsBus;

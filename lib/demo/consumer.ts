@@ -34,6 +34,18 @@ export interface ConsumerStats {
   shapes: Record<string, number>;
   /** Samples the loader skipped while streaming (undecodable files), by reason, with one example file each. */
   streamSkips: Record<string, { count: number; example: string }>;
+  /** The first sample seen per dataset: what a training step receives. */
+  examples: Record<string, SampleExample>;
+}
+
+/** One delivered sample, summarised. */
+export interface SampleExample {
+  key: string;
+  caption: string | null;
+  targetSize: [number, number] | null;
+  /** 'pixels' (RGB uint8), 'latents' (cached VAE tensor) or 'metadata'. */
+  payload: string;
+  bytes: number;
 }
 
 /** Samples in a batch, whatever its exact shape: an array, or an object with samples/items/keys, or a size field. */
@@ -54,6 +66,22 @@ function describe(batch: unknown): { dataset: string | null; shape: string | nul
   const size = (b.targetSize ?? b.target_size ?? b.shape) as unknown;
   const shape = Array.isArray(size) && size.length >= 2 ? `${size[0]}x${size[1]}` : typeof b.bucket === 'string' ? `bucket ${b.bucket}` : null;
   return { dataset, shape };
+}
+
+function exampleOf(batch: unknown): SampleExample | null {
+  const samples = (batch as { samples?: unknown }).samples;
+  if (!Array.isArray(samples) || samples.length === 0) return null;
+  const s = samples[0] as Record<string, unknown>;
+  const size = s.target_size;
+  const pixels = s.pixels instanceof Uint8Array ? s.pixels : null;
+  const latents = (s.latents as { data?: unknown } | undefined)?.data;
+  return {
+    key: String(s.key ?? ''),
+    caption: typeof s.caption === 'string' ? s.caption : null,
+    targetSize: Array.isArray(size) && size.length === 2 ? [Number(size[0]), Number(size[1])] : null,
+    payload: pixels ? 'pixels' : latents instanceof Uint8Array ? 'latents' : 'metadata',
+    bytes: pixels?.byteLength ?? (latents instanceof Uint8Array ? latents.byteLength : 0),
+  };
 }
 
 function countSkips(batch: unknown, into: ConsumerStats['streamSkips']): void {
@@ -77,7 +105,7 @@ function busyWait(ms: number): void {
 export async function consume(source: AsyncIterable<unknown>, o: ConsumerOptions): Promise<ConsumerStats> {
   const stepMs = o.stepMs ?? 25;
   const warmup = o.warmupBatches ?? 1;
-  const stats: ConsumerStats = { batches: 0, samples: 0, seconds: 0, samplesPerSecond: 0, waitShare: 0, firstBatchMs: 0, perDataset: {}, shapes: {}, streamSkips: {} };
+  const stats: ConsumerStats = { batches: 0, samples: 0, seconds: 0, samplesPerSecond: 0, waitShare: 0, firstBatchMs: 0, perDataset: {}, shapes: {}, streamSkips: {}, examples: {} };
   const started = performance.now();
   let waited = 0;
   let measuredFrom = started;
@@ -90,6 +118,10 @@ export async function consume(source: AsyncIterable<unknown>, o: ConsumerOptions
     const n = batchSize(batch);
     const d = describe(batch);
     countSkips(batch, stats.streamSkips);
+    if (d.dataset && !stats.examples[d.dataset]) {
+      const ex = exampleOf(batch);
+      if (ex) stats.examples[d.dataset] = ex;
+    }
     if (d.dataset) stats.perDataset[d.dataset] = (stats.perDataset[d.dataset] ?? 0) + n;
     if (d.shape) stats.shapes[d.shape] = (stats.shapes[d.shape] ?? 0) + 1;
     stats.batches++;

@@ -31,10 +31,21 @@ function skipLines(d: DatasetSummary): string[] {
   return out;
 }
 
+/** Buckets the scan removed (too few samples for a batch, aspect limits): samples a user may wonder about. */
+function droppedLines(d: DatasetSummary): string[] {
+  const events = (d.report.bucketEvents ?? []) as { bucket?: string; reason?: string; removed?: number }[];
+  const real = events.filter((e) => (e.removed ?? 0) > 0);
+  if (real.length === 0) return [];
+  const total = real.reduce((s, e) => s + (e.removed ?? 0), 0);
+  const parts = real.slice(0, 6).map((e) => `${e.bucket} −${e.removed} (${e.reason})`);
+  return [`    removed from buckets: ${total} sample${total === 1 ? '' : 's'}: ${parts.join(', ')}${real.length > 6 ? ', ...' : ''}`];
+}
+
 function datasetBlock(d: DatasetSummary): string[] {
   return [
     `  ${d.id}: ${d.samples} samples in ${Object.keys(d.buckets).length} buckets (${d.processed} files looked at, ${d.seconds.toFixed(2)} s${d.reusedCache ? ', scan cache reused' : ', scanned'})`,
     ...skipLines(d),
+    ...droppedLines(d),
     ...bucketLines(d),
   ];
 }
@@ -65,6 +76,11 @@ export function formatSummary(s: DemoSummary): string {
     );
     const per = Object.entries(st.perDataset);
     if (per.length) lines.push(`  by dataset:     ${per.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    for (const [id, ex] of Object.entries(st.examples)) {
+      const size = ex.targetSize ? `${ex.targetSize[0]}×${ex.targetSize[1]} ` : '';
+      const caption = ex.caption === null ? 'no caption' : `caption ${JSON.stringify(ex.caption.length > 60 ? `${ex.caption.slice(0, 57)}...` : ex.caption)}`;
+      lines.push(`  first ${id} sample: ${ex.key} → ${size}${ex.payload} (${(ex.bytes / 1024).toFixed(0)} KiB), ${caption}`);
+    }
     const skips = Object.entries(st.streamSkips);
     if (skips.length) lines.push(`  skipped while streaming (replaced in their batch): ${skips.map(([r, e]) => `${r} ${e.count} (e.g. ${e.example})`).join(', ')}`);
   }

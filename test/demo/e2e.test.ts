@@ -42,6 +42,13 @@ t.test('demo runs every stage, reports the planted skips, and reuses its scan ca
   t.equal(s.stream!.batches, 12);
   t.equal(s.stream!.samples, 48, 'full batches of 4');
   t.ok(s.stream!.waitShare >= 0 && s.stream!.waitShare <= 1);
+  for (const id of ['demo-photos', 'demo-art']) {
+    const ex = s.stream!.examples[id];
+    if (!ex) continue; // a short stream may not have drawn from both datasets
+    t.equal(ex.payload, 'pixels', `${id}: decoded pixels delivered`);
+    t.equal(ex.bytes, ex.targetSize![0] * ex.targetSize![1] * 3, `${id}: RGB bytes match the target size`);
+    t.match(ex.caption, /\w/, `${id}: textfile caption resolved`);
+  }
   t.ok(s.peakRssMb > 50);
   t.equal(s.datasets.every((d) => !d.reusedCache), true, 'first run scans');
   t.match(first.stderr, /scan demo-photos/, 'scan progress on stderr');

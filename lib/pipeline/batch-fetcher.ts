@@ -27,15 +27,18 @@ export class BatchFetcher extends Readable {
   #state: ResumeState;
   #pulling = false;
   #waitStart: number | null = null;
+  #pending: Error | null = null;
+  readonly #endError: () => Error | null;
   #stats: FetcherStats = { delivered: 0, samples: 0, waitMs: 0, elapsedMs: 0 };
   #t0 = 0;
   #lastRate = { t: 0, batches: 0, samples: 0 };
 
-  constructor(upstream: AsyncIterable<Envelope>, opts: { qlen: number; metrics: MetricsBus; initial: ResumeState }) {
+  constructor(upstream: AsyncIterable<Envelope>, opts: { qlen: number; metrics: MetricsBus; initial: ResumeState; endError?: () => Error | null }) {
     super({ objectMode: true, highWaterMark: opts.qlen });
     this.#upstream = upstream[Symbol.asyncIterator]();
     this.#metrics = opts.metrics;
     this.#state = opts.initial;
+    this.#endError = opts.endError ?? (() => null);
     this.once('end', () => this.#rate(true));
   }
 
@@ -58,7 +61,12 @@ export class BatchFetcher extends Readable {
     try {
       for (;;) {
         const r = await this.#upstream.next();
-        if (r.done) { this.push(null); break; }
+        if (r.done) {
+          const e = this.#endError();
+          if (e) this.fail(e);
+          else this.push(null);
+          break;
+        }
         this.#states.set(r.value.batch, r.value.state);
         this.#closeWait();
         const more = this.push(r.value.batch);
@@ -66,7 +74,7 @@ export class BatchFetcher extends Readable {
         if (!more) break;
       }
     } catch (err) {
-      this.destroy(err as Error);
+      this.fail(err as Error);
     } finally {
       this.#pulling = false;
     }
@@ -83,9 +91,16 @@ export class BatchFetcher extends Readable {
     }
   }
 
+  /** End with `err` once the batches already prepared have been delivered (destroying at once would drop them). */
+  fail(err: Error): void {
+    this.#pending ??= err;
+    if (this.readableLength === 0 && !this.destroyed) this.destroy(this.#pending);
+  }
+
   /** Consumers in paused mode and `for await` call read(); null while not ended means the consumer now waits. */
   override read(size?: number): Batch {
     const b = super.read(size) as Batch | null;
+    if (!b && this.#pending && !this.destroyed) this.destroy(this.#pending);
     if (b) this.#delivered(b);
     else if (!this.readableEnded && this.#waitStart === null) this.#waitStart = performance.now();
     return b as Batch;

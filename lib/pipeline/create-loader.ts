@@ -91,8 +91,10 @@ export async function buildLoader(
     orderedWindow(run, options.inFlight ?? 8),
     asStream(makeAssembler({ datasets, run, seed, metrics, skips }), one),
   ], one) as unknown as Duplex;
-  const fetcher = new BatchFetcher(body as AsyncIterable<Envelope>, { qlen: options.prefetch ?? args.dataloader_prefetch_qlen, metrics, initial });
-  const onError = (err: Error | null | undefined): void => { if (err && !fetcher.destroyed) fetcher.destroy(err); };
+  const fetcher = new BatchFetcher(body as AsyncIterable<Envelope>, {
+    qlen: options.prefetch ?? args.dataloader_prefetch_qlen, metrics, initial, endError: () => merge.error,
+  });
+  const onError = (err: Error | null | undefined): void => { if (err) fetcher.fail(err); };
   if (insert) pipeline(merge, insert, body, onError);
   else pipeline(merge, body, onError);
   return decorate(fetcher, { world, skips, merge, body, pool, release });

@@ -24,6 +24,7 @@ export class WeightedMerge extends Readable {
   readonly #o: MergeOptions;
   readonly #sources = new Map<string, DatasetSource>();
   #produced = 0;
+  #error: Error | null = null;
 
   constructor(o: MergeOptions) {
     super({ objectMode: true, highWaterMark: 1 });
@@ -32,9 +33,15 @@ export class WeightedMerge extends Readable {
 
   /** Plans produced so far (tests compare it with what the consumer has taken). */
   get produced(): number { return this.#produced; }
+  /** Why the sequence stopped early (e.g. no active dataset), or null. */
+  get error(): Error | null { return this.#error; }
 
+  /** A sampling error ends the stream instead of destroying it, so batches already planned still reach the consumer. */
   override _read(): void {
-    this.#next().then((plan) => this.push(plan), (err: unknown) => this.destroy(err as Error));
+    this.#next().then((plan) => this.push(plan), (err: unknown) => {
+      this.#error = err as Error;
+      this.push(null);
+    });
   }
 
   async #next(): Promise<StepPlan | null> {

@@ -180,3 +180,12 @@ t.test('metric events: consumer wait, bounded queue depth, throughput with a fin
   t.ok((final?.samples_s as number) > 0);
   t.equal(Math.round(loader.stats.waitMs), Math.round(events.filter((e) => e.type === 'loader.wait').reduce((s, e) => s + (e.ms as number), 0)));
 });
+
+t.test('a sampling error mid-stream reaches the consumer as a coded error, and the workers stop', async (t) => {
+  const ds = await makeDataset('ends', [8], { config: { end_step: 2 } });
+  const loader = await createLoader('x', { datasets: [ds], decode: false });
+  const got: number[] = [];
+  await t.rejects((async () => { for await (const b of loader) got.push((b as Batch).step); })(), { code: 'TF_NO_ACTIVE_DATASET' });
+  t.same(got, [0, 1], 'the two scheduled steps were delivered first');
+  t.ok(loader.destroyed);
+});

@@ -18,15 +18,16 @@ const CLI = join(ROOT, 'lib/cli/main.ts');
 
 interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
-/** Runs the CLI; `killWhen` may SIGKILL it (returns true once it did). */
-function cli(args: string[], killWhen?: (child: ReturnType<typeof spawn>, stderrSoFar: string) => void): Promise<Run> {
+/** Runs the CLI; `watch` is armed at spawn and may SIGKILL it. */
+function cli(args: string[], watch?: (child: ReturnType<typeof spawn>) => void): Promise<Run> {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
     cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', TUNEFEED_LOG_LEVEL: 'warn', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); killWhen?.(child, stderr); });
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  watch?.(child);
   return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
 }
 
@@ -57,8 +58,6 @@ t.test('kill -9 at random points, rerun: caches identical to an uninterrupted sc
   const fullSize = (await readFile(manifest)).length;
   // Kill when the checkpoint holds a given share of the final manifest: real mid-scan points, whatever the speed.
   const killAt = (share: number) => (c: ReturnType<typeof spawn>) => {
-    if ((c as { armed?: boolean }).armed) return;
-    (c as { armed?: boolean }).armed = true;
     const id = setInterval(() => {
       let size = 0;
       try { size = existsSync(manifest) ? statSync(manifest).size : 0; } catch { /* replaced mid-stat */ }

@@ -4,7 +4,7 @@ import type https from 'node:https';
 import { DownloadError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { metrics } from '../metrics/events.js';
-import { fetchLimited, FetchFailure, type FetchLimits } from './http-fetch.js';
+import { fetchLimited, FetchFailure, fetchRetryReason, type FetchLimits } from './http-fetch.js';
 import type { FailureRecord } from './failure-record.js';
 import type { LocalStorage } from './local.js';
 import { networkReason, withRetries, type RetryPolicy } from './retry.js';
@@ -53,18 +53,12 @@ async function withSlot<T>(s: DownloadSettings, fn: () => Promise<T>): Promise<T
   }
 }
 
-function classify(err: unknown): string | null {
-  if (err instanceof FetchFailure) return err.permanent ? null : err.reason;
-  if ((err as Error)?.name === 'PrivateAddressError' || (err as { cause?: { name?: string } })?.cause?.name === 'PrivateAddressError') return null;
-  return networkReason(err);
-}
-
 async function attempt(s: DownloadSettings, job: DownloadJob): Promise<Buffer> {
   const started = Date.now();
   try {
     const res = await withRetries(s.policy, { log: s.log, op: 'download', dataset: s.dataset, key: job.url, ...(job.signal ? { signal: job.signal } : {}),
       onRetry: (reason) => metrics.emit('storage.retry', { dataset: s.dataset, backend: 'csv', op: 'download', reason }) },
-    classify, (signal) => fetchLimited(job.url, { ...s.limits, agents: s.agents }, signal));
+    fetchRetryReason, (signal) => fetchLimited(job.url, { ...s.limits, agents: s.agents }, signal));
     await job.cache.write(job.name, res.body);
     if (await job.failures.get(job.url)) await job.failures.clear(job.url);
     metrics.emit('csv.download', { dataset: s.dataset, bytes: res.body.length, ms: Date.now() - started });

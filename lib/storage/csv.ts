@@ -9,7 +9,7 @@ import { readCsvIndex, type CsvIndex } from './csv-index.js';
 import { isUrlKey, simpletunerCacheName, uniqueCacheName, urlExtension } from './csv-naming.js';
 import { downloadToCache, type DownloadSettings } from './csv-download.js';
 import { FailureRecord } from './failure-record.js';
-import { extensionFilter } from './list-filter.js';
+import { extensionFilter, sliceRange } from './list-filter.js';
 import { LocalStorage } from './local.js';
 import { urlProblem } from './net-policy.js';
 import type { BackendDescription, ListOptions, ObjectInfo, StorageBackend } from './types.js';
@@ -107,8 +107,7 @@ export class CsvStorage implements StorageBackend {
 
   async readRange(key: string, start: number, end: number, signal?: AbortSignal): Promise<Buffer> {
     if (!isUrlKey(key)) return this.#cache.readRange(key, start, end);
-    const all = await this.read(key, signal);
-    return all.subarray(Math.min(start, all.length), Math.max(Math.min(end, all.length), Math.min(start, all.length)));
+    return sliceRange(await this.read(key, signal), start, end);
   }
 
   async stat(key: string): Promise<ObjectInfo> {

@@ -1,10 +1,10 @@
 // Where Hugging Face parquet shards come from: the local hub cache layout or the Hub over HTTP (tree API + resolve).
-import { open, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AsyncBuffer } from 'hyparquet';
 import { NotFoundError, StorageError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { fetchLimited, FetchFailure, type FetchLimits } from './http-fetch.js';
+import { fetchLimited, FetchFailure, fetchRetryReason, type FetchLimits } from './http-fetch.js';
 import { LocalStorage } from './local.js';
 import { networkReason, withRetries, type RetryPolicy } from './retry.js';
 import { safeKey } from './safe-key.js';
@@ -55,20 +55,9 @@ export class LocalShardSource implements ShardSource {
   }
 
   open(file: ShardFile): AsyncBuffer {
-    const full = this.#dir.externalPath(file.path);
     return {
       byteLength: file.size,
-      slice: async (start: number, end?: number) => {
-        const fh = await open(full, 'r');
-        try {
-          const len = (end ?? file.size) - start;
-          const buf = Buffer.alloc(len);
-          const { bytesRead } = await fh.read(buf, 0, len, start);
-          return toArrayBuffer(buf.subarray(0, bytesRead));
-        } finally {
-          await fh.close();
-        }
-      },
+      slice: async (start: number, end?: number) => toArrayBuffer(await this.#dir.readRange(file.path, start, end ?? file.size)),
     };
   }
 }
@@ -130,9 +119,8 @@ export class HttpShardSource implements ShardSource {
 
   async #get(url: string, range: string | undefined, op: string): Promise<Awaited<ReturnType<typeof fetchLimited>>> {
     const ctx = { log: this.#a.log, op, dataset: this.#a.dataset, key: url };
-    const classify = (e: unknown): string | null => (e instanceof FetchFailure ? (e.permanent ? null : e.reason) : networkReason(e));
     try {
-      return await withRetries(this.#a.policy, ctx, classify, (signal) => fetchLimited(url, { ...this.#limits, ...(range ? { range } : {}) }, signal));
+      return await withRetries(this.#a.policy, ctx, fetchRetryReason, (signal) => fetchLimited(url, { ...this.#limits, ...(range ? { range } : {}) }, signal));
     } catch (err) {
       if (err instanceof FetchFailure && err.status === 404) throw new NotFoundError(`Not on the Hub: ${url}`, { dataset: this.#a.dataset, file: url, cause: err });
       throw new StorageError(`Hub request failed (${err instanceof FetchFailure ? err.reason : networkReason(err) ?? 'error'}): ${url}`, { dataset: this.#a.dataset, file: url, cause: err });

@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { guardedLookup, isPrivateAddress, urlProblem } from './net-policy.js';
+import { networkReason } from './retry.js';
 
 /** Limits for one GET. */
 export interface FetchLimits {
@@ -30,6 +31,14 @@ export class FetchFailure extends Error {
   constructor(message: string, readonly reason: string, readonly status: number | undefined, readonly permanent: boolean, options?: { cause?: unknown }) {
     super(message, options);
   }
+}
+
+/** Retry reason for a GET failure: transient HTTP statuses and network errors; null for permanent ones and policy refusals. */
+export function fetchRetryReason(err: unknown): string | null {
+  if (err instanceof FetchFailure) return err.permanent ? null : err.reason;
+  const e = err as { name?: string; cause?: { name?: string } };
+  if (e?.name === 'PrivateAddressError' || e?.cause?.name === 'PrivateAddressError') return null;
+  return networkReason(err);
 }
 
 export interface FetchResult {

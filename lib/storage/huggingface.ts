@@ -5,7 +5,7 @@ import { NotFoundError, PathEscapeError, ReadOnlyError } from '../errors.js';
 import { logger } from '../log.js';
 import { metrics } from '../metrics/events.js';
 import { registerSecret } from '../redact.js';
-import { extensionFilter } from './list-filter.js';
+import { extensionFilter, sliceRange } from './list-filter.js';
 import { HttpShardSource, LocalShardSource, localSnapshot, selectSplit, type ShardSource } from './hf-source.js';
 import { captionColumns, mediaBytes, rowCaptions, rowFilter, topColumn } from './hf-rows.js';
 import { ParquetTable } from './hf-table.js';
@@ -67,9 +67,7 @@ export class HuggingfaceStorage implements StorageBackend {
 
   async readRange(key: string, start: number, end: number): Promise<Buffer> {
     if (this.#row(key) === null) return this.#cache.readRange(key, start, end);
-    const all = await this.read(key);
-    const s = Math.min(start, all.length);
-    return all.subarray(s, Math.max(s, Math.min(end, all.length)));
+    return sliceRange(await this.read(key), start, end);
   }
 
   async stat(key: string): Promise<ObjectInfo> {

@@ -137,7 +137,11 @@ function pickDefault(text: DatasetConfig[]): string | null {
   return (marked ?? text[0])?.id ?? null;
 }
 
-/** Every text_embeds / image_embeds reference must name a backend of the right kind; all problems reported at once. */
+/**
+ * Every text_embeds / image_embeds reference must name a backend of the right kind; all problems reported at once.
+ * loadConfig already checks this (config/rules-cross.ts); the factory repeats the cheap check because a
+ * LoadedConfig can also be built by hand, and a dangling link would otherwise surface mid-training.
+ */
 function checkLinks(g: ReturnType<typeof splitGroups>): void {
   const text = new Set(g.text.map((d) => d.id));
   const image = new Set(g.image.map((d) => d.id));

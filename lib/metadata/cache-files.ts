@@ -45,9 +45,20 @@ function statistics(index: DatasetIndex): Record<string, unknown> {
   return { total_processed: index.stats.total_processed, skipped };
 }
 
-/** The config SimpleTuner saves (credentials redacted, config_version added). */
+/** Blocks SimpleTuner's dataset config does not hold in this form (storage details, credentials, tunefeed extras). */
+const NOT_SAVED = new Set(['extra', 'aws', 'csv', 'huggingface']);
+
+/**
+ * The config saved in the indices file. SimpleTuner compares it key by key with the live entry (and copies keys the
+ * live entry lacks), so only set, SimpleTuner-shaped values are kept: nulls, storage blocks and credentials are not.
+ */
 export function cacheConfig(config: ImageDatasetConfig): Record<string, unknown> {
-  return { ...redactValue(config as unknown as Record<string, unknown>), config_version: CONFIG_VERSION };
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config as unknown as Record<string, unknown>)) {
+    if (v === null || v === undefined || NOT_SAVED.has(k)) continue;
+    out[k] = v;
+  }
+  return { ...redactValue(out), config_version: CONFIG_VERSION };
 }
 
 /** Serialises both files. Keys and lists are sorted, so equal content gives equal bytes. */

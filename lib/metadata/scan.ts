@@ -17,6 +17,7 @@ import type { ScanProbeOptions } from './scan-task.js';
 import { buildIndex } from './build-index.js';
 import { VIDEO_EXTENSIONS } from './video-probe.js';
 import { TaskWindow } from './task-window.js';
+import { readCacheFiles } from './cache-files.js';
 
 export { IMAGE_EXTENSIONS, type ScanDatasetOptions, type ScanResult } from './scan-types.js';
 export { finalize } from './finalize.js';
@@ -32,6 +33,8 @@ export async function scanDataset(opts: ScanDatasetOptions): Promise<ScanResult>
   const cache = opts.cacheStorage ?? storage;
   const report = newReport(opts);
   if (shard && (await cache.exists(markerPath(config, shard)))) return finishedShard(opts, cache, report, t0);
+  const trusted = await trustedCache(opts, cache, report, t0);
+  if (trusted) return trusted;
   const prev = opts.ignoreCache ? new Map<string, ManifestEntry>() : await loadPreviousFacts(cache, storage, config, shard);
   const state = await collect(opts, cache, prev, report);
   const seconds = () => (performance.now() - t0) / 1000;
@@ -61,6 +64,23 @@ async function finishedShard(opts: ScanDatasetOptions, cache: StorageBackend, re
   report.stage('already_complete', entries.size);
   const index = buildIndex(entries, config, opts.args, report, { maxCanvasSize: opts.maxCanvasSize ?? null });
   return { index, report: report.data, reusedCache: true, files: entries.size, probed: 0, seconds: (performance.now() - t0) / 1000, shard: { ...shard, alreadyComplete: true } };
+}
+
+/**
+ * skip_file_discovery containing "aspect" (SimpleTuner's switch) trusts the cache files without listing, but only
+ * when they were made for this geometry config; stale ones are rescanned, never silently served.
+ */
+async function trustedCache(opts: ScanDatasetOptions, cache: StorageBackend, report: BucketReport, t0: number): Promise<ScanResult | null> {
+  if (opts.shard || opts.ignoreCache || !/\baspect\b/.test(opts.config.skip_file_discovery ?? '')) return null;
+  const loaded = await readCacheFiles(cache, opts.storage, opts.config, opts.args);
+  if (!loaded?.fresh) {
+    if (loaded) log.warn({ dataset: opts.id }, 'skip_file_discovery=aspect, but the cache files were made for another geometry config; rescanning');
+    return null;
+  }
+  const n = Object.values(loaded.index.buckets).reduce((a, b) => a + b.length, 0);
+  report.stage('skip_file_discovery', n);
+  for (const [k, v] of Object.entries(loaded.index.buckets)) report.data.buckets[k] = v.length;
+  return { index: loaded.index, report: report.data, reusedCache: true, files: loaded.index.stats.total_processed, probed: 0, seconds: (performance.now() - t0) / 1000 };
 }
 
 interface CollectState { entries: Map<string, ManifestEntry>; reused: number; probed: number; listed: number }

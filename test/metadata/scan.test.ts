@@ -197,3 +197,18 @@ t.test('an aborted scan rejects and leaves a usable checkpoint', async (t) => {
   t.ok(r.probed < 400, `only the rest is probed (${r.probed})`);
   t.equal(Object.values(r.index.buckets).flat().length, 400);
 });
+
+t.test('skip_file_discovery=aspect trusts fresh caches without listing, rescans stale ones', async (t) => {
+  const dir = t.testdir({});
+  await plant(dir);
+  const storage = new LocalStorage({ id: 'sk', root: dir });
+  const a = await datasetConfig({ id: 'sk', instance_data_dir: dir, resolution: 512, resolution_type: 'pixel', skip_file_discovery: 'aspect' });
+  const first = await scanDataset({ id: 'sk', config: a.config, storage, args: a.args });
+  await makeImage(join(dir, 'late.jpg'), { w: 300, h: 100, format: 'jpeg' });
+  const trusted = await scanDataset({ id: 'sk', config: a.config, storage, args: a.args });
+  t.same(trusted.index.buckets, first.index.buckets, 'served from the cache files: the new file is not seen');
+  t.equal(trusted.report.stages[0]?.name, 'skip_file_discovery');
+  const b = await datasetConfig({ id: 'sk', instance_data_dir: dir, resolution: 768, resolution_type: 'pixel', skip_file_discovery: 'aspect' });
+  const rescanned = await scanDataset({ id: 'sk', config: b.config, storage, args: b.args });
+  t.same(rescanned.index.buckets['3.0'], ['late.jpg'], 'a changed geometry config is rescanned, not served stale');
+});

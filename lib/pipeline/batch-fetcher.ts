@@ -16,6 +16,19 @@ export interface FetcherStats {
   elapsedMs: number;
 }
 
+/** How the fetcher is set up. */
+export interface FetcherOptions {
+  /** Ready batches kept (the Readable's highWaterMark). */
+  qlen: number;
+  metrics: MetricsBus;
+  /** Resume state before the first batch. */
+  initial: ResumeState;
+  /** Error to end with once upstream is done (the sampler's early stop). */
+  endError?: () => Error | null;
+  /** Called once per batch handed to the consumer (the prefetch thread's credit). */
+  onDelivered?: () => void;
+}
+
 /**
  * SimpleTuner's BatchFetcher without the spin-wait: Node calls `_read` whenever fewer than `qlen` batches are
  * buffered, so preparation runs ahead by itself and stops at the bound; the consumer's wait is a promise, not a loop.
@@ -29,16 +42,18 @@ export class BatchFetcher extends Readable {
   #waitStart: number | null = null;
   #pending: Error | null = null;
   readonly #endError: () => Error | null;
+  readonly #onDelivered: () => void;
   #stats: FetcherStats = { delivered: 0, samples: 0, waitMs: 0, elapsedMs: 0 };
   #t0 = 0;
   #lastRate = { t: 0, batches: 0, samples: 0 };
 
-  constructor(upstream: AsyncIterable<Envelope>, opts: { qlen: number; metrics: MetricsBus; initial: ResumeState; endError?: () => Error | null }) {
+  constructor(upstream: AsyncIterable<Envelope>, opts: FetcherOptions) {
     super({ objectMode: true, highWaterMark: opts.qlen });
     this.#upstream = upstream[Symbol.asyncIterator]();
     this.#metrics = opts.metrics;
     this.#state = opts.initial;
     this.#endError = opts.endError ?? (() => null);
+    this.#onDelivered = opts.onDelivered ?? (() => {});
     this.once('end', () => this.#rate(true));
   }
 
@@ -126,6 +141,7 @@ export class BatchFetcher extends Readable {
     if (!s) return; // already counted (flowing mode passes through both read() and emit)
     this.#states.delete(b);
     this.#state = s;
+    this.#onDelivered();
     if (this.#stats.delivered++ === 0) this.#t0 = this.#lastRate.t = performance.now();
     this.#stats.samples += b.samples.length;
     this.#rate();

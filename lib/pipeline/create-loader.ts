@@ -1,24 +1,20 @@
-// createLoader(): sampler → weighted merge → ordered decode window → batch assembly → prefetch, as one object-mode Readable.
-import { pipeline } from 'node:stream';
-import chain, { asStream } from 'stream-chain';
+// createLoader(): the batch pipeline (in a prefetch thread by default, or in-process) behind one object-mode Readable.
 import type { Duplex } from 'node:stream';
 import type { LoadedConfig } from '../config/types.js';
-import { metrics as defaultMetrics } from '../metrics/events.js';
-import { DecodePool } from '../pool/decode-pool.js';
+import { logger } from '../log.js';
+import { metrics as defaultMetrics, type MetricsBus } from '../metrics/events.js';
+import type { DecodePool } from '../pool/decode-pool.js';
 import { resolveWorld, type World } from '../sampling/partition.js';
-import { createPlan } from '../sampling/plan.js';
 import type { ResumeState } from '../sampling/state.js';
-import { getWeighting } from '../sampling/weights.js';
-import { makeAssembler, type Envelope } from './assemble.js';
 import { BatchFetcher, type FetcherStats } from './batch-fetcher.js';
-import { orderedWindow } from './ordered-window.js';
-import { attachLatents, linkConditioning, planOf, toRuntime, type RuntimeDataset } from './runtime-dataset.js';
-import { makeRunner } from './sample-jobs.js';
-import type { SampleJob, StepPlan } from './step-plan.js';
+import { buildPipeline, loaderSeed, weightingOf } from './build-pipeline.js';
+import { toWireDataset, type InsertSpec, type ThreadInit, type WireOptions } from './thread-protocol.js';
+import { ThreadSource } from './thread-source.js';
 import type { LoaderDatasetInput, LoaderOptions } from './types.js';
-import { WeightedMerge } from './weighted-merge.js';
 import { resolveInputs, type RuntimeArgs } from './wire.js';
 import { validateLoaderOptions } from './loader-options.js';
+
+const log = logger('pipeline/loader');
 
 /** An object-mode Readable of Batch (pipe, pipeline(), for await) that can say where it is. */
 export interface Loader extends BatchFetcher {
@@ -30,7 +26,9 @@ export interface Loader extends BatchFetcher {
   readonly world: World;
   /** Batches the sampler has planned so far (≥ batches delivered; the gap is what is in flight or prefetched). */
   readonly planned: number;
-  /** Stop everything and release workers. */
+  /** True when the pipeline runs in the prefetch thread. */
+  readonly threaded: boolean;
+  /** Stop everything and release workers (and the prefetch thread). */
   close(): Promise<void>;
 }
 
@@ -46,77 +44,103 @@ export async function createLoader(source: string | LoadedConfig, options: Loade
   }
 }
 
-function selectDatasets(inputs: LoaderDatasetInput[], split: 'train' | 'eval', seed: number): RuntimeDataset[] {
-  const wanted = split === 'eval' ? ['eval'] : ['image', 'video'];
-  const out = inputs.filter((d) => wanted.includes(d.config.dataset_type)).map((d) => toRuntime(d, seed)).filter((d) => d.bucketKeys.size > 0);
-  linkConditioning(out, inputs);
-  return out;
+const BUILTIN_WEIGHTING = new Set(['uniform', 'auto-weighting']);
+
+/** The thread unless turned off, or the sampler needs a function that lives only on this thread. */
+function threadFor(options: LoaderOptions, args: RuntimeArgs, insert: Duplex | InsertSpec | undefined): boolean {
+  if (options.thread === false) return false;
+  if (insert && !('name' in insert && 'module' in insert && typeof insert.module === 'string')) return false;
+  const w = options.weighting ?? args.data_backend_sampling;
+  if (typeof w === 'function' || !BUILTIN_WEIGHTING.has(w)) {
+    log.info({ weighting: typeof w === 'function' ? 'function' : w }, 'custom weighting strategies run on the main thread: prefetch thread not used');
+    return false;
+  }
+  return true;
 }
 
 /**
  * Internal (not exported from lib/index): build from resolved inputs. `insert`, a diagnostic seam used by the
- * backpressure test, is placed between the sampler and the decode stages.
+ * backpressure test, is placed between the sampler and the decode stages: a Duplex (in-process only) or a module
+ * export the prefetch thread instantiates.
  */
 export async function buildLoader(
-  inputs: LoaderDatasetInput[], args: RuntimeArgs, options: LoaderOptions, release: () => Promise<void>, insert?: Duplex,
+  inputs: LoaderDatasetInput[], args: RuntimeArgs, options: LoaderOptions, release: () => Promise<void>, insert?: Duplex | InsertSpec,
 ): Promise<Loader> {
   const world = resolveWorld(options, options.env ?? process.env);
-  const split = options.split ?? 'train';
-  const seed = options.seed ?? options.resume?.seed ?? args.seed;
   const metrics = options.metrics ?? defaultMetrics;
-  const runtime = selectDatasets(inputs, split, seed);
-  const decode = options.decode ?? true;
-  if (decode && options.latents !== false) for (const d of runtime) await attachLatents(d);
-  const weighting = typeof options.weighting === 'function' ? options.weighting : getWeighting(options.weighting ?? args.data_backend_sampling);
-  const { orders, sequence } = createPlan(runtime.map((d) => planOf(d, split === 'eval')), {
-    seed, world, gradAccum: args.gradient_accumulation_steps, allowOversubscription: args.allow_dataset_oversubscription,
-    weighting, ...(options.resume ? { resume: options.resume } : {}),
+  weightingOf(options, args); // unknown names fail here, on the caller's thread
+  if (threadFor(options, args, insert)) return threadLoader(inputs, args, options, { world, metrics, release, insert: insert as InsertSpec | undefined });
+  const p = await buildPipeline(inputs, args, options, world, metrics, insert as Duplex | undefined);
+  const fetcher = new BatchFetcher(p.body, {
+    qlen: options.prefetch ?? args.dataloader_prefetch_qlen, metrics, initial: p.initial, endError: () => p.merge.error,
   });
-  const initial = sequence.state();
-  const datasets = new Map(runtime.map((d) => [d.id, d]));
-  const merge = new WeightedMerge({
-    sequence, orders, world, bucketKeys: new Map(runtime.map((d) => [d.id, d.bucketKeys])),
-    ...(options.batches !== undefined ? { maxSteps: options.batches } : {}), ...(options.epochs !== undefined ? { maxEpochs: options.epochs } : {}),
+  p.onError((err) => fetcher.fail(err));
+  return decorate(fetcher, {
+    world, threaded: false, skips: () => p.skips, planned: () => p.merge.produced,
+    stop: async () => { p.merge.destroy(); p.body.destroy(); await closePool(p.pool); }, release,
   });
-  const pool = decode ? new DecodePool({ threads: options.threads ?? 1, tasksPerThread: options.tasksPerThread ?? 4, metrics }) : null;
-  const run = makeRunner({
-    datasets, pool, seed, conditioning: options.conditioningSampling ?? args.conditioning_multidataset_sampling,
-    ...(options.limitInputPixels ? { limitInputPixels: options.limitInputPixels } : {}),
-  });
-  const skips = new Map<string, number>();
-  // Each stage buffers one item per side (object streams default to 16, i.e. 16 ready batches hidden before the fetcher).
-  const one = { readableHighWaterMark: 1, writableHighWaterMark: 1 };
-  const body = chain([
-    asStream(function* fanOut(plan: StepPlan): Generator<SampleJob> { for (let slot = 0; slot < plan.keys.length; slot++) yield { plan, slot, key: plan.keys[slot]! }; }, one),
-    orderedWindow(run, options.inFlight ?? 8),
-    asStream(makeAssembler({ datasets, run, seed, metrics, skips }), one),
-  ], one) as unknown as Duplex;
-  const fetcher = new BatchFetcher(body as AsyncIterable<Envelope>, {
-    qlen: options.prefetch ?? args.dataloader_prefetch_qlen, metrics, initial, endError: () => merge.error,
-  });
-  const onError = (err: Error | null | undefined): void => { if (err) fetcher.fail(err); };
-  if (insert) pipeline(merge, insert, body, onError);
-  else pipeline(merge, body, onError);
-  return decorate(fetcher, { world, skips, merge, body, pool, release });
 }
 
-function decorate(fetcher: BatchFetcher, parts: { world: World; skips: Map<string, number>; merge: WeightedMerge; body: Duplex; pool: DecodePool | null; release: () => Promise<void> }): Loader {
+async function closePool(pool: DecodePool | null): Promise<void> {
+  await pool?.close();
+}
+
+function wireOptions(o: LoaderOptions): WireOptions {
+  const { env: _e, metrics: _m, datasets: _d, loaded: _l, weighting, rank: _r, worldSize: _w, ...rest } = o;
+  return { ...rest, ...(typeof weighting === 'string' ? { weighting } : {}) };
+}
+
+async function threadLoader(
+  inputs: LoaderDatasetInput[], args: RuntimeArgs, options: LoaderOptions,
+  ctx: { world: World; metrics: MetricsBus; release: () => Promise<void>; insert: InsertSpec | undefined },
+): Promise<Loader> {
+  const qlen = options.prefetch ?? args.dataloader_prefetch_qlen;
+  const seed = loaderSeed(options, args);
+  const init: ThreadInit = {
+    datasets: inputs.map(toWireDataset), args, options: { ...wireOptions(options), seed }, world: ctx.world, credits: qlen,
+    ...(ctx.insert ? { insert: ctx.insert } : {}),
+  };
+  const captions = new Map(inputs.flatMap((d) => (d.captions ? [[d.config.id, d.captions] as const] : [])));
+  const source = new ThreadSource(init, ctx.metrics, captions);
+  let initial: ResumeState;
+  try {
+    initial = await source.ready;
+  } catch (err) {
+    await source.close();
+    throw err;
+  }
+  const fetcher = new BatchFetcher(source, { qlen, metrics: ctx.metrics, initial, endError: () => source.endError, onDelivered: () => source.credit() });
+  return decorate(fetcher, {
+    world: ctx.world, threaded: true, skips: () => source.skips, planned: () => source.planned, stop: () => source.close(), release: ctx.release,
+  });
+}
+
+interface LoaderParts {
+  world: World;
+  threaded: boolean;
+  skips: () => Map<string, number>;
+  planned: () => number;
+  /** Stops the pipeline and releases its workers. */
+  stop: () => Promise<void>;
+  release: () => Promise<void>;
+}
+
+function decorate(fetcher: BatchFetcher, parts: LoaderParts): Loader {
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      parts.merge.destroy();
-      parts.body.destroy();
       if (!fetcher.destroyed) fetcher.destroy();
-      await parts.pool?.close();
+      await parts.stop();
       await parts.release();
     })();
     return closing;
   };
   fetcher.once('close', () => { void close(); });
-  Object.defineProperty(fetcher, 'planned', { get: () => parts.merge.produced });
+  Object.defineProperty(fetcher, 'planned', { get: parts.planned });
   return Object.assign(fetcher, {
     world: parts.world,
-    skips: () => Object.fromEntries(parts.skips),
+    threaded: parts.threaded,
+    skips: () => Object.fromEntries(parts.skips()),
     close,
   }) as Loader;
 }

@@ -17,6 +17,7 @@ const schema = z.object({
   conditioningSampling: z.enum(['combined', 'random']).optional(),
   decode: z.boolean().optional(),
   latents: z.boolean().optional(),
+  thread: z.boolean().optional(),
 }).loose();
 
 /** Throws UsageError: ``Expected `prefetch` to be an integer from 1 and up, got `0` (number)``. */

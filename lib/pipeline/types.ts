@@ -115,4 +115,12 @@ export interface LoaderOptions {
    * @default args.conditioning_multidataset_sampling, else 'combined'
    */
   conditioningSampling?: 'combined' | 'random';
+  /**
+   * Run the batch pipeline (sampling, merge, decode window and its pool, assembly) in a dedicated prefetch thread;
+   * the main thread only receives finished batches (buffers transferred, not copied), so a consumer that computes
+   * on the main thread does not stall preparation. `false` runs it in-process. A weighting function or a weighting
+   * registered with `registerWeighting` keeps it in-process (functions cannot cross threads).
+   * @default true
+   */
+  thread?: boolean;
 }

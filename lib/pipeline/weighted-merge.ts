@@ -19,7 +19,10 @@ export interface MergeOptions {
   maxEpochs?: number;
 }
 
-/** Object-mode Readable of StepPlans. highWaterMark 1: plans are cheap to make, so none are made far ahead. */
+/**
+ * Object-mode Readable of StepPlans. highWaterMark 1: plans are cheap to make, so none are made far ahead.
+ * Emits `plan` (count so far) for each plan, so a prefetch thread can report progress without polling.
+ */
 export class WeightedMerge extends Readable {
   readonly #o: MergeOptions;
   readonly #sources = new Map<string, DatasetSource>();
@@ -38,7 +41,10 @@ export class WeightedMerge extends Readable {
 
   /** A sampling error ends the stream instead of destroying it, so batches already planned still reach the consumer. */
   override _read(): void {
-    this.#next().then((plan) => this.push(plan), (err: unknown) => {
+    this.#next().then((plan) => {
+      if (plan) this.emit('plan', this.#produced);
+      this.push(plan);
+    }, (err: unknown) => {
       this.#error = err as Error;
       this.push(null);
     });

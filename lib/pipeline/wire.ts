@@ -60,6 +60,19 @@ async function stage<T>(relative: string, name: string): Promise<T> {
   }
 }
 
+/** Caption resolvers built here from the config, by the seed they were built with: the prefetch thread rebuilds them. */
+const rebuildable = new WeakMap<object, number>();
+
+function markRebuildable<F extends object>(fn: F, seed: number): F {
+  rebuildable.set(fn, seed);
+  return fn;
+}
+
+/** The seed a config-built caption resolver was made with; undefined for a user's own function. */
+export function rebuildableCaptionSeed(fn: object): number | undefined {
+  return rebuildable.get(fn);
+}
+
 /** Resolve `source` into datasets. */
 export async function resolveInputs(source: string | LoadedConfig, options: LoaderOptions): Promise<ResolvedInputs> {
   if (options.datasets) {
@@ -84,7 +97,8 @@ export async function resolveInputs(source: string | LoadedConfig, options: Load
         continue;
       }
       const { index } = await scanDataset({ id: b.id, config, storage: b.storage, args, ...(options.metrics ? { metrics: options.metrics } : {}) });
-      const captions = createCaptionResolver(config, b.storage, index, options.seed ?? rt.seed);
+      const seed = options.seed ?? rt.seed;
+      const captions = markRebuildable(createCaptionResolver(config, b.storage, index, seed), seed);
       datasets.push({ config, storage: b.storage, index, captions });
     }
     return { datasets, args: rt, close: () => built.close() };

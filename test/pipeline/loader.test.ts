@@ -12,11 +12,13 @@ async function collect(loader: Loader): Promise<Batch[]> {
   for await (const b of loader) out.push(b as Batch);
   return out;
 }
+/** Key tests run with the prefetch thread (the default) and in-process; pure sampling ones in one mode (thread start-up costs ~1 s under tap's loader). */
+const MODES = [true, false] as const;
 const keysOf = (bs: Batch[]) => bs.map((b) => `${b.step}:${b.dataset}:${b.samples.map((s) => s.key).join(',')}`);
 
-t.test('one epoch of decoded, single-bucket batches covering every sample', async (t) => {
+for (const thread of MODES) t.test(`one epoch of decoded, single-bucket batches covering every sample (thread: ${thread})`, async (t) => {
   const ds = await makeDataset('photos', [6, 4]);
-  const loader = await createLoader('unused', { datasets: [ds], epochs: 1, seed: 11 });
+  const loader = await createLoader('unused', { thread, datasets: [ds], epochs: 1, seed: 11 });
   const batches = await collect(loader);
   t.equal(batches.length, 5, '3 + 2 batches of 2');
   const seen = batches.flatMap((b) => b.samples.map((s) => s.key)).sort();
@@ -33,23 +35,23 @@ t.test('one epoch of decoded, single-bucket batches covering every sample', asyn
   t.same(loader.state().step, 5);
 });
 
-t.test('resume from state() continues exactly like an uninterrupted run', async (t) => {
+for (const thread of MODES) t.test(`resume from state() continues exactly like an uninterrupted run (thread: ${thread})`, async (t) => {
   const a = await makeDataset('a', [5, 3], { config: { repeats: 1 } });
   const b = await makeDataset('b', [4], { config: { probability: 0.5 } });
-  const whole = keysOf(await collect(await createLoader('x', { datasets: [a, b], batches: 14, seed: 3, decode: false })));
-  const first = await createLoader('x', { datasets: [a, b], seed: 3, decode: false });
+  const whole = keysOf(await collect(await createLoader('x', { thread, datasets: [a, b], batches: 14, seed: 3, decode: false })));
+  const first = await createLoader('x', { thread, datasets: [a, b], seed: 3, decode: false });
   const head: Batch[] = [];
   for await (const x of first) { head.push(x as Batch); if (head.length === 6) break; }
   const state = JSON.parse(JSON.stringify(first.state()));
   t.equal(state.step, 6, 'state after the 6th delivered batch, not after what was prefetched');
-  const tail = await collect(await createLoader('x', { datasets: [a, b], batches: 8, resume: state, decode: false }));
+  const tail = await collect(await createLoader('x', { thread, datasets: [a, b], batches: 8, resume: state, decode: false }));
   t.same([...keysOf(head), ...keysOf(tail)], whole);
 });
 
-t.test('ranks get disjoint slices of the same global batches', async (t) => {
+for (const thread of [true]) t.test(`ranks get disjoint slices of the same global batches (thread: ${thread})`, async (t) => {
   const ds = await makeDataset('d', [8, 8], { config: { train_batch_size: 2 } });
-  const r0 = await collect(await createLoader('x', { datasets: [ds], rank: 0, worldSize: 2, batches: 6, decode: false }));
-  const r1 = await collect(await createLoader('x', { datasets: [ds], env: { RANK: '1', WORLD_SIZE: '2' }, batches: 6, decode: false }));
+  const r0 = await collect(await createLoader('x', { thread, datasets: [ds], rank: 0, worldSize: 2, batches: 6, decode: false }));
+  const r1 = await collect(await createLoader('x', { thread, datasets: [ds], env: { RANK: '1', WORLD_SIZE: '2' }, batches: 6, decode: false }));
   for (let i = 0; i < 6; i++) {
     t.equal(r0[i]!.bucket, r1[i]!.bucket);
     const k0 = r0[i]!.samples.map((s) => s.key);
@@ -59,12 +61,12 @@ t.test('ranks get disjoint slices of the same global batches', async (t) => {
   t.equal(r1[0]!.rank, 1);
 });
 
-t.test('bad files are skipped with reasons, batches refilled from their bucket, the stream continues', async (t) => {
+for (const thread of MODES) t.test(`bad files are skipped with reasons, batches refilled from their bucket, the stream continues (thread: ${thread})`, async (t) => {
   const ds = await makeDataset('bad', [6], { broken: ['1_0_1.jpg'], missing: ['1_0_4.jpg'] });
   const bus = new MetricsBus();
   const events: MetricEvent[] = [];
   bus.subscribe((e) => events.push(e));
-  const loader = await createLoader('x', { datasets: [ds], epochs: 2, seed: 1, metrics: bus });
+  const loader = await createLoader('x', { thread, datasets: [ds], epochs: 2, seed: 1, metrics: bus });
   const batches = await collect(loader);
   t.equal(batches.length, 6, 'three batches per epoch, two epochs');
   t.ok(batches.every((b) => b.samples.length === 2 && b.samples.every((s) => s.pixels)), 'every batch full and decoded');
@@ -79,40 +81,40 @@ t.test('bad files are skipped with reasons, batches refilled from their bucket, 
   t.ok(events.some((e) => e.type === 'loader.queue'), 'queue depth events');
 });
 
-t.test('works with pipeline() and pipe()', async (t) => {
+for (const thread of MODES) t.test(`works with pipeline() and pipe() (thread: ${thread})`, async (t) => {
   const ds = await makeDataset('p', [4]);
   const got: number[] = [];
-  await pipeline(await createLoader('x', { datasets: [ds], batches: 3, decode: false }), new Writable({
+  await pipeline(await createLoader('x', { thread, datasets: [ds], batches: 3, decode: false }), new Writable({
     objectMode: true, write(b: Batch, _e, cb) { got.push(b.step); cb(); },
   }));
   t.same(got, [0, 1, 2]);
   const piped: number[] = [];
   await new Promise<void>((resolve) => {
-    void createLoader('x', { datasets: [ds], batches: 2, decode: false }).then((l) => l.pipe(new Writable({
+    void createLoader('x', { thread, datasets: [ds], batches: 2, decode: false }).then((l) => l.pipe(new Writable({
       objectMode: true, write(b: Batch, _e, cb) { piped.push(b.step); cb(); }, final(cb) { cb(); resolve(); },
     })));
   });
   t.same(piped, [0, 1]);
 });
 
-t.test('eval split: eval datasets only, batch size 1; training never sees them', async (t) => {
+for (const thread of [true]) t.test(`eval split: eval datasets only, batch size 1; training never sees them (thread: ${thread})`, async (t) => {
   const train = await makeDataset('train', [4]);
   const ev = await makeDataset('ev', [3], { config: { dataset_type: 'eval', train_batch_size: 4 } });
-  const e = await collect(await createLoader('x', { datasets: [train, ev], split: 'eval', epochs: 1, decode: false }));
+  const e = await collect(await createLoader('x', { thread, datasets: [train, ev], split: 'eval', epochs: 1, decode: false }));
   t.same(e.map((b) => b.samples.length), [1, 1, 1]);
   t.ok(e.every((b) => b.dataset === 'ev'));
-  const tr = await collect(await createLoader('x', { datasets: [train, ev], epochs: 1, decode: false }));
+  const tr = await collect(await createLoader('x', { thread, datasets: [train, ev], epochs: 1, decode: false }));
   t.ok(tr.every((b) => b.dataset === 'train'));
 });
 
-t.test('an impossible configuration is refused with SimpleTuner\'s message', async (t) => {
+for (const thread of MODES) t.test(`an impossible configuration is refused with SimpleTuner's message (thread: ${thread})`, async (t) => {
   const ds = await makeDataset('tiny', [2], { config: { train_batch_size: 4 } });
-  await t.rejects(createLoader('x', { datasets: [ds] }), { code: 'TF_BATCH_IMPOSSIBLE', message: /Increase repeats to at least 1/ });
-  const ok = await createLoader('x', { datasets: [ds], args: { allow_dataset_oversubscription: true }, batches: 1, decode: false });
+  await t.rejects(createLoader('x', { thread, datasets: [ds] }), { code: 'TF_BATCH_IMPOSSIBLE', message: /Increase repeats to at least 1/ });
+  const ok = await createLoader('x', { thread, datasets: [ds], args: { allow_dataset_oversubscription: true }, batches: 1, decode: false });
   t.equal((await collect(ok))[0]!.samples.length, 4, 'oversubscription pads the bucket');
 });
 
-t.test('a complete VAE cache replaces decode: batches carry latents; an incomplete one falls back to pixels', async (t) => {
+for (const thread of MODES) t.test(`a complete VAE cache replaces decode: batches carry latents; an incomplete one falls back to pixels (thread: ${thread})`, async (t) => {
   const { copyFile, mkdir, rm } = await import('node:fs/promises');
   const path = await import('node:path');
   const { vaeCacheKey } = await import('../../lib/embeds/cache-keys.js');
@@ -126,7 +128,7 @@ t.test('a complete VAE cache replaces decode: batches carry latents; an incomple
     await mkdir(path.dirname(target), { recursive: true });
     await copyFile(fixture, target);
   }
-  const batches = await collect(await createLoader('x', { datasets: [latentDs], epochs: 1 }));
+  const batches = await collect(await createLoader('x', { thread, datasets: [latentDs], epochs: 1 }));
   t.equal(batches.length, 2);
   for (const s of batches.flatMap((b) => b.samples)) {
     t.notOk(s.pixels, 'no pixels');
@@ -134,30 +136,30 @@ t.test('a complete VAE cache replaces decode: batches carry latents; an incomple
     t.equal(s.latents?.data.byteLength, 4 * 6 * 5 * 4);
   }
   await rm(path.join(cache, vaeCacheKey('', keys[0]!)));
-  const partial = await collect(await createLoader('x', { datasets: [latentDs], epochs: 1 }));
+  const partial = await collect(await createLoader('x', { thread, datasets: [latentDs], epochs: 1 }));
   t.ok(partial.flatMap((b) => b.samples).every((s) => s.pixels && !s.latents), 'incomplete cache: decode as usual');
 });
 
-t.test('options are validated at the edge with one message template', async (t) => {
+for (const thread of [true]) t.test(`options are validated at the edge with one message template (thread: ${thread})`, async (t) => {
   const ds = await makeDataset('opts', [4]);
-  await t.rejects(createLoader('x', { datasets: [ds], prefetch: 0 }), { code: 'TF_CLI_USAGE', message: /Expected `prefetch` to be an integer from 1 and up, got `0` \(number\)/ });
-  await t.rejects(createLoader('x', { datasets: [ds], rank: -1 }), { message: /Expected `rank` to be an integer from 0 and up/ });
-  await t.rejects(createLoader('x', { datasets: [ds], split: 'test' as never }), { message: /Expected `split`/ });
-  await t.rejects(createLoader('x', { datasets: [ds], rank: 2, worldSize: 2 }), { message: /Expected `rank` to be an integer from 0 to 1, got `2`/ });
+  await t.rejects(createLoader('x', { thread, datasets: [ds], prefetch: 0 }), { code: 'TF_CLI_USAGE', message: /Expected `prefetch` to be an integer from 1 and up, got `0` \(number\)/ });
+  await t.rejects(createLoader('x', { thread, datasets: [ds], rank: -1 }), { message: /Expected `rank` to be an integer from 0 and up/ });
+  await t.rejects(createLoader('x', { thread, datasets: [ds], split: 'test' as never }), { message: /Expected `split`/ });
+  await t.rejects(createLoader('x', { thread, datasets: [ds], rank: 2, worldSize: 2 }), { message: /Expected `rank` to be an integer from 0 to 1, got `2`/ });
 });
 
-t.test('kill on 2 ranks × bs 4, resume on 4 ranks × bs 2: the same global batches continue', async (t) => {
+for (const thread of [false]) t.test(`kill on 2 ranks × bs 4, resume on 4 ranks × bs 2: the same global batches continue (thread: ${thread})`, async (t) => {
   const mk = (bs: number) => makeDataset('el', [12, 8], { config: { train_batch_size: bs }, root: elasticRoot });
   const elasticRoot = (await makeDataset('el', [12, 8])).root;
   const globalSteps = async (bs: number, world: number, batches: number, resume?: import('../../lib/sampling/state.js').ResumeState) => {
     const ds = await mk(bs);
     const per = await Promise.all(Array.from({ length: world }, async (_, rank) => collect(await createLoader('x', {
-      datasets: [ds], rank, worldSize: world, batches, decode: false, seed: 6, ...(resume ? { resume } : {}),
+      thread, datasets: [ds], rank, worldSize: world, batches, decode: false, seed: 6, ...(resume ? { resume } : {}),
     }))));
     return per[0]!.map((b, i) => `${b.step}:${b.bucket}:${per.flatMap((p) => p[i]!.samples.map((s) => s.key)).join(',')}`);
   };
   const whole = await globalSteps(2, 4, 10);
-  const first = await createLoader('x', { datasets: [await mk(4)], rank: 0, worldSize: 2, batches: 4, decode: false, seed: 6 });
+  const first = await createLoader('x', { thread, datasets: [await mk(4)], thread, rank: 0, worldSize: 2, batches: 4, decode: false, seed: 6 });
   await collect(first);
   const state = first.state();
   const before = await globalSteps(4, 2, 4);
@@ -165,12 +167,12 @@ t.test('kill on 2 ranks × bs 4, resume on 4 ranks × bs 2: the same global batc
   t.same([...before, ...after], whole);
 });
 
-t.test('metric events: consumer wait, bounded queue depth, throughput with a final summary', async (t) => {
+for (const thread of MODES) t.test(`metric events: consumer wait, bounded queue depth, throughput with a final summary (thread: ${thread})`, async (t) => {
   const ds = await makeDataset('metrics', [8, 8]);
   const bus = new MetricsBus();
   const events: MetricEvent[] = [];
   bus.subscribe((e) => events.push(e));
-  const loader = await createLoader('x', { datasets: [ds], batches: 12, prefetch: 2, metrics: bus });
+  const loader = await createLoader('x', { thread, datasets: [ds], batches: 12, prefetch: 2, metrics: bus });
   await collect(loader);
   const depths = events.filter((e) => e.type === 'loader.queue').map((e) => e.depth as number);
   t.ok(depths.length >= 12 && depths.every((d) => d <= 2), `queue depth never above prefetch (${Math.max(...depths)})`);
@@ -181,9 +183,9 @@ t.test('metric events: consumer wait, bounded queue depth, throughput with a fin
   t.equal(Math.round(loader.stats.waitMs), Math.round(events.filter((e) => e.type === 'loader.wait').reduce((s, e) => s + (e.ms as number), 0)));
 });
 
-t.test('a sampling error mid-stream reaches the consumer as a coded error, and the workers stop', async (t) => {
+for (const thread of MODES) t.test(`a sampling error mid-stream reaches the consumer as a coded error, and the workers stop (thread: ${thread})`, async (t) => {
   const ds = await makeDataset('ends', [8], { config: { end_step: 2 } });
-  const loader = await createLoader('x', { datasets: [ds], decode: false });
+  const loader = await createLoader('x', { thread, datasets: [ds], decode: false });
   const got: number[] = [];
   await t.rejects((async () => { for await (const b of loader) got.push((b as Batch).step); })(), { code: 'TF_NO_ACTIVE_DATASET' });
   t.same(got, [0, 1], 'the two scheduled steps were delivered first');

@@ -1,0 +1,100 @@
+// The prefetch thread: runs the whole batch pipeline and sends finished batches to the main thread, paced by credits.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Duplex } from 'node:stream';
+import type { MessagePort } from 'node:worker_threads';
+import { createCaptionResolver } from '../captions/resolve-caption.js';
+import { MetricsBus } from '../metrics/events.js';
+import { createStorage } from '../storage/from-description.js';
+import type { StorageBackend } from '../storage/types.js';
+import { buildPipeline, type BuiltPipeline } from './build-pipeline.js';
+import { toWireError, transferables, type FromThread, type ThreadInit, type ToThread, type WireDataset } from './thread-protocol.js';
+import type { LoaderDatasetInput } from './types.js';
+
+const port = parentPort as MessagePort;
+const init = workerData as ThreadInit;
+const post = (m: FromThread, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
+
+let credits = init.credits;
+let wake: (() => void) | null = null;
+let closing = false;
+const captionCalls = new Map<number, { resolve: (v: string | null) => void; reject: (e: Error) => void }>();
+let nextCall = 0;
+
+/** A user's caption function stays on the main thread; the thread asks for each caption. */
+function askMain(dataset: string) {
+  return (key: string, sampleSeed: number): Promise<string | null> => new Promise((resolve, reject) => {
+    const id = nextCall++;
+    captionCalls.set(id, { resolve, reject });
+    post({ type: 'caption', id, dataset, key, sampleSeed });
+  });
+}
+
+function inputOf(d: WireDataset, storages: StorageBackend[]): LoaderDatasetInput {
+  const storage = createStorage(d.description);
+  storages.push(storage);
+  const input: LoaderDatasetInput = { config: d.config, storage, index: d.index };
+  if (d.captions.kind === 'resolver') input.captions = createCaptionResolver(d.config, storage, d.index, d.captions.seed);
+  else if (d.captions.kind === 'main') input.captions = askMain(d.config.id);
+  return input;
+}
+
+async function insertStage(): Promise<Duplex | undefined> {
+  if (!init.insert) return undefined;
+  const mod = (await import(init.insert.module)) as Record<string, new () => Duplex>;
+  return new mod[init.insert.name]!();
+}
+
+/** One batch per credit: with no credit the thread stops pulling, so backpressure reaches the sampler. */
+async function send(p: BuiltPipeline): Promise<void> {
+  const it = p.body[Symbol.asyncIterator]();
+  for (;;) {
+    while (credits === 0 && !closing) await new Promise<void>((r) => { wake = r; });
+    if (closing) return;
+    const r = await it.next();
+    if (r.done) { post({ type: 'end', error: p.merge.error ? toWireError(p.merge.error) : null }); return; }
+    credits--;
+    post({ type: 'batch', envelope: r.value, skips: [...p.skips] }, transferables(r.value.batch));
+  }
+}
+
+async function main(): Promise<void> {
+  const bus = new MetricsBus();
+  bus.subscribe((event) => post({ type: 'metric', event }));
+  const storages: StorageBackend[] = [];
+  let built: BuiltPipeline | null = null;
+  port.on('message', (m: ToThread) => {
+    if (m.type === 'credit') { credits += m.n; wake?.(); wake = null; return; }
+    if (m.type === 'caption-result') {
+      const call = captionCalls.get(m.id);
+      captionCalls.delete(m.id);
+      if (m.error) call?.reject(Object.assign(new Error(m.error.message), m.error.fields));
+      else call?.resolve(m.value ?? null);
+      return;
+    }
+    closing = true;
+    wake?.();
+    void shutdown(built, storages);
+  });
+  try {
+    built = await buildPipeline(init.datasets.map((d) => inputOf(d, storages)), init.args, init.options, init.world, bus, await insertStage());
+  } catch (err) {
+    post({ type: 'error', error: toWireError(err) });
+    return;
+  }
+  built.onError((err) => { if (!closing) post({ type: 'error', error: toWireError(err) }); });
+  post({ type: 'ready', initial: built.initial });
+  // The sampler also plans while no batch is asked for (filling the stages' one-item buffers): report every plan.
+  built.merge.on('plan', (n: number) => post({ type: 'planned', n }));
+  // A merge error ends the body normally; a stage error destroys it and was already reported through onError.
+  send(built).catch(() => {});
+}
+
+async function shutdown(p: BuiltPipeline | null, storages: StorageBackend[]): Promise<void> {
+  p?.merge.destroy();
+  p?.body.destroy();
+  await p?.pool?.close().catch(() => {});
+  await Promise.all(storages.map((s) => s.close().catch(() => {})));
+  post({ type: 'closed' });
+}
+
+void main();

@@ -48,8 +48,11 @@ async function readOne(storage: StorageBackend, key: string, options: ReadLatent
  * storage errors pass through with their own codes).
  */
 export async function readLatents(storage: StorageBackend, keys: readonly string[], options: ReadLatentsOptions = {}): Promise<Tensor[]> {
-  const out = new Array<Tensor>(keys.length);
   const width = Math.max(1, Math.min(options.concurrency ?? 8, keys.length));
+  options.signal?.throwIfAborted();
+  // A batch no wider than the window needs no lanes: one promise per file is the cheapest schedule.
+  if (width >= keys.length) return Promise.all(keys.map((k) => readOne(storage, k, options)));
+  const out = new Array<Tensor>(keys.length);
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < keys.length) {

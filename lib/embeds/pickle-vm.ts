@@ -55,10 +55,13 @@ class Unpickler {
   readonly marks: number[] = [];
   readonly memo = new Map<number, unknown>();
   readonly view: DataView;
+  /** The same bytes as a Buffer (no copy), so strings decode without a wrapper allocation each. */
+  readonly buf: Buffer;
   done = false;
 
   constructor(readonly bytes: Uint8Array, readonly hooks: PickleHooks) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   need(n: number): number {
@@ -76,11 +79,11 @@ class Unpickler {
     return Number(v);
   }
   raw(n: number): Uint8Array { const at = this.need(n); return this.bytes.subarray(at, at + n); }
-  text(n: number): string { return Buffer.from(this.raw(n)).toString('utf8'); }
+  text(n: number, encoding: BufferEncoding = 'utf8'): string { const at = this.need(n); return this.buf.toString(encoding, at, at + n); }
   line(): string {
     const nl = this.bytes.indexOf(0x0a, this.pos);
     if (nl < 0) fail('unterminated GLOBAL line', this.pos);
-    const s = Buffer.from(this.bytes.subarray(this.pos, nl)).toString('utf8');
+    const s = this.buf.toString('utf8', this.pos, nl);
     this.pos = nl + 1;
     return s;
   }
@@ -155,8 +158,8 @@ const OPS = new Map<number, Handler>([
   [0x58, (u) => u.push(u.text(u.u32()))], // BINUNICODE
   [0x8c, (u) => u.push(u.text(u.u8()))], // SHORT_BINUNICODE
   [0x8d, (u) => u.push(u.text(u.u64()))], // BINUNICODE8
-  [0x54, (u) => u.push(Buffer.from(u.raw(u.u32())).toString('latin1'))], // BINSTRING (py2 str)
-  [0x55, (u) => u.push(Buffer.from(u.raw(u.u8())).toString('latin1'))], // SHORT_BINSTRING
+  [0x54, (u) => u.push(u.text(u.u32(), 'latin1'))], // BINSTRING (py2 str)
+  [0x55, (u) => u.push(u.text(u.u8(), 'latin1'))], // SHORT_BINSTRING
   [0x42, (u) => u.push(u.raw(u.u32()))], // BINBYTES
   [0x43, (u) => u.push(u.raw(u.u8()))], // SHORT_BINBYTES
   [0x8e, (u) => u.push(u.raw(u.u64()))], // BINBYTES8

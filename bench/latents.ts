@@ -12,7 +12,7 @@ import type { BenchLine } from './results.js';
 
 const PYTHON = '/usr/bin/python3';
 const BATCH = 8;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 interface Spec { count: number; shape: [number, number, number]; compress: boolean }
 
@@ -68,6 +68,13 @@ async function rawPass(dir: string, all: string[][]): Promise<number> {
   return bytes;
 }
 
+/** The storage layer alone (LocalStorage.read, no parsing): attributes tunefeed's overhead between I/O and decode. */
+async function storagePass(storage: LocalStorage, all: string[][]): Promise<number> {
+  let bytes = 0;
+  for (const b of all) for (const x of await Promise.all(b.map((k) => storage.read(k)))) bytes += x.byteLength;
+  return bytes;
+}
+
 async function tunefeedPass(storage: LocalStorage, all: string[][], toFloat: boolean): Promise<number> {
   let elements = 0;
   for (const b of all) {
@@ -98,15 +105,17 @@ async function runCase(spec: Spec): Promise<BenchLine> {
   const raw: number[] = [];
   const tf: number[] = [];
   const tf32: number[] = [];
+  const st: number[] = [];
   let elements = 0;
   for (let r = 0; r < ROUNDS; r++) {
     raw.push((await timed(() => rawPass(files.dir, all))).seconds);
+    st.push((await timed(() => storagePass(storage, all))).seconds);
     const t = await timed(() => tunefeedPass(storage, all, false));
     tf.push(t.seconds);
     elements = t.result;
     tf32.push((await timed(() => tunefeedPass(storage, all, true))).seconds);
   }
-  const [rawS, tfS, tf32S] = [median(raw), median(tf), median(tf32)];
+  const [rawS, tfS, tf32S, stS] = [median(raw), median(tf), median(tf32), median(st)];
   const mb = fileBytes / 2 ** 20;
   const expectedElements = spec.count * spec.shape.reduce((a, b) => a * b, 1);
   return {
@@ -114,9 +123,9 @@ async function runCase(spec: Spec): Promise<BenchLine> {
     case: label,
     figures: {
       tunefeed_batches_s: round(all.length / tfS), raw_batches_s: round(all.length / rawS), tunefeed_mb_s: round(mb / tfS), raw_mb_s: round(mb / rawS),
-      tunefeed_f32_batches_s: round(all.length / tf32S),
+      tunefeed_f32_batches_s: round(all.length / tf32S), storage_only_batches_s: round(all.length / stS),
     },
-    ratios: { vs_raw_read: round(rawS / tfS, 3), f32_vs_raw_read: round(rawS / tf32S, 3) },
+    ratios: { vs_raw_read: round(rawS / tfS, 3), f32_vs_raw_read: round(rawS / tf32S, 3), parse_vs_storage_only: round(stS / tfS, 3) },
     checksum: { files: spec.count, file_mb: round(mb), tensor_elements: elements, expected_elements: expectedElements, same: elements === expectedElements },
     params: { batch: BATCH, reads_in_flight: BATCH, rounds: ROUNDS, statistic: 'median' },
     caveat: 'Page cache warm for both sides; raw reads bytes only, tunefeed also unzips and unpickles (f32 adds bf16→float32).'

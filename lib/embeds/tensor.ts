@@ -100,6 +100,26 @@ function elementReader(t: Tensor): (view: DataView, i: number) => number {
   }
 }
 
+let halfTable: Float32Array | undefined;
+
+/** 16-bit fast paths over an aligned Uint16Array view: bf16 is a shift, fp16 a 256 KiB lookup table. */
+function halfWidthToFloat32(t: Tensor, n: number): Float32Array | null {
+  if (!littleEndianHost || t.data.byteOffset % 2 !== 0) return null;
+  const src = new Uint16Array(t.data.buffer, t.data.byteOffset, n);
+  const out = new Float32Array(n);
+  if (t.dtype === 'bfloat16') {
+    const bits = new Uint32Array(out.buffer);
+    for (let i = 0; i < n; i++) bits[i] = src[i]! << 16;
+    return out;
+  }
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = halfToFloat(h);
+  }
+  for (let i = 0; i < n; i++) out[i] = halfTable[src[i]!]!;
+  return out;
+}
+
 /**
  * The tensor's values as float32. A float32 tensor whose bytes are 4-aligned is returned as a zero-copy view
  * (it shares memory with the file buffer); every other dtype is converted into a new array.
@@ -111,6 +131,10 @@ export function asFloat32(t: Tensor): Float32Array {
   }
   if (t.dtype === 'float32' && littleEndianHost && t.data.byteOffset % 4 === 0) {
     return new Float32Array(t.data.buffer, t.data.byteOffset, n);
+  }
+  if (t.dtype === 'bfloat16' || t.dtype === 'float16') {
+    const fast = halfWidthToFloat32(t, n);
+    if (fast) return fast;
   }
   const out = new Float32Array(n);
   const view = new DataView(t.data.buffer, t.data.byteOffset, t.data.byteLength);

@@ -73,3 +73,14 @@ t.test('safetensors metadata and dict keys are plain data', async (t) => {
   const d = readTorchFile(readFileSync(`${dir}text-embeds.pt`)) as Record<string, unknown>;
   t.equal(Object.getPrototypeOf(d), null, 'dicts have no prototype (no __proto__ pollution)');
 });
+
+t.test('fp16/bf16 fast paths equal the element-wise conversion used for unaligned data', async (t) => {
+  for (const name of ['latent-f16.pt', 'latent-bf16.pt']) {
+    const x = readTorchFile(readFileSync(dir + name)) as Tensor;
+    const shifted = new Uint8Array(x.data.byteLength + 1);
+    shifted.set(x.data, 1);
+    const unaligned: Tensor = { ...x, data: shifted.subarray(1) };
+    t.equal(unaligned.data.byteOffset % 2, 1, 'really unaligned');
+    t.same([...asFloat32(x)], [...asFloat32(unaligned)], name);
+  }
+});

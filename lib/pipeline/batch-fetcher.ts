@@ -117,7 +117,8 @@ export class BatchFetcher extends Readable {
     const b = super.read(size) as Batch | null;
     if (!b && this.#pending && !this.destroyed) this.destroy(this.#pending);
     if (b) this.#delivered(b);
-    else if (!this.readableEnded && this.#waitStart === null) this.#waitStart = performance.now();
+    // read(0) is Node's internal "top up the buffer" call, not a consumer asking: it must not start a wait.
+    else if (size !== 0 && this.readableLength === 0 && !this.readableEnded && this.#waitStart === null) this.#waitStart = performance.now();
     return b as Batch;
   }
 

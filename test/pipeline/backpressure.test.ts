@@ -1,20 +1,15 @@
 // Backpressure end to end: with a slow consumer the batches planned ahead stay bounded; a stage that ignores
 // backpressure (the control) fails the very same assertion.
 import t from 'tap';
-import { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildLoader, type Loader } from '../../lib/pipeline/create-loader.js';
 import { runtimeArgs } from '../../lib/pipeline/wire.js';
 import type { LoaderOptions } from '../../lib/pipeline/types.js';
+import { IgnoresBackpressure } from '../helpers/ignores-backpressure.js';
 import { makeDataset, type MadeDataset } from '../helpers/runtime-dataset.js';
 
-/** The classic bug: accept every write at once and push regardless of what push() returns. */
-class IgnoresBackpressure extends Duplex {
-  constructor() { super({ objectMode: true, highWaterMark: 1 }); }
-  override _write(chunk: unknown, _enc: BufferEncoding, cb: () => void): void { this.push(chunk); cb(); }
-  override _final(cb: () => void): void { this.push(null); cb(); }
-  override _read(): void {}
-}
+/** The control stage: in-process as an instance, in the prefetch thread by module and export name. */
+const CONTROL = { module: new URL('../helpers/ignores-backpressure.ts', import.meta.url).href, name: 'IgnoresBackpressure' };
 
 const TOTAL = 60;
 const opts: LoaderOptions = { batches: TOTAL, prefetch: 3, inFlight: 4, seed: 5 };
@@ -37,16 +32,19 @@ async function drainSlowly(loader: Loader, msPerBatch: number): Promise<{ maxAhe
 let ds: MadeDataset;
 t.before(async () => { ds = await makeDataset('bp', [12, 12]); });
 
-t.test('slow consumer: planned-but-unconsumed batches stay bounded', async (t) => {
-  const loader = await buildLoader([ds], runtimeArgs(undefined, undefined), opts, async () => {});
+for (const thread of [true, false]) t.test(`slow consumer: planned-but-unconsumed batches stay bounded (thread: ${thread})`, async (t) => {
+  const loader = await buildLoader([ds], runtimeArgs(undefined, undefined), { ...opts, thread }, async () => {});
+  t.equal(loader.threaded, thread);
   const r = await drainSlowly(loader, 15);
   t.equal(r.delivered, TOTAL);
   t.ok(r.maxAhead <= BOUND, `at most ${BOUND} batches ahead of the consumer (measured ${r.maxAhead}, ${(r.maxBytesAhead / 1024).toFixed(0)} KiB of pixels)`);
   t.ok(r.maxAhead >= 3, `prefetch does run ahead (${r.maxAhead})`);
 });
 
-t.test('control: a stage that ignores backpressure fails the same bound', async (t) => {
-  const loader = await buildLoader([ds], runtimeArgs(undefined, undefined), opts, async () => {}, new IgnoresBackpressure());
+for (const thread of [true, false]) t.test(`control: a stage that ignores backpressure fails the same bound (thread: ${thread})`, async (t) => {
+  const insert = thread ? CONTROL : new IgnoresBackpressure();
+  const loader = await buildLoader([ds], runtimeArgs(undefined, undefined), { ...opts, thread }, async () => {}, insert);
+  t.equal(loader.threaded, thread);
   const r = await drainSlowly(loader, 15);
   t.equal(r.delivered, TOTAL);
   t.ok(r.maxAhead > BOUND, `the broken stage lets the sampler run ${r.maxAhead} batches ahead (> ${BOUND}): the assertion has teeth`);

@@ -159,7 +159,7 @@ for (const thread of [false]) t.test(`kill on 2 ranks × bs 4, resume on 4 ranks
     return per[0]!.map((b, i) => `${b.step}:${b.bucket}:${per.flatMap((p) => p[i]!.samples.map((s) => s.key)).join(',')}`);
   };
   const whole = await globalSteps(2, 4, 10);
-  const first = await createLoader('x', { thread, datasets: [await mk(4)], thread, rank: 0, worldSize: 2, batches: 4, decode: false, seed: 6 });
+  const first = await createLoader('x', { thread, datasets: [await mk(4)], rank: 0, worldSize: 2, batches: 4, decode: false, seed: 6 });
   await collect(first);
   const state = first.state();
   const before = await globalSteps(4, 2, 4);

@@ -1,0 +1,93 @@
+// The prefetch thread: a consumer that blocks the main thread still finds batches waiting; buffers cross without
+// copies; coded errors keep their class and fields; a user's caption function is served from the main thread.
+import t from 'tap';
+import { MessageChannel } from 'node:worker_threads';
+import { once } from 'node:events';
+import { ImageDecodeError, ImpossibleBatchError } from '../../lib/errors.js';
+import { MetricsBus, type MetricEvent } from '../../lib/metrics/events.js';
+import { createLoader } from '../../lib/pipeline/create-loader.js';
+import { fromWireError, toWireError, transferables } from '../../lib/pipeline/thread-protocol.js';
+import type { Batch } from '../../lib/pipeline/types.js';
+import { makeDataset } from '../helpers/runtime-dataset.js';
+
+const WARMUP = 4;
+const TOTAL = 30;
+
+t.test('a consumer that blocks the main thread ~20 ms per batch finds batches already waiting', async (t) => {
+  const ds = await makeDataset('busy', [16, 8]);
+  const bus = new MetricsBus();
+  const events: MetricEvent[] = [];
+  bus.subscribe((e) => events.push(e));
+  const prefetch = 4;
+  const loader = await createLoader('x', { datasets: [ds], batches: TOTAL, prefetch, seed: 2, metrics: bus });
+  t.ok(loader.threaded, 'the prefetch thread is the default');
+  const readyWhenAsked: number[] = [];
+  let n = 0;
+  let waitsAtWarmup = 0;
+  for await (const b of loader) {
+    if (++n === WARMUP) waitsAtWarmup = events.filter((e) => e.type === 'loader.wait').length;
+    t.ok((b as Batch).samples.every((s) => s.pixels?.byteLength === s.target_size[0] * s.target_size[1] * 3), `batch ${n} decoded`);
+    const end = performance.now() + 20;
+    while (performance.now() < end); // the trainer's synchronous step: no event-loop turn at all
+    if (n >= WARMUP && n <= TOTAL - prefetch) readyWhenAsked.push(loader.readableLength); // the tail drains by design
+  }
+  t.equal(n, TOTAL);
+  const waits = events.filter((e) => e.type === 'loader.wait').length - waitsAtWarmup;
+  // The producer needs a few ms per batch of tiny images; the consumer blocks 20 ms: after warm-up a batch should
+  // (almost) always be waiting. One miss is tolerated for a scheduler hiccup on a loaded 2-core machine.
+  t.ok(waits <= 1, `after warm-up the consumer waited ${waits} times in ${n - WARMUP} batches`);
+  const empty = readyWhenAsked.filter((d) => d === 0).length;
+  t.ok(empty <= 1, `batches were already queued when the consumer asked (${readyWhenAsked.join(' ')})`);
+  const full = readyWhenAsked.filter((d) => d >= prefetch - 1).length;
+  t.ok(full >= readyWhenAsked.length / 2, `the queue was (nearly) full for most asks: ${full}/${readyWhenAsked.length}`);
+  const depths = events.filter((e) => e.type === 'loader.queue').map((e) => e.depth as number);
+  t.ok(Math.max(...depths) <= prefetch, `credits bound the main-thread queue to prefetch (max ${Math.max(...depths)})`);
+  t.ok(events.some((e) => e.type === 'loader.batch'), 'the thread\'s per-batch metrics reach the main bus');
+});
+
+t.test('pixel buffers are transferred: the sender\'s whole buffers detach; shared slices are copied, not detached', async (t) => {
+  const whole = new Uint8Array(48 * 48 * 3).fill(7);
+  const file = new Uint8Array(1000).fill(3);
+  const slice = file.subarray(100, 220);
+  const batch = { samples: [{ pixels: whole, latents: { dtype: 'float32', shape: [30], data: slice } }] } as unknown as Batch;
+  const { port1, port2 } = new MessageChannel();
+  const transfer = transferables(batch);
+  port1.postMessage(batch, transfer);
+  const [got] = (await once(port2, 'message')) as [Batch];
+  port1.close();
+  t.equal(whole.byteLength, 0, 'the owned pixel buffer moved (detached on the sender)');
+  t.equal(file.byteLength, 1000, 'the buffer around a slice is left alone');
+  t.equal(got.samples[0]!.pixels!.byteLength, 48 * 48 * 3);
+  t.equal(got.samples[0]!.pixels![0], 7);
+  t.equal(got.samples[0]!.latents!.data.byteLength, 120, 'only the slice\'s bytes crossed');
+  t.equal(got.samples[0]!.latents!.data.buffer.byteLength, 120);
+});
+
+t.test('coded errors keep class, code, message and fields across the thread', async (t) => {
+  const e = fromWireError(structuredClone(toWireError(new ImageDecodeError('bad jpeg', 'corrupt', { dataset: 'photos', file: 'a.jpg' }))));
+  t.ok(e instanceof ImageDecodeError);
+  t.match(e, { code: 'TF_IMAGE_DECODE', dataset: 'photos', file: 'a.jpg', reason: 'corrupt', message: 'bad jpeg (dataset=photos, file=a.jpg)' });
+  const ds = await makeDataset('tiny', [2], { config: { train_batch_size: 4 } });
+  const err = await createLoader('x', { datasets: [ds], thread: true }).then(() => null, (x: unknown) => x);
+  t.ok(err instanceof ImpossibleBatchError, 'thrown in the thread, rejected on the main thread with its class');
+  t.match(err, { code: 'TF_BATCH_IMPOSSIBLE', dataset: 'tiny', message: /Increase repeats/ });
+});
+
+t.test('a user\'s caption function runs on the main thread, asked by the prefetch thread', async (t) => {
+  const ds = await makeDataset('cap', [4]);
+  const loader = await createLoader('x', { datasets: [{ ...ds, captions: async (k) => `main says ${k}` }], batches: 2, decode: false, seed: 1 });
+  t.ok(loader.threaded);
+  const out: Batch[] = [];
+  for await (const b of loader) out.push(b as Batch);
+  t.ok(out.flatMap((b) => b.samples).every((s) => s.caption === `main says ${s.key}`));
+});
+
+t.test('breaking out early closes the thread and reports state for what was delivered', async (t) => {
+  const ds = await makeDataset('early', [8]);
+  const loader = await createLoader('x', { datasets: [ds], seed: 4, prefetch: 5, decode: false });
+  let n = 0;
+  for await (const _ of loader) if (++n === 2) break;
+  await loader.close();
+  t.equal(loader.state().step, 2, 'state follows delivery, not the 5 prefetched');
+  t.ok(loader.planned >= 2);
+});

@@ -46,9 +46,9 @@ export async function createLoader(source: string | LoadedConfig, options: Loade
 
 const BUILTIN_WEIGHTING = new Set(['uniform', 'auto-weighting']);
 
-/** The thread unless turned off, or the sampler needs a function that lives only on this thread. */
+/** The thread unless turned off (option, or TUNEFEED_PREFETCH_THREAD=0 for the CLI), or the sampler needs a function that lives only on this thread. */
 function threadFor(options: LoaderOptions, args: RuntimeArgs, insert: Duplex | InsertSpec | undefined): boolean {
-  if (options.thread === false) return false;
+  if (!(options.thread ?? process.env.TUNEFEED_PREFETCH_THREAD !== '0')) return false;
   if (insert && !('name' in insert && 'module' in insert && typeof insert.module === 'string')) return false;
   const w = options.weighting ?? args.data_backend_sampling;
   if (typeof w === 'function' || !BUILTIN_WEIGHTING.has(w)) {

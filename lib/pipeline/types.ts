@@ -120,7 +120,7 @@ export interface LoaderOptions {
    * the main thread only receives finished batches (buffers transferred, not copied), so a consumer that computes
    * on the main thread does not stall preparation. `false` runs it in-process. A weighting function or a weighting
    * registered with `registerWeighting` keeps it in-process (functions cannot cross threads).
-   * @default true
+   * @default true (false when the environment sets TUNEFEED_PREFETCH_THREAD=0)
    */
   thread?: boolean;
 }

@@ -14,13 +14,17 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const CHILD = path.join(here, '../helpers/stream-child.ts');
 const READER = path.join(here, '../../docs/read_batches.py');
 
-function child(args: string[]) {
-  return spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TUNEFEED_LOG_LEVEL: 'warn' } });
+/** Each CLI test runs with the prefetch thread (default) and without it (TUNEFEED_PREFETCH_THREAD=0). */
+const THREADS = [true, false] as const;
+const envFor = (thread: boolean) => ({ ...process.env, TUNEFEED_LOG_LEVEL: 'warn', TUNEFEED_PREFETCH_THREAD: thread ? '1' : '0' });
+
+function child(thread: boolean, args: string[]) {
+  return spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: envFor(thread) });
 }
 
-function run(args: string[], into?: string[]): Promise<{ code: number | null; out: string; err: string }> {
+function run(thread: boolean, args: string[], into?: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const c = child(args);
+    const c = child(thread, args);
     let out = '', err = '';
     if (into) {
       const py = spawn('python3', into, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -40,14 +44,14 @@ function run(args: string[], into?: string[]): Promise<{ code: number | null; ou
 let root: string;
 t.before(async () => { root = await mkdtemp(path.join(os.tmpdir(), 'tf-cli-')); });
 
-t.test('binary frames decode in Python to the same arrays the loader produced', async (t) => {
-  const r = await run([root, 'binary', '6'], [READER]);
+for (const thread of THREADS) t.test(`binary frames decode in Python to the same arrays the loader produced (thread: ${thread})`, async (t) => {
+  const r = await run(thread, [root, 'binary', '6'], [READER]);
   t.equal(r.code, 0, r.err);
   const py = r.out.trim().split('\n').map((l) => JSON.parse(l));
   t.equal(py.length, 6);
   const ds = await makeDataset('cli', [5, 4], { root, broken: ['1_5_2.jpg'] });
   const mine: Batch[] = [];
-  for await (const b of await createLoader('x', { datasets: [ds], batches: 6, seed: 9 })) mine.push(b as Batch);
+  for await (const b of await createLoader('x', { thread, datasets: [ds], batches: 6, seed: 9 })) mine.push(b as Batch);
   for (let i = 0; i < 6; i++) {
     const b = mine[i]!;
     t.equal(py[i].step, b.step);
@@ -57,8 +61,8 @@ t.test('binary frames decode in Python to the same arrays the loader produced', 
   }
 });
 
-t.test('ndjson carries the documented fields; skipped samples are listed', async (t) => {
-  const r = await run([root, 'ndjson', '8']);
+for (const thread of THREADS) t.test(`ndjson carries the documented fields; skipped samples are listed (thread: ${thread})`, async (t) => {
+  const r = await run(thread, [root, 'ndjson', '8']);
   t.equal(r.code, 0, r.err);
   const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
   t.equal(lines.length, 8);
@@ -68,18 +72,18 @@ t.test('ndjson carries the documented fields; skipped samples are listed', async
   }
 });
 
-t.test('--save-state then --resume continues exactly', async (t) => {
+for (const thread of THREADS) t.test(`--save-state then --resume continues exactly (thread: ${thread})`, async (t) => {
   const state = path.join(root, 'state.json');
-  const whole = await run([root, 'ndjson', '7']);
-  const a = await run([root, 'ndjson', '3', state]);
-  const b = await run([root, 'ndjson', '4', path.join(root, 'state2.json'), state]);
+  const whole = await run(thread, [root, 'ndjson', '7']);
+  const a = await run(thread, [root, 'ndjson', '3', state]);
+  const b = await run(thread, [root, 'ndjson', '4', path.join(root, 'state2.json'), state]);
   t.equal(a.code, 0, a.err);
   t.equal(b.code, 0, b.err);
   t.equal(a.out + b.out, whole.out);
 });
 
-t.test('a reader that closes stdout early stops the stream cleanly (exit 0, no stack)', async (t) => {
-  const c = child([root, 'binary', '100000']);
+for (const thread of THREADS) t.test(`a reader that closes stdout early stops the stream cleanly (exit 0, no stack) (thread: ${thread})`, async (t) => {
+  const c = child(thread, [root, 'binary', '100000']);
   let err = '';
   c.stderr.on('data', (d: Buffer) => { err += d.toString(); });
   await new Promise<void>((resolve) => c.stdout.once('data', () => { c.stdout.destroy(); resolve(); }));
@@ -89,7 +93,7 @@ t.test('a reader that closes stdout early stops the stream cleanly (exit 0, no s
   t.notMatch(err, /at .*\.ts:\d+/, 'no stack trace');
 });
 
-t.test('end to end: `tunefeed stream CONFIG` (config → factory → scan → loader) binary into the Python reader', async (t) => {
+for (const thread of THREADS) t.test(`end to end: \`tunefeed stream CONFIG\` (config → factory → scan → loader) binary into the Python reader (thread: ${thread})`, async (t) => {
   const { writeFile: write, mkdir } = await import('node:fs/promises');
   const { default: sharpLib } = await import('sharp');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tf-e2e-'));
@@ -105,7 +109,7 @@ t.test('end to end: `tunefeed stream CONFIG` (config → factory → scan → lo
   const main = path.join(here, '../../lib/cli/main.ts');
   const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
     const c = spawn(process.execPath, ['--import', 'tsx', main, 'stream', cfg, '--epochs', '1', '--format', 'binary', '--rank', '1', '--world-size', '2', '--seed', '4'],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TUNEFEED_LOG_LEVEL: 'warn' } });
+      { stdio: ['ignore', 'pipe', 'pipe'], env: envFor(thread) });
     const py = spawn('python3', [READER], { stdio: ['pipe', 'pipe', 'pipe'] });
     c.stdout.pipe(py.stdin);
     let out = '', err = '';

@@ -52,6 +52,7 @@ export function buildCsv(raw: Loose, ctx: FieldContext): CsvConfig {
     csv_cache_dir: strOr(raw.csv_cache_dir, '').replace(/(.)\/+$/, '$1'),
     csv_caption_column: strOr(raw.csv_caption_column, ''),
     csv_url_column: strOr(raw.csv_url_column, 'url'),
+    csv_allow_private_hosts: raw.csv_allow_private_hosts === true,
   };
 }
 
@@ -73,6 +74,8 @@ export function buildHuggingface(raw: Loose, ctx: FieldContext): HuggingfaceConf
     fallback_caption_column: strOrNull(pick('fallback_caption_column')),
     width_column: strOrNull(pick('width_column')),
     height_column: strOrNull(pick('height_column')),
+    quality_column: strOrNull(pick('quality_column')),
+    file_extension: strOrNull(pick('file_extension')),
     cache_dir: strOr(hf.cache_dir, posix.join(ctx.args.cache_dir, 'huggingface', ctx.id ?? '')),
     filter_func: (hf.filter_func as HuggingfaceConfig['filter_func']) ?? null,
     streaming: hf.streaming === true,

@@ -42,7 +42,7 @@ const MODELLED_KEYS = [
   'crop_aspect_buckets', 'crop_style', 'max_upscale_threshold', 'video', 'caption_strategy', 'instance_prompt',
   'prepend_instance_prompt', 'only_instance_prompt', 'disable_multiline_split', 'caption_shuffle',
   'caption_filter_list', 'metadata_backend', 'parquet', 'csv_file', 'csv_cache_dir', 'csv_caption_column',
-  'csv_url_column', 'aws_bucket_name', 'aws_region_name', 'aws_endpoint_url', 'aws_access_key_id',
+  'csv_url_column', 'csv_allow_private_hosts', 'aws_bucket_name', 'aws_region_name', 'aws_endpoint_url', 'aws_access_key_id',
   'aws_secret_access_key', 'aws_session_token', 'aws_data_prefix', 'aws_max_pool_connections', 'aws_checksum_mode',
   'aws', 'dataset_name', 'split', 'revision', 'image_column', 'video_column', 'huggingface', 'caption_column',
   'fallback_caption_column', 'text_embeds', 'image_embeds', 'conditioning_image_embeds', 'cache_dir_vae', 'cache_dir',

@@ -84,6 +84,8 @@ export interface CsvConfig {
   csv_cache_dir: string;
   csv_caption_column: string;
   csv_url_column: string;
+  /** tunefeed extension: allow URLs on loopback/private/link-local addresses. @default false */
+  csv_allow_private_hosts: boolean;
 }
 
 /** Parquet/JSONL metadata block. */
@@ -111,6 +113,10 @@ export interface HuggingfaceConfig {
   fallback_caption_column: string | null;
   width_column: string | null;
   height_column: string | null;
+  /** Column holding a dict of quality metrics for filter_func.quality_thresholds. @default "quality_assessment" */
+  quality_column: string | null;
+  /** Extension of the virtual `{idx}.{ext}` keys. @default "jpg" (video: "mp4") */
+  file_extension: string | null;
   cache_dir: string;
   filter_func: {
     collection?: string | string[];

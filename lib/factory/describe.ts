@@ -46,27 +46,25 @@ export function describeAws(config: DatasetConfig, ctx: DescribeContext): Backen
 
 export function describeCsv(config: DatasetConfig, ctx: DescribeContext): BackendDescription {
   const c = (config as ImageDatasetConfig).csv!;
-  const allow = (c as { csv_allow_private_hosts?: unknown }).csv_allow_private_hosts;
   return {
     kind: 'csv', id: config.id, csvFile: path.resolve(c.csv_file), cacheDir: path.resolve(c.csv_cache_dir),
     urlColumn: c.csv_url_column || 'url', captionColumn: c.csv_caption_column ?? '',
-    allowPrivateHosts: typeof allow === 'boolean' ? allow : ctx.csvAllowPrivateHosts === true,
+    allowPrivateHosts: c.csv_allow_private_hosts || ctx.csvAllowPrivateHosts === true,
   };
 }
 
 export function describeHuggingface(config: DatasetConfig, ctx: DescribeContext): BackendDescription {
   const d = config as ImageDatasetConfig;
   const h = d.huggingface!;
-  const extra = h as { quality_column?: unknown; file_extension?: unknown };
   const video = d.dataset_type === 'video';
   const hub = hubEnvironment(ctx.env);
   return {
     kind: 'huggingface', id: d.id, datasetName: h.dataset_name, split: h.split || 'train', revision: h.revision,
     mediaColumn: video ? (h.video_column ?? 'video') : h.image_column || 'image',
-    extension: typeof extra.file_extension === 'string' ? extra.file_extension : video ? 'mp4' : 'jpg',
+    extension: h.file_extension ?? (video ? 'mp4' : 'jpg'),
     captionColumn: h.caption_column, fallbackCaptionColumn: h.fallback_caption_column,
     widthColumn: h.width_column, heightColumn: h.height_column,
-    qualityColumn: typeof extra.quality_column === 'string' ? extra.quality_column : null,
+    qualityColumn: h.quality_column,
     filter: h.filter_func, cacheDir: path.resolve(h.cache_dir), hubCache: hub.hubCache, endpoint: hub.endpoint,
     ...(hub.token ? { token: hub.token } : {}),
   };

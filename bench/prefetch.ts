@@ -1,5 +1,6 @@
 // Consumer wait share with and without prefetch, for a slow consumer that sleeps (main thread free) and one that
-// keeps the main thread busy (a trainer doing CPU work in-process), on real decoded images.
+// keeps the main thread busy (a trainer doing CPU work in-process), on real decoded images; with the prefetch thread
+// (default) and with the pipeline on the main thread (`thread: false`).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,7 +29,7 @@ async function inputsFor(files: string[]) {
     metadata[path.relative(root, f)] = computeGeometry([m.width!, m.height!], GEOMETRY, () => 0.5);
   }
   const index: DatasetIndex = { id: 'pf', buckets: { '1.0': Object.keys(metadata).sort() }, metadata, stats: { total_processed: files.length, skipped: {} } };
-  return [{ config: imageConfig('pf', root, { train_batch_size: BS }), storage: new LocalStorage({ id: 'pf', root }), index, captions: async () => null }];
+  return [{ config: imageConfig('pf', root, { train_batch_size: BS }), storage: new LocalStorage({ id: 'pf', root }), index }]; // filename captions: built inside the prefetch thread (a caption function would be asked of the main thread)
 }
 
 /** Consume `batches`, spending `stepMs` per batch either asleep or spinning on the main thread; returns the wait share. */
@@ -77,14 +78,16 @@ async function main(): Promise<void> {
   const files = await generatedImages({ count: { tiny: 8, small: 32, full: 128 }[scale], formats: ['jpeg', 'webp', 'png'] });
   const datasets = await inputsFor(files);
   const base: LoaderOptions = { datasets, seed: 1 };
-  const free = await consume({ ...base, prefetch: 10 }, batches, 0, false);
+  const free = await consume({ ...base, prefetch: 10, thread: true }, batches, 0, false);
   const producerMs = (free.seconds * 1000) / batches;
   // A busy consumer occupies one of the two cores, leaving decode half the CPU: its step is 1.3 × twice the producer time.
   const stepFor = (busy: boolean): number => Math.ceil(producerMs * 1.3 * (busy ? 2 : 1));
   const cases: [string, LoaderOptions | null, boolean][] = [
-    ['sleeping consumer, prefetch 10', { ...base, prefetch: 10 }, false],
+    ['sleeping consumer, prefetch 10, prefetch thread', { ...base, prefetch: 10, thread: true }, false],
+    ['sleeping consumer, prefetch 10, pipeline on the main thread', { ...base, prefetch: 10, thread: false }, false],
     ['sleeping consumer, no prefetch (decode on demand)', null, false],
-    ['busy main thread, prefetch 10', { ...base, prefetch: 10 }, true],
+    ['busy main thread, prefetch 10, prefetch thread', { ...base, prefetch: 10, thread: true }, true],
+    ['busy main thread, prefetch 10, pipeline on the main thread', { ...base, prefetch: 10, thread: false }, true],
     ['busy main thread, no prefetch (decode on demand)', null, true],
   ];
   for (const [name, opts, busy] of cases) {
@@ -93,7 +96,7 @@ async function main(): Promise<void> {
     const line: BenchLine = {
       bench: 'prefetch', case: name,
       figures: { wait_share: r.waitShare, consumer_step_ms: stepMs, producer_ms_per_batch: producerMs, batches_s: batches / r.seconds },
-      params: { batches, batch_size: BS, warmup_batches: WARMUP, ...(opts ? { prefetch: opts.prefetch, inFlight: 8 } : { baseline: 'readFile + sharp per step, 4 in flight' }) },
+      params: { batches, batch_size: BS, warmup_batches: WARMUP, ...(opts ? { prefetch: opts.prefetch, inFlight: 8, thread: opts.thread } : { baseline: 'readFile + sharp per step, 4 in flight' }) },
       caveat: 'consumer step = 1.3 × the loader\'s unthrottled time per batch (× 2 when the consumer spins on the main thread and so takes one of the 2 cores), so a perfect prefetcher hides all decode time; wait = time in next() after warm-up.',
       ...(name.includes('no prefetch') ? { target_exempt: true } : {}),
     };

@@ -38,6 +38,8 @@ export interface TrainingArgs {
   num_train_epochs: number;
   dataloader_prefetch: boolean;
   dataloader_prefetch_qlen: number;
+  /** With several conditioning datasets linked to one training dataset: pair every one, or one per sample and epoch. @default 'combined' */
+  conditioning_multidataset_sampling: 'combined' | 'random';
   instance_prompt: string | null;
   metadata_update_interval: number;
   skip_file_discovery: string;

@@ -85,8 +85,9 @@ async function main(): Promise<void> {
   post({ type: 'ready', initial: built.initial });
   // The sampler also plans while no batch is asked for (filling the stages' one-item buffers): report every plan.
   built.merge.on('plan', (n: number) => post({ type: 'planned', n }));
-  // A merge error ends the body normally; a stage error destroys it and was already reported through onError.
-  send(built).catch(() => {});
+  // A merge error ends the body normally; a stage error destroys it (reported through onError, and here again:
+  // the main thread keeps the first error only).
+  send(built).catch((err: unknown) => { if (!closing) post({ type: 'error', error: toWireError(err) }); });
 }
 
 async function shutdown(p: BuiltPipeline | null, storages: StorageBackend[]): Promise<void> {

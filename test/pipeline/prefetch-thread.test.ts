@@ -8,6 +8,7 @@ import { MetricsBus, type MetricEvent } from '../../lib/metrics/events.js';
 import { createLoader } from '../../lib/pipeline/create-loader.js';
 import { fromWireError, toWireError, transferables } from '../../lib/pipeline/thread-protocol.js';
 import type { Batch } from '../../lib/pipeline/types.js';
+import { registerWeighting } from '../../lib/sampling/weights.js';
 import { makeDataset } from '../helpers/runtime-dataset.js';
 
 const WARMUP = 4;
@@ -90,4 +91,17 @@ t.test('breaking out early closes the thread and reports state for what was deli
   await loader.close();
   t.equal(loader.state().step, 2, 'state follows delivery, not the 5 prefetched');
   t.ok(loader.planned >= 2);
+});
+
+t.test('a weighting registered on the main thread keeps the pipeline in-process (functions cannot cross)', async (t) => {
+  registerWeighting('prefetch-test-equal', ({ candidates }) => candidates.map(() => 1));
+  const ds = await makeDataset('wt', [4]);
+  const loader = await createLoader('x', { datasets: [ds], batches: 2, decode: false, weighting: 'prefetch-test-equal' });
+  t.notOk(loader.threaded);
+  const out: Batch[] = [];
+  for await (const b of loader) out.push(b as Batch);
+  t.equal(out.length, 2);
+  const builtin = await createLoader('x', { datasets: [ds], batches: 1, decode: false, weighting: 'uniform' });
+  t.ok(builtin.threaded, 'built-in strategies exist in the thread too');
+  await builtin.close();
 });

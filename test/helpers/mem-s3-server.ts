@@ -1,0 +1,263 @@
+// A small in-memory S3-compatible server on 127.0.0.1 (path style, SigV4 checked), in-process or as a child process.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { decodeAwsChunked, errorXml, listPage, listParams, listXml, parseRange, verifySigV4, type MemObject } from './mem-s3-protocol.js';
+import type { TeardownHost } from './s3-server.js';
+import type { BackendDescription } from '../../lib/storage/types.js';
+
+/** Options for the in-memory server. */
+export interface MemS3Options {
+  /** @default 'test-bucket' */
+  bucket?: string;
+  /** More buckets to create. */
+  buckets?: string[];
+  /** Check every request's SigV4 signature against the known secret (s3rver never does). @default true */
+  verifySignatures?: boolean;
+  /** Added before every GET/HEAD/list response, to imitate a remote store's time to first byte. @default 0 */
+  latencyMs?: number;
+  /** Run in a child process (its own event loop and CPU accounting; for benchmarks). @default false */
+  child?: boolean;
+}
+
+/** A running in-memory server, shaped like the s3rver helper's result. */
+export interface MemS3Server {
+  endpoint: string;
+  port: number;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+  /** SDK client for the server (path style, WHEN_REQUIRED checksums). */
+  client: S3Client;
+  put(key: string, body: Buffer | string): Promise<void>;
+  putMany(objects: Iterable<[string, Buffer | string]>, concurrency?: number): Promise<void>;
+  /** Stores files server-side under many keys without HTTP uploads (each distinct file is held once): [key, file path]. */
+  load(entries: [string, string][]): Promise<void>;
+  /** Requests served so far, by operation (get, head, list, put, delete, denied, ...). */
+  stats(): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}
+
+const CREDS = { accessKeyId: 'MEMS3ACCESSKEY', secretAccessKey: 'mem-s3-secret/known-to-tests' };
+
+interface Bucket { objects: Map<string, MemObject>; sorted: string[] | null }
+
+/** The request handler and its state (no sockets): buckets, counters, options. */
+function createHandler(buckets: string[], verify: boolean, latencyMs: number) {
+  const store = new Map<string, Bucket>(buckets.map((b) => [b, { objects: new Map(), sorted: null }]));
+  const counts: Record<string, number> = {};
+  const secrets = new Map([[CREDS.accessKeyId, CREDS.secretAccessKey]]);
+  const fileCache = new Map<string, MemObject>();
+  const count = (op: string): void => { counts[op] = (counts[op] ?? 0) + 1; };
+  const send = (res: http.ServerResponse, status: number, body: string | Buffer, headers: Record<string, string | number> = {}): void => {
+    res.writeHead(status, { 'content-length': Buffer.byteLength(body), ...headers });
+    res.end(body);
+  };
+  const fail = (res: http.ServerResponse, status: number, code: string, message: string, resource: string, head = false): void => {
+    count(`error_${code}`);
+    send(res, status, head ? '' : errorXml(code, message, resource), { 'content-type': 'application/xml' });
+  };
+  const sortedKeys = (b: Bucket): string[] => (b.sorted ??= [...b.objects.keys()].sort());
+
+  async function admin(req: http.IncomingMessage, res: http.ServerResponse, op: string, body: Buffer): Promise<void> {
+    if (op === 'stats') return send(res, 200, JSON.stringify(counts), { 'content-type': 'application/json' });
+    if (op !== 'load' || req.method !== 'POST') return fail(res, 400, 'InvalidRequest', 'unknown admin call', op);
+    const { bucket, entries } = JSON.parse(body.toString('utf8')) as { bucket: string; entries: [string, string][] };
+    const b = store.get(bucket);
+    if (!b) return fail(res, 404, 'NoSuchBucket', 'The specified bucket does not exist', bucket);
+    for (const [key, file] of entries) {
+      let o = fileCache.get(file);
+      if (!o) fileCache.set(file, (o = objectOf(await readFile(file), 'application/octet-stream')));
+      b.objects.set(key, o);
+    }
+    b.sorted = null;
+    send(res, 200, JSON.stringify({ loaded: entries.length }), { 'content-type': 'application/json' });
+  }
+
+  function object(req: http.IncomingMessage, res: http.ServerResponse, b: Bucket, key: string, resource: string): void {
+    const head = req.method === 'HEAD';
+    count(head ? 'head' : 'get');
+    const o = b.objects.get(key);
+    if (!o) return fail(res, 404, 'NoSuchKey', 'The specified key does not exist.', resource, head);
+    const base = { etag: `"${o.etag}"`, 'last-modified': o.lastModified.toUTCString(), 'content-type': o.contentType, 'accept-ranges': 'bytes' };
+    const range = parseRange(req.headers.range, o.body.length);
+    if (range === 'unsatisfiable') {
+      count('range_416');
+      return send(res, 416, head ? '' : errorXml('InvalidRange', 'The requested range is not satisfiable', resource), { 'content-type': 'application/xml', 'content-range': `bytes */${o.body.length}` });
+    }
+    if (!range) {
+      res.writeHead(200, { ...base, 'content-length': o.body.length });
+      return void res.end(head ? undefined : o.body);
+    }
+    res.writeHead(206, { ...base, 'content-length': range.end - range.start + 1, 'content-range': `bytes ${range.start}-${range.end}/${o.body.length}` });
+    res.end(head ? undefined : o.body.subarray(range.start, range.end + 1));
+  }
+
+  function put(req: http.IncomingMessage, res: http.ServerResponse, b: Bucket, key: string, raw: Buffer, resource: string): void {
+    count('put');
+    if (req.headers['x-amz-copy-source']) return fail(res, 501, 'NotImplemented', 'CopyObject is not implemented', resource);
+    const sha = String(req.headers['x-amz-content-sha256'] ?? '');
+    const chunked = sha.startsWith('STREAMING-') || /aws-chunked/.test(String(req.headers['content-encoding'] ?? ''));
+    if (/^[0-9a-f]{64}$/.test(sha) && createHash('sha256').update(raw).digest('hex') !== sha) {
+      return fail(res, 400, 'XAmzContentSHA256Mismatch', 'The provided x-amz-content-sha256 header does not match what was computed.', resource);
+    }
+    const body = chunked ? decodeAwsChunked(raw) : raw;
+    const declared = req.headers['x-amz-decoded-content-length'];
+    if (!body || (declared !== undefined && Number(declared) !== body.length)) return fail(res, 400, 'IncompleteBody', 'aws-chunked body is malformed', resource);
+    const o = objectOf(body, String(req.headers['content-type'] ?? 'application/octet-stream'));
+    if (!b.objects.has(key)) b.sorted = null;
+    b.objects.set(key, o);
+    send(res, 200, '', { etag: `"${o.etag}"` });
+  }
+
+  function bucketCall(req: http.IncomingMessage, res: http.ServerResponse, name: string, url: URL): void {
+    const b = store.get(name);
+    if (req.method === 'PUT') {
+      if (!b) store.set(name, { objects: new Map(), sorted: null });
+      return send(res, 200, '', { location: `/${name}` });
+    }
+    if (!b) return fail(res, 404, 'NoSuchBucket', 'The specified bucket does not exist', `/${name}`, req.method === 'HEAD');
+    if (req.method === 'HEAD') return send(res, 200, '');
+    if (req.method === 'GET' && url.searchParams.get('list-type') === '2') {
+      count('list');
+      const p = listParams(url.searchParams);
+      if (typeof p === 'string') return fail(res, 400, 'InvalidArgument', p, `/${name}`);
+      return send(res, 200, listXml(name, p, listPage(sortedKeys(b), p), b.objects), { 'content-type': 'application/xml' });
+    }
+    fail(res, 501, 'NotImplemented', `${req.method} ${url.search || '(no query)'} on a bucket is not implemented`, `/${name}`);
+  }
+
+  async function route(req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const segs = url.pathname.split('/');
+    if (segs[1] === '__mem_s3') return admin(req, res, segs[2] ?? '', raw);
+    if (verify) {
+      const bad = verifySigV4(req.method ?? 'GET', req.url ?? '/', req.headers, secrets);
+      if (bad) {
+        count('denied');
+        return fail(res, 403, bad.code, bad.message, url.pathname, req.method === 'HEAD');
+      }
+    }
+    const name = decodeURIComponent(segs[1] ?? '');
+    const key = segs.slice(2).map(decodeURIComponent).join('/');
+    if (!name) return fail(res, 501, 'NotImplemented', 'ListBuckets is not implemented', '/');
+    if (!key) return bucketCall(req, res, name, url);
+    const b = store.get(name);
+    if (!b) return fail(res, 404, 'NoSuchBucket', 'The specified bucket does not exist', `/${name}`, req.method === 'HEAD');
+    if (latencyMs > 0 && (req.method === 'GET' || req.method === 'HEAD')) await new Promise((r) => setTimeout(r, latencyMs));
+    if (req.method === 'GET' || req.method === 'HEAD') return object(req, res, b, key, url.pathname);
+    if (req.method === 'PUT') return put(req, res, b, key, raw, url.pathname);
+    if (req.method === 'DELETE') {
+      count('delete');
+      b.objects.delete(key);
+      b.sorted = null;
+      return send(res, 204, '');
+    }
+    fail(res, 405, 'MethodNotAllowed', `${req.method} is not allowed on an object`, url.pathname);
+  }
+
+  return (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      route(req, res, Buffer.concat(chunks)).catch((err: unknown) => {
+        if (!res.headersSent) fail(res, 500, 'InternalError', (err as Error).message, req.url ?? '/');
+        else res.destroy();
+      });
+    });
+  };
+}
+
+function objectOf(body: Buffer, contentType: string): MemObject {
+  return { body, etag: createHash('md5').update(body).digest('hex'), lastModified: new Date(Math.floor(Date.now() / 1000) * 1000), contentType };
+}
+
+/** Listens on 127.0.0.1, port 0. Long keep-alive so clients never reuse a socket the server is closing. */
+async function listen(o: MemS3Options): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 70_000 }, createHandler([o.bucket ?? 'test-bucket', ...(o.buckets ?? [])], o.verifySignatures ?? true, o.latencyMs ?? 0));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const close = () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); });
+  return { port: (server.address() as AddressInfo).port, close };
+}
+
+/** Runs this file as a child process; resolves with its port and a stopper. */
+async function listenInChild(o: MemS3Options): Promise<{ port: number; close: () => Promise<void> }> {
+  const self = fileURLToPath(import.meta.url);
+  const child = spawn(process.execPath, ['--import', 'tsx', self, JSON.stringify({ ...o, child: false })], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /mem-s3 listening on [\d.]+:(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`mem-s3 child exited with ${code}`)));
+  });
+  child.stdout!.resume();
+  const close = async () => {
+    if (child.exitCode === null) await new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM'); });
+  };
+  return { port, close };
+}
+
+/** Start the in-memory server; it is stopped at `t`'s teardown (or by close()). */
+export async function startMemS3Server(t: TeardownHost | null, o: MemS3Options = {}): Promise<MemS3Server> {
+  const bucket = o.bucket ?? 'test-bucket';
+  const { port, close: stop } = o.child ? await listenInChild(o) : await listen(o);
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new S3Client({
+    endpoint, region: 'us-east-1', forcePathStyle: true, credentials: CREDS,
+    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  const admin = async (op: string, body?: string): Promise<unknown> => {
+    const r = await fetch(`${endpoint}/__mem_s3/${op}`, body === undefined ? {} : { method: 'POST', body });
+    if (!r.ok) throw new Error(`mem-s3 ${op}: HTTP ${r.status} ${await r.text()}`);
+    return r.json();
+  };
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    client.destroy();
+    await stop();
+  };
+  t?.teardown(close);
+  const put = async (key: string, body: Buffer | string): Promise<void> => {
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  };
+  const putMany = async (objects: Iterable<[string, Buffer | string]>, concurrency = 16): Promise<void> => {
+    const it = objects[Symbol.iterator]();
+    const lane = async (): Promise<void> => {
+      for (let n = it.next(); !n.done; n = it.next()) await put(n.value[0], n.value[1]);
+    };
+    await Promise.all(Array.from({ length: concurrency }, lane));
+  };
+  const load = async (entries: [string, string][]) => {
+    for (let i = 0; i < entries.length; i += 20_000) await admin('load', JSON.stringify({ bucket, entries: entries.slice(i, i + 20_000) }));
+  };
+  const stats = async () => (await admin('stats')) as Record<string, number>;
+  return { endpoint, port, bucket, region: 'us-east-1', ...CREDS, client, put, putMany, load, stats, close };
+}
+
+/** A BackendDescription for an S3Storage on this server, fast retries for tests. */
+export function memAwsDescription(server: MemS3Server, overrides: Partial<Extract<BackendDescription, { kind: 'aws' }>> = {}): Extract<BackendDescription, { kind: 'aws' }> {
+  return {
+    kind: 'aws', id: 'mem-s3', bucket: server.bucket, prefix: '', region: server.region, endpoint: server.endpoint,
+    accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey, maxPoolConnections: 16,
+    checksumMode: 'WHEN_REQUIRED', forcePathStyle: true, requestTimeoutMs: 5000, connectTimeoutMs: 2000, maxAttempts: 5,
+    retryBaseDelayMs: 5, attemptTimeoutMs: 5000, ...overrides,
+  };
+}
+
+// As a child process: `node --import tsx test/helpers/mem-s3-server.ts '{"bucket":"b"}'`.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { port, close } = await listen(JSON.parse(process.argv[2] ?? '{}') as MemS3Options);
+  process.stdout.write(`mem-s3 listening on 127.0.0.1:${port}\n`);
+  process.on('SIGTERM', () => void close().then(() => process.exit(0)));
+}

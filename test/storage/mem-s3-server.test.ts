@@ -1,5 +1,5 @@
 // The in-memory S3 test server: driven by the real SDK and by S3Storage, listings and ranges compared with s3rver.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, type ListObjectsV2CommandInput } from '@aws-sdk/client-s3';
 import { S3Storage } from '../../lib/storage/s3.js';
@@ -102,7 +102,7 @@ t.test('listings, pages, ranges and S3Storage reads equal s3rver for the same ob
   await compareStorages(t, mem, s3r);
 });
 
-async function compareStorages(t: Tap.Test, mem: MemS3Server, s3r: Awaited<ReturnType<typeof startS3Server>>): Promise<void> {
+async function compareStorages(t: Test, mem: MemS3Server, s3r: Awaited<ReturnType<typeof startS3Server>>): Promise<void> {
   const listed = async (s: S3Storage): Promise<unknown[]> => {
     const out: unknown[] = [];
     for await (const i of s.list()) out.push([i.key, i.size, i.etag]);

@@ -138,3 +138,15 @@ export function datasetId() {
     return { ok: true, value: v };
   });
 }
+
+/** A cache-file name part other than the id (cache_file_suffix): the id's rule, so it cannot become a path. */
+export function fileNamePart(field: string) {
+  return checked<string | null | undefined>((v) => {
+    if (v === undefined || v === null) return { ok: true, value: v };
+    if (typeof v !== 'string') return { ok: false, message: expectedMsg(field, 'a string', v) };
+    if (/[/\\\u0000-\u001f]/.test(v) || v === '.' || v === '..') {
+      return { ok: false, message: `${field} ${showValue(v)} must not contain '/', '\\' or control characters, nor be '.' or '..' (it names cache files).` };
+    }
+    return { ok: true, value: v };
+  }).optional();
+}

@@ -5,7 +5,7 @@ import { buildImageDataset } from './build-image.js';
 import { buildImageEmbeds, buildTextEmbeds } from './build-embeds.js';
 import type { FieldContext } from './schema-fields.js';
 import {
-  backendType, bool, datasetId, idList, nonNegNum, oneOf, posInt, posNum, probability, repeats, scheduleField, str,
+  backendType, bool, datasetId, fileNamePart, idList, nonNegNum, oneOf, posInt, posNum, probability, repeats, scheduleField, str,
   strOrList, trainBatchSize,
 } from './schema-fields.js';
 import {
@@ -105,7 +105,7 @@ function runtimeFields(ctx: FieldContext) {
     preserve_data_backend_cache: z.union([z.boolean(), z.string()], { error: 'Expected `preserve_data_backend_cache` to be true, false or a string of cache types.' }).nullish(),
     hash_filenames: bool('hash_filenames'),
     metadata_update_interval: posNum('metadata_update_interval'),
-    cache_file_suffix: str('cache_file_suffix'),
+    cache_file_suffix: fileNamePart('cache_file_suffix'),
     cache_dir_vae: str('cache_dir_vae'),
     text_embeds: str('text_embeds'),
     image_embeds: str('image_embeds'),

@@ -87,7 +87,11 @@ function checkSizes(c: ImageDatasetConfig, ctx: FieldContext): void {
   if (c.resolution_type === 'area' && min !== null && min > 5) {
     ctx.log.error(ctx.id, 'minimum_image_size', `(id=${ctx.id}) --minimum_image_size was given with a value of ${min} but resolution_type is area, which means this value is most likely too large. Please use a value less than 5.`);
   }
-  if (c.resolution_type === 'area' && c.resolution > 16) {
+  // Beyond libvips's largest coordinate (10,000,000 px per edge) no image can be decoded to the target size.
+  const edge = c.resolution_type === 'area' ? Math.sqrt(c.resolution * 1e6) : c.resolution;
+  if (edge > 1e7) {
+    ctx.log.error(ctx.id, 'resolution', `(id=${ctx.id}) resolution ${c.resolution} (${c.resolution_type}) implies an edge of ${edge.toExponential(2)} pixels; the largest decodable edge is 10000000.`);
+  } else if (c.resolution_type === 'area' && c.resolution > 16) {
     ctx.log.warn(ctx.id, 'resolution', `resolution ${c.resolution} with resolution_type 'area' means ${c.resolution} megapixels; did you mean resolution_type 'pixel_area'?`);
   }
 }

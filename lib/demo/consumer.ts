@@ -12,7 +12,7 @@ export interface ConsumerOptions {
    * starves anything tunefeed runs there. @default 'sleep'
    */
   mode?: 'sleep' | 'busy';
-  /** Batches excluded from the wait share (pipeline start-up). @default 1 */
+  /** Batches excluded from the wait share (pipeline start-up: worker threads, first decodes). @default 1 */
   warmupBatches?: number;
   /** Called per batch with its sample count. */
   onBatch?: (index: number, samples: number) => void;
@@ -26,6 +26,8 @@ export interface ConsumerStats {
   samplesPerSecond: number;
   /** Time waiting for the next batch ÷ total time, after warm-up (0..1). */
   waitShare: number;
+  /** Batches excluded from waitShare. */
+  warmupBatches: number;
   /** Wait before the first batch (start-up latency), in ms. */
   firstBatchMs: number;
   /** Distinct dataset ids seen, with sample counts. */
@@ -105,7 +107,7 @@ function busyWait(ms: number): void {
 export async function consume(source: AsyncIterable<unknown>, o: ConsumerOptions): Promise<ConsumerStats> {
   const stepMs = o.stepMs ?? 25;
   const warmup = o.warmupBatches ?? 1;
-  const stats: ConsumerStats = { batches: 0, samples: 0, seconds: 0, samplesPerSecond: 0, waitShare: 0, firstBatchMs: 0, perDataset: {}, shapes: {}, streamSkips: {}, examples: {} };
+  const stats: ConsumerStats = { batches: 0, samples: 0, seconds: 0, samplesPerSecond: 0, waitShare: 0, firstBatchMs: 0, perDataset: {}, shapes: {}, streamSkips: {}, examples: {}, warmupBatches: warmup };
   const started = performance.now();
   let waited = 0;
   let measuredFrom = started;

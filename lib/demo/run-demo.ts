@@ -104,7 +104,9 @@ async function stream(stages: Stages, loaded: LoadedConfig, inputs: LoaderInput[
   const loader = await stages.loader!.createLoader(loaded, { datasets: inputs, batches });
   const progress = createProgress({ label: 'stream', unit: 'batches', total: batches, stream: out });
   try {
-    const stats = await consume(loader, { batches, stepMs: o.stepMs ?? 25, onBatch: (i) => progress.update(i) });
+    // The first few batches include worker start-up and the first decodes; the issue judges the wait after warm-up.
+    const warmupBatches = Math.min(3, Math.max(1, Math.floor(batches / 10)));
+    const stats = await consume(loader, { batches, stepMs: o.stepMs ?? 25, warmupBatches, onBatch: (i) => progress.update(i) });
     progress.finish(`${stats.samples} samples`);
     return stats;
   } finally {

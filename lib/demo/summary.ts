@@ -72,7 +72,7 @@ export function formatSummary(s: DemoSummary): string {
       'Stream:',
       `  batches:        ${st.batches} (${st.samples} samples) in ${st.seconds.toFixed(2)} s`,
       `  samples/s:      ${st.samplesPerSecond.toFixed(1)}`,
-      `  consumer wait:  ${(100 * st.waitShare).toFixed(2)} % of the time after the first batch (first batch after ${st.firstBatchMs.toFixed(0)} ms)`,
+      `  consumer wait:  ${(100 * st.waitShare).toFixed(2)} % of the time after ${st.warmupBatches === 1 ? 'the first batch' : `the first ${st.warmupBatches} batches`} (first batch after ${st.firstBatchMs.toFixed(0)} ms)`,
     );
     const per = Object.entries(st.perDataset);
     if (per.length) lines.push(`  by dataset:     ${per.map(([k, v]) => `${k} ${v}`).join(', ')}`);

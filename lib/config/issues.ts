@@ -12,11 +12,13 @@ export class IssueLog {
 
   /** Record a problem that makes the config unusable. */
   error(id: string | null, field: string, message: string): void {
+    id = shortId(id);
     if (this.#first('e', id, field, message)) this.errors.push({ id, field, message });
   }
 
   /** Record something suspicious that tunefeed worked around. */
   warn(id: string | null, field: string, message: string): void {
+    id = shortId(id);
     if (this.#first('w', id, field, message)) this.warnings.push({ id, field, message });
   }
 
@@ -34,6 +36,12 @@ export class IssueLog {
 }
 
 const MAX_SHOWN = 60;
+/** Ids longer than this are invalid anyway (the 1 MB string rule); cut so one bad id cannot make a 20 MB error message. */
+const MAX_ID = 1024;
+
+function shortId(id: string | null): string | null {
+  return id !== null && id.length > MAX_ID ? `${id.slice(0, MAX_SHOWN)}…` : id;
+}
 
 /** A short, printable rendering of any config value for messages (long strings are cut). */
 export function showValue(v: unknown): string {

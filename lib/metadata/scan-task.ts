@@ -7,12 +7,15 @@ import { probeVideo, VIDEO_EXTENSIONS } from './video-probe.js';
 
 /** Probe settings carried by every task (plain data: it crosses threads). */
 export interface ScanProbeOptions {
+  /** First read per file. @default 65536 on local disk, 16384 on remote storage */
   headBytes?: number;
+  /** Follow-up read size when a header walk jumps past what it has. @default 4096 on local disk, 16384 on remote storage */
+  followBytes?: number;
   pixelLimit?: number;
   scanForErrors?: boolean;
   /** Tail check for truncation (see ProbeFileOptions). @default true for local storage, false for remote */
   verifyTail?: boolean;
-  /** Keys in flight at once inside one task (hides S3 latency). @default 8 */
+  /** Keys in flight at once inside one task (hides S3 latency). @default 8 on local disk, 16 on remote storage */
   ioConcurrency?: number;
 }
 
@@ -34,6 +37,7 @@ export interface ScanTaskResult {
 }
 
 const videoExt = new Set(VIDEO_EXTENSIONS);
+const REMOTE_HEAD = 16384;
 
 function isVideo(key: string): boolean {
   const dot = key.lastIndexOf('.');
@@ -62,9 +66,15 @@ async function probeOne(storage: StorageBackend, item: { key: string; size: numb
 
 /** Probes every item of the task, `ioConcurrency` at a time; results come back in item order. */
 export async function runScanTask(task: ScanTask, storage: StorageBackend): Promise<ScanTaskResult> {
-  const { ioConcurrency = 8, ...rest } = task.options;
+  const local = storage.kind === 'local';
+  const { ioConcurrency = local ? 8 : 16, ...rest } = task.options;
+  // Remote reads pay per byte in client CPU (HTTP parsing, copies, GC), not per call as a pread does: a 16 KiB head
+  // holds the dimensions of nearly every image (a JPEG behind a large EXIF block usually takes one more range).
   // A tail check is one more pread locally but one more request remotely: remote scans opt in.
-  const probeOptions = { ...rest, verifyTail: rest.verifyTail ?? storage.kind === 'local' };
+  const probeOptions = {
+    ...rest, headBytes: rest.headBytes ?? (local ? 65536 : REMOTE_HEAD), followBytes: rest.followBytes ?? (local ? 4096 : REMOTE_HEAD),
+    verifyTail: rest.verifyTail ?? local,
+  };
   const results: ScanItemResult[] = new Array(task.items.length);
   let bytesRead = 0;
   let next = 0;

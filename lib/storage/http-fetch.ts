@@ -100,7 +100,8 @@ function requestOnce(url: string, limits: FetchLimits, signal: AbortSignal): Pro
     req.on('error', reject);
     req.on('response', (res) => {
       req.setTimeout(limits.idleTimeoutMs);
-      onResponse(res, limits, resolve, (e) => { res.destroy(); req.destroy(); reject(e); });
+      // Settle first: destroying emits 'aborted', whose ECONNRESET would otherwise win and hide the real reason (too_large).
+      onResponse(res, limits, resolve, (e) => { reject(e); res.destroy(); req.destroy(); });
     });
     req.end();
   });

@@ -1,6 +1,6 @@
 // Atomic file writes: temp file in the same directory, then rename, so readers see old or new bytes, never a part.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { access, constants, mkdir, open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { StorageError } from '../errors.js';
 
@@ -20,7 +20,7 @@ export async function atomicWrite(target: string, data: Buffer | string | Uint8A
   const dir = path.dirname(target);
   const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true }).catch((e: unknown) => whyMkdirFailed(dir, e));
     const fh = await open(tmp, 'wx');
     try {
       await fh.writeFile(data);
@@ -34,6 +34,20 @@ export async function atomicWrite(target: string, data: Buffer | string | Uint8A
     const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
     throw new StorageError(`Could not write ${target} (${code}): ${(err as Error).message}`, { dataset: options.dataset, file: target, cause: err });
   }
+}
+
+/**
+ * Recursive mkdir reports ENOENT when a parent is on a read-only or unwritable filesystem; find the nearest existing
+ * ancestor and throw its real error (EROFS, EACCES) so the message says why.
+ */
+async function whyMkdirFailed(dir: string, err: unknown): Promise<never> {
+  if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  for (let d = path.dirname(dir); d !== path.dirname(d); d = path.dirname(d)) {
+    if (!(await access(d).then(() => true, () => false))) continue;
+    await access(d, constants.W_OK);
+    break;
+  }
+  throw err;
 }
 
 /** True for names atomicWrite uses for its temp files (listings skip them). */

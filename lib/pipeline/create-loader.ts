@@ -109,7 +109,8 @@ async function threadLoader(
     await source.close();
     throw err;
   }
-  const fetcher = new BatchFetcher(source, { qlen, metrics: ctx.metrics, initial, endError: () => source.endError, onDelivered: () => source.credit() });
+  const fetcher = new BatchFetcher(source, { qlen, metrics: ctx.metrics, initial, endError: () => source.endError, onDelivered: () => source.credit(), turnPerBatch: false, poll: () => source.poll(),
+  });
   return decorate(fetcher, {
     world: ctx.world, threaded: true, skips: () => source.skips, planned: () => source.planned, stop: () => source.close(), release: ctx.release,
   });

@@ -1,5 +1,5 @@
 // The prefetch thread: runs the whole batch pipeline and sends finished batches to the main thread, paced by credits.
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import type { Duplex } from 'node:stream';
 import type { MessagePort } from 'node:worker_threads';
 import { createCaptionResolver } from '../captions/resolve-caption.js';
@@ -10,8 +10,8 @@ import { buildPipeline, type BuiltPipeline } from './build-pipeline.js';
 import { toWireError, transferables, type FromThread, type ThreadInit, type ToThread, type WireDataset } from './thread-protocol.js';
 import type { LoaderDatasetInput } from './types.js';
 
-const port = parentPort as MessagePort;
-const init = workerData as ThreadInit;
+const init = workerData as ThreadInit & { port: MessagePort };
+const port = init.port;
 const post = (m: FromThread, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 
 let credits = init.credits;

@@ -22,25 +22,25 @@ t.test('a consumer that blocks the main thread ~20 ms per batch finds batches al
   const prefetch = 4;
   const loader = await createLoader('x', { datasets: [ds], batches: TOTAL, prefetch, seed: 2, metrics: bus });
   t.ok(loader.threaded, 'the prefetch thread is the default');
-  const readyWhenAsked: number[] = [];
+  const ahead: number[] = [];
   let n = 0;
   let waitsAtWarmup = 0;
   for await (const b of loader) {
     if (++n === WARMUP) waitsAtWarmup = events.filter((e) => e.type === 'loader.wait').length;
+    // Batches the thread had planned beyond this one when it was handed over (asking takes in all that arrived).
+    if (n >= WARMUP && n <= TOTAL - prefetch) ahead.push(loader.planned - n); // the tail drains by design
     t.ok((b as Batch).samples.every((s) => s.pixels?.byteLength === s.target_size[0] * s.target_size[1] * 3), `batch ${n} decoded`);
     const end = performance.now() + 20;
     while (performance.now() < end); // the trainer's synchronous step: no event-loop turn at all
-    if (n >= WARMUP && n <= TOTAL - prefetch) readyWhenAsked.push(loader.readableLength); // the tail drains by design
   }
   t.equal(n, TOTAL);
+  // loader.wait counts asks where no batch had reached the main thread yet. The producer needs a few ms per batch
+  // of tiny images and the consumer blocks 20 ms, so after warm-up a batch should always be here; one miss is
+  // tolerated for a scheduler hiccup on a loaded 2-core machine.
   const waits = events.filter((e) => e.type === 'loader.wait').length - waitsAtWarmup;
-  // The producer needs a few ms per batch of tiny images; the consumer blocks 20 ms: after warm-up a batch should
-  // (almost) always be waiting. One miss is tolerated for a scheduler hiccup on a loaded 2-core machine.
   t.ok(waits <= 1, `after warm-up the consumer waited ${waits} times in ${n - WARMUP} batches`);
-  const empty = readyWhenAsked.filter((d) => d === 0).length;
-  t.ok(empty <= 1, `batches were already queued when the consumer asked (${readyWhenAsked.join(' ')})`);
-  const full = readyWhenAsked.filter((d) => d >= prefetch - 1).length;
-  t.ok(full >= readyWhenAsked.length / 2, `the queue was (nearly) full for most asks: ${full}/${readyWhenAsked.length}`);
+  const behind = ahead.filter((a) => a < 2).length;
+  t.ok(behind <= 1, `the thread stayed ahead while the main thread was blocked (planned − delivered: ${ahead.join(' ')})`);
   const depths = events.filter((e) => e.type === 'loader.queue').map((e) => e.depth as number);
   t.ok(Math.max(...depths) <= prefetch, `credits bound the main-thread queue to prefetch (max ${Math.max(...depths)})`);
   t.ok(events.some((e) => e.type === 'loader.batch'), 'the thread\'s per-batch metrics reach the main bus');

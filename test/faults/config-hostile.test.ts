@@ -1,6 +1,6 @@
 // Hostile config values — '..', absolute paths and URLs where ids/keys are expected, enormous numbers, 10 MB strings —
 // always end in a coded config error with a short message naming the field, never a crash or an accepted config.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../../lib/config/load-config.js';
@@ -14,13 +14,12 @@ const base = (over: Record<string, unknown>): unknown[] => [
 ];
 
 /** Loads `doc`; returns the coded error's code and message, or fails the test when it was accepted or uncoded. */
-async function refused(t: Tap, label: string, doc: unknown[] | string): Promise<{ code: string; message: string } | null> {
+async function refused(t: Test, label: string, doc: unknown[] | string): Promise<{ code: string; message: string } | null> {
   const err = await loadConfig(doc, { checkPaths: false, env: {} }).then(() => null, (e: unknown) => e);
   if (err === null) { t.fail(`${label}: accepted`); return null; }
   if (!isTunefeedError(err) || !err.code.startsWith('TF_CONFIG')) { t.fail(`${label}: uncoded ${(err as Error).stack}`); return null; }
   return { code: err.code, message: err.message };
 }
-type Tap = Parameters<Parameters<typeof t.test>[1]>[0];
 
 const PATHS = ['..', '../../etc/passwd', '/etc/passwd', 'http://evil.example/x', 'file:///etc/passwd', 'a/b', 'C:\\win', 'x\u0000y'];
 const KEY_FIELDS = ['id', 'cache_file_suffix', 'text_embeds', 'image_embeds', 'source_dataset_id', 'conditioning_data'];

@@ -8,6 +8,7 @@ import { runScanTask, type ScanTask, type ScanTaskResult } from '../metadata/sca
 import { workerExecArgv, workerPath } from './worker-path.js';
 
 const log = logger('pool/scan');
+const TASKS_PER_WORKER = 2;
 
 /** Anything that runs scan tasks: the piscina pool, or the in-thread runner for small scans and tests. */
 export interface ScanRunner {
@@ -27,11 +28,14 @@ export interface ScanPoolOptions {
 export class ScanPool implements ScanRunner {
   readonly #pool: Piscina;
   readonly concurrency: number;
+  #retries: Promise<unknown> = Promise.resolve();
 
   constructor(options: ScanPoolOptions = {}) {
     const threads = Math.max(1, options.threads ?? Math.min(4, availableParallelism()));
-    this.#pool = new Piscina({ filename: workerPath('scan'), execArgv: workerExecArgv(), minThreads: 1, maxThreads: threads, idleTimeout: 5000 });
-    this.concurrency = threads * 2;
+    // Two tasks per worker really run at once (piscina's default is one, which left half the window queued): while
+    // one task waits on its last reads, the other keeps requests in flight, and no worker idles between tasks.
+    this.#pool = new Piscina({ filename: workerPath('scan'), execArgv: workerExecArgv(), minThreads: 1, maxThreads: threads, idleTimeout: 5000, concurrentTasksPerWorker: TASKS_PER_WORKER });
+    this.concurrency = threads * TASKS_PER_WORKER;
   }
 
   get threads(): number {
@@ -44,8 +48,12 @@ export class ScanPool implements ScanRunner {
     } catch (first) {
       if (signal?.aborted) throw first;
       log.warn({ err: (first as Error).message, keys: task.items.length }, 'scan task failed; retrying once');
+      // A crash takes down every task running in that worker. Retries run one at a time, so an innocent task's retry
+      // never shares a worker with the retry of the task that crashed it.
+      const retry = this.#retries.then(() => this.#pool.run(task, signal ? { signal } : {}) as Promise<ScanTaskResult>);
+      this.#retries = retry.catch(() => undefined);
       try {
-        return (await this.#pool.run(task, signal ? { signal } : {})) as ScanTaskResult;
+        return await retry;
       } catch (second) {
         const message = `worker failed twice: ${(second as Error).message}`;
         return { bytesRead: 0, results: task.items.map((i) => ({ key: i.key, ok: false, reason: 'read_error', message })) };

@@ -4,8 +4,8 @@ import type { Duplex } from 'node:stream';
 import type { MessagePort } from 'node:worker_threads';
 import { createCaptionResolver } from '../captions/resolve-caption.js';
 import { MetricsBus } from '../metrics/events.js';
-import { createStorage } from '../storage/from-description.js';
-import type { StorageBackend } from '../storage/types.js';
+import { LocalStorage } from '../storage/local.js';
+import type { BackendDescription, StorageBackend } from '../storage/types.js';
 import { buildPipeline, type BuiltPipeline } from './build-pipeline.js';
 import { toWireError, transferables, type FromThread, type ThreadInit, type ToThread, type WireDataset } from './thread-protocol.js';
 import type { LoaderDatasetInput } from './types.js';
@@ -29,7 +29,16 @@ function askMain(dataset: string) {
   });
 }
 
-function inputOf(d: WireDataset, storages: StorageBackend[]): LoaderDatasetInput {
+/**
+ * createStorage (lib/storage/from-description) loads every backend's client library, ~0.3 s before the first batch;
+ * local-only runs build LocalStorage directly, as createStorage would.
+ */
+async function storageMaker(datasets: WireDataset[]): Promise<(desc: BackendDescription) => StorageBackend> {
+  if (datasets.every((d) => d.description.kind === 'local')) return (desc) => new LocalStorage(desc as Extract<BackendDescription, { kind: 'local' }>);
+  return (await import('../storage/from-description.js')).createStorage;
+}
+
+function inputOf(d: WireDataset, storages: StorageBackend[], createStorage: (desc: BackendDescription) => StorageBackend): LoaderDatasetInput {
   const storage = createStorage(d.description);
   storages.push(storage);
   const input: LoaderDatasetInput = { config: d.config, storage, index: d.index };
@@ -76,7 +85,8 @@ async function main(): Promise<void> {
     void shutdown(built, storages);
   });
   try {
-    built = await buildPipeline(init.datasets.map((d) => inputOf(d, storages)), init.args, init.options, init.world, bus, await insertStage());
+    const make = await storageMaker(init.datasets);
+    built = await buildPipeline(init.datasets.map((d) => inputOf(d, storages, make)), init.args, init.options, init.world, bus, await insertStage());
   } catch (err) {
     post({ type: 'error', error: toWireError(err) });
     return;

@@ -39,7 +39,9 @@ export interface MemS3Server {
   putMany(objects: Iterable<[string, Buffer | string]>, concurrency?: number): Promise<void>;
   /** Stores files server-side under many keys without HTTP uploads (each distinct file is held once): [key, file path]. */
   load(entries: [string, string][]): Promise<void>;
-  /** Requests served so far, by operation (get, head, list, put, delete, denied, ...). */
+  /** Requests served so far, by operation (get, head, list, put, delete, denied, ...), plus `inflight_max` and
+   * `inflight_area_ms` (the integral of requests open at the server over time; its growth over a window / the window =
+   * mean open requests, which with `latencyMs` is the number of GETs a client keeps in flight). */
   stats(): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
@@ -162,7 +164,21 @@ function createHandler(buckets: string[], verify: boolean, latencyMs: number) {
     fail(res, 405, 'MethodNotAllowed', `${req.method} is not allowed on an object`, url.pathname);
   }
 
+  // In-flight gauge: the most requests open at once, and their time integral (ms × requests) for a mean over a window.
+  let open = 0;
+  let since = performance.now();
+  const gauge = (delta: number): void => {
+    const now = performance.now();
+    counts.inflight_area_ms = (counts.inflight_area_ms ?? 0) + open * (now - since);
+    since = now;
+    open += delta;
+    counts.inflight_max = Math.max(counts.inflight_max ?? 0, open);
+  };
   return (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    if (!req.url?.startsWith('/__mem_s3/')) {
+      gauge(1);
+      res.once('close', () => gauge(-1));
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {

@@ -32,7 +32,11 @@ export async function runStream(loader: Loader, out: Writable, o: { format: 'ndj
     for await (const b of loader) {
       const batch = b as Batch;
       const chunks = o.format === 'binary' ? encodeFrame(batch) : [Buffer.from(encodeNdjson(batch))];
-      for (const c of chunks) if (!summary.readerClosed) out.write(c);
+      for (const c of chunks) {
+        if (summary.readerClosed) break;
+        // A pipe whose reader has gone can throw EPIPE synchronously instead of emitting 'error'.
+        try { out.write(c); } catch (err) { onError(err as NodeJS.ErrnoException); }
+      }
       if (out.writableNeedDrain) await Promise.race([once(out, 'drain'), once(out, 'close')]);
       if (failed) throw failed;
       if (summary.readerClosed || out.destroyed) { summary.readerClosed = true; break; }

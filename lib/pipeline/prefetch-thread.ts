@@ -35,7 +35,13 @@ function askMain(dataset: string) {
  */
 async function storageMaker(datasets: WireDataset[]): Promise<(desc: BackendDescription) => StorageBackend> {
   if (datasets.every((d) => d.description.kind === 'local')) return (desc) => new LocalStorage(desc as Extract<BackendDescription, { kind: 'local' }>);
-  return (await import('../storage/from-description.js')).createStorage;
+  try {
+    return (await import('../storage/from-description.js')).createStorage;
+  } catch (err) {
+    // From .ts sources under tsx, import() is not hooked in worker threads but require() is (see prefetch-thread-boot.cjs).
+    if (typeof require !== 'function') throw err;
+    return (require('../storage/from-description.js') as typeof import('../storage/from-description.js')).createStorage;
+  }
 }
 
 function inputOf(d: WireDataset, storages: StorageBackend[], createStorage: (desc: BackendDescription) => StorageBackend): LoaderDatasetInput {

@@ -117,8 +117,9 @@ function flatness(sizes: number[], runs: ChildReport[]): BenchLine {
   const heapGrowth = big.heap_mb - mid.heap_mb;
   const rssGrowth = big.peak_rss_mb - mid.peak_rss_mb;
   const where = Math.abs(rssGrowth) < 1 ? 'no growth'
-    : heapGrowth > rssGrowth / 2 ? `the JS heap grew by ${heapGrowth.toFixed(1)} MB of the ${rssGrowth.toFixed(1)} MB: something holds per-sample objects`
-      : `the JS heap changed by ${heapGrowth.toFixed(1)} MB of the ${rssGrowth.toFixed(1)} MB, so the difference is native memory (allocator arenas, libuv and worker buffers), not retained samples`;
+    : heapGrowth > rssGrowth / 2 ? `the main thread's JS heap grew by ${heapGrowth.toFixed(1)} MB of the ${rssGrowth.toFixed(1)} MB: something there holds per-sample objects`
+      : `the main thread's JS heap (after a full GC) changed by ${heapGrowth.toFixed(1)} MB of the ${rssGrowth.toFixed(1)} MB, so batches are not retained there; `
+        + 'the rest is native memory or the heaps of the loader\'s worker threads (prefetch and decode), which RSS includes and this probe cannot see';
   return {
     bench: 'memory', case: `flatness ${sizes[1]!.toLocaleString('en')} → ${sizes[2]!.toLocaleString('en')} samples`,
     figures: { peak_rss_mb_small: small.peak_rss_mb, peak_rss_mb_mid: mid.peak_rss_mb, peak_rss_mb_big: big.peak_rss_mb, heap_mb_mid: mid.heap_mb, heap_mb_big: big.heap_mb },

@@ -40,19 +40,19 @@ function dataset(t: Test, srv: S3Server, endpoint: string, extra: string[] = [])
 }
 
 /** step:key=sha256(pixels) for every sample, in delivery order. */
-async function run(ds: LoaderDatasetInput): Promise<{ lines: string[]; batches: Batch[] }> {
+async function run(ds: LoaderDatasetInput, thread = false): Promise<{ lines: string[]; batches: Batch[] }> {
   const batches: Batch[] = [];
-  for await (const b of await createLoader('x', { thread: false, datasets: [ds], epochs: 2, seed: 5, threads: 1, inFlight: 6 })) batches.push(b as Batch);
+  for await (const b of await createLoader('x', { thread, datasets: [ds], epochs: 2, seed: 5, threads: 1, inFlight: 6 })) batches.push(b as Batch);
   const lines = batches.flatMap((b) => b.samples.map((s) => `${b.step}:${s.key}=${createHash('sha256').update(s.pixels ?? new Uint8Array()).digest('hex').slice(0, 16)}`));
   return { lines, batches };
 }
 
-t.test('stream over faulty S3 equals the stream over clean S3, byte for byte', async (t) => {
+for (const thread of [false, true]) t.test(`stream over faulty S3 equals the stream over clean S3, byte for byte (prefetch thread: ${thread})`, async (t) => {
   const srv = await startS3Server(t, { bucket: 'stream-bucket' });
   await seed(srv);
   const proxy = await startFaultProxy(t, srv.endpoint, chaos);
-  const clean = await run(dataset(t, srv, srv.endpoint));
-  const faulty = await run(dataset(t, srv, proxy.url));
+  const clean = await run(dataset(t, srv, srv.endpoint), thread);
+  const faulty = await run(dataset(t, srv, proxy.url), thread);
   t.equal(clean.lines.length, 2 * N, 'clean run: every sample of both epochs');
   t.same(faulty.lines, clean.lines, 'same steps, keys and pixel hashes under faults');
   t.same(faulty.batches.flatMap((b) => b.skipped), [], 'nothing skipped under transient faults');
@@ -60,7 +60,7 @@ t.test('stream over faulty S3 equals the stream over clean S3, byte for byte', a
   const injected = proxy.stats.requests - (f.pass ?? 0) - (f.delay ?? 0);
   for (const kind of ['slowdown', 'reset', 'truncate', 'status', 'delay']) t.ok((f[kind] ?? 0) > 0, `${kind} injected ${f[kind]} times`);
   t.ok(proxy.stats.requests >= 2 * N + injected, 'every failed request was followed by a retry');
-  report(t, 's3-stream', { samples: faulty.lines.length, identical: faulty.lines.filter((l, i) => l === clean.lines[i]).length, requests: proxy.stats.requests, failed_requests: injected, ...f });
+  report(t, `s3-stream${thread ? '-thread' : ''}`, { samples: faulty.lines.length, identical: faulty.lines.filter((l, i) => l === clean.lines[i]).length, requests: proxy.stats.requests, failed_requests: injected, ...f });
 });
 
 t.test('a permanently failing object is skipped with its reason after bounded attempts; the stream goes on', async (t) => {

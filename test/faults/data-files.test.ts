@@ -116,3 +116,21 @@ t.test("a Hub tree listing with '..' or absolute shard paths is refused before a
     t.same(srv.requests.map((q) => q.path.split('?')[0]), [`/api/datasets/${name}/tree/main`], 'only the tree was requested');
   }
 });
+
+t.test("an S3 listing with '..', '.', empty or absolute segments yields only addressable keys", async (t) => {
+  const keys = ['data/ok.jpg', 'data/../../etc/passwd.jpg', 'data/a/../../../x.jpg', 'data/./dot.jpg', 'data//double.jpg', 'data/sub/fine.png'];
+  const xml = `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix>data/</Prefix><KeyCount>${keys.length}</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${
+    keys.map((k) => `<Contents><Key>${k}</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>"e"</ETag><Size>3</Size><StorageClass>STANDARD</StorageClass></Contents>`).join('')}</ListBucketResult>`;
+  const listing = { body: xml, headers: { 'content-type': 'application/xml' } };
+  const srv = await startHttpServer(t, { routes: { '/b': listing, '/b/': listing } });
+  const { S3Storage } = await import('../../lib/storage/s3.js');
+  const s3 = new S3Storage({ kind: 'aws', id: 's3', bucket: 'b', prefix: 'data/', region: 'us-east-1', endpoint: srv.url, accessKeyId: 'a', secretAccessKey: 'b',
+    maxPoolConnections: 4, checksumMode: 'WHEN_REQUIRED', forcePathStyle: true, requestTimeoutMs: 2000, connectTimeoutMs: 1000, maxAttempts: 1 });
+  t.teardown(() => s3.close());
+  const listed: string[] = [];
+  for await (const o of s3.list()) listed.push(o.key);
+  t.comment(`requests: ${srv.requests.map((r) => `${r.method} ${r.path}`).join(', ')}`);
+  t.same(listed.sort(), ['ok.jpg', 'sub/fine.png'], 'only canonical keys inside the prefix are listed');
+  for (const bad of ['../../etc/passwd.jpg', 'a/../../../x.jpg', '/etc/passwd']) await t.rejects(s3.read(bad), PathEscapeError, `read ${bad} refused`);
+  report(t, 's3-listing-keys', { listed_by_server: keys.length, yielded: listed.length, unsafe_skipped: keys.length - listed.length });
+});

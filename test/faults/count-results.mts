@@ -20,7 +20,7 @@ export const FAULT_FILES = [
   'test/config/fuzz.test.ts', 'test/embeds/hostile-input.test.ts', 'test/metadata/parquet-video.test.ts', 'test/storage/huggingface.test.ts',
   'test/faults/stream-bad-images.test.ts', 'test/faults/s3-stream-faults.test.ts', 'test/faults/data-files.test.ts', 'test/faults/config-hostile.test.ts',
   'test/faults/csv-http-bounds.test.ts', 'test/faults/scan-disk-faults.test.ts', 'test/faults/kill-scan.test.ts', 'test/faults/cli-secrets.test.ts',
-  'test/faults/no-listeners.test.ts',
+  'test/faults/no-listeners.test.ts', 'test/faults/csv-stream-faults.test.ts',
 ];
 
 /** Assertion names in other areas' tests that carry counts (they print them; we only collect). */

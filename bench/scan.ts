@@ -35,6 +35,8 @@ const LOCAL = { inflight: 8, head: 65536 };
 /** The scan's remote defaults: ScanPool window (2 tasks per thread) × 16 reads per task, 16 KiB heads. */
 const REMOTE = { inflight: THREADS * 2 * 16, head: 16384 };
 const DECODE_INFLIGHT = 4;
+/** Time to first byte imitated in the latency case. */
+const LATENCY_MS = 20;
 
 type Cfg = { config: ImageDatasetConfig; args: TrainingArgs };
 type Timed = { s: number; checksum: string };
@@ -220,6 +222,42 @@ function bottleneck(server: 's3rver' | 'mem', n: number, h: { s: number; cpu: nu
   return `client CPU on 2 cores shared with the server process: the header scan used ${us(h.cpu)} us of CPU per file (2 scan workers + listing, geometry, buckets, cache writes) against ${us(rawCpu)} us for the single-threaded raw loop; requests alone reach ${requestsPerS} files/s (${ceiling.toFixed(0)}x the full-decode scan)`;
 }
 
+/** Real S3 answers a small GET after 20–50 ms; with that latency, files/s is about GETs in flight ÷ latency. */
+async function latencyCase(files: string[], tmp: string, pool: ScanPool): Promise<BenchLine> {
+  const teardown: (() => unknown)[] = [];
+  try {
+    const s3 = await startMemS3Server({ teardown: (fn) => teardown.push(fn) }, { child: true, latencyMs: LATENCY_MS });
+    const root = path.dirname(files[0]!);
+    const keys = files.map((f) => path.relative(root, f));
+    await s3.load(keys.map((k) => [`data/${k}`, path.join(root, k)]));
+    const desc = awsDesc(s3, 'data/');
+    const storage = createStorage(desc);
+    const lean = leanReader(desc);
+    teardown.push(() => storage.close(), lean.close);
+    const cfg = await dataset(root);
+    // Requests open at the server, averaged over the run: with a fixed latency, the GETs each side keeps in flight.
+    const gauged = async <T extends { s: number }>(fn: () => Promise<T>): Promise<T & { inflight: number }> => {
+      const a = await s3.stats();
+      const r = await fn();
+      const b = await s3.stats();
+      return { ...r, inflight: ((b.inflight_area_ms ?? 0) - (a.inflight_area_ms ?? 0)) / (r.s * 1000) };
+    };
+    const { h, raw } = await rounds(() => gauged(() => headerScan(storage, cfg, pool, tmp)), () => gauged(() => rawLoop(keys, REMOTE.inflight, lean.head)));
+    const inflight = (x: object) => +((x as { inflight: number }).inflight).toFixed(1);
+    const n = keys.length;
+    return {
+      bench: 'scan', case: `S3 with ${LATENCY_MS} ms per GET (in-memory S3 server, child process), ${n} generated images`,
+      figures: { header_files_s: +(n / h.s).toFixed(1), raw_loop_files_s: +(n / raw.s).toFixed(1), header_mean_inflight: inflight(h), raw_mean_inflight: inflight(raw), ...cpuFigures(n, h, raw) },
+      ratios: { vs_raw_loop: +(raw.s / h.s).toFixed(3) },
+      checksum: { header: h.checksum, raw: raw.checksum, same: h.checksum === raw.checksum },
+      params: { threads: THREADS, rounds: ROUNDS, raw_inflight: REMOTE.inflight, head_bytes: REMOTE.head, latency_ms: LATENCY_MS },
+      caveat: `the server holds every GET for ${LATENCY_MS} ms before answering, like S3's time to first byte; no full-decode baseline in this case (see the other S3 cases); mean in flight = requests open at the server averaged over the run (at most ${REMOTE.inflight} by construction)`,
+    };
+  } finally {
+    for (const fn of teardown.reverse()) await fn();
+  }
+}
+
 /** 100 k small objects: header scan in its own process (peak RSS is the scan's alone), raw loop over all keys, full decode on a subset. */
 async function scaleCase(n: (typeof COUNTS)['small'], tmp: string): Promise<BenchLine> {
   const teardown: (() => unknown)[] = [];
@@ -285,14 +323,15 @@ async function main(): Promise<void> {
   const files = await generatedImages({ count: n.local, edge: [900, 2000] });
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'tf-bench-scan-'));
   const pool = new ScanPool({ threads: THREADS });
-  // TF_BENCH_SCAN_CASES=local,s3rver,mem,scale picks cases (all by default).
-  const only = new Set((process.env.TF_BENCH_SCAN_CASES ?? 'local,s3rver,mem,scale').split(','));
+  // TF_BENCH_SCAN_CASES=local,s3rver,mem,latency,scale picks cases (all by default).
+  const only = new Set((process.env.TF_BENCH_SCAN_CASES ?? 'local,s3rver,mem,latency,scale').split(','));
   try {
     if (only.has('local')) console.log(JSON.stringify(await localCase(files, tmp, pool)));
     // s3rver stores objects on disk and is slow to fill; the in-memory server takes more files (a run of a few hundred
     // files there lasts a fraction of a second, too short to measure on a shared machine).
     if (only.has('s3rver')) console.log(JSON.stringify(await s3Case('s3rver', files.slice(0, n.s3), tmp, pool)));
     if (only.has('mem')) console.log(JSON.stringify(await s3Case('mem', files.slice(0, n.mem), tmp, pool)));
+    if (only.has('latency')) console.log(JSON.stringify(await latencyCase(files.slice(0, n.mem), tmp, pool)));
   } finally {
     await pool.close();
   }

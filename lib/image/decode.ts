@@ -1,6 +1,7 @@
 // Decode one encoded image to the training geometry with sharp: EXIF rotate, RGB, resize to intermediary, crop.
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { ImageDecodeError } from '../errors.js';
+import { BmpError, decodeBmp, isBmp } from './bmp-decode.js';
 
 /** The geometry the scan recorded for a sample (SimpleTuner field names; sizes are [width, height], crop is [top, left]). */
 export interface SampleGeometry {
@@ -39,7 +40,7 @@ function configureOnce(): void {
   if (Number.isInteger(c) && c > 0) sharp.concurrency(c);
 }
 
-/** Decode `bytes` and produce the target crop. Rejects with ImageDecodeError (reason: corrupt, pixel_limit, geometry). */
+/** Decode `bytes` and produce the target crop. Rejects with ImageDecodeError (reason: corrupt, unsupported, pixel_limit, geometry; BMP also truncated). */
 export async function decodeToTarget(bytes: Buffer, g: SampleGeometry, opts: DecodeOptions = {}, file?: string): Promise<DecodedImage> {
   configureOnce();
   const [iw, ih] = g.intermediary_size;
@@ -48,8 +49,9 @@ export async function decodeToTarget(bytes: Buffer, g: SampleGeometry, opts: Dec
   if (left < 0 || top < 0 || left + tw > iw || top + th > ih) {
     throw new ImageDecodeError(`Crop ${tw}×${th} at (top ${top}, left ${left}) does not fit the intermediary size ${iw}×${ih}`, 'geometry', file ? { file } : {});
   }
+  const limit = opts.limitInputPixels ?? 178956970;
   try {
-    let img = sharp(bytes, { limitInputPixels: opts.limitInputPixels ?? 178956970, failOn: 'error' })
+    let img = openImage(bytes, limit)
       .rotate() // applies the EXIF orientation, as PIL's exif_transpose does
       .removeAlpha()
       .toColourspace('srgb')
@@ -60,7 +62,14 @@ export async function decodeToTarget(bytes: Buffer, g: SampleGeometry, opts: Dec
     return { width: info.width, height: info.height, data };
   } catch (err) {
     const msg = (err as Error).message ?? String(err);
-    const reason = /pixel limit/i.test(msg) ? 'pixel_limit' : /unsupported image format/i.test(msg) ? 'unsupported' : 'corrupt';
+    const reason = err instanceof BmpError ? err.reason : /pixel limit/i.test(msg) ? 'pixel_limit' : /unsupported image format/i.test(msg) ? 'unsupported' : 'corrupt';
     throw new ImageDecodeError(`Could not decode image: ${msg}`, reason, { ...(file ? { file } : {}), cause: err });
   }
+}
+
+/** BMP is read here (libvips has no loader for it) and handed on as raw pixels, so resize and crop stay the same. */
+function openImage(bytes: Buffer, limit: number): Sharp {
+  if (!isBmp(bytes)) return sharp(bytes, { limitInputPixels: limit, failOn: 'error' });
+  const { width, height, channels, data } = decodeBmp(bytes, limit);
+  return sharp(data, { raw: { width, height, channels } });
 }

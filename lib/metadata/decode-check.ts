@@ -1,6 +1,7 @@
 // Full decode with sharp (only for scan_for_errors or a suspicious tail): classifies why an image fails.
 import sharp from 'sharp';
 import type { SkipReason } from './types.js';
+import { BmpError, decodeBmp, isBmp } from '../image/bmp-decode.js';
 
 sharp.cache(false);
 
@@ -19,6 +20,8 @@ export function classifyDecodeError(message: string): SkipReason {
 /** Decodes every pixel (shrunk on load where the codec allows); null when fine, else the classified failure. */
 export async function decodeCheck(buf: Buffer, pixelLimit: number): Promise<{ reason: SkipReason; message: string } | null> {
   try {
+    // libvips has no BMP loader; the stream's own reader is the one that must succeed.
+    if (isBmp(buf)) return decodeBmp(buf, pixelLimit) && null;
     await sharp(buf, { failOn: 'truncated', limitInputPixels: pixelLimit, animated: false })
       .resize(64, 64, { fit: 'inside' })
       .raw()
@@ -26,6 +29,6 @@ export async function decodeCheck(buf: Buffer, pixelLimit: number): Promise<{ re
     return null;
   } catch (err) {
     const message = (err as Error).message;
-    return { reason: classifyDecodeError(message), message };
+    return { reason: err instanceof BmpError ? err.reason : classifyDecodeError(message), message };
   }
 }

@@ -4,7 +4,7 @@ import { open } from 'node:fs/promises';
 import { isMainThread } from 'node:worker_threads';
 import type { StorageBackend } from '../storage/types.js';
 import type { SkipReason } from './types.js';
-import { probeImage, type ImageFormat, type ProbeOutcome } from './probe.js';
+import { probeImage, tailLooksComplete, type ImageFormat, type ProbeOutcome } from './probe.js';
 import { DEFAULT_PIXEL_LIMIT, decodeCheck } from './decode-check.js';
 
 /** Options for probing one file. */
@@ -77,17 +77,6 @@ async function walkHeader(r: Reader, size: number, o: Required<Omit<ProbeFileOpt
     outcome = outcome.resume(more, start + more.length >= size);
   }
   return { outcome, head, bytesRead };
-}
-
-/** True when the last bytes look like a complete file of this format (unknown formats pass). */
-export function tailLooksComplete(format: ImageFormat, tail: Buffer, head: Buffer, size: number): boolean {
-  switch (format) {
-    case 'png': return tail.includes('IEND', 0, 'latin1');
-    case 'jpeg': return tail.includes(Buffer.from([0xff, 0xd9]));
-    case 'gif': return tail.includes(0x3b);
-    case 'webp': return head.length >= 8 && head.readUInt32LE(4) + 8 <= size;
-    default: return true;
-  }
 }
 
 function withDefaults(o: ProbeFileOptions): Required<Omit<ProbeFileOptions, 'signal'>> {

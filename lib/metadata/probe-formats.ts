@@ -1,6 +1,7 @@
 // Header probes for PNG (+APNG frames), WebP (VP8/VP8L/VP8X), GIF, BMP: fixed-offset fields near the start.
 import { fail, needOrTruncated, ok, type ImageFormat, type ProbeOutcome } from './probe-types.js';
 import { tiffOrientation } from './probe-exif.js';
+import { bmpHeaderBytes, readBmpHeader } from '../image/bmp-decode.js';
 
 /** Chunk walkers share this: where chunks start, how to read one, and what to do with the ones that matter. */
 interface ChunkWalk {
@@ -97,13 +98,12 @@ export function probeGif(buf: Buffer, eof: boolean): ProbeOutcome {
   return ok('gif', buf.readUInt16LE(6), buf.readUInt16LE(8));
 }
 
-const DIB_SIZES = new Set([12, 40, 52, 56, 64, 108, 124]);
-
-/** BMP: BITMAPCOREHEADER (16-bit sizes) or BITMAPINFOHEADER and later (signed 32-bit; negative height = top-down). */
+/** BMP: the shared header reader decides, so the scan refuses exactly what the stream's decoder cannot read (RLE, JPEG, odd depths). */
 export function probeBmp(buf: Buffer, eof: boolean): ProbeOutcome {
-  if (buf.length < 26) return needOrTruncated('bmp', eof, 0, 26, probeBmp);
-  const dib = buf.readUInt32LE(14);
-  if (!DIB_SIZES.has(dib)) return fail('corrupt', `bmp: unknown DIB header size ${dib}`);
-  if (dib === 12) return ok('bmp', buf.readUInt16LE(18), buf.readUInt16LE(20));
-  return ok('bmp', Math.abs(buf.readInt32LE(18)), Math.abs(buf.readInt32LE(22)));
+  const need = bmpHeaderBytes(buf);
+  if (buf.length < need) return needOrTruncated('bmp', eof, 0, need, probeBmp);
+  // Without the whole file only the headers are judged; the scan's tail check looks at the length.
+  const r = readBmpHeader(buf, eof ? buf.length : Infinity);
+  if (!r.ok) return fail(r.reason === 'pixel_limit' ? 'corrupt' : r.reason, r.message);
+  return ok('bmp', r.header.width, r.header.height);
 }

@@ -3,7 +3,8 @@ import { probeJpeg } from './probe-jpeg.js';
 import { probeBmp, probeGif, probePng, probeWebp } from './probe-formats.js';
 import { probeTiff } from './probe-tiff.js';
 import { probeIsobmff } from './probe-isobmff.js';
-import { fail, needOrTruncated, type ProbeOutcome } from './probe-types.js';
+import { fail, needOrTruncated, type ImageFormat, type ProbeOutcome } from './probe-types.js';
+import { readBmpHeader } from '../image/bmp-decode.js';
 
 export type { ProbeOutcome, ProbeOk, ProbeFail, ProbeNeed, ImageFormat } from './probe-types.js';
 
@@ -25,4 +26,17 @@ export function probeImage(buf: Buffer, eof: boolean): ProbeOutcome {
   if (head4 === 'II*\0' || head4 === 'MM\0*' || head4 === 'II+\0' || head4 === 'MM\0+') return probeTiff(buf, eof);
   if (buf.toString('latin1', 4, 8) === 'ftyp') return probeIsobmff(buf, eof);
   return fail('unsupported', 'not a recognised image format');
+}
+
+/** True when the last bytes (or, for BMP, the headers) look like a complete file of this format (unknown formats pass). */
+export function tailLooksComplete(format: ImageFormat, tail: Buffer, head: Buffer, size: number): boolean {
+  switch (format) {
+    case 'png': return tail.includes('IEND', 0, 'latin1');
+    case 'jpeg': return tail.includes(Buffer.from([0xff, 0xd9]));
+    case 'gif': return tail.includes(0x3b);
+    case 'webp': return head.length >= 8 && head.readUInt32LE(4) + 8 <= size;
+    // The headers say where the pixel array ends (the probe has already refused what cannot be read).
+    case 'bmp': { const r = readBmpHeader(head, size); return r.ok || r.reason !== 'truncated'; }
+    default: return true;
+  }
 }

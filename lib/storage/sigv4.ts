@@ -17,7 +17,7 @@ export interface SigV4Input {
 }
 
 const UNSIGNED = 'UNSIGNED-PAYLOAD';
-const keyCache = new Map<string, Buffer>();
+const keyCache = new Map<string, Map<string, Buffer>>();
 
 /** The headers to send: host, x-amz-date, x-amz-content-sha256, the token if any, the extras, and Authorization. */
 export function signS3Request(i: SigV4Input): Record<string, string> {
@@ -37,17 +37,24 @@ export function signS3Request(i: SigV4Input): Record<string, string> {
   return headers;
 }
 
-/** kSigning for a day and region; cached (one HMAC chain per day instead of four per request). */
+/** kSigning for a day and region; cached per secret (one HMAC chain per day instead of four per request). */
 function signingKey(secret: string, day: string, region: string): Buffer {
-  const id = `${createHash('sha256').update(secret).digest('hex')}/${day}/${region}`;
-  let k = keyCache.get(id);
+  // Keyed by the secret itself (already in memory) so a lookup costs no hashing on the hot path.
+  let bySecret = keyCache.get(secret);
+  if (!bySecret) {
+    if (keyCache.size > 16) keyCache.clear();
+    bySecret = new Map();
+    keyCache.set(secret, bySecret);
+  }
+  const id = `${day}/${region}`;
+  let k = bySecret.get(id);
   if (!k) {
     const kDate = createHmac('sha256', `AWS4${secret}`).update(day).digest();
     const kRegion = createHmac('sha256', kDate).update(region).digest();
     const kService = createHmac('sha256', kRegion).update('s3').digest();
     k = createHmac('sha256', kService).update('aws4_request').digest();
-    if (keyCache.size > 64) keyCache.clear();
-    keyCache.set(id, k);
+    if (bySecret.size > 64) bySecret.clear();
+    bySecret.set(id, k);
   }
   return k;
 }

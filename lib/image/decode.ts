@@ -2,6 +2,7 @@
 import sharp, { type Sharp } from 'sharp';
 import { ImageDecodeError } from '../errors.js';
 import { BmpError, decodeBmp, isBmp } from './bmp-decode.js';
+import { classifyDecodeFailure } from './classify.js';
 
 /** The geometry the scan recorded for a sample (SimpleTuner field names; sizes are [width, height], crop is [top, left]). */
 export interface SampleGeometry {
@@ -40,7 +41,7 @@ function configureOnce(): void {
   if (Number.isInteger(c) && c > 0) sharp.concurrency(c);
 }
 
-/** Decode `bytes` and produce the target crop. Rejects with ImageDecodeError (reason: corrupt, unsupported, pixel_limit, geometry; BMP also truncated). */
+/** Decode `bytes` and produce the target crop. Rejects with ImageDecodeError (reason: corrupt, truncated, unsupported, pixel_limit, geometry). */
 export async function decodeToTarget(bytes: Buffer, g: SampleGeometry, opts: DecodeOptions = {}, file?: string): Promise<DecodedImage> {
   configureOnce();
   const [iw, ih] = g.intermediary_size;
@@ -62,7 +63,7 @@ export async function decodeToTarget(bytes: Buffer, g: SampleGeometry, opts: Dec
     return { width: info.width, height: info.height, data };
   } catch (err) {
     const msg = (err as Error).message ?? String(err);
-    const reason = err instanceof BmpError ? err.reason : /pixel limit/i.test(msg) ? 'pixel_limit' : /unsupported image format/i.test(msg) ? 'unsupported' : 'corrupt';
+    const reason = err instanceof BmpError ? err.reason : classifyDecodeFailure(msg, bytes);
     throw new ImageDecodeError(`Could not decode image: ${msg}`, reason, { ...(file ? { file } : {}), cause: err });
   }
 }

@@ -37,7 +37,7 @@ async function plant(dir: string): Promise<{ usable: string[]; bad: Record<strin
     const name = `trunc-${f}.${f === 'jpeg' ? 'jpg' : f}`;
     await makeImage(join(dir, name), { w: 300, h: 200, format: f, quality: 95 });
     await truncateFile(join(dir, name), 0.5);
-    bad[name] = 'corrupt';
+    bad[name] = 'truncated';
   }
   await makeImage(join(dir, 'head.png'), { w: 50, h: 50, format: 'png' });
   await corruptFile(join(dir, 'head.png'), 12, 4);

@@ -3,6 +3,10 @@ import t from 'tap';
 import sharp from 'sharp';
 import { ImageDecodeError } from '../../lib/errors.js';
 import { decodeToTarget, type SampleGeometry } from '../../lib/image/decode.js';
+import { probeFile } from '../../lib/metadata/probe-file.js';
+import { LocalStorage } from '../../lib/storage/local.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 /** A w×h RGB image whose pixel (x, y) is (x, y, 7): every crop is checkable. */
 async function coordImage(w: number, h: number, format: 'png' | 'jpeg' = 'png'): Promise<Buffer> {
@@ -64,7 +68,7 @@ t.test('bad inputs reject with ImageDecodeError and a reason', async (t) => {
   const settle = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e);
   const cases: [string, Promise<unknown>, string][] = [
     ['pixel limit', settle(decodeToTarget(png, geom(64, 64, 64, 64, 0, 0), { limitInputPixels: 1000 })), 'pixel_limit'],
-    ['truncated', settle(decodeToTarget(corrupt, geom(64, 64, 64, 64, 0, 0))), 'corrupt'],
+    ['truncated', settle(decodeToTarget(corrupt, geom(64, 64, 64, 64, 0, 0))), 'truncated'],
     ['not an image', settle(decodeToTarget(Buffer.from('hello world'), geom(8, 8, 8, 8, 0, 0))), 'unsupported'],
     ['crop outside', settle(decodeToTarget(png, geom(64, 64, 32, 32, 40, 0))), 'geometry'],
   ];
@@ -72,5 +76,23 @@ t.test('bad inputs reject with ImageDecodeError and a reason', async (t) => {
     const err = await p;
     t.ok(err instanceof ImageDecodeError, `${name}: ImageDecodeError`);
     t.equal((err as ImageDecodeError).reason, reason, `${name}: ${reason}`);
+  }
+});
+
+t.test('a file cut short gets the same reason from the stream decode as from the scan', async (t) => {
+  const dir = t.testdir({});
+  const storage = new LocalStorage({ id: 'cut', root: dir });
+  const raw = Buffer.alloc(120 * 80 * 3, 0).map((_, i) => (i * 31) & 255);
+  for (const f of ['jpeg', 'png', 'webp'] as const) {
+    const full = await sharp(raw, { raw: { width: 120, height: 80, channels: 3 } })[f]({ quality: 95 }).toBuffer();
+    for (const share of [0.5, 0.9]) {
+      const cut = full.subarray(0, Math.floor(full.length * share));
+      const key = `cut-${share}.${f}`;
+      await writeFile(join(dir, key), cut);
+      const scan = await probeFile(storage, key, cut.length);
+      const stream = await decodeToTarget(cut, geom(120, 80, 120, 80, 0, 0)).catch((e: unknown) => e);
+      t.match(scan, { ok: false, reason: 'truncated' }, `${key}: scan says truncated`);
+      t.match(stream, { code: 'TF_IMAGE_DECODE', reason: 'truncated' }, `${key}: stream says truncated`);
+    }
   }
 });

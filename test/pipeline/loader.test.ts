@@ -74,12 +74,12 @@ for (const thread of MODES) t.test(`bad files are skipped with reasons, batches 
   t.equal(batches.length, 6, 'three batches per epoch, two epochs');
   t.ok(batches.every((b) => b.samples.length === 2 && b.samples.every((s) => s.pixels)), 'every batch full and decoded');
   const skipped = batches.flatMap((b) => b.skipped.map((s) => `${s.key}:${s.reason}`));
-  t.ok(skipped.includes('1_0_1.jpg:corrupt'), 'corrupt counted');
+  t.ok(skipped.includes('1_0_1.jpg:truncated'), 'cut-short file counted as truncated (the scan\'s word)');
   t.ok(skipped.includes('1_0_4.jpg:not_found'), 'missing counted');
   t.ok(batches.some((b) => b.samples.some((s) => s.refill)), 'refilled samples are marked');
   t.ok(batches.every((b) => b.samples.every((s) => s.key !== '1_0_1.jpg' && s.key !== '1_0_4.jpg')), 'bad samples never delivered');
-  t.ok((loader.skips().corrupt ?? 0) >= 1 && (loader.skips().not_found ?? 0) >= 1);
-  t.ok(events.some((e) => e.type === 'loader.skip' && e.reason === 'corrupt'));
+  t.ok((loader.skips().truncated ?? 0) >= 1 && (loader.skips().not_found ?? 0) >= 1);
+  t.ok(events.some((e) => e.type === 'loader.skip' && e.reason === 'truncated'));
   t.ok(events.some((e) => e.type === 'loader.batch' && typeof e.decode_ms === 'number'), 'per-stage latency events');
   t.ok(events.some((e) => e.type === 'loader.queue'), 'queue depth events');
 });

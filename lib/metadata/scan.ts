@@ -18,6 +18,7 @@ import { buildIndex } from './build-index.js';
 import { VIDEO_EXTENSIONS } from './video-probe.js';
 import { TaskWindow } from './task-window.js';
 import { readCacheFiles } from './cache-files.js';
+import { removeStaleTemps } from './stale-temps.js';
 
 export { IMAGE_EXTENSIONS, type ScanDatasetOptions, type ScanResult } from './scan-types.js';
 export { finalize } from './finalize.js';
@@ -26,6 +27,8 @@ const log = logger('metadata/scan');
 
 /** Scan one dataset. Throws EmptyDatasetError (after writing the cache files) when nothing usable is left. */
 export async function scanDataset(opts: ScanDatasetOptions): Promise<ScanResult> {
+  // A writer killed between its temp file and the rename leaves the temp behind; this run is the next chance to remove it.
+  await removeStaleTemps(opts.cacheStorage ?? opts.storage, opts.config);
   if (opts.config.metadata_backend === 'parquet') return scanParquet(opts);
   if (canScanHfColumns(opts)) return scanHfColumns(opts);
   const t0 = performance.now();

@@ -7,6 +7,7 @@ import type { RuntimeDataset } from './runtime-dataset.js';
 import type { SampleOutcome } from './sample-jobs.js';
 import type { SampleJob, StepPlan } from './step-plan.js';
 import type { Batch, BatchSample, SkippedSample } from './types.js';
+import type { KnownBad } from './known-bad.js';
 
 /** A batch with the resume state after it (the fetcher keeps the state for `loader.state()`). */
 export interface Envelope {
@@ -22,13 +23,14 @@ export interface AssembleContext {
   metrics: MetricsBus;
   /** Replacement candidates tried per failed sample. @default 8 */
   refillTries?: number;
-  /** Counts skips by reason (shared with the loader). */
+  /** Counts skipped files by reason (shared with the loader): a file skipped twice for one reason counts once. */
   skips: Map<string, number>;
+  /** Samples found bad this epoch (shared with the runner, which then does not read them again). */
+  known: KnownBad;
 }
 
 /** A stream-chain stage: returns `none` until the plan's last outcome, then the assembled batch. */
 export function makeAssembler(ctx: AssembleContext): (o: SampleOutcome) => Promise<Envelope | typeof none> {
-  const bad = new Set<string>();
   let current: SampleOutcome[] = [];
   return async (o) => {
     current.push(o);
@@ -41,10 +43,10 @@ export function makeAssembler(ctx: AssembleContext): (o: SampleOutcome) => Promi
     const samples: BatchSample[] = [];
     for (const x of outcomes) {
       if (x.sample) samples.push(x.sample);
-      else if (x.skip) { skipped.push(x.skip); bad.add(`${plan.dataset}\u0000${x.skip.key}`); }
+      else if (x.skip) skipped.push(x.skip);
     }
-    for (const s of skipped) count(ctx, s);
-    if (skipped.length) samples.push(...(await refill(ctx, plan, skipped.length, samples, bad, skipped)));
+    for (const s of skipped) count(ctx, plan, s);
+    if (skipped.length) samples.push(...(await refill(ctx, plan, skipped.length, samples, skipped)));
     emitBatch(ctx, plan, outcomes, samples.length, performance.now() - t0);
     const batch: Batch = {
       step: plan.step, epoch: plan.epoch, dataset: plan.dataset, bucket: plan.bucket, rank: plan.rank,
@@ -54,13 +56,14 @@ export function makeAssembler(ctx: AssembleContext): (o: SampleOutcome) => Promi
   };
 }
 
-function count(ctx: AssembleContext, s: SkippedSample): void {
-  ctx.skips.set(s.reason, (ctx.skips.get(s.reason) ?? 0) + 1);
+/** Every skip is an event (and in `batch.skipped`); `skips` counts each file once per reason. */
+function count(ctx: AssembleContext, plan: StepPlan, s: SkippedSample): void {
+  if (ctx.known.mark(plan.epoch, s)) ctx.skips.set(s.reason, (ctx.skips.get(s.reason) ?? 0) + 1);
   ctx.metrics.emit('loader.skip', { dataset: s.dataset, key: s.key, reason: s.reason, message: s.message });
 }
 
-/** Deterministic replacements: the bucket in a (seed, epoch, step, rank)-keyed order, minus samples known bad or present. */
-async function refill(ctx: AssembleContext, plan: StepPlan, need: number, have: BatchSample[], bad: Set<string>, skipped: SkippedSample[]): Promise<BatchSample[]> {
+/** Deterministic replacements: the bucket in a (seed, epoch, step, rank)-keyed order, minus samples present or known bad this epoch. */
+async function refill(ctx: AssembleContext, plan: StepPlan, need: number, have: BatchSample[], skipped: SkippedSample[]): Promise<BatchSample[]> {
   const keys = ctx.datasets.get(plan.dataset)!.bucketKeys.get(plan.bucket)!;
   const order = permutation(keys.length, ['refill', ctx.seed, plan.epoch, plan.dataset, plan.bucket, plan.step, plan.rank]);
   const used = new Set(have.map((s) => s.key));
@@ -68,12 +71,11 @@ async function refill(ctx: AssembleContext, plan: StepPlan, need: number, have: 
   let tries = 0;
   for (let i = 0; i < order.length && out.length < need && tries < need * (ctx.refillTries ?? 8); i++) {
     const key = keys[order[i]!]!;
-    if (used.has(key) || bad.has(`${plan.dataset}\u0000${key}`)) continue;
+    if (used.has(key) || ctx.known.get(plan.epoch, plan.dataset, key)) continue;
     tries++;
     const r = await ctx.run({ plan, slot: -1, key });
     if (r.sample) { out.push({ ...r.sample, refill: true }); used.add(key); continue; }
-    bad.add(`${plan.dataset}\u0000${key}`);
-    if (r.skip) { skipped.push(r.skip); count(ctx, r.skip); }
+    if (r.skip) { skipped.push(r.skip); count(ctx, plan, r.skip); }
   }
   return out;
 }

@@ -15,6 +15,7 @@ import { makeRunner } from './sample-jobs.js';
 import type { SampleJob, StepPlan } from './step-plan.js';
 import type { LoaderDatasetInput, LoaderOptions } from './types.js';
 import { WeightedMerge } from './weighted-merge.js';
+import { KnownBad, skipKnownBad } from './known-bad.js';
 import type { RuntimeArgs } from './wire.js';
 
 /** The running pipeline: an async iterable of envelopes plus the parts the loader reports on and closes. */
@@ -69,17 +70,18 @@ export async function buildPipeline(
     ...(options.batches !== undefined ? { maxSteps: options.batches } : {}), ...(options.epochs !== undefined ? { maxEpochs: options.epochs } : {}),
   });
   const pool = decode ? new DecodePool({ threads: options.threads ?? 1, tasksPerThread: options.tasksPerThread ?? 4, metrics }) : null;
-  const run = makeRunner({
+  const known = new KnownBad();
+  const run = skipKnownBad(makeRunner({
     datasets, pool, seed, conditioning: options.conditioningSampling ?? args.conditioning_multidataset_sampling,
     ...(options.limitInputPixels ? { limitInputPixels: options.limitInputPixels } : {}),
-  });
+  }), known);
   const skips = new Map<string, number>();
   // Each stage buffers one item per side (object streams default to 16, i.e. 16 ready batches hidden before the fetcher).
   const one = { readableHighWaterMark: 1, writableHighWaterMark: 1 };
   const body = chain([
     asStream(function* fanOut(plan: StepPlan): Generator<SampleJob> { for (let slot = 0; slot < plan.keys.length; slot++) yield { plan, slot, key: plan.keys[slot]! }; }, one),
     orderedWindow(run, options.inFlight ?? 8),
-    asStream(makeAssembler({ datasets, run, seed, metrics, skips }), one),
+    asStream(makeAssembler({ datasets, run, seed, metrics, skips, known }), one),
   ], one) as unknown as BuiltPipeline['body'];
   let first: Error | null = null;
   const listeners: ((err: Error) => void)[] = [];

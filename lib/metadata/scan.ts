@@ -122,6 +122,7 @@ async function collect(opts: ScanDatasetOptions, cache: StorageBackend, prev: Ma
   const window = new TaskWindow(runner.concurrency);
   const infos = new Map<string, ObjectInfo>();
   const options: ScanProbeOptions = { scanForErrors: opts.config.scan_for_errors, ...opts.probe };
+  const holdAt = Number(process.env.TUNEFEED_TEST_HOLD_AT_PROBED) || 0;
   const dispatch = (items: ObjectInfo[]) => window.add(async () => {
     opts.signal?.throwIfAborted();
     const res = await runner.run({ desc: opts.storage.describe(), items: items.map((i) => ({ key: i.key, size: i.size })), options }, opts.signal);
@@ -131,6 +132,7 @@ async function collect(opts: ScanDatasetOptions, cache: StorageBackend, prev: Ma
     }
     st.probed += res.results.length;
     flusher.maybe(res.bytesRead);
+    if (holdAt > 0 && st.probed >= holdAt) await flusher.holdForTest();
   });
   let chunk: ObjectInfo[] = [];
   try {
@@ -175,20 +177,38 @@ function makeFlusher(opts: ScanDatasetOptions, cache: StorageBackend, prev: Map<
     lastEmit = now;
     bus.emit('scan.progress', { dataset: opts.id, listed: st.listed, probed: st.probed, reused: st.reused, bytesRead: bytes });
   };
-  const maybe = (bytesRead: number) => {
-    bytes += bytesRead;
-    progress();
-    if (writing || performance.now() - last < interval) return;
+  let held = false;
+  const write = (): Promise<void> => {
     // Earlier facts stay in the checkpoint until this run has replaced them; the final write drops removed files.
     const snapshot = new Map([...prev, ...st.entries]);
     const kind = opts.shard ? { tunefeed_scan_part: 1, dataset: opts.config.id, shard: opts.shard, complete: false } : { tunefeed_scan_manifest: 1, dataset: opts.config.id };
     const path = opts.shard ? partPath(opts.config, opts.shard) : manifestPath(opts.config);
-    writing = cache.write(path, serialiseEntries(kind, snapshot))
+    return cache.write(path, serialiseEntries(kind, snapshot));
+  };
+  const maybe = (bytesRead: number) => {
+    bytes += bytesRead;
+    progress();
+    if (held || writing || performance.now() - last < interval) return;
+    writing = write()
       .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'progress flush failed; will retry'))
       .finally(() => {
         writing = null;
         last = performance.now();
       });
   };
-  return { maybe, progress };
+  /**
+   * Test hook (TUNEFEED_TEST_HOLD_AT_PROBED, like workers/scan.ts's crash key): write a checkpoint, say so on stderr,
+   * and never go on, so a test can kill the process at a known mid-scan point instead of racing a fast scan.
+   */
+  const holdForTest = async (): Promise<never> => {
+    if (!held) {
+      held = true;
+      while (writing) await writing;
+      await write();
+      process.stderr.write(`tunefeed-test-hold probed=${st.probed}\n`);
+      setInterval(() => undefined, 60_000);
+    }
+    return new Promise<never>(() => undefined);
+  };
+  return { maybe, progress, holdForTest };
 }

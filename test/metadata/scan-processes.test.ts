@@ -19,9 +19,9 @@ const CLI = join(ROOT, 'lib/cli/main.ts');
 interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
 /** Runs the CLI; `watch` is armed at spawn and may SIGKILL it. */
-function cli(args: string[], watch?: (child: ReturnType<typeof spawn>) => void): Promise<Run> {
+function cli(args: string[], watch?: (child: ReturnType<typeof spawn>) => void, env: Record<string, string> = {}): Promise<Run> {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', TUNEFEED_LOG_LEVEL: 'warn', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', TUNEFEED_LOG_LEVEL: 'warn', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
   });
   let stdout = '';
   let stderr = '';
@@ -55,25 +55,24 @@ t.test('kill -9 at random points, rerun: caches identical to an uninterrupted sc
   t.equal(JSON.parse(ref.stdout).datasets[0].files, 1500);
   const reference = await readCaches(data);
   const manifest = join(data, 'tunefeed_scan/c/manifest.json');
-  const fullSize = (await readFile(manifest)).length;
-  // Kill when the checkpoint holds a given share of the final manifest: real mid-scan points, whatever the speed.
-  const killAt = (share: number) => (c: ReturnType<typeof spawn>) => {
-    const id = setInterval(() => {
-      let size = 0;
-      try { size = existsSync(manifest) ? statSync(manifest).size : 0; } catch { /* replaced mid-stat */ }
-      if (size > 0 && size >= share * fullSize) { clearInterval(id); c.kill('SIGKILL'); }
-    }, 1);
-    c.on('close', () => clearInterval(id));
+  // The child holds still after writing a checkpoint at a chosen number of probed files (a test hook) and says so on
+  // stderr; it is killed then. A fast scan cannot finish before the kill lands, whatever the machine's speed.
+  const killAtHold = (c: ReturnType<typeof spawn>) => {
+    let err = '';
+    c.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('tunefeed-test-hold')) c.kill('SIGKILL');
+    });
   };
   const shares = [0, 0.2 + Math.random() * 0.3, 0.55 + Math.random() * 0.3];
-  const trials = shares.map((share) => ({ name: `at checkpoint share ${share.toFixed(2)}`, kill: killAt(share) }));
+  const trials = shares.map((share) => ({ name: `at checkpoint share ${share.toFixed(2)}`, holdAt: Math.max(1, Math.floor(share * 1500)) }));
   for (const trial of trials) {
     await clearState(data);
-    const killed = await cli(args, trial.kill);
+    const killed = await cli(args, killAtHold, { TUNEFEED_TEST_HOLD_AT_PROBED: String(trial.holdAt) });
     const checkpoint = existsSync(manifest) ? Object.keys(JSON.parse(await readFile(manifest, 'utf8')).entries).length : 0;
     t.comment(`${trial.name}: signal=${killed.signal} checkpoint entries=${checkpoint}`);
     t.equal(killed.signal, 'SIGKILL', `killed ${trial.name}`);
-    t.ok(checkpoint < 1500, 'killed before the scan finished');
+    t.ok(checkpoint >= trial.holdAt && checkpoint < 1500, `killed before the scan finished (${checkpoint} of 1500 in the checkpoint)`);
     const rerun = await cli(args);
     t.equal(rerun.code, 0, `rerun after kill ${trial.name}`);
     t.same(await readCaches(data), reference, `caches identical after kill ${trial.name}`);

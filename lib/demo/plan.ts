@@ -94,7 +94,8 @@ function planBroken(rng: DemoRng): PlannedBroken[] {
     b('cut-short.png', 'truncated-png', 'corrupt'),
     b('notes.webp', 'not-an-image', 'corrupt'),
     b('thumbnail.jpg', 'too-small', 'too_small'),
-    // A valid BMP: libvips (and so sharp) has no BMP loader, so tunefeed must call it unsupported, not crash.
+    // A valid BMP: libvips (and so sharp) has no BMP loader; tunefeed reads uncompressed BMP itself, so this one is
+    // delivered. (`expect` is what an RLE-compressed BMP would get.)
     b('scanner-output.bmp', 'bmp', 'unsupported'),
   ];
 }

@@ -37,7 +37,8 @@ export async function runStream(loader: Loader, out: Writable, o: { format: 'ndj
         // A pipe whose reader has gone can throw EPIPE synchronously instead of emitting 'error'.
         try { out.write(c); } catch (err) { onError(err as NodeJS.ErrnoException); }
       }
-      if (out.writableNeedDrain) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+      // once() rejects when 'error' fires while it waits: an EPIPE there is the reader closing too, not a failure.
+      if (out.writableNeedDrain) await Promise.race([once(out, 'drain'), once(out, 'close')]).catch((err: unknown) => onError(err as NodeJS.ErrnoException));
       if (failed) throw failed;
       if (summary.readerClosed || out.destroyed) { summary.readerClosed = true; break; }
       summary.batches++;

@@ -1,5 +1,5 @@
 // The STREAM path (decode workers) over every kind of bad and odd image, as if the files changed after the scan:
-// each bad file is skipped once with its reason (the 60000×60000 PNG by the pixel limit, fast, not decoded), every
+// each bad file is skipped with its reason, counted once in loader.skips() (the 60000×60000 PNG by the pixel limit, fast, not decoded), every
 // odd-but-valid file is decoded to RGB, and delivered + skipped = planted.
 import t from 'tap';
 import { join } from 'node:path';
@@ -30,6 +30,7 @@ async function plant(dir: string): Promise<{ usable: string[]; bad: Record<strin
   await add('png-named.jpg', { w: 50, h: 50, format: 'png' });
   await add('photo.tiff', { w: 50, h: 40, format: 'tiff' });
   await add('photo.avif', { w: 50, h: 40, format: 'avif' });
+  await add('photo.bmp', { w: 50, h: 40, format: 'bmp' });
   const bad: Record<string, string> = {};
   await writeFile(join(dir, 'zero.jpg'), '');
   bad['zero.jpg'] = 'corrupt';
@@ -48,6 +49,12 @@ async function plant(dir: string): Promise<{ usable: string[]; bad: Record<strin
   bad['html.jpg'] = 'unsupported';
   await makePngBomb(join(dir, 'bomb.png'));
   bad['bomb.png'] = 'pixel_limit';
+  // BMPs the stream's own reader refuses, with the words the scan uses for them.
+  const idx = new Uint8Array(20 * 10);
+  await writeFile(join(dir, 'rle8.bmp'), writeBmp({ width: 20, height: 10, bpp: 8, rows: [], palette: [[0, 0, 0]], rle: rle8(idx, 20, 10) }));
+  bad['rle8.bmp'] = 'unsupported';
+  await writeFile(join(dir, 'cut.bmp'), writeBmp({ width: 20, height: 10, bpp: 24, rows: [] }).subarray(0, 300));
+  bad['cut.bmp'] = 'truncated';
   return { usable, bad };
 }
 

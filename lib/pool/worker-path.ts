@@ -8,7 +8,20 @@ export function workerPath(name: string): string {
   return fileURLToPath(new URL(`../../workers/${name}.${RUNNING_TS ? 'ts' : 'js'}`, import.meta.url));
 }
 
-/** execArgv for workers: inherit loaders (tap/tsx) so .ts workers load in tests. */
-export function workerExecArgv(): string[] {
-  return RUNNING_TS ? process.execArgv : process.execArgv.filter((a) => !a.startsWith('--cpu-prof'));
+// Flags a worker thread accepts and needs (module loaders such as tsx or tap's TS loader, conditions, warnings).
+// Process-wide flags (--expose-gc, --max-old-space-size, --cpu-prof, V8 options) make `new Worker` throw
+// ERR_WORKER_INVALID_EXEC_ARGV, so they are dropped rather than passed on.
+const KEEP = /^(--import|--require|-r|--loader|--experimental-loader|--conditions|-C|--enable-source-maps|--no-warnings|--disable-warning|--experimental-[\w-]+|--no-experimental-[\w-]+)(=|$)/;
+const TAKES_VALUE = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--conditions', '-C', '--disable-warning']);
+
+/** execArgv for workers: the loader-related flags of `argv` (default process.execArgv), nothing process-wide. */
+export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!KEEP.test(a)) continue;
+    out.push(a);
+    if (!a.includes('=') && TAKES_VALUE.has(a) && i + 1 < argv.length) out.push(argv[++i]!);
+  }
+  return out;
 }

@@ -87,12 +87,13 @@ async function scanOne(stages: Stages, b: BuiltBackend, loaded: LoadedConfig, ou
     const samples = Object.values(buckets).reduce((s, n) => s + n, 0);
     progress.finish(r.reusedCache ? 'reused scan cache' : `${samples} usable`);
     const config = b.config as ImageDatasetConfig;
-    const captions = stages.captions?.createCaptionResolver(config, b.storage, r.index, loaded.args.seed);
     const summary: DatasetSummary = {
       id: b.id, samples, processed: r.index.stats.total_processed, skipped: r.index.stats.skipped, buckets,
       reusedCache: r.reusedCache, seconds: (performance.now() - started) / 1000, report: r.report,
     };
-    return { summary, input: { config, storage: b.storage, index: r.index, ...(captions ? { captions } : {}) } };
+    // No caption function is passed: the loader builds lib/captions' resolver itself (inside its prefetch
+    // thread), where a function handed in would have to be called back on the main thread for every sample.
+    return { summary, input: { config, storage: b.storage, index: r.index } };
   } finally {
     unsubscribe();
   }

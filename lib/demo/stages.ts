@@ -39,19 +39,12 @@ export interface LoaderStage {
   }>;
 }
 
-/** lib/captions/resolve-caption.ts */
-export interface CaptionStage {
-  createCaptionResolver(config: ImageDatasetConfig, storage: StorageBackend, index: DatasetIndex, seed: number): (key: string, sampleSeed: number) => Promise<string | null>;
-}
-
 /** The stages found in this build; null where the module has not landed. */
 export interface Stages {
   config: ConfigStage | null;
   factory: FactoryStage | null;
   scan: ScanStage | null;
   loader: LoaderStage | null;
-  /** Optional: without it the loader falls back to its built-in caption lookup. */
-  captions?: CaptionStage | null;
 }
 
 /** Import a sibling module by path; only "module not found" for that very module means "not built yet". */
@@ -72,12 +65,11 @@ async function optional<T>(relative: string, exportName: string): Promise<T | nu
 
 /** Resolve every stage once. */
 export async function loadStages(): Promise<Stages> {
-  const [config, factory, scan, loader, captions] = await Promise.all([
+  const [config, factory, scan, loader] = await Promise.all([
     optional<ConfigStage>('../config/load-config.js', 'loadConfig'),
     optional<FactoryStage>('../factory/factory.js', 'createFactory'),
     optional<ScanStage>('../metadata/scan.js', 'scanDataset'),
     optional<LoaderStage>('../pipeline/create-loader.js', 'createLoader'),
-    optional<CaptionStage>('../captions/resolve-caption.js', 'createCaptionResolver'),
   ]);
-  return { config, factory, scan, loader, captions };
+  return { config, factory, scan, loader };
 }

@@ -35,7 +35,13 @@ const WARM_EPOCHS = 1;
 const TIMED_EPOCHS = 3;
 
 /** Steady-state rate of an ordered stream: images of the timed epochs over the time from the warm-up's last delivery to the last one. */
-interface Timed { imgS: number; seconds: number; startS: number; last: Map<string, Uint8Array> }
+interface Timed { imgS: number; seconds: number; startS: number; cpuMsPerImg: number; last: Map<string, Uint8Array> }
+
+/** CPU time of the whole process (every thread: main, prefetch, decode workers, libuv pool), in ms. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
 
 /**
  * The baseline: plain in-process sharp, the loader's own decode function (decodeToTarget: same sharp calls and
@@ -47,6 +53,7 @@ async function rawLoop(index: DatasetIndex, root: string, parallelism: number): 
   const keys = index.buckets['1.0']!;
   const total = keys.length * (WARM_EPOCHS + TIMED_EPOCHS);
   const done: number[] = new Array(total);
+  const cpu: number[] = new Array(total);
   const last = new Map<string, Uint8Array>();
   let next = 0;
   const t0 = performance.now();
@@ -56,6 +63,7 @@ async function rawLoop(index: DatasetIndex, root: string, parallelism: number): 
       const key = keys[i % keys.length]!;
       const img = await decodeToTarget(await readFile(path.join(root, key)), index.metadata[key]!, {}, key);
       done[i] = performance.now();
+      cpu[i] = cpuMs();
       if (i >= total - keys.length) last.set(key, img.data); // a reference only: hashed after the clock stops
     }
   };
@@ -63,7 +71,10 @@ async function rawLoop(index: DatasetIndex, root: string, parallelism: number): 
   const delivered = done.map((_, i) => Math.max(...done.slice(0, i + 1)));
   const from = delivered[keys.length * WARM_EPOCHS - 1]!;
   const seconds = (delivered[total - 1]! - from) / 1000;
-  return { imgS: (keys.length * TIMED_EPOCHS) / seconds, seconds, startS: (from - t0) / 1000, last };
+  const cpuFrom = cpu[done.indexOf(from)]!;
+  const cpuEnd = cpu[done.indexOf(delivered[total - 1]!)]!;
+  const n = keys.length * TIMED_EPOCHS;
+  return { imgS: n / seconds, seconds, startS: (from - t0) / 1000, cpuMsPerImg: (cpuEnd - cpuFrom) / n, last };
 }
 
 /**
@@ -79,16 +90,16 @@ async function loaderRun(index: DatasetIndex, root: string, threads: number, tas
     epochs: WARM_EPOCHS + TIMED_EPOCHS, threads, tasksPerThread, inFlight, latents: false,
   });
   const last = new Map<string, Uint8Array>();
-  let from = 0, end = 0, timed = 0;
+  let from = 0, end = 0, timed = 0, cpuFrom = 0;
   for await (const x of loader) {
     const b = x as Batch;
     end = performance.now();
-    if (b.epoch <= WARM_EPOCHS) from = end;
+    if (b.epoch <= WARM_EPOCHS) { from = end; cpuFrom = cpuMs(); }
     else timed += b.samples.length;
     if (b.epoch === WARM_EPOCHS + TIMED_EPOCHS) for (const s of b.samples) last.set(s.key, s.pixels!);
   }
   const seconds = (end - from) / 1000;
-  return { imgS: timed / seconds, seconds, startS: (from - t0) / 1000, last };
+  return { imgS: timed / seconds, seconds, startS: (from - t0) / 1000, cpuMsPerImg: (cpuMs() - cpuFrom) / timed, last };
 }
 
 /** Hash of every pixel of the last epoch, computed outside the timed region. */
@@ -108,8 +119,9 @@ async function runCases(configs: [number, number][]): Promise<void> {
   await rawLoop(index, root, 4); // warm-up: page cache, sharp init
   const uv = process.env.UV_THREADPOOL_SIZE ?? '4';
   for (const [threads, perThread] of configs) {
-    const parallelism = threads * perThread;
-    const inFlight = parallelism * 2; // the loader's default ratio (8 for 1 × 4): queued tasks wait in piscina, not in sharp
+    // threads 0 decodes in the loader's prefetch thread: the ordered window is then the only limit on decodes in flight.
+    const parallelism = threads === 0 ? perThread : threads * perThread;
+    const inFlight = threads === 0 ? perThread : parallelism * 2; // 8 for 1 × 4, the loader's default: queued tasks wait in piscina
     // Two rounds, alternating which side goes first; each side keeps its faster round (this VM is shared).
     let raw = await rawLoop(index, root, parallelism);
     let tf = await loaderRun(index, root, threads, perThread, inFlight);
@@ -120,8 +132,9 @@ async function runCases(configs: [number, number][]): Promise<void> {
     const rawSum = pixelSum(raw.last);
     const tfSum = pixelSum(tf.last);
     const line: BenchLine = {
-      bench: 'decode', case: `${threads} thread(s) × ${perThread} in flight, uv ${uv}, vips ${sharp.concurrency()}`,
-      figures: { tunefeed_img_s: tf.imgS, raw_img_s: raw.imgS, tunefeed_warmup_s: tf.startS, raw_warmup_s: raw.startS },
+      bench: 'decode', case: `${threads === 0 ? 'in prefetch thread (threads 0),' : `${threads} thread(s) ×`} ${perThread} in flight, uv ${uv}, vips ${sharp.concurrency()}`,
+      figures: { tunefeed_img_s: tf.imgS, raw_img_s: raw.imgS, tunefeed_warmup_s: tf.startS, raw_warmup_s: raw.startS,
+        tunefeed_cpu_ms_per_img: tf.cpuMsPerImg, raw_cpu_ms_per_img: raw.cpuMsPerImg },
       ratios: { vs_raw_sharp: tf.imgS / raw.imgS },
       checksum: { tunefeed: tfSum, raw: rawSum, same: tfSum === rawSum },
       params: {
@@ -129,7 +142,7 @@ async function runCases(configs: [number, number][]): Promise<void> {
         uv_threadpool: uv, sharp_concurrency: sharp.concurrency(), rounds: 2, statistic: 'faster round per side',
       },
       caveat: `timed on both sides: ${TIMED_EPOCHS} epochs × ${count} images (read + decode + rotate + lanczos3 resize + crop to 512², raw RGB out) in steady state, from the last delivery of ${WARM_EPOCHS} warm-up epoch to the last delivery, deliveries in order; no checksum work inside the clock (sha1 of every pixel of the last epoch afterwards). `
-        + `raw = readFile + decodeToTarget (the same sharp calls) on the main thread, ${parallelism} in flight; tunefeed = createLoader (prefetch thread, sampler, ordered window of ${inFlight}, piscina pool of ${threads} × ${perThread}, read via LocalStorage in the worker, pixels moved, batches of 4).`,
+        + `raw = readFile + decodeToTarget (the same sharp calls) on the main thread, ${parallelism} in flight; tunefeed = createLoader (prefetch thread, sampler, ordered window of ${inFlight}, ${threads === 0 ? 'decode in the prefetch thread, no pool' : `piscina pool of ${threads} × ${perThread}, read via LocalStorage in the worker, pixels moved`}, batches of 4).`,
     };
     console.log(JSON.stringify(line));
   }
@@ -137,8 +150,8 @@ async function runCases(configs: [number, number][]): Promise<void> {
 
 /** Default settings in this process; UV_THREADPOOL_SIZE 2 / 8 and libvips concurrency 2 in child processes. */
 async function main(): Promise<void> {
-  if (process.env.TUNEFEED_BENCH_CHILD) return runCases([[1, 4]]);
-  await runCases([[1, 4], [2, 2], [2, 4], [1, 2]]);
+  if (process.env.TUNEFEED_BENCH_CHILD) return runCases([[1, 4], [0, 4]]);
+  await runCases([[1, 4], [0, 4], [2, 2], [2, 4], [1, 2], [0, 2]]);
   const variants: Record<string, string>[] = [
     { UV_THREADPOOL_SIZE: '2' }, { UV_THREADPOOL_SIZE: '8' }, { TUNEFEED_BENCH_VIPS: '2', TUNEFEED_SHARP_CONCURRENCY: '2' },
   ];

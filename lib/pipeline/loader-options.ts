@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import type { LoaderOptions } from './types.js';
 
-const COUNTS = ['prefetch', 'inFlight', 'threads', 'tasksPerThread', 'batches', 'epochs', 'worldSize', 'limitInputPixels'] as const;
-const FROM_ZERO = ['rank', 'seed'] as const;
+const COUNTS = ['prefetch', 'inFlight', 'tasksPerThread', 'batches', 'epochs', 'worldSize', 'limitInputPixels'] as const;
+const FROM_ZERO = ['rank', 'seed', 'threads'] as const; // threads 0: decode in the pipeline's own thread
 
 function int(min: number) {
   return z.number().int().min(min).optional();

@@ -108,7 +108,7 @@ function pixelSum(last: Map<string, Uint8Array>): string {
 }
 
 /** One process's cases. UV_THREADPOOL_SIZE is read once at libuv start, so each value needs its own process. */
-async function runCases(configs: [number, number][]): Promise<void> {
+async function runCases(configs: [number, number, number][]): Promise<void> {
   const scale = benchScale();
   const count = { tiny: 8, small: 32, full: 128 }[scale];
   const files = await generatedImages({ count, formats: ['jpeg', 'jpeg-progressive', 'webp', 'png'] });
@@ -118,10 +118,10 @@ async function runCases(configs: [number, number][]): Promise<void> {
   if (vips) sharp.concurrency(vips); // process-wide: libvips threads per image, in workers too
   await rawLoop(index, root, 4); // warm-up: page cache, sharp init
   const uv = process.env.UV_THREADPOOL_SIZE ?? '4';
-  for (const [threads, perThread] of configs) {
-    // threads 0 decodes in the loader's prefetch thread: the ordered window is then the only limit on decodes in flight.
+  for (const [threads, perThread, inFlight] of configs) {
+    // Decodes running at once: the pool's slots (threads 0 = in the prefetch thread, tasksPerThread slots). The ordered
+    // window may be deeper: the extra samples wait in the pool's queue, not in sharp, so sharp parallelism stays equal.
     const parallelism = threads === 0 ? perThread : threads * perThread;
-    const inFlight = threads === 0 ? perThread : parallelism * 2; // 8 for 1 × 4, the loader's default: queued tasks wait in piscina
     // Two rounds, alternating which side goes first; each side keeps its faster round (this VM is shared).
     let raw = await rawLoop(index, root, parallelism);
     let tf = await loaderRun(index, root, threads, perThread, inFlight);
@@ -132,7 +132,7 @@ async function runCases(configs: [number, number][]): Promise<void> {
     const rawSum = pixelSum(raw.last);
     const tfSum = pixelSum(tf.last);
     const line: BenchLine = {
-      bench: 'decode', case: `${threads === 0 ? 'in prefetch thread (threads 0),' : `${threads} thread(s) ×`} ${perThread} in flight, uv ${uv}, vips ${sharp.concurrency()}`,
+      bench: 'decode', case: `${threads === 0 ? 'in prefetch thread (threads 0),' : `${threads} thread(s) ×`} ${perThread} decoding, window ${inFlight}, uv ${uv}, vips ${sharp.concurrency()}`,
       figures: { tunefeed_img_s: tf.imgS, raw_img_s: raw.imgS, tunefeed_warmup_s: tf.startS, raw_warmup_s: raw.startS,
         tunefeed_cpu_ms_per_img: tf.cpuMsPerImg, raw_cpu_ms_per_img: raw.cpuMsPerImg },
       ratios: { vs_raw_sharp: tf.imgS / raw.imgS },
@@ -150,8 +150,8 @@ async function runCases(configs: [number, number][]): Promise<void> {
 
 /** Default settings in this process; UV_THREADPOOL_SIZE 2 / 8 and libvips concurrency 2 in child processes. */
 async function main(): Promise<void> {
-  if (process.env.TUNEFEED_BENCH_CHILD) return runCases([[1, 4], [0, 4]]);
-  await runCases([[1, 4], [0, 4], [2, 2], [2, 4], [1, 2], [0, 2]]);
+  if (process.env.TUNEFEED_BENCH_CHILD) return runCases([[1, 4, 8], [0, 4, 16]]);
+  await runCases([[1, 4, 8], [0, 4, 8], [0, 4, 16], [1, 4, 16], [2, 2, 8], [0, 2, 8]]);
   const variants: Record<string, string>[] = [
     { UV_THREADPOOL_SIZE: '2' }, { UV_THREADPOOL_SIZE: '8' }, { TUNEFEED_BENCH_VIPS: '2', TUNEFEED_SHARP_CONCURRENCY: '2' },
   ];

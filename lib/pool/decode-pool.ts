@@ -33,11 +33,16 @@ export class DecodePool {
   readonly #pool: Piscina | null;
   readonly #metrics: MetricsBus | undefined;
   #crashes = 0;
+  /** threads 0: decodes running in this thread, and the ones waiting for a slot (like piscina's queue). */
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+  readonly #slots: number;
   #closed = false;
 
   constructor(opts: DecodePoolOptions = {}) {
     const threads = opts.threads ?? 1;
     this.#metrics = opts.metrics;
+    this.#slots = opts.tasksPerThread ?? 4;
     if (threads === 0) {
       this.#pool = null;
       return;
@@ -55,7 +60,7 @@ export class DecodePool {
   }
 
   /** Tasks queued (not yet on a worker). */
-  get queued(): number { return this.#pool?.queueSize ?? 0; }
+  get queued(): number { return this.#pool?.queueSize ?? this.#waiting.length; }
   /** Worker crashes seen so far. */
   get crashes(): number { return this.#crashes; }
 
@@ -76,11 +81,21 @@ export class DecodePool {
     }
   }
 
-  /** threads 0: the task body in this thread; runDecodeTask never rejects for a bad sample. */
+  /**
+   * threads 0: the task body in this thread, at most `tasksPerThread` at once, so a deeper ordered window upstream
+   * adds slack (work queued behind a slow head) without adding decodes to the libuv pool. runDecodeTask never rejects.
+   */
   async #runHere(task: DecodeTask, signal?: AbortSignal): Promise<DecodeResult> {
-    signal?.throwIfAborted();
-    if (this.#closed) return { ok: false, reason: 'closed', message: 'The decode pool was closed' };
-    return runDecodeTask(task);
+    if (this.#running >= this.#slots) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    this.#running++;
+    try {
+      signal?.throwIfAborted();
+      if (this.#closed) return { ok: false, reason: 'closed', message: 'The decode pool was closed' };
+      return await runDecodeTask(task);
+    } finally {
+      this.#running--;
+      this.#waiting.shift()?.();
+    }
   }
 
   async close(): Promise<void> {

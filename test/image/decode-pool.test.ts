@@ -65,3 +65,16 @@ t.test('a crashed worker is replaced and its task retried once, then reported', 
   t.equal(pool.crashes, 3);
   t.equal(events.filter((e) => e.type === 'loader.worker_crash').length, 3);
 });
+
+t.test('threads 0 decodes in this thread: same pixels, same skips, at most tasksPerThread at once', async (t) => {
+  const { img, storage } = await setup();
+  const pool = new DecodePool({ threads: 0, tasksPerThread: 2 });
+  t.teardown(() => pool.close());
+  const runs = ['good.jpg', 'good.jpg', 'good.jpg', 'broken.jpg'].map((key) => pool.run({ storage, key, geometry }));
+  t.equal(pool.queued, 2, 'two wait for a slot');
+  const [a, b, c, broken] = await Promise.all(runs);
+  const local = await decodeToTarget(img, geometry);
+  for (const r of [a, b, c]) t.ok(r!.ok && r!.kind === 'pixels' && Buffer.from(r!.pixels).equals(local.data), 'same bytes as a direct decode');
+  t.match(broken, { ok: false, reason: 'truncated' });
+  t.equal(pool.queued, 0);
+});

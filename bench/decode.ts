@@ -150,6 +150,9 @@ async function runCases(configs: [number, number, number][]): Promise<void> {
 
 /** Default settings in this process; UV_THREADPOOL_SIZE 2 / 8 and libvips concurrency 2 in child processes. */
 async function main(): Promise<void> {
+  // TUNEFEED_BENCH_DECODE_CASES="1x4x8,0x4x16" (threads × decodes per thread × window) runs only those, in this process.
+  const only = process.env.TUNEFEED_BENCH_DECODE_CASES;
+  if (only) return runCases(only.split(',').map((c) => c.split('x').map(Number) as [number, number, number]));
   if (process.env.TUNEFEED_BENCH_CHILD) return runCases([[1, 4, 8], [0, 4, 16]]);
   await runCases([[1, 4, 8], [0, 4, 8], [0, 4, 16], [1, 4, 16], [2, 2, 8], [0, 2, 8]]);
   const variants: Record<string, string>[] = [

@@ -80,7 +80,7 @@ export async function buildPipeline(
   const one = { readableHighWaterMark: 1, writableHighWaterMark: 1 };
   const body = chain([
     asStream(function* fanOut(plan: StepPlan): Generator<SampleJob> { for (let slot = 0; slot < plan.keys.length; slot++) yield { plan, slot, key: plan.keys[slot]! }; }, one),
-    orderedWindow(run, options.inFlight ?? 8),
+    orderedWindow(run, options.inFlight ?? 16),
     asStream(makeAssembler({ datasets, run, seed, metrics, skips, known }), one),
   ], one) as unknown as BuiltPipeline['body'];
   let first: Error | null = null;

@@ -92,7 +92,7 @@ export interface LoaderOptions {
   decode?: boolean;
   /** Use complete VAE caches instead of decoding. @default true */
   latents?: boolean;
-  /** Samples in flight in the ordered window. @default 8 */
+  /** Samples in flight in the ordered window. @default 16 (deep enough that one slow image at the head does not leave decode slots idle; see docs/runtime.md) */
   inFlight?: number;
   /** Decode worker threads. @default 1 */
   threads?: number;

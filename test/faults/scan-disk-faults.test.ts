@@ -2,9 +2,7 @@
 // or half-written file left; once space is freed the next run completes with caches identical to a clean scan.
 import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { LocalStorage } from '../../lib/storage/local.js';
 import { scanDataset } from '../../lib/metadata/scan.js';
@@ -12,20 +10,7 @@ import { isTunefeedError } from '../../lib/errors.js';
 import { plantCorpus } from '../helpers/make-images.js';
 import { datasetConfig } from '../helpers/scan-config.js';
 import { report } from '../helpers/fault-count.js';
-
-/** Mount a tmpfs (root only); null when this machine does not allow it. */
-function tmpfs(t: Test, options: string): string | null {
-  const dir = path.join(os.tmpdir(), `tf-faults-tmpfs-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  mkdirSync(dir);
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { stdio: 'pipe' });
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
-    return null;
-  }
-  t.teardown(() => { execFileSync('umount', [dir], { stdio: 'pipe' }); rmSync(dir, { recursive: true, force: true }); });
-  return dir;
-}
+import { tmpfs } from '../helpers/tmpfs.js';
 
 async function allFiles(dir: string): Promise<string[]> {
   return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => path.join(d.parentPath, d.name));

@@ -1,26 +1,11 @@
 // Atomic writes under disk faults: a full disk (tiny tmpfs) and a read-only cache dir give clear errors, no part files.
-import t, { type Test } from 'tap';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import t from 'tap';
+import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { LocalStorage } from '../../lib/storage/local.js';
 import { StorageError } from '../../lib/errors.js';
-
-/** Mount a tmpfs (root only); null when this machine does not allow it. */
-function tmpfs(t: Test, options: string): string | null {
-  const dir = path.join(os.tmpdir(), `tf-tmpfs-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  mkdirSync(dir);
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { stdio: 'pipe' });
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
-    return null;
-  }
-  t.teardown(() => { execFileSync('umount', [dir], { stdio: 'pipe' }); rmSync(dir, { recursive: true, force: true }); });
-  return dir;
-}
+import { tmpfs } from '../helpers/tmpfs.js';
 
 t.test('disk full: ENOSPC named, old content kept, no temp file left', async (t) => {
   const dir = tmpfs(t, 'size=64k');

@@ -6,9 +6,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { decodeAwsChunked, errorXml, listPage, listParams, listXml, parseRange, verifySigV4, type MemObject } from './mem-s3-protocol.js';
-import type { TeardownHost } from './s3-server.js';
+import { uploaders, type S3Server, type TeardownHost } from './s3-server.js';
 import type { BackendDescription } from '../../lib/storage/types.js';
 
 /** Options for the in-memory server. */
@@ -26,17 +26,7 @@ export interface MemS3Options {
 }
 
 /** A running in-memory server, shaped like the s3rver helper's result. */
-export interface MemS3Server {
-  endpoint: string;
-  port: number;
-  bucket: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  region: string;
-  /** SDK client for the server (path style, WHEN_REQUIRED checksums). */
-  client: S3Client;
-  put(key: string, body: Buffer | string): Promise<void>;
-  putMany(objects: Iterable<[string, Buffer | string]>, concurrency?: number): Promise<void>;
+export interface MemS3Server extends Omit<S3Server, 'dir'> {
   /** Stores files server-side under many keys without HTTP uploads (each distinct file is held once): [key, file path]. */
   load(entries: [string, string][]): Promise<void>;
   /** Requests served so far, by operation (get, head, list, put, delete, denied, ...), plus `inflight_max` and
@@ -255,21 +245,11 @@ export async function startMemS3Server(t: TeardownHost | null, o: MemS3Options =
     await stop();
   };
   t?.teardown(close);
-  const put = async (key: string, body: Buffer | string): Promise<void> => {
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-  };
-  const putMany = async (objects: Iterable<[string, Buffer | string]>, concurrency = 16): Promise<void> => {
-    const it = objects[Symbol.iterator]();
-    const lane = async (): Promise<void> => {
-      for (let n = it.next(); !n.done; n = it.next()) await put(n.value[0], n.value[1]);
-    };
-    await Promise.all(Array.from({ length: concurrency }, lane));
-  };
   const load = async (entries: [string, string][]) => {
     for (let i = 0; i < entries.length; i += 20_000) await admin('load', JSON.stringify({ bucket, entries: entries.slice(i, i + 20_000) }));
   };
   const stats = async () => (await admin('stats')) as Record<string, number>;
-  return { endpoint, port, bucket, region: 'us-east-1', ...CREDS, client, put, putMany, load, stats, close };
+  return { endpoint, port, bucket, region: 'us-east-1', ...CREDS, client, ...uploaders(client, bucket), load, stats, close };
 }
 
 /** A BackendDescription for an S3Storage on this server, fast retries for tests. */

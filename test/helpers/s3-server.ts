@@ -64,6 +64,11 @@ export async function startS3Server(t: TeardownHost, opts: { bucket?: string; bu
     if (child.exitCode === null) await new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM'); });
     await rm(dir, { recursive: true, force: true });
   });
+  return { endpoint, port, bucket, region: 'us-east-1', ...creds, client, ...uploaders(client, bucket), dir };
+}
+
+/** `put` and `putMany` (`concurrency` lanes, default 16) through an SDK client, for any S3 test server. */
+export function uploaders(client: S3Client, bucket: string): Pick<S3Server, 'put' | 'putMany'> {
   const put = async (key: string, body: Buffer | string): Promise<void> => {
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
   };
@@ -74,7 +79,7 @@ export async function startS3Server(t: TeardownHost, opts: { bucket?: string; bu
     };
     await Promise.all(Array.from({ length: concurrency }, lane));
   };
-  return { endpoint, port, bucket, region: 'us-east-1', ...creds, client, put, putMany, dir };
+  return { put, putMany };
 }
 
 /** A BackendDescription for an S3Storage on this server (optionally through a proxy URL), fast retries for tests. */

@@ -29,7 +29,10 @@ export interface GeneratedSpec {
 async function listFiles(dir: string, exts: RegExp): Promise<string[]> {
   try {
     const names = await readdir(dir, { recursive: true });
-    return names.filter((n) => exts.test(n)).map((n) => path.join(dir, n)).sort();
+    return names
+      .filter((n) => exts.test(n))
+      .map((n) => path.join(dir, n))
+      .sort();
   } catch {
     return [];
   }
@@ -40,10 +43,19 @@ export async function generatedImages(spec: GeneratedSpec): Promise<string[]> {
   const edge = spec.edge ?? [768, 1600];
   const formats = spec.formats ?? ['jpeg', 'jpeg-progressive', 'webp', 'png'];
   const seed = spec.seed ?? 42;
-  const id = createHash('sha1').update(JSON.stringify([spec.count, edge, formats, seed])).digest('hex').slice(0, 10);
+  const id = createHash('sha1')
+    .update(JSON.stringify([spec.count, edge, formats, seed]))
+    .digest('hex')
+    .slice(0, 10);
   const dir = path.join(CORPUS_DIR, `generated-${spec.count}-${id}`);
   const done = path.join(dir, '.complete');
-  if (await stat(done).then(() => true, () => false)) return listFiles(dir, /\.(jpg|png|webp|gif|tif)$/);
+  if (
+    await stat(done).then(
+      () => true,
+      () => false,
+    )
+  )
+    return listFiles(dir, /\.(jpg|png|webp|gif|tif)$/);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   const files: string[] = [];
@@ -55,7 +67,13 @@ export async function generatedImages(spec: GeneratedSpec): Promise<string[]> {
     const h = aspect >= 1 ? Math.round(long / aspect) : long;
     const format = formats[i % formats.length]!;
     const bytes = await encodeImage(await synthRaw(seed + i, w, h), w, h, format);
-    const ext = format.startsWith('jpeg') ? 'jpg' : format.startsWith('png') ? 'png' : format === 'tiff' ? 'tif' : format;
+    const ext = format.startsWith('jpeg')
+      ? 'jpg'
+      : format.startsWith('png')
+        ? 'png'
+        : format === 'tiff'
+          ? 'tif'
+          : format;
     const file = path.join(dir, `gen-${String(i).padStart(5, '0')}.${ext}`);
     await writeFile(file, bytes);
     files.push(file);
@@ -77,7 +95,10 @@ export async function lomiriPhotos(): Promise<string[]> {
   try {
     let deb = (await readdir(debs)).find((n) => n.startsWith('lomiri-wallpapers-16.04') && n.endsWith('.deb'));
     if (!deb) {
-      execFileSync('apt-get', ['download', 'lomiri-wallpapers-16.04'], { cwd: debs, stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync('apt-get', ['download', 'lomiri-wallpapers-16.04'], {
+        cwd: debs,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       deb = (await readdir(debs)).find((n) => n.startsWith('lomiri-wallpapers-16.04') && n.endsWith('.deb'));
     }
     if (!deb) throw new Error('apt-get download produced no .deb');
@@ -87,7 +108,9 @@ export async function lomiriPhotos(): Promise<string[]> {
     await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);
   } catch (err) {
-    process.stderr.write(`bench/corpus: real photos unavailable (${(err as Error).message.split('\n')[0]}); continuing with generated images only\n`);
+    process.stderr.write(
+      `bench/corpus: real photos unavailable (${(err as Error).message.split('\n')[0]}); continuing with generated images only\n`,
+    );
     return [];
   }
   return listFiles(dir, /\.jpe?g$/i);
@@ -132,7 +155,13 @@ export async function latentDataset(id: string, count: number): Promise<LatentDa
   const keys = Array.from({ length: count }, (_, i) => `img-${String(i).padStart(7, '0')}.png`);
   const template = await readFile(LATENT_TEMPLATE);
   const result = { id, root, vaeDir, keys, latentBytes: template.length };
-  if (await stat(path.join(dir, '.complete')).then(() => true, () => false)) return result;
+  if (
+    await stat(path.join(dir, '.complete')).then(
+      () => true,
+      () => false,
+    )
+  )
+    return result;
   await rm(dir, { recursive: true, force: true });
   await mkdir(root, { recursive: true });
   await mkdir(vaeDir, { recursive: true });
@@ -144,7 +173,12 @@ export async function latentDataset(id: string, count: number): Promise<LatentDa
 }
 
 /** One dataset of the fixture: its id, sample count, sampling weight and repeats. */
-export interface FixtureSpec { id: string; count: number; probability: number; repeats: number }
+export interface FixtureSpec {
+  id: string;
+  count: number;
+  probability: number;
+  repeats: number;
+}
 
 /** What createLoader needs, plus the tables a checker needs to predict the order. */
 export interface StreamFixture {
@@ -154,14 +188,23 @@ export interface StreamFixture {
 }
 
 const META: SampleMetadata = {
-  original_size: [256, 256], crop_coordinates: [0, 0], target_size: [256, 256], intermediary_size: [256, 256], aspect_ratio: 1.0,
+  original_size: [256, 256],
+  crop_coordinates: [0, 0],
+  target_size: [256, 256],
+  intermediary_size: [256, 256],
+  aspect_ratio: 1.0,
 };
 
 /** All samples in one square bucket, metadata shared: the index costs what its keys cost, as a real one would. */
 function syntheticIndex(l: LatentDataset): DatasetIndex {
   const metadata: Record<string, SampleMetadata> = {};
   for (const k of l.keys) metadata[k] = { ...META };
-  return { id: l.id, buckets: { '1.0': [...l.keys] }, metadata, stats: { total_processed: l.keys.length, skipped: {} } };
+  return {
+    id: l.id,
+    buckets: { '1.0': [...l.keys] },
+    metadata,
+    stats: { total_processed: l.keys.length, skipped: {} },
+  };
 }
 
 /** Build (or reuse) the latent datasets, write their multidatabackend.json and load it through the real config stage. */
@@ -169,14 +212,31 @@ export async function streamFixture(specs: FixtureSpec[], batchSize: number, see
   const latents = await Promise.all(specs.map((s) => latentDataset(s.id, s.count)));
   const config = [
     ...specs.map((s, i) => ({
-      id: s.id, type: 'local', instance_data_dir: latents[i]!.root, cache_dir_vae: latents[i]!.vaeDir, caption_strategy: 'filename',
-      resolution: 256, resolution_type: 'pixel', crop: false, probability: s.probability, repeats: s.repeats, train_batch_size: batchSize,
+      id: s.id,
+      type: 'local',
+      instance_data_dir: latents[i]!.root,
+      cache_dir_vae: latents[i]!.vaeDir,
+      caption_strategy: 'filename',
+      resolution: 256,
+      resolution_type: 'pixel',
+      crop: false,
+      probability: s.probability,
+      repeats: s.repeats,
+      train_batch_size: batchSize,
     })),
-    { id: 'bench-text', type: 'local', dataset_type: 'text_embeds', default: true, cache_dir: path.join(CORPUS_DIR, 'text-cache') },
+    {
+      id: 'bench-text',
+      type: 'local',
+      dataset_type: 'text_embeds',
+      default: true,
+      cache_dir: path.join(CORPUS_DIR, 'text-cache'),
+    },
   ];
   const file = path.join(CORPUS_DIR, `stream-${specs.map((s) => `${s.id}-${s.count}`).join('_')}.json`);
   await writeFile(file, JSON.stringify(config, null, 2));
-  const loaded = await loadConfig(file, { args: { seed, train_batch_size: batchSize, output_dir: path.join(CORPUS_DIR, 'output'), model_family: 'sdxl' } });
+  const loaded = await loadConfig(file, {
+    args: { seed, train_batch_size: batchSize, output_dir: path.join(CORPUS_DIR, 'output'), model_family: 'sdxl' },
+  });
   const inputs = specs.map((s, i) => ({
     config: loaded.datasets.find((d) => d.id === s.id) as ImageDatasetConfig,
     storage: new LocalStorage({ id: s.id, root: latents[i]!.root }),

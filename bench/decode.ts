@@ -17,8 +17,17 @@ import { benchScale, checksumOf, generatedImages } from './corpus.js';
 import type { BenchLine } from './results.js';
 
 const GEOMETRY: GeometryOptions = {
-  resolution: 512, resolutionType: 'pixel', alignment: 64, rounding: 2, crop: true, cropAspect: 'square',
-  cropAspectBuckets: null, cropStyle: 'center', maxUpscaleThreshold: null, maximumImageSize: null, targetDownsampleSize: null,
+  resolution: 512,
+  resolutionType: 'pixel',
+  alignment: 64,
+  rounding: 2,
+  crop: true,
+  cropAspect: 'square',
+  cropAspectBuckets: null,
+  cropStyle: 'center',
+  maxUpscaleThreshold: null,
+  maximumImageSize: null,
+  targetDownsampleSize: null,
 };
 
 /** All images in one square bucket with real geometry from lib/metadata. */
@@ -26,16 +35,31 @@ async function indexFor(files: string[], root: string): Promise<DatasetIndex> {
   const metadata: Record<string, SampleMetadata> = {};
   for (const f of files) {
     const m = await sharp(f).metadata();
-    metadata[path.relative(root, f)] = computeGeometry([m.autoOrient?.width ?? m.width!, m.autoOrient?.height ?? m.height!], GEOMETRY, () => 0.5);
+    metadata[path.relative(root, f)] = computeGeometry(
+      [m.autoOrient?.width ?? m.width!, m.autoOrient?.height ?? m.height!],
+      GEOMETRY,
+      () => 0.5,
+    );
   }
-  return { id: 'bench', buckets: { '1.0': Object.keys(metadata).sort() }, metadata, stats: { total_processed: files.length, skipped: {} } };
+  return {
+    id: 'bench',
+    buckets: { '1.0': Object.keys(metadata).sort() },
+    metadata,
+    stats: { total_processed: files.length, skipped: {} },
+  };
 }
 
 const WARM_EPOCHS = 1;
 const TIMED_EPOCHS = 3;
 
 /** Steady-state rate of an ordered stream: images of the timed epochs over the time from the warm-up's last delivery to the last one. */
-interface Timed { imgS: number; seconds: number; startS: number; cpuMsPerImg: number; last: Map<string, Uint8Array> }
+interface Timed {
+  imgS: number;
+  seconds: number;
+  startS: number;
+  cpuMsPerImg: number;
+  last: Map<string, Uint8Array>;
+}
 
 /** CPU time of the whole process (every thread: main, prefetch, decode workers, libuv pool), in ms. */
 function cpuMs(): number {
@@ -82,20 +106,35 @@ async function rawLoop(index: DatasetIndex, root: string, parallelism: number): 
  * the same rule: from the last batch of the warm-up epoch (worker start-up, sharp init, page cache all inside it)
  * to the last batch. Nothing but keeping a reference to each pixel buffer happens in the loop.
  */
-async function loaderRun(index: DatasetIndex, root: string, threads: number, tasksPerThread: number, inFlight: number): Promise<Timed> {
+async function loaderRun(
+  index: DatasetIndex,
+  root: string,
+  threads: number,
+  tasksPerThread: number,
+  inFlight: number,
+): Promise<Timed> {
   const config = imageConfig('bench', root, { train_batch_size: 4 });
   const t0 = performance.now();
   const loader = await createLoader('unused', {
     datasets: [{ config, storage: new LocalStorage({ id: 'bench', root }), index, captions: async () => null }],
-    epochs: WARM_EPOCHS + TIMED_EPOCHS, threads, tasksPerThread, inFlight, latents: false,
+    epochs: WARM_EPOCHS + TIMED_EPOCHS,
+    threads,
+    tasksPerThread,
+    inFlight,
+    latents: false,
   });
   const last = new Map<string, Uint8Array>();
-  let from = 0, end = 0, timed = 0, cpuFrom = 0;
+  let from = 0,
+    end = 0,
+    timed = 0,
+    cpuFrom = 0;
   for await (const x of loader) {
     const b = x as Batch;
     end = performance.now();
-    if (b.epoch <= WARM_EPOCHS) { from = end; cpuFrom = cpuMs(); }
-    else timed += b.samples.length;
+    if (b.epoch <= WARM_EPOCHS) {
+      from = end;
+      cpuFrom = cpuMs();
+    } else timed += b.samples.length;
     if (b.epoch === WARM_EPOCHS + TIMED_EPOCHS) for (const s of b.samples) last.set(s.key, s.pixels!);
   }
   const seconds = (end - from) / 1000;
@@ -104,7 +143,11 @@ async function loaderRun(index: DatasetIndex, root: string, threads: number, tas
 
 /** Hash of every pixel of the last epoch, computed outside the timed region. */
 function pixelSum(last: Map<string, Uint8Array>): string {
-  return checksumOf([...last].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}:${createHash('sha1').update(v).digest('hex')}`));
+  return checksumOf(
+    [...last]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => `${k}:${createHash('sha1').update(v).digest('hex')}`),
+  );
 }
 
 /** One process's cases. UV_THREADPOOL_SIZE is read once at libuv start, so each value needs its own process. */
@@ -132,17 +175,34 @@ async function runCases(configs: [number, number, number][]): Promise<void> {
     const rawSum = pixelSum(raw.last);
     const tfSum = pixelSum(tf.last);
     const line: BenchLine = {
-      bench: 'decode', case: `${threads === 0 ? 'in prefetch thread (threads 0),' : `${threads} thread(s) ×`} ${perThread} decoding, window ${inFlight}, uv ${uv}, vips ${sharp.concurrency()}`,
-      figures: { tunefeed_img_s: tf.imgS, raw_img_s: raw.imgS, tunefeed_warmup_s: tf.startS, raw_warmup_s: raw.startS,
-        tunefeed_cpu_ms_per_img: tf.cpuMsPerImg, raw_cpu_ms_per_img: raw.cpuMsPerImg },
+      bench: 'decode',
+      case: `${threads === 0 ? 'in prefetch thread (threads 0),' : `${threads} thread(s) ×`} ${perThread} decoding, window ${inFlight}, uv ${uv}, vips ${sharp.concurrency()}`,
+      figures: {
+        tunefeed_img_s: tf.imgS,
+        raw_img_s: raw.imgS,
+        tunefeed_warmup_s: tf.startS,
+        raw_warmup_s: raw.startS,
+        tunefeed_cpu_ms_per_img: tf.cpuMsPerImg,
+        raw_cpu_ms_per_img: raw.cpuMsPerImg,
+      },
       ratios: { vs_raw_sharp: tf.imgS / raw.imgS },
       checksum: { tunefeed: tfSum, raw: rawSum, same: tfSum === rawSum },
       params: {
-        images: count, warm_epochs: WARM_EPOCHS, timed_epochs: TIMED_EPOCHS, parallelism, threads, tasksPerThread: perThread, inFlight,
-        uv_threadpool: uv, sharp_concurrency: sharp.concurrency(), rounds: 2, statistic: 'faster round per side',
+        images: count,
+        warm_epochs: WARM_EPOCHS,
+        timed_epochs: TIMED_EPOCHS,
+        parallelism,
+        threads,
+        tasksPerThread: perThread,
+        inFlight,
+        uv_threadpool: uv,
+        sharp_concurrency: sharp.concurrency(),
+        rounds: 2,
+        statistic: 'faster round per side',
       },
-      caveat: `timed on both sides: ${TIMED_EPOCHS} epochs × ${count} images (read + decode + rotate + lanczos3 resize + crop to 512², raw RGB out) in steady state, from the last delivery of ${WARM_EPOCHS} warm-up epoch to the last delivery, deliveries in order; no checksum work inside the clock (sha1 of every pixel of the last epoch afterwards). `
-        + `raw = readFile + decodeToTarget (the same sharp calls) on the main thread, ${parallelism} in flight; tunefeed = createLoader (prefetch thread, sampler, ordered window of ${inFlight}, ${threads === 0 ? 'decode in the prefetch thread, no pool' : `piscina pool of ${threads} × ${perThread}, read via LocalStorage in the worker, pixels moved`}, batches of 4).`,
+      caveat:
+        `timed on both sides: ${TIMED_EPOCHS} epochs × ${count} images (read + decode + rotate + lanczos3 resize + crop to 512², raw RGB out) in steady state, from the last delivery of ${WARM_EPOCHS} warm-up epoch to the last delivery, deliveries in order; no checksum work inside the clock (sha1 of every pixel of the last epoch afterwards). ` +
+        `raw = readFile + decodeToTarget (the same sharp calls) on the main thread, ${parallelism} in flight; tunefeed = createLoader (prefetch thread, sampler, ordered window of ${inFlight}, ${threads === 0 ? 'decode in the prefetch thread, no pool' : `piscina pool of ${threads} × ${perThread}, read via LocalStorage in the worker, pixels moved`}, batches of 4).`,
     };
     console.log(JSON.stringify(line));
   }
@@ -153,14 +213,29 @@ async function main(): Promise<void> {
   // TUNEFEED_BENCH_DECODE_CASES="1x4x8,0x4x16" (threads × decodes per thread × window) runs only those, in this process.
   const only = process.env.TUNEFEED_BENCH_DECODE_CASES;
   if (only) return runCases(only.split(',').map((c) => c.split('x').map(Number) as [number, number, number]));
-  if (process.env.TUNEFEED_BENCH_CHILD) return runCases([[1, 4, 8], [0, 4, 16]]);
-  await runCases([[1, 4, 8], [0, 4, 8], [0, 4, 16], [1, 4, 16], [2, 2, 8], [0, 2, 8]]);
+  if (process.env.TUNEFEED_BENCH_CHILD)
+    return runCases([
+      [1, 4, 8],
+      [0, 4, 16],
+    ]);
+  await runCases([
+    [1, 4, 8],
+    [0, 4, 8],
+    [0, 4, 16],
+    [1, 4, 16],
+    [2, 2, 8],
+    [0, 2, 8],
+  ]);
   const variants: Record<string, string>[] = [
-    { UV_THREADPOOL_SIZE: '2' }, { UV_THREADPOOL_SIZE: '8' }, { TUNEFEED_BENCH_VIPS: '2', TUNEFEED_SHARP_CONCURRENCY: '2' },
+    { UV_THREADPOOL_SIZE: '2' },
+    { UV_THREADPOOL_SIZE: '8' },
+    { TUNEFEED_BENCH_VIPS: '2', TUNEFEED_SHARP_CONCURRENCY: '2' },
   ];
   for (const v of variants) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
-      env: { ...process.env, ...v, TUNEFEED_BENCH_CHILD: '1' }, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8',
+      env: { ...process.env, ...v, TUNEFEED_BENCH_CHILD: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
     });
     process.stdout.write(r.stdout);
   }

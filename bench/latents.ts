@@ -14,7 +14,11 @@ const PYTHON = '/usr/bin/python3';
 const BATCH = 8;
 const ROUNDS = 5;
 
-interface Spec { count: number; shape: [number, number, number]; compress: boolean }
+interface Spec {
+  count: number;
+  shape: [number, number, number];
+  compress: boolean;
+}
 
 const SCALES: Record<'tiny' | 'small' | 'full', { count: number; shape: [number, number, number] }> = {
   tiny: { count: 32, shape: [4, 32, 32] },
@@ -39,14 +43,22 @@ for line in sys.stdin:
 async function ensureFiles(spec: Spec): Promise<{ dir: string; keys: string[] } | null> {
   const dir = path.join(CORPUS_DIR, `latents-bench-${spec.count}-${spec.shape.join('x')}${spec.compress ? '-gz' : ''}`);
   const keys = Array.from({ length: spec.count }, (_, i) => vaeCacheKey('', `img-${String(i).padStart(6, '0')}.png`));
-  const have = await readdir(dir).then((f) => f.length, () => 0);
+  const have = await readdir(dir).then(
+    (f) => f.length,
+    () => 0,
+  );
   if (have >= spec.count) return { dir, keys };
   const { mkdir } = await import('node:fs/promises');
   await mkdir(dir, { recursive: true });
-  const r = spawnSync(PYTHON, ['-c', WRITER, dir, String(spec.count), ...spec.shape.map(String), spec.compress ? '1' : '0'],
-    { input: keys.join('\n'), stdio: ['pipe', 'ignore', 'pipe'] });
+  const r = spawnSync(
+    PYTHON,
+    ['-c', WRITER, dir, String(spec.count), ...spec.shape.map(String), spec.compress ? '1' : '0'],
+    { input: keys.join('\n'), stdio: ['pipe', 'ignore', 'pipe'] },
+  );
   if (r.status !== 0) {
-    process.stderr.write(`bench/latents: torch writer failed (apt-get install -y python3-torch): ${r.stderr?.toString().slice(-300)}\n`);
+    process.stderr.write(
+      `bench/latents: torch writer failed (apt-get install -y python3-torch): ${r.stderr?.toString().slice(-300)}\n`,
+    );
     return null;
   }
   return { dir, keys };
@@ -95,7 +107,14 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 async function runCase(spec: Spec): Promise<BenchLine> {
   const label = `bf16 ${JSON.stringify(spec.shape)} ×${spec.count}${spec.compress ? ' gzip (compress_cache)' : ''}, batch ${BATCH}`;
   const files = await ensureFiles(spec);
-  if (!files) return { bench: 'latents', case: label, figures: {}, ratios: { vs_raw_read: null }, caveat: 'python3-torch missing: no latent files' };
+  if (!files)
+    return {
+      bench: 'latents',
+      case: label,
+      figures: {},
+      ratios: { vs_raw_read: null },
+      caveat: 'python3-torch missing: no latent files',
+    };
   const all = batches(files.keys);
   const storage = new LocalStorage({ id: 'bench-vae', root: files.dir });
   let fileBytes = 0;
@@ -122,14 +141,29 @@ async function runCase(spec: Spec): Promise<BenchLine> {
     bench: 'latents',
     case: label,
     figures: {
-      tunefeed_batches_s: round(all.length / tfS), raw_batches_s: round(all.length / rawS), tunefeed_mb_s: round(mb / tfS), raw_mb_s: round(mb / rawS),
-      tunefeed_f32_batches_s: round(all.length / tf32S), storage_only_batches_s: round(all.length / stS),
+      tunefeed_batches_s: round(all.length / tfS),
+      raw_batches_s: round(all.length / rawS),
+      tunefeed_mb_s: round(mb / tfS),
+      raw_mb_s: round(mb / rawS),
+      tunefeed_f32_batches_s: round(all.length / tf32S),
+      storage_only_batches_s: round(all.length / stS),
     },
-    ratios: { vs_raw_read: round(rawS / tfS, 3), f32_vs_raw_read: round(rawS / tf32S, 3), parse_vs_storage_only: round(stS / tfS, 3) },
-    checksum: { files: spec.count, file_mb: round(mb), tensor_elements: elements, expected_elements: expectedElements, same: elements === expectedElements },
+    ratios: {
+      vs_raw_read: round(rawS / tfS, 3),
+      f32_vs_raw_read: round(rawS / tf32S, 3),
+      parse_vs_storage_only: round(stS / tfS, 3),
+    },
+    checksum: {
+      files: spec.count,
+      file_mb: round(mb),
+      tensor_elements: elements,
+      expected_elements: expectedElements,
+      same: elements === expectedElements,
+    },
     params: { batch: BATCH, reads_in_flight: BATCH, rounds: ROUNDS, statistic: 'median' },
-    caveat: 'Page cache warm for both sides; raw reads bytes only, tunefeed also unzips and unpickles (f32 adds bf16→float32).'
-      + (spec.compress ? ' gzip files must be inflated: judged for information only.' : ''),
+    caveat:
+      'Page cache warm for both sides; raw reads bytes only, tunefeed also unzips and unpickles (f32 adds bf16→float32).' +
+      (spec.compress ? ' gzip files must be inflated: judged for information only.' : ''),
     ...(spec.compress ? { target_exempt: true } : {}),
   };
 }

@@ -17,10 +17,22 @@ const run = promisify(execFile);
 const BATCH = 32;
 
 /** What one child measured. */
-interface ChildReport { mode: string; samples: number; seconds: number; peak_rss_mb: number; end_rss_mb: number; heap_mb: number; checksum: string; skipped: number }
+interface ChildReport {
+  mode: string;
+  samples: number;
+  seconds: number;
+  peak_rss_mb: number;
+  end_rss_mb: number;
+  heap_mb: number;
+  checksum: string;
+  skipped: number;
+}
 
 /** Minimal view of a batch (lib/pipeline/types.ts Batch). */
-interface BatchView { samples: { key: string; latents?: { data: Uint8Array } }[]; skipped: unknown[] }
+interface BatchView {
+  samples: { key: string; latents?: { data: Uint8Array } }[];
+  skipped: unknown[];
+}
 
 function mb(bytes: number): number {
   return bytes / 2 ** 20;
@@ -32,7 +44,11 @@ async function childLoader(index: number, samples: number): Promise<ChildReport>
   if (!stages.loader) throw new Error('createLoader is not in this build');
   const fx = await streamFixture([{ id: 'mem', count: index, probability: 1, repeats: 0 }], BATCH, 7);
   const started = performance.now();
-  const loader = await stages.loader.createLoader(fx.loaded, { datasets: fx.inputs, batches: Math.ceil(samples / BATCH), threads: 1 });
+  const loader = await stages.loader.createLoader(fx.loaded, {
+    datasets: fx.inputs,
+    batches: Math.ceil(samples / BATCH),
+    threads: 1,
+  });
   let n = 0;
   let bytes = 0;
   let skipped = 0;
@@ -52,7 +68,8 @@ async function childRaw(index: number, samples: number): Promise<ChildReport> {
   const files = l.keys.map((k) => path.join(l.vaeDir, vaeCacheKey('', k)));
   const started = performance.now();
   let bytes = 0;
-  for (let i = 0; i < samples; i++) bytes += latentFrom(readEmbedFile(await readFile(files[i % files.length]!))).data.byteLength;
+  for (let i = 0; i < samples; i++)
+    bytes += latentFrom(readEmbedFile(await readFile(files[i % files.length]!))).data.byteLength;
   return report('raw', samples, started, checksumOf([samples, bytes]), 0);
 }
 
@@ -64,15 +81,26 @@ function report(mode: string, samples: number, started: number, checksum: string
   (vm.runInNewContext('gc') as () => void)();
   const mem = process.memoryUsage();
   return {
-    mode, samples, seconds, peak_rss_mb: process.resourceUsage().maxRSS / 1024,
-    end_rss_mb: mb(mem.rss), heap_mb: mb(mem.heapUsed), checksum, skipped,
+    mode,
+    samples,
+    seconds,
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    end_rss_mb: mb(mem.rss),
+    heap_mb: mb(mem.heapUsed),
+    checksum,
+    skipped,
   };
 }
 
 async function measure(mode: 'tunefeed' | 'raw', index: number, samples: number): Promise<ChildReport> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', self, '--child', mode, '--index', String(index), '--samples', String(samples)], {
-    maxBuffer: 1 << 20, env: { ...process.env, TUNEFEED_LOG_LEVEL: 'warn' },
-  });
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', self, '--child', mode, '--index', String(index), '--samples', String(samples)],
+    {
+      maxBuffer: 1 << 20,
+      env: { ...process.env, TUNEFEED_LOG_LEVEL: 'warn' },
+    },
+  );
   return JSON.parse(stdout.trim().split('\n').pop()!) as ChildReport;
 }
 
@@ -81,14 +109,19 @@ function line(index: number, t: ChildReport, r: ChildReport): BenchLine {
     bench: 'memory',
     case: `${t.samples.toLocaleString('en')} samples streamed (index ${index.toLocaleString('en')})`,
     figures: {
-      tunefeed_peak_rss_mb: t.peak_rss_mb, raw_peak_rss_mb: r.peak_rss_mb, tunefeed_end_heap_mb: t.heap_mb,
-      tunefeed_samples_s: t.samples / t.seconds, raw_samples_s: r.samples / r.seconds, skipped: t.skipped,
+      tunefeed_peak_rss_mb: t.peak_rss_mb,
+      raw_peak_rss_mb: r.peak_rss_mb,
+      tunefeed_end_heap_mb: t.heap_mb,
+      tunefeed_samples_s: t.samples / t.seconds,
+      raw_samples_s: r.samples / r.seconds,
+      skipped: t.skipped,
     },
     ratios: { rss_vs_raw: t.peak_rss_mb / r.peak_rss_mb },
     // Same files read and parsed: equal checksums when both handled the same number of samples.
-    checksum: t.samples === r.samples
-      ? { tunefeed: t.checksum, raw: r.checksum, same: t.checksum === r.checksum }
-      : { tunefeed: t.checksum, raw: `measured at ${r.samples} samples` },
+    checksum:
+      t.samples === r.samples
+        ? { tunefeed: t.checksum, raw: r.checksum, same: t.checksum === r.checksum }
+        : { tunefeed: t.checksum, raw: `measured at ${r.samples} samples` },
     params: { batch_size: BATCH, index, threads: 1 },
   };
 }
@@ -116,22 +149,35 @@ function flatness(sizes: number[], runs: ChildReport[]): BenchLine {
   const ratio = big.peak_rss_mb / mid.peak_rss_mb;
   const heapGrowth = big.heap_mb - mid.heap_mb;
   const rssGrowth = big.peak_rss_mb - mid.peak_rss_mb;
-  const where = Math.abs(rssGrowth) < 1 ? 'no growth'
-    : heapGrowth > rssGrowth / 2 ? `the main thread's JS heap grew by ${heapGrowth.toFixed(1)} MB of the ${rssGrowth.toFixed(1)} MB: something there holds per-sample objects`
-      : `the main thread's JS heap (after a full GC) changed by ${heapGrowth.toFixed(1)} MB of the ${rssGrowth.toFixed(1)} MB, so batches are not retained there; `
-        + 'the rest is native memory or the heaps of the loader\'s worker threads (prefetch and decode), which RSS includes and this probe cannot see';
+  const where =
+    Math.abs(rssGrowth) < 1
+      ? 'no growth'
+      : heapGrowth > rssGrowth / 2
+        ? `the main thread's JS heap grew by ${heapGrowth.toFixed(1)} MB of the ${rssGrowth.toFixed(1)} MB: something there holds per-sample objects`
+        : `the main thread's JS heap (after a full GC) changed by ${heapGrowth.toFixed(1)} MB of the ${rssGrowth.toFixed(1)} MB, so batches are not retained there; ` +
+          "the rest is native memory or the heaps of the loader's worker threads (prefetch and decode), which RSS includes and this probe cannot see";
   return {
-    bench: 'memory', case: `flatness ${sizes[1]!.toLocaleString('en')} → ${sizes[2]!.toLocaleString('en')} samples`,
-    figures: { peak_rss_mb_small: small.peak_rss_mb, peak_rss_mb_mid: mid.peak_rss_mb, peak_rss_mb_big: big.peak_rss_mb, heap_mb_mid: mid.heap_mb, heap_mb_big: big.heap_mb },
+    bench: 'memory',
+    case: `flatness ${sizes[1]!.toLocaleString('en')} → ${sizes[2]!.toLocaleString('en')} samples`,
+    figures: {
+      peak_rss_mb_small: small.peak_rss_mb,
+      peak_rss_mb_mid: mid.peak_rss_mb,
+      peak_rss_mb_big: big.peak_rss_mb,
+      heap_mb_mid: mid.heap_mb,
+      heap_mb_big: big.heap_mb,
+    },
     ratios: { rss_1m_vs_100k: ratio },
-    caveat: 'Peak RSS (getrusage maxRSS) of a fresh child process per size, Node + tsx runtime included. Latents are tiny '
-      + '(float16 [4, 6, 5]) so the figure isolates what the loader itself retains; the index is fixed, so samples beyond it are later epochs.',
+    caveat:
+      'Peak RSS (getrusage maxRSS) of a fresh child process per size, Node + tsx runtime included. Latents are tiny ' +
+      '(float16 [4, 6, 5]) so the figure isolates what the loader itself retains; the index is fixed, so samples beyond it are later epochs.',
     bottleneck: `peak RSS ${mid.peak_rss_mb.toFixed(0)} → ${big.peak_rss_mb.toFixed(0)} MB (×${ratio.toFixed(3)}); ${where}.`,
   };
 }
 
 async function child(): Promise<void> {
-  const { values } = parseArgs({ options: { child: { type: 'string' }, index: { type: 'string' }, samples: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { child: { type: 'string' }, index: { type: 'string' }, samples: { type: 'string' } },
+  });
   const index = Number(values.index);
   const samples = Number(values.samples);
   const r = values.child === 'raw' ? await childRaw(index, samples) : await childLoader(index, samples);

@@ -14,11 +14,25 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const PYTHON = '/usr/bin/python3';
 
 /** One image's work order, identical for both pipelines. */
-interface Job { path: string; intermediary: [number, number]; crop: [number, number]; target: [number, number] }
+interface Job {
+  path: string;
+  intermediary: [number, number];
+  crop: [number, number];
+  target: [number, number];
+}
 
 const GEOMETRY: GeometryOptions = {
-  resolution: 512, resolutionType: 'pixel', alignment: 64, rounding: 2, crop: true, cropAspect: 'preserve',
-  cropAspectBuckets: null, cropStyle: 'center', maxUpscaleThreshold: null, maximumImageSize: null, targetDownsampleSize: null,
+  resolution: 512,
+  resolutionType: 'pixel',
+  alignment: 64,
+  rounding: 2,
+  crop: true,
+  cropAspect: 'preserve',
+  cropAspectBuckets: null,
+  cropStyle: 'center',
+  maxUpscaleThreshold: null,
+  maximumImageSize: null,
+  targetDownsampleSize: null,
 };
 
 /** Install python3-pil with apt-get when it is missing (allowed by the issue); false when that is impossible. */
@@ -57,10 +71,14 @@ async function sharpPipeline(jobs: Job[], parallelism: number): Promise<{ second
     while (next < jobs.length) {
       const i = next++;
       const j = jobs[i]!;
-      const { data, info } = await sharp(j.path).autoOrient()
+      const { data, info } = await sharp(j.path)
+        .autoOrient()
         .resize(j.intermediary[0], j.intermediary[1], { fit: 'fill', kernel: 'lanczos3' })
         .extract({ left: j.crop[1], top: j.crop[0], width: j.target[0], height: j.target[1] })
-        .removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+        .removeAlpha()
+        .toColourspace('srgb')
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       shapes[i * 3] = info.width;
       shapes[i * 3 + 1] = info.height;
       shapes[i * 3 + 2] = data.length;
@@ -74,11 +92,15 @@ async function sharpPipeline(jobs: Job[], parallelism: number): Promise<{ second
  * tunefeed's decode path as the loader runs it: lib/pool's DecodePool (one worker thread, `parallelism` tasks in flight,
  * each reading the file through LocalStorage and decoding with lib/image's decodeToTarget), pixels moved back.
  */
-async function poolPipeline(jobs: Job[], parallelism: number): Promise<{ seconds: number; shapes: number[]; failed: number }> {
+async function poolPipeline(
+  jobs: Job[],
+  parallelism: number,
+): Promise<{ seconds: number; shapes: number[]; failed: number }> {
   const pool = new DecodePool({ threads: 1, tasksPerThread: parallelism });
   const storage = { kind: 'local' as const, id: 'bench', root: CORPUS_DIR };
   const task = (j: Job) => ({
-    storage, key: path.relative(CORPUS_DIR, j.path),
+    storage,
+    key: path.relative(CORPUS_DIR, j.path),
     geometry: { intermediary_size: j.intermediary, target_size: j.target, crop_coordinates: j.crop },
   });
   try {
@@ -86,27 +108,42 @@ async function poolPipeline(jobs: Job[], parallelism: number): Promise<{ seconds
     const shapes: number[] = new Array(jobs.length * 3);
     let failed = 0;
     const started = performance.now();
-    await Promise.all(jobs.map(async (j, i) => {
-      const r = await pool.run(task(j));
-      if (!r.ok || r.kind !== 'pixels') { failed++; return; }
-      shapes[i * 3] = r.width;
-      shapes[i * 3 + 1] = r.height;
-      shapes[i * 3 + 2] = r.pixels.byteLength;
-    }));
+    await Promise.all(
+      jobs.map(async (j, i) => {
+        const r = await pool.run(task(j));
+        if (!r.ok || r.kind !== 'pixels') {
+          failed++;
+          return;
+        }
+        shapes[i * 3] = r.width;
+        shapes[i * 3 + 1] = r.height;
+        shapes[i * 3 + 2] = r.pixels.byteLength;
+      }),
+    );
     return { seconds: (performance.now() - started) / 1000, shapes, failed };
   } finally {
     await pool.close();
   }
 }
 
-interface PilResult { images: number; seconds: number; images_s: number; checksum: string; pil_version: string; python: string }
+interface PilResult {
+  images: number;
+  seconds: number;
+  images_s: number;
+  checksum: string;
+  pil_version: string;
+  python: string;
+}
 
 async function pilPipeline(jobs: Job[], processes: number): Promise<PilResult> {
   const dir = await mkdtemp(path.join(tmpdir(), 'tf-pil-'));
   try {
     const jobFile = path.join(dir, 'jobs.json');
     await writeFile(jobFile, JSON.stringify(jobs));
-    const out = execFileSync(PYTHON, [path.join(here, 'pil-pipeline.py'), jobFile, String(processes)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    const out = execFileSync(PYTHON, [path.join(here, 'pil-pipeline.py'), jobFile, String(processes)], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    });
     return JSON.parse(out.trim().split('\n').pop()!) as PilResult;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -140,20 +177,36 @@ async function runCase(name: string, files: string[], parallelism: number, pilOk
     bench: 'pil',
     case: `${name} ×${parallelism}`,
     figures: {
-      images: jobs.length, tunefeed_img_s: tfRate, pil_img_s: pil?.images_s ?? null, inprocess_sharp_img_s: jobs.length / inproc.seconds,
-      tunefeed_s: tf.seconds, pil_s: pil?.seconds ?? null, tunefeed_failed: tf.failed,
+      images: jobs.length,
+      tunefeed_img_s: tfRate,
+      pil_img_s: pil?.images_s ?? null,
+      inprocess_sharp_img_s: jobs.length / inproc.seconds,
+      tunefeed_s: tf.seconds,
+      pil_s: pil?.seconds ?? null,
+      tunefeed_failed: tf.failed,
     },
     ratios: { vs_pil: pil ? tfRate / pil.images_s : null },
-    checksum: { tunefeed: tfSum, pil: pil?.checksum ?? 'not run', inprocess_sharp: checksumOf(inproc.shapes), same_shapes: pil ? pil.checksum === tfSum : false },
+    checksum: {
+      tunefeed: tfSum,
+      pil: pil?.checksum ?? 'not run',
+      inprocess_sharp: checksumOf(inproc.shapes),
+      same_shapes: pil ? pil.checksum === tfSum : false,
+    },
     params: {
-      parallelism, rounds: rounds(), statistic: 'fastest round', resolution: 512, resolution_type: 'pixel', crop: 'preserve/center',
+      parallelism,
+      rounds: rounds(),
+      statistic: 'fastest round',
+      resolution: 512,
+      resolution_type: 'pixel',
+      crop: 'preserve/center',
       UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
     },
-    caveat: 'tunefeed = lib/pool DecodePool (1 worker thread, N decodes in flight; read via LocalStorage, EXIF rotate, RGB, lanczos3 '
-      + 'resize to the intermediary, crop, pixels moved back); inprocess_sharp = the same sharp calls on the main thread, for reference. '
-      + 'PIL = N forked processes doing open/exif_transpose/convert RGB/LANCZOS/crop (pool started before timing). Both get the same '
-      + 'geometry per image; sharp may use JPEG shrink-on-load, which is part of why it is faster.'
-      + (pil ? '' : ' python3-pil could not be installed, so the PIL side did not run.'),
+    caveat:
+      'tunefeed = lib/pool DecodePool (1 worker thread, N decodes in flight; read via LocalStorage, EXIF rotate, RGB, lanczos3 ' +
+      'resize to the intermediary, crop, pixels moved back); inprocess_sharp = the same sharp calls on the main thread, for reference. ' +
+      'PIL = N forked processes doing open/exif_transpose/convert RGB/LANCZOS/crop (pool started before timing). Both get the same ' +
+      'geometry per image; sharp may use JPEG shrink-on-load, which is part of why it is faster.' +
+      (pil ? '' : ' python3-pil could not be installed, so the PIL side did not run.'),
     ...(pil ? { versions: { python: pil.python, 'python3-pil': pil.pil_version } } : {}),
   };
 }
@@ -162,8 +215,13 @@ async function main(): Promise<void> {
   const scale = benchScale();
   const pilOk = ensurePil();
   const photos = scale === 'tiny' ? [] : await lomiriPhotos();
-  const generated = await generatedImages({ count: scale === 'tiny' ? 4 : scale === 'full' ? 96 : 24, edge: scale === 'tiny' ? [256, 400] : [768, 1600] });
-  const cases: [string, string[]][] = [[`generated (JPEG/WebP/PNG, long edge ${scale === 'tiny' ? '256–400' : '768–1600'} px)`, generated]];
+  const generated = await generatedImages({
+    count: scale === 'tiny' ? 4 : scale === 'full' ? 96 : 24,
+    edge: scale === 'tiny' ? [256, 400] : [768, 1600],
+  });
+  const cases: [string, string[]][] = [
+    [`generated (JPEG/WebP/PNG, long edge ${scale === 'tiny' ? '256–400' : '768–1600'} px)`, generated],
+  ];
   if (photos.length) cases.unshift(['lomiri photos (real, 1.4–16 MP)', photos]);
   for (const [name, files] of cases) {
     for (const parallelism of scale === 'full' ? [1, 2] : [2]) {

@@ -15,8 +15,17 @@ import { benchScale, generatedImages } from './corpus.js';
 import type { BenchLine } from './results.js';
 
 const GEOMETRY: GeometryOptions = {
-  resolution: 256, resolutionType: 'pixel', alignment: 64, rounding: 2, crop: true, cropAspect: 'square',
-  cropAspectBuckets: null, cropStyle: 'center', maxUpscaleThreshold: null, maximumImageSize: null, targetDownsampleSize: null,
+  resolution: 256,
+  resolutionType: 'pixel',
+  alignment: 64,
+  rounding: 2,
+  crop: true,
+  cropAspect: 'square',
+  cropAspectBuckets: null,
+  cropStyle: 'center',
+  maxUpscaleThreshold: null,
+  maximumImageSize: null,
+  targetDownsampleSize: null,
 };
 const BS = 4;
 const WARMUP = 3;
@@ -28,22 +37,38 @@ async function inputsFor(files: string[]) {
     const m = await sharp(f).metadata();
     metadata[path.relative(root, f)] = computeGeometry([m.width!, m.height!], GEOMETRY, () => 0.5);
   }
-  const index: DatasetIndex = { id: 'pf', buckets: { '1.0': Object.keys(metadata).sort() }, metadata, stats: { total_processed: files.length, skipped: {} } };
-  return [{ config: imageConfig('pf', root, { train_batch_size: BS }), storage: new LocalStorage({ id: 'pf', root }), index }]; // filename captions: built inside the prefetch thread (a caption function would be asked of the main thread)
+  const index: DatasetIndex = {
+    id: 'pf',
+    buckets: { '1.0': Object.keys(metadata).sort() },
+    metadata,
+    stats: { total_processed: files.length, skipped: {} },
+  };
+  return [
+    { config: imageConfig('pf', root, { train_batch_size: BS }), storage: new LocalStorage({ id: 'pf', root }), index },
+  ]; // filename captions: built inside the prefetch thread (a caption function would be asked of the main thread)
 }
 
 /** Consume `batches`, spending `stepMs` per batch either asleep or spinning on the main thread; returns the wait share. */
-async function consume(opts: LoaderOptions, batches: number, stepMs: number, busy: boolean): Promise<{ waitShare: number; seconds: number }> {
+async function consume(
+  opts: LoaderOptions,
+  batches: number,
+  stepMs: number,
+  busy: boolean,
+): Promise<{ waitShare: number; seconds: number }> {
   const loader = await createLoader('unused', { ...opts, batches: batches + WARMUP, latents: false });
   const it = loader[Symbol.asyncIterator]();
-  let waited = 0, t0 = 0;
+  let waited = 0,
+    t0 = 0;
   for (let i = 0; i < batches + WARMUP; i++) {
     if (i === WARMUP) t0 = performance.now();
     const a = performance.now();
     const r = await it.next();
     if (r.done) break;
     if (i >= WARMUP) waited += performance.now() - a;
-    if (busy) { const end = performance.now() + stepMs; while (performance.now() < end); } else await sleep(stepMs);
+    if (busy) {
+      const end = performance.now() + stepMs;
+      while (performance.now() < end);
+    } else await sleep(stepMs);
   }
   await loader.close();
   const seconds = (performance.now() - t0) / 1000;
@@ -51,22 +76,44 @@ async function consume(opts: LoaderOptions, batches: number, stepMs: number, bus
 }
 
 /** SimpleTuner without --dataloader_prefetch: each step reads and decodes its batch when the trainer asks for it. */
-async function onDemand(datasets: Awaited<ReturnType<typeof inputsFor>>, batches: number, stepMs: number, busy: boolean): Promise<{ waitShare: number; seconds: number }> {
+async function onDemand(
+  datasets: Awaited<ReturnType<typeof inputsFor>>,
+  batches: number,
+  stepMs: number,
+  busy: boolean,
+): Promise<{ waitShare: number; seconds: number }> {
   const { index, storage } = datasets[0]!;
   const keys = index.buckets['1.0']!;
-  let waited = 0, t0 = 0;
+  let waited = 0,
+    t0 = 0;
   for (let i = 0; i < batches + WARMUP; i++) {
     if (i === WARMUP) t0 = performance.now();
     const a = performance.now();
-    await Promise.all(Array.from({ length: BS }, async (_, j) => {
-      const key = keys[(i * BS + j) % keys.length]!;
-      const g = index.metadata[key]!;
-      const buf = await readFile(path.join(storage.root, key));
-      return sharp(buf).rotate().removeAlpha().toColourspace('srgb').resize(g.intermediary_size[0], g.intermediary_size[1], { fit: 'fill', kernel: 'lanczos3' })
-        .extract({ left: g.crop_coordinates[1], top: g.crop_coordinates[0], width: g.target_size[0], height: g.target_size[1] }).raw().toBuffer();
-    }));
+    await Promise.all(
+      Array.from({ length: BS }, async (_, j) => {
+        const key = keys[(i * BS + j) % keys.length]!;
+        const g = index.metadata[key]!;
+        const buf = await readFile(path.join(storage.root, key));
+        return sharp(buf)
+          .rotate()
+          .removeAlpha()
+          .toColourspace('srgb')
+          .resize(g.intermediary_size[0], g.intermediary_size[1], { fit: 'fill', kernel: 'lanczos3' })
+          .extract({
+            left: g.crop_coordinates[1],
+            top: g.crop_coordinates[0],
+            width: g.target_size[0],
+            height: g.target_size[1],
+          })
+          .raw()
+          .toBuffer();
+      }),
+    );
     if (i >= WARMUP) waited += performance.now() - a;
-    if (busy) { const end = performance.now() + stepMs; while (performance.now() < end); } else await sleep(stepMs);
+    if (busy) {
+      const end = performance.now() + stepMs;
+      while (performance.now() < end);
+    } else await sleep(stepMs);
   }
   const seconds = (performance.now() - t0) / 1000;
   return { waitShare: waited / 1000 / seconds, seconds };
@@ -75,7 +122,10 @@ async function onDemand(datasets: Awaited<ReturnType<typeof inputsFor>>, batches
 async function main(): Promise<void> {
   const scale = benchScale();
   const batches = { tiny: 10, small: 40, full: 200 }[scale];
-  const files = await generatedImages({ count: { tiny: 8, small: 32, full: 128 }[scale], formats: ['jpeg', 'webp', 'png'] });
+  const files = await generatedImages({
+    count: { tiny: 8, small: 32, full: 128 }[scale],
+    formats: ['jpeg', 'webp', 'png'],
+  });
   const datasets = await inputsFor(files);
   const base: LoaderOptions = { datasets, seed: 1 };
   const free = await consume({ ...base, prefetch: 10, thread: true }, batches, 0, false);
@@ -94,10 +144,24 @@ async function main(): Promise<void> {
     const stepMs = stepFor(busy);
     const r = opts ? await consume(opts, batches, stepMs, busy) : await onDemand(datasets, batches, stepMs, busy);
     const line: BenchLine = {
-      bench: 'prefetch', case: name,
-      figures: { wait_share: r.waitShare, consumer_step_ms: stepMs, producer_ms_per_batch: producerMs, batches_s: batches / r.seconds },
-      params: { batches, batch_size: BS, warmup_batches: WARMUP, ...(opts ? { prefetch: opts.prefetch, inFlight: 8, thread: opts.thread } : { baseline: 'readFile + sharp per step, 4 in flight' }) },
-      caveat: 'consumer step = 1.3 × the loader\'s unthrottled time per batch (× 2 when the consumer spins on the main thread and so takes one of the 2 cores), so a perfect prefetcher hides all decode time; wait = time in next() after warm-up.',
+      bench: 'prefetch',
+      case: name,
+      figures: {
+        wait_share: r.waitShare,
+        consumer_step_ms: stepMs,
+        producer_ms_per_batch: producerMs,
+        batches_s: batches / r.seconds,
+      },
+      params: {
+        batches,
+        batch_size: BS,
+        warmup_batches: WARMUP,
+        ...(opts
+          ? { prefetch: opts.prefetch, inFlight: 8, thread: opts.thread }
+          : { baseline: 'readFile + sharp per step, 4 in flight' }),
+      },
+      caveat:
+        "consumer step = 1.3 × the loader's unthrottled time per batch (× 2 when the consumer spins on the main thread and so takes one of the 2 cores), so a perfect prefetcher hides all decode time; wait = time in next() after warm-up.",
       // Judged: the default (prefetch thread). The baseline and the in-process variant are shown for comparison.
       ...(name.includes('no prefetch') || opts?.thread === false ? { target_exempt: true } : {}),
     };

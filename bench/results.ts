@@ -37,12 +37,25 @@ export interface Target {
 export const TARGETS: readonly Target[] = [
   { bench: 'scan', label: 'header scan ≥ 50× full-decode scan', key: /full|decode/i, op: '>=', value: 50 },
   { bench: 'scan', label: 'header scan ≥ 0.8× raw read-and-parse loop', key: /raw/i, op: '>=', value: 0.8 },
-  { bench: 'decode', label: 'loader ≥ 0.9× raw sharp loop, equal parallelism', key: /raw|sharp/i, op: '>=', value: 0.9 },
+  {
+    bench: 'decode',
+    label: 'loader ≥ 0.9× raw sharp loop, equal parallelism',
+    key: /raw|sharp/i,
+    op: '>=',
+    value: 0.9,
+  },
   { bench: 'pil', label: 'tunefeed decode ≥ 2× PIL pipeline, same processes', key: /pil/i, op: '>=', value: 2 },
   { bench: 'decode', label: 'tunefeed decode ≥ 2× PIL pipeline, same processes', key: /pil/i, op: '>=', value: 2 },
   { bench: 'prefetch', label: 'slow consumer waits < 2 % after warm-up', key: /wait/i, op: '<', value: 0.02 },
   { bench: 'latents', label: 'cached latents ≥ 0.8× raw read loop', key: /raw/i, op: '>=', value: 0.8 },
-  { bench: 'memory', label: 'peak RSS flat (±10 %) from 100k to 1M samples', key: /1m.*100k|flat/i, op: 'within', value: 1, tolerance: 0.1 },
+  {
+    bench: 'memory',
+    label: 'peak RSS flat (±10 %) from 100k to 1M samples',
+    key: /1m.*100k|flat/i,
+    op: 'within',
+    value: 1,
+    tolerance: 0.1,
+  },
 ];
 
 /** One evaluated target row. */
@@ -95,8 +108,11 @@ function verdictOf(t: Target, v: number): 'PASS' | 'MISS' {
 
 /** Control cases (a run without prefetch, a baseline-only case, one its caveat calls "for information only") are shown, not judged. */
 export function isControl(line: BenchLine): boolean {
-  return line.target_exempt === true || /\b(no|without) prefetch\b|\bcontrol\b|\bbaseline only\b/i.test(line.case)
-    || /for information only/i.test(String(line.caveat ?? ''));
+  return (
+    line.target_exempt === true ||
+    /\b(no|without) prefetch\b|\bcontrol\b|\bbaseline only\b/i.test(line.case) ||
+    /for information only/i.test(String(line.caveat ?? ''))
+  );
 }
 
 /** One row per (target, matching case); a target with no matching line is NOT RUN. */
@@ -110,10 +126,12 @@ export function evaluateTargets(lines: readonly BenchLine[], targets: readonly T
     });
     if (hits.length === 0) {
       // Two targets share the PIL label (pil bench or decode bench); report it once if neither ran.
-      if (!rows.some((r) => r.target.label === target.label)) rows.push({ target, line: null, key: null, measured: null, verdict: 'NOT RUN' });
+      if (!rows.some((r) => r.target.label === target.label))
+        rows.push({ target, line: null, key: null, measured: null, verdict: 'NOT RUN' });
       continue;
     }
-    for (const r of rows.filter((x) => x.target.label === target.label && x.verdict === 'NOT RUN')) rows.splice(rows.indexOf(r), 1);
+    for (const r of rows.filter((x) => x.target.label === target.label && x.verdict === 'NOT RUN'))
+      rows.splice(rows.indexOf(r), 1);
     for (const { line, found } of hits) {
       rows.push({ target, line, key: found[0], measured: found[1], verdict: verdictOf(target, found[1]) });
     }
@@ -158,7 +176,12 @@ function benchTable(lines: readonly BenchLine[]): string[] {
   const head = ['case', ...figKeys, ...ratioKeys.map((k) => `ratio ${k}`), 'checksum'];
   const out = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const l of lines) {
-    const cells = [fmt(l.case), ...figKeys.map((k) => fmt(l.figures?.[k])), ...ratioKeys.map((k) => fmt(l.ratios?.[k])), fmt(l.checksum)];
+    const cells = [
+      fmt(l.case),
+      ...figKeys.map((k) => fmt(l.figures?.[k])),
+      ...ratioKeys.map((k) => fmt(l.ratios?.[k])),
+      fmt(l.checksum),
+    ];
     out.push(`| ${cells.join(' | ')} |`);
   }
   return out;
@@ -173,7 +196,9 @@ function header(info: RunInfo): string[] {
     '## Machine and versions',
     '',
     `- CPU: ${info.machine.cpu} × ${info.machine.cores} cores; memory ${info.machine.memoryGiB.toFixed(1)} GiB; ${info.machine.os}`,
-    `- ${Object.entries(info.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `- ${Object.entries(info.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
     `- git commit: \`${info.commit}\``,
     '',
     '## Command',
@@ -206,12 +231,16 @@ export function renderResults(info: RunInfo, lines: readonly BenchLine[]): strin
     out.push(...grouped(mine, (l) => (l.caveat ? String(l.caveat) : null)), '');
   }
   out.push('## Runs', '', '| file | exit | seconds | result lines | error |', '|---|---|---|---|---|');
-  for (const r of info.runs) out.push(`| ${r.file} | ${r.exitCode ?? (r.seconds === 0 ? '–' : 'killed')} | ${r.seconds.toFixed(1)} | ${r.lines} | ${fmt(r.error ?? '')} |`);
+  for (const r of info.runs)
+    out.push(
+      `| ${r.file} | ${r.exitCode ?? (r.seconds === 0 ? '–' : 'killed')} | ${r.seconds.toFixed(1)} | ${r.lines} | ${fmt(r.error ?? '')} |`,
+    );
   const misses = rows.filter((r) => r.verdict === 'MISS');
   const notes = lines.filter((l) => typeof l.bottleneck === 'string' && l.bottleneck);
   if (misses.length || notes.length) {
     out.push('', '## Misses and bottlenecks', '');
-    for (const r of misses) out.push(`- MISS: ${r.target.label} — \`${r.line?.case ?? '?'}\` measured ${fmt(r.measured)}.`);
+    for (const r of misses)
+      out.push(`- MISS: ${r.target.label} — \`${r.line?.case ?? '?'}\` measured ${fmt(r.measured)}.`);
     for (const l of notes) out.push(`- ${l.bench} / \`${l.case}\`: ${String(l.bottleneck)}`);
   }
   out.push('', '## Caveats', '', ...CAVEATS.map((c) => `- ${c}`), '');

@@ -12,13 +12,21 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** Benchmarks in the order they run; soak is opt-in (`--only soak`) because it runs for minutes by design. */
 export const DEFAULT_BENCHES = ['scan', 'decode', 'pil', 'prefetch', 'latents', 'memory'];
 
-interface ChildResult { lines: BenchLine[]; exitCode: number | null; seconds: number; error?: string }
+interface ChildResult {
+  lines: BenchLine[];
+  exitCode: number | null;
+  seconds: number;
+  error?: string;
+}
 
 /** Run one bench file; stdout is parsed for result lines, stderr is passed through so progress stays visible. */
 function runChild(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ChildResult> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderrTail = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -34,8 +42,15 @@ function runChild(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutM
       clearTimeout(timer);
       const lines = parseBenchOutput(stdout);
       const failed = code !== 0 || lines.length === 0;
-      const why = signal ? `killed by ${signal} (timeout ${timeoutMs / 1000}s)` : lastLines(stderrTail, 3) || 'printed no result line';
-      resolve({ lines, exitCode: code, seconds: (performance.now() - started) / 1000, ...(failed ? { error: why } : {}) });
+      const why = signal
+        ? `killed by ${signal} (timeout ${timeoutMs / 1000}s)`
+        : lastLines(stderrTail, 3) || 'printed no result line';
+      resolve({
+        lines,
+        exitCode: code,
+        seconds: (performance.now() - started) / 1000,
+        ...(failed ? { error: why } : {}),
+      });
     });
   });
 }
@@ -47,7 +62,10 @@ function lastLines(s: string, n: number): string {
 function gitCommit(): string {
   try {
     const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: here, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib', 'workers', 'bench/*.ts'], { cwd: here, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib', 'workers', 'bench/*.ts'], {
+      cwd: here,
+      encoding: 'utf8',
+    }).trim();
     return dirty ? `${sha} (with uncommitted changes)` : sha;
   } catch {
     return 'unknown';
@@ -63,7 +81,12 @@ function commandLine(argv: string[]): string {
 
 function machineInfo(): RunInfo['machine'] {
   const cpus = os.cpus();
-  return { cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, memoryGiB: os.totalmem() / 2 ** 30, os: `${os.type()} ${os.release()}` };
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: os.totalmem() / 2 ** 30,
+    os: `${os.type()} ${os.release()}`,
+  };
 }
 
 async function writeAtomic(file: string, text: string): Promise<void> {
@@ -74,7 +97,10 @@ async function writeAtomic(file: string, text: string): Promise<void> {
 }
 
 async function exists(file: string): Promise<boolean> {
-  return access(file).then(() => true, () => false);
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Options of run-all, also used by the smoke test. */
@@ -91,7 +117,11 @@ export interface RunAllOptions {
 
 /** Run the benches, write RESULTS.md (and a JSONL copy of the lines next to it under .data/), return what was written. */
 export async function runAll(o: RunAllOptions): Promise<{ info: RunInfo; lines: BenchLine[]; markdown: string }> {
-  const env = { ...process.env, TUNEFEED_BENCH_SCALE: o.scale, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const env = {
+    ...process.env,
+    TUNEFEED_BENCH_SCALE: o.scale,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
   const lines: BenchLine[] = [];
   const runs: RunInfo['runs'] = [];
   for (const name of o.benches) {
@@ -106,14 +136,34 @@ export async function runAll(o: RunAllOptions): Promise<{ info: RunInfo; lines: 
     process.stderr.write(`\n=== ${label} (scale ${o.scale}) ===\n`);
     const r = await runChild(file, o.passArgs, env, o.timeoutMs);
     lines.push(...r.lines);
-    runs.push({ file: label, exitCode: r.exitCode, seconds: r.seconds, lines: r.lines.length, ...(r.error ? { error: r.error } : {}) });
+    runs.push({
+      file: label,
+      exitCode: r.exitCode,
+      seconds: r.seconds,
+      lines: r.lines.length,
+      ...(r.error ? { error: r.error } : {}),
+    });
   }
-  const versions: Record<string, string> = { node: process.version, sharp: sharp.versions.sharp ?? '?', libvips: sharp.versions.vips };
+  const versions: Record<string, string> = {
+    node: process.version,
+    sharp: sharp.versions.sharp ?? '?',
+    libvips: sharp.versions.vips,
+  };
   for (const l of lines) if (typeof l.versions === 'object' && l.versions) Object.assign(versions, l.versions);
-  const info: RunInfo = { date: new Date().toISOString(), command: o.command, commit: gitCommit(), machine: machineInfo(), versions, runs };
+  const info: RunInfo = {
+    date: new Date().toISOString(),
+    command: o.command,
+    commit: gitCommit(),
+    machine: machineInfo(),
+    versions,
+    runs,
+  };
   const markdown = renderResults(info, lines);
   await writeAtomic(o.out, markdown);
-  await writeAtomic(path.join(path.dirname(o.out), '.data', 'last-run.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  await writeAtomic(
+    path.join(path.dirname(o.out), '.data', 'last-run.jsonl'),
+    lines.map((l) => JSON.stringify(l)).join('\n') + '\n',
+  );
   return { info, lines, markdown };
 }
 
@@ -130,15 +180,28 @@ async function main(): Promise<void> {
       dir: { type: 'string', default: here },
     },
   });
-  const benches = typeof values.only === 'string' ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : DEFAULT_BENCHES;
+  const benches =
+    typeof values.only === 'string'
+      ? values.only
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : DEFAULT_BENCHES;
   // Children get the scale through TUNEFEED_BENCH_SCALE, not argv, so a bench with strict argument parsing still runs.
   const passArgs: string[] = [];
   const { lines, info } = await runAll({
-    benches, dir: String(values.dir), out: String(values.out), scale: String(values.scale),
-    timeoutMs: Number(values['timeout-min']) * 60_000, passArgs, command: commandLine(argv),
+    benches,
+    dir: String(values.dir),
+    out: String(values.out),
+    scale: String(values.scale),
+    timeoutMs: Number(values['timeout-min']) * 60_000,
+    passArgs,
+    command: commandLine(argv),
   });
   const failed = info.runs.filter((r) => r.error);
-  process.stderr.write(`\nwrote ${values.out}: ${lines.length} result lines from ${info.runs.length - failed.length}/${info.runs.length} benches\n`);
+  process.stderr.write(
+    `\nwrote ${values.out}: ${lines.length} result lines from ${info.runs.length - failed.length}/${info.runs.length} benches\n`,
+  );
   for (const f of failed) process.stderr.write(`  ${f.file}: ${f.error}\n`);
 }
 

@@ -42,10 +42,28 @@ type Cfg = { config: ImageDatasetConfig; args: TrainingArgs };
 type Timed = { s: number; checksum: string };
 
 async function dataset(root: string): Promise<Cfg> {
-  const loaded = await loadConfig([
-    { id: 'bench', type: 'local', instance_data_dir: root, resolution: 1024, resolution_type: 'pixel', crop: true, crop_style: 'center', caption_strategy: 'filename' },
-    { id: 'te', dataset_type: 'text_embeds', type: 'local', default: true, cache_dir: path.join(os.tmpdir(), 'tf-bench-te') },
-  ], { args: { output_dir: '' }, checkPaths: false });
+  const loaded = await loadConfig(
+    [
+      {
+        id: 'bench',
+        type: 'local',
+        instance_data_dir: root,
+        resolution: 1024,
+        resolution_type: 'pixel',
+        crop: true,
+        crop_style: 'center',
+        caption_strategy: 'filename',
+      },
+      {
+        id: 'te',
+        dataset_type: 'text_embeds',
+        type: 'local',
+        default: true,
+        cache_dir: path.join(os.tmpdir(), 'tf-bench-te'),
+      },
+    ],
+    { args: { output_dir: '' }, checkPaths: false },
+  );
   return { config: loaded.datasets[0] as ImageDatasetConfig, args: loaded.args };
 }
 
@@ -53,11 +71,16 @@ async function dataset(root: string): Promise<Cfg> {
 async function timed<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<number> {
   const t0 = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => { while (next < items.length) await fn(items[next++]!); }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
   return (performance.now() - t0) / 1000;
 }
 
-const dimsChecksum = (dims: Map<string, string>, only?: string[]): string => checksumOf((only ?? [...dims.keys()].sort()).map((k) => dims.get(k) ?? 'missing'));
+const dimsChecksum = (dims: Map<string, string>, only?: string[]): string =>
+  checksumOf((only ?? [...dims.keys()].sort()).map((k) => dims.get(k) ?? 'missing'));
 
 /** tunefeed: scanDataset through the piscina pool with its defaults (geometry, buckets, cache files included). */
 async function headerScan(storage: StorageBackend, cfg: Cfg, pool: ScanPool, tmp: string, subset?: string[]) {
@@ -66,9 +89,21 @@ async function headerScan(storage: StorageBackend, cfg: Cfg, pool: ScanPool, tmp
   const r = await scanDataset({ id: 'bench', ...cfg, storage, pool, cacheStorage, ignoreCache: true });
   const s = (performance.now() - t0) / 1000;
   // Index paths are what the cache files record (absolute on disk); compare by storage key.
-  const keyOf = (p: string): string => { try { return storage.keyFromExternal(p); } catch { return p; } };
+  const keyOf = (p: string): string => {
+    try {
+      return storage.keyFromExternal(p);
+    } catch {
+      return p;
+    }
+  };
   const dims = new Map(Object.entries(r.index.metadata).map(([k, m]) => [keyOf(k), m.original_size.join('x')]));
-  return { s, files: r.files, checksum: dimsChecksum(dims), subset: subset ? dimsChecksum(dims, subset) : '', cacheStorage };
+  return {
+    s,
+    files: r.files,
+    checksum: dimsChecksum(dims),
+    subset: subset ? dimsChecksum(dims, subset) : '',
+    cacheStorage,
+  };
 }
 
 /** Baseline 1: read the leading bytes of every file and parse them, nothing else (no pool, no geometry, no caches). */
@@ -86,7 +121,11 @@ async function fullDecode(keys: string[], readAll: (k: string) => Promise<Buffer
   const dims = new Map<string, string>();
   const s = await timed(keys, DECODE_INFLIGHT, async (k) => {
     const bytes = await readAll(k);
-    const { info } = await sharp(bytes).rotate().resize(1024, 1024, { fit: 'outside' }).raw().toBuffer({ resolveWithObject: true });
+    const { info } = await sharp(bytes)
+      .rotate()
+      .resize(1024, 1024, { fit: 'outside' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     const m = await sharp(bytes).metadata();
     const swap = (m.orientation ?? 1) >= 5;
     dims.set(k, swap ? `${m.height}x${m.width}` : `${m.width}x${m.height}`);
@@ -116,33 +155,71 @@ async function rounds(scan: () => Promise<Awaited<ReturnType<typeof headerScan>>
   return { h: h!, raw: r! };
 }
 
-const cpuFigures = (n: number, h: { cpu: number }, raw: { cpu: number }) => ({ header_cpu_us_per_file: +((h.cpu * 1e6) / n).toFixed(0), raw_cpu_us_per_file: +((raw.cpu * 1e6) / n).toFixed(0) });
+const cpuFigures = (n: number, h: { cpu: number }, raw: { cpu: number }) => ({
+  header_cpu_us_per_file: +((h.cpu * 1e6) / n).toFixed(0),
+  raw_cpu_us_per_file: +((raw.cpu * 1e6) / n).toFixed(0),
+});
 
 /** Per-stage timings: listing, requests alone, parsing alone, and a rescan that reuses every fact (list + geometry + buckets + cache writes). */
-async function stages(storage: StorageBackend, keys: string[], cfg: Cfg, pool: ScanPool, cacheStorage: StorageBackend, readHead: (k: string) => Promise<Buffer>, inflight: number) {
+async function stages(
+  storage: StorageBackend,
+  keys: string[],
+  cfg: Cfg,
+  pool: ScanPool,
+  cacheStorage: StorageBackend,
+  readHead: (k: string) => Promise<Buffer>,
+  inflight: number,
+) {
   for await (const _ of storage.list({ extensions: IMAGE_EXTENSIONS })) break; // loads the SDK on this thread first
   let t0 = performance.now();
   let listed = 0;
   for await (const _ of storage.list({ extensions: IMAGE_EXTENSIONS })) listed++;
   const list = (performance.now() - t0) / 1000;
   const heads = new Map<string, Buffer>();
-  const fetch = await timed(keys, inflight, async (k) => { heads.set(k, await readHead(k)); });
+  const fetch = await timed(keys, inflight, async (k) => {
+    heads.set(k, await readHead(k));
+  });
   t0 = performance.now();
   for (const b of heads.values()) probeImage(b, false);
   const parseUs = ((performance.now() - t0) * 1000) / keys.length;
   t0 = performance.now();
   const again = await scanDataset({ id: 'bench', ...cfg, storage, pool, cacheStorage });
   const merge = (performance.now() - t0) / 1000;
-  if (listed !== keys.length || again.probed !== 0) throw new Error(`stage check: listed ${listed}, reprobed ${again.probed}`);
-  return { stage_list_s: +list.toFixed(3), stage_requests_files_s: +(keys.length / fetch).toFixed(0), stage_parse_us_per_file: +parseUs.toFixed(1), stage_rescan_merge_s: +merge.toFixed(3) };
+  if (listed !== keys.length || again.probed !== 0)
+    throw new Error(`stage check: listed ${listed}, reprobed ${again.probed}`);
+  return {
+    stage_list_s: +list.toFixed(3),
+    stage_requests_files_s: +(keys.length / fetch).toFixed(0),
+    stage_parse_us_per_file: +parseUs.toFixed(1),
+    stage_rescan_merge_s: +merge.toFixed(3),
+  };
 }
 
-function line(where: string, n: number, h: Timed, raw: Timed, full: Timed, extra: { figures?: Record<string, number>; params?: Record<string, unknown>; caveat: string; fullChecksum?: string }): BenchLine {
+function line(
+  where: string,
+  n: number,
+  h: Timed,
+  raw: Timed,
+  full: Timed,
+  extra: { figures?: Record<string, number>; params?: Record<string, unknown>; caveat: string; fullChecksum?: string },
+): BenchLine {
   return {
-    bench: 'scan', case: where,
-    figures: { header_files_s: +(n / h.s).toFixed(1), raw_loop_files_s: +(n / raw.s).toFixed(1), full_decode_files_s: +(n / full.s).toFixed(1), header_s: +h.s.toFixed(3), ...extra.figures },
+    bench: 'scan',
+    case: where,
+    figures: {
+      header_files_s: +(n / h.s).toFixed(1),
+      raw_loop_files_s: +(n / raw.s).toFixed(1),
+      full_decode_files_s: +(n / full.s).toFixed(1),
+      header_s: +h.s.toFixed(3),
+      ...extra.figures,
+    },
     ratios: { vs_full_decode: +(full.s / h.s).toFixed(1), vs_raw_loop: +(raw.s / h.s).toFixed(3) },
-    checksum: { header: h.checksum, raw: raw.checksum, full: extra.fullChecksum ?? full.checksum, same: h.checksum === raw.checksum && (extra.fullChecksum ?? raw.checksum) === full.checksum },
+    checksum: {
+      header: h.checksum,
+      raw: raw.checksum,
+      full: extra.fullChecksum ?? full.checksum,
+      same: h.checksum === raw.checksum && (extra.fullChecksum ?? raw.checksum) === full.checksum,
+    },
     params: { threads: THREADS, rounds: ROUNDS, decode_inflight: DECODE_INFLIGHT, ...extra.params },
     caveat: extra.caveat,
   };
@@ -153,23 +230,59 @@ async function localCase(files: string[], tmp: string, pool: ScanPool): Promise<
   const keys = files.map((f) => path.relative(root, f));
   const storage = new LocalStorage({ id: 'bench', root });
   const cfg = await dataset(root);
-  const readHead = async (k: string) => { const fh = await open(path.join(root, k)); try { const b = Buffer.alloc(LOCAL.head); const { bytesRead } = await fh.read(b, 0, LOCAL.head, 0); return b.subarray(0, bytesRead); } finally { await fh.close(); } };
+  const readHead = async (k: string) => {
+    const fh = await open(path.join(root, k));
+    try {
+      const b = Buffer.alloc(LOCAL.head);
+      const { bytesRead } = await fh.read(b, 0, LOCAL.head, 0);
+      return b.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  };
   await headerScan(storage, cfg, pool, tmp); // warm the page cache and the workers for every side alike
-  const { h, raw } = await rounds(() => headerScan(storage, cfg, pool, tmp), () => rawLoop(keys, LOCAL.inflight, readHead));
+  const { h, raw } = await rounds(
+    () => headerScan(storage, cfg, pool, tmp),
+    () => rawLoop(keys, LOCAL.inflight, readHead),
+  );
   const full = await fullDecode(keys, (k) => readFile(path.join(root, k)));
   const st = await stages(storage, keys, cfg, pool, h.cacheStorage, readHead, LOCAL.inflight);
   return line(`local disk, ${keys.length} generated images 0.5–2.5 MP`, keys.length, h, raw, full, {
-    figures: { ...st, ...cpuFigures(keys.length, h, raw) }, params: { raw_inflight: LOCAL.inflight, head_bytes: LOCAL.head },
-    caveat: 'files in the page cache (warm run first); header scan includes listing, geometry, buckets and atomic cache writes; 2 shared cores',
+    figures: { ...st, ...cpuFigures(keys.length, h, raw) },
+    params: { raw_inflight: LOCAL.inflight, head_bytes: LOCAL.head },
+    caveat:
+      'files in the page cache (warm run first); header scan includes listing, geometry, buckets and atomic cache writes; 2 shared cores',
   });
 }
 
 /** What both S3 servers give a case: endpoint and credentials, an SDK client, uploads, and a stopper. */
-interface S3Target { endpoint: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string; client: S3Client; putMany(o: Iterable<[string, Buffer]>, n?: number): Promise<void> }
+interface S3Target {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  client: S3Client;
+  putMany(o: Iterable<[string, Buffer]>, n?: number): Promise<void>;
+}
 
 function awsDesc(s: S3Target, prefix: string): AwsDescription {
-  return { kind: 'aws', id: 'bench', bucket: s.bucket, prefix, region: s.region, endpoint: s.endpoint, accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey,
-    maxPoolConnections: 128, checksumMode: 'WHEN_REQUIRED', forcePathStyle: true, requestTimeoutMs: 30000, connectTimeoutMs: 5000, maxAttempts: 3 };
+  return {
+    kind: 'aws',
+    id: 'bench',
+    bucket: s.bucket,
+    prefix,
+    region: s.region,
+    endpoint: s.endpoint,
+    accessKeyId: s.accessKeyId,
+    secretAccessKey: s.secretAccessKey,
+    maxPoolConnections: 128,
+    checksumMode: 'WHEN_REQUIRED',
+    forcePathStyle: true,
+    requestTimeoutMs: 30000,
+    connectTimeoutMs: 5000,
+    maxAttempts: 3,
+  };
 }
 
 /** Raw-loop reads as a user would write them: one signed ranged GET per file (tunefeed's lean signer, no retries, no pool). */
@@ -177,33 +290,53 @@ function leanReader(desc: AwsDescription) {
   const agents = createAgents(desc);
   const signal = new AbortController().signal;
   setMaxListeners(0, signal); // shared by every request in flight; never aborted
-  return { head: (k: string) => leanGet(desc, agents, `${desc.prefix}${k}`, `bytes=0-${REMOTE.head - 1}`, signal), close: () => { agents.http.destroy(); agents.https.destroy(); } };
+  return {
+    head: (k: string) => leanGet(desc, agents, `${desc.prefix}${k}`, `bytes=0-${REMOTE.head - 1}`, signal),
+    close: () => {
+      agents.http.destroy();
+      agents.https.destroy();
+    },
+  };
 }
 
-const sdkGet = (s: S3Target, key: string, range?: string) => s.client.send(new GetObjectCommand({ Bucket: s.bucket, Key: key, ...(range ? { Range: range } : {}) }))
-  .then(async (o) => Buffer.from(await o.Body!.transformToByteArray()));
+const sdkGet = (s: S3Target, key: string, range?: string) =>
+  s.client
+    .send(new GetObjectCommand({ Bucket: s.bucket, Key: key, ...(range ? { Range: range } : {}) }))
+    .then(async (o) => Buffer.from(await o.Body!.transformToByteArray()));
 
 async function s3Case(server: 's3rver' | 'mem', files: string[], tmp: string, pool: ScanPool): Promise<BenchLine> {
   const teardown: (() => unknown)[] = [];
   try {
     const host = { teardown: (fn: () => unknown) => teardown.push(fn) };
-    const s3: S3Target | (S3Target & { load(e: [string, string][]): Promise<void> }) = server === 's3rver' ? await startS3Server(host) : await startMemS3Server(host, { child: true });
+    const s3: S3Target | (S3Target & { load(e: [string, string][]): Promise<void> }) =
+      server === 's3rver' ? await startS3Server(host) : await startMemS3Server(host, { child: true });
     const root = path.dirname(files[0]!);
     const keys = files.map((f) => path.relative(root, f));
     if ('load' in s3) await s3.load(keys.map((k) => [`data/${k}`, path.join(root, k)]));
-    else await s3.putMany(await Promise.all(keys.map(async (k) => [`data/${k}`, await readFile(path.join(root, k))] as [string, Buffer])), 16);
+    else
+      await s3.putMany(
+        await Promise.all(keys.map(async (k) => [`data/${k}`, await readFile(path.join(root, k))] as [string, Buffer])),
+        16,
+      );
     const desc = awsDesc(s3, 'data/');
     const storage = createStorage(desc);
     const lean = leanReader(desc);
     teardown.push(() => storage.close(), lean.close);
     const cfg = await dataset(root);
-    const { h, raw } = await rounds(() => headerScan(storage, cfg, pool, tmp), () => rawLoop(keys, REMOTE.inflight, lean.head));
+    const { h, raw } = await rounds(
+      () => headerScan(storage, cfg, pool, tmp),
+      () => rawLoop(keys, REMOTE.inflight, lean.head),
+    );
     const sdkRaw = await rawLoop(keys, REMOTE.inflight, (k) => sdkGet(s3, `data/${k}`, `bytes=0-${REMOTE.head - 1}`));
     const full = await fullDecode(keys, (k) => sdkGet(s3, `data/${k}`));
     const st = await stages(storage, keys, cfg, pool, h.cacheStorage, lean.head, REMOTE.inflight);
-    const name = server === 's3rver' ? 'S3 (s3rver 3.7.1 child process on loopback)' : 'S3 (tunefeed in-memory S3 server, child process on loopback)';
+    const name =
+      server === 's3rver'
+        ? 'S3 (s3rver 3.7.1 child process on loopback)'
+        : 'S3 (tunefeed in-memory S3 server, child process on loopback)';
     const l = line(`${name}, ${keys.length} generated images 0.5–2.5 MP`, keys.length, h, raw, full, {
-      figures: { ...st, ...cpuFigures(keys.length, h, raw), raw_sdk_files_s: +(keys.length / sdkRaw.s).toFixed(1) }, params: { raw_inflight: REMOTE.inflight, head_bytes: REMOTE.head, server },
+      figures: { ...st, ...cpuFigures(keys.length, h, raw), raw_sdk_files_s: +(keys.length / sdkRaw.s).toFixed(1) },
+      params: { raw_inflight: REMOTE.inflight, head_bytes: REMOTE.head, server },
       caveat: `the server is a separate process on the same 2 shared cores; raw loop = one SigV4-signed ranged GET (${REMOTE.head} B, tunefeed's lean signer, ${REMOTE.inflight} in flight) + parse on the main thread; raw_sdk_files_s = the same loop through @aws-sdk/client-s3; full decode fetches with the SDK; tail check off (remote default)${server === 'mem' ? '; objects bulk-loaded into the server (its PUT path is tested, not benchmarked)' : ''}`,
     });
     l.bottleneck = bottleneck(server, keys.length, h, full.s, st.stage_requests_files_s, raw.cpu);
@@ -213,7 +346,14 @@ async function s3Case(server: 's3rver' | 'mem', files: string[], tmp: string, po
   }
 }
 
-function bottleneck(server: 's3rver' | 'mem', n: number, h: { s: number; cpu: number }, fullS: number, requestsPerS: number, rawCpu: number): string {
+function bottleneck(
+  server: 's3rver' | 'mem',
+  n: number,
+  h: { s: number; cpu: number },
+  fullS: number,
+  requestsPerS: number,
+  rawCpu: number,
+): string {
   const ceiling = (requestsPerS * fullS) / n;
   if (server === 's3rver') {
     return `s3rver's request rate: requests alone (no parsing) reach ${requestsPerS} files/s, which caps any header scan at ${ceiling.toFixed(0)}x the full-decode scan on this server (it reads every object from disk through koa middleware, in one process)`;
@@ -242,15 +382,31 @@ async function latencyCase(files: string[], tmp: string, pool: ScanPool): Promis
       const b = await s3.stats();
       return { ...r, inflight: ((b.inflight_area_ms ?? 0) - (a.inflight_area_ms ?? 0)) / (r.s * 1000) };
     };
-    const { h, raw } = await rounds(() => gauged(() => headerScan(storage, cfg, pool, tmp)), () => gauged(() => rawLoop(keys, REMOTE.inflight, lean.head)));
-    const inflight = (x: object) => +((x as { inflight: number }).inflight).toFixed(1);
+    const { h, raw } = await rounds(
+      () => gauged(() => headerScan(storage, cfg, pool, tmp)),
+      () => gauged(() => rawLoop(keys, REMOTE.inflight, lean.head)),
+    );
+    const inflight = (x: object) => +(x as { inflight: number }).inflight.toFixed(1);
     const n = keys.length;
     return {
-      bench: 'scan', case: `S3 with ${LATENCY_MS} ms per GET (in-memory S3 server, child process), ${n} generated images`,
-      figures: { header_files_s: +(n / h.s).toFixed(1), raw_loop_files_s: +(n / raw.s).toFixed(1), header_mean_inflight: inflight(h), raw_mean_inflight: inflight(raw), ...cpuFigures(n, h, raw) },
+      bench: 'scan',
+      case: `S3 with ${LATENCY_MS} ms per GET (in-memory S3 server, child process), ${n} generated images`,
+      figures: {
+        header_files_s: +(n / h.s).toFixed(1),
+        raw_loop_files_s: +(n / raw.s).toFixed(1),
+        header_mean_inflight: inflight(h),
+        raw_mean_inflight: inflight(raw),
+        ...cpuFigures(n, h, raw),
+      },
       ratios: { vs_raw_loop: +(raw.s / h.s).toFixed(3) },
       checksum: { header: h.checksum, raw: raw.checksum, same: h.checksum === raw.checksum },
-      params: { threads: THREADS, rounds: ROUNDS, raw_inflight: REMOTE.inflight, head_bytes: REMOTE.head, latency_ms: LATENCY_MS },
+      params: {
+        threads: THREADS,
+        rounds: ROUNDS,
+        raw_inflight: REMOTE.inflight,
+        head_bytes: REMOTE.head,
+        latency_ms: LATENCY_MS,
+      },
       caveat: `the server holds every GET for ${LATENCY_MS} ms before answering, like S3's time to first byte; no full-decode baseline in this case (see the other S3 cases); mean in flight = requests open at the server averaged over the run (at most ${REMOTE.inflight} by construction)`,
     };
   } finally {
@@ -264,11 +420,18 @@ async function scaleCase(n: (typeof COUNTS)['small'], tmp: string): Promise<Benc
   try {
     const distinct = await generatedImages({ count: n.scaleDistinct, edge: [320, 1024], seed: 7 });
     const s3 = await startMemS3Server({ teardown: (fn) => teardown.push(fn) }, { child: true });
-    const keys = Array.from({ length: n.scale }, (_, i) => `d${String(i % 100).padStart(2, '0')}/img-${String(i).padStart(6, '0')}${path.extname(distinct[i % distinct.length]!)}`);
+    const keys = Array.from(
+      { length: n.scale },
+      (_, i) =>
+        `d${String(i % 100).padStart(2, '0')}/img-${String(i).padStart(6, '0')}${path.extname(distinct[i % distinct.length]!)}`,
+    );
     await s3.load(keys.map((k, i) => [`scale/${k}`, distinct[i % distinct.length]!]));
     const desc = awsDesc(s3, 'scale/');
     const step = Math.floor(n.scale / n.scaleDecode);
-    const subset = keys.filter((_, i) => i % step === 0).slice(0, n.scaleDecode).sort();
+    const subset = keys
+      .filter((_, i) => i % step === 0)
+      .slice(0, n.scaleDecode)
+      .sort();
     const child = await scanInChild(desc, path.dirname(distinct[0]!), subset);
     const lean = leanReader(desc);
     teardown.push(lean.close);
@@ -276,10 +439,23 @@ async function scaleCase(n: (typeof COUNTS)['small'], tmp: string): Promise<Benc
     const part = await fullDecode(subset, (k) => sdkGet(s3, `scale/${k}`));
     const full = { s: (part.s / subset.length) * n.scale, checksum: part.checksum };
     const h = { s: child.s, checksum: child.checksum };
-    const l = line(`S3 at scale: ${n.scale} objects on the in-memory S3 server (${distinct.length} distinct small images 0.1–1 MP)`, n.scale, h, raw, full, {
-      figures: { peak_rss_mb: child.rss_mb, full_decode_subset_files: subset.length, ...cpuFigures(n.scale, child, raw) }, params: { raw_inflight: REMOTE.inflight, head_bytes: REMOTE.head, folders: 100 }, fullChecksum: child.subset,
-      caveat: `full-decode scan measured on ${subset.length} evenly spaced keys and extrapolated per file to ${n.scale} (checksum compared on that subset); header scan run once in its own process (peak RSS = that process: main thread + ${THREADS} scan workers); objects bulk-loaded into the server, not PUT one by one`,
-    });
+    const l = line(
+      `S3 at scale: ${n.scale} objects on the in-memory S3 server (${distinct.length} distinct small images 0.1–1 MP)`,
+      n.scale,
+      h,
+      raw,
+      full,
+      {
+        figures: {
+          peak_rss_mb: child.rss_mb,
+          full_decode_subset_files: subset.length,
+          ...cpuFigures(n.scale, child, raw),
+        },
+        params: { raw_inflight: REMOTE.inflight, head_bytes: REMOTE.head, folders: 100 },
+        fullChecksum: child.subset,
+        caveat: `full-decode scan measured on ${subset.length} evenly spaced keys and extrapolated per file to ${n.scale} (checksum compared on that subset); header scan run once in its own process (peak RSS = that process: main thread + ${THREADS} scan workers); objects bulk-loaded into the server, not PUT one by one`,
+      },
+    );
     const us = (cpu: number) => ((cpu * 1e6) / n.scale).toFixed(0);
     l.bottleneck = `the full-decode scan of small images runs at ${(subset.length / part.s).toFixed(0)} files/s (upscaled to the 1024 px target); the header scan used ${us(child.cpu)} us of CPU per file in its process (listing 100 folders, 2 scan workers, geometry, buckets, cache files for ${n.scale} samples) against ${us(raw.cpu)} us for the raw loop, on 2 cores shared with the server process`;
     return l;
@@ -289,11 +465,20 @@ async function scaleCase(n: (typeof COUNTS)['small'], tmp: string): Promise<Benc
 }
 
 /** Runs this file with --scale-child: the header scan alone in a fresh process. */
-async function scanInChild(desc: AwsDescription, root: string, subset: string[]): Promise<{ s: number; cpu: number; rss_mb: number; checksum: string; subset: string; files: number }> {
+async function scanInChild(
+  desc: AwsDescription,
+  root: string,
+  subset: string[],
+): Promise<{ s: number; cpu: number; rss_mb: number; checksum: string; subset: string; files: number }> {
   const self = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, ['--import', 'tsx', self, '--scale-child'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TF_BENCH_SCAN_JOB: JSON.stringify({ desc, root, subset }) } });
+  const child = spawn(process.execPath, ['--import', 'tsx', self, '--scale-child'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, TF_BENCH_SCAN_JOB: JSON.stringify({ desc, root, subset }) },
+  });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   const code = await new Promise<number | null>((r) => child.once('exit', r));
   const last = out.trim().split('\n').pop() ?? '';
   if (code !== 0 || !last.startsWith('{')) throw new Error(`scale scan child failed (${code}): ${out.slice(-500)}`);
@@ -301,7 +486,11 @@ async function scanInChild(desc: AwsDescription, root: string, subset: string[])
 }
 
 async function scaleChild(): Promise<void> {
-  const job = JSON.parse(process.env.TF_BENCH_SCAN_JOB ?? '{}') as { desc: AwsDescription; root: string; subset: string[] };
+  const job = JSON.parse(process.env.TF_BENCH_SCAN_JOB ?? '{}') as {
+    desc: AwsDescription;
+    root: string;
+    subset: string[];
+  };
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'tf-bench-scale-'));
   const storage = createStorage(job.desc);
   const pool = new ScanPool({ threads: THREADS });
@@ -309,7 +498,16 @@ async function scaleChild(): Promise<void> {
     const cfg = await dataset(job.root);
     const h = await withCpu(() => headerScan(storage, cfg, pool, tmp, job.subset));
     const rss = process.resourceUsage().maxRSS / 1024;
-    console.log(JSON.stringify({ s: h.s, cpu: h.cpu, files: h.files, rss_mb: +rss.toFixed(0), checksum: h.checksum, subset: h.subset }));
+    console.log(
+      JSON.stringify({
+        s: h.s,
+        cpu: h.cpu,
+        files: h.files,
+        rss_mb: +rss.toFixed(0),
+        checksum: h.checksum,
+        subset: h.subset,
+      }),
+    );
   } finally {
     await pool.close();
     await storage.close();

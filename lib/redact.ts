@@ -1,5 +1,6 @@
 // Credential redaction shared by logs, errors and JSON output: by key name and by known secret value.
-const SENSITIVE_KEY = /(^aws_access_key_id$|^aws_secret_access_key$|^aws_session_token$|secret|token|password|^authorization$)/i;
+const SENSITIVE_KEY =
+  /(^aws_access_key_id$|^aws_secret_access_key$|^aws_session_token$|secret|token|password|^authorization$)/i;
 const secrets = new Set<string>();
 
 /** Marker written in place of a credential. */

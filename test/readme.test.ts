@@ -11,6 +11,9 @@ const classes = Object.entries(errors).filter(
 t.ok(classes.length > 20, 'found the error classes');
 for (const [name, C] of classes) {
   // Every constructor takes (message or issues, ...) and tolerates the extra positional arguments.
-  const e = Reflect.construct(C, (C as unknown) === errors.ConfigValidationError ? [[]] : ['x', 'reason', 0]) as errors.TunefeedError;
+  const e = Reflect.construct(
+    C,
+    (C as unknown) === errors.ConfigValidationError ? [[]] : ['x', 'reason', 0],
+  ) as errors.TunefeedError;
   t.match(readme, new RegExp(`\\| \`${e.code}\` \\| \`${name}\` \\|`), `${name} (${e.code}) is in the README table`);
 }

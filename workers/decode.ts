@@ -8,8 +8,12 @@ function movable(result: DecodeResult): unknown {
   if (!result.ok) return result;
   const buffer = (result.kind === 'pixels' ? result.pixels : result.data).buffer;
   return move({
-    get [transferableSymbol]() { return buffer; },
-    get [valueSymbol]() { return result; },
+    get [transferableSymbol]() {
+      return buffer;
+    },
+    get [valueSymbol]() {
+      return result;
+    },
   });
 }
 

@@ -20,7 +20,8 @@ const SPLIT = { comma: ',', space: ' ', period: '.' } as const;
 const JOIN = { comma: ', ', space: ' ', period: '. ' } as const;
 
 // str.isspace() characters; unlike JS \s this excludes U+FEFF, which Python keeps.
-const PY_SPACE = '[\\t\\n\\v\\f\\r\\u001c-\\u001f \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+const PY_SPACE =
+  '[\\t\\n\\v\\f\\r\\u001c-\\u001f \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
 const PY_STRIP = new RegExp(`^${PY_SPACE}+|${PY_SPACE}+$`, 'gu');
 
 /** Python's str.strip() with no argument. */
@@ -35,7 +36,10 @@ export function pyStrip(s: string): string {
  */
 export function expandWithShuffles(caption: string, options: CaptionShuffleOptions): string[] {
   if (!pyStrip(caption)) return [caption];
-  const parts = caption.split(SPLIT[options.split_on]).map(pyStrip).filter((p) => p.length > 0);
+  const parts = caption
+    .split(SPLIT[options.split_on])
+    .map(pyStrip)
+    .filter((p) => p.length > 0);
   const fixed = parts.slice(0, options.position_start);
   const shufflable = parts.slice(options.position_start);
   if (shufflable.length <= 1) return [caption];

@@ -6,7 +6,12 @@ import { logger } from '../log.js';
 import type { DatasetIndex } from '../metadata/types.js';
 import type { StorageBackend } from '../storage/types.js';
 import { expandWithShuffles, pyStrip, type CaptionShuffleOptions } from './caption-shuffle.js';
-import { captionStrategy, normalizeCaptionPayload, type CaptionStrategyFn, type StrategyContext } from './strategies.js';
+import {
+  captionStrategy,
+  normalizeCaptionPayload,
+  type CaptionStrategyFn,
+  type StrategyContext,
+} from './strategies.js';
 
 const log = logger('captions/resolve');
 
@@ -37,14 +42,25 @@ function instancePrompts(config: ImageDatasetConfig): string[] {
     return [p];
   }
   const list = raw.map((p) => pyStrip(String(p))).filter((p) => p.length > 0);
-  if (!list.length) throw invalid(config, 'instance_prompt', "caption_strategy='instanceprompt' requires at least one non-empty prompt.");
+  if (!list.length)
+    throw invalid(
+      config,
+      'instance_prompt',
+      "caption_strategy='instanceprompt' requires at least one non-empty prompt.",
+    );
   return list;
 }
 
 function shuffleOptions(config: ImageDatasetConfig, seed: number): CaptionShuffleOptions | null {
   const cs = config.caption_shuffle;
   if (!cs?.enabled) return null;
-  return { count: cs.count, seed: cs.seed ?? seed, split_on: cs.split_on ?? 'comma', position_start: cs.position_start, include_original: cs.include_original };
+  return {
+    count: cs.count,
+    seed: cs.seed ?? seed,
+    split_on: cs.split_on ?? 'comma',
+    position_start: cs.position_start,
+    include_original: cs.include_original,
+  };
 }
 
 /** Deterministic index in [0, n): sha256 of (seed, sampleSeed, key), so it is independent of call order. */
@@ -55,11 +71,19 @@ function pick(n: number, seed: number, sampleSeed: number, key: string): number 
 }
 
 /** Captions of a strategy that reads something, with prepend and shuffle applied in SimpleTuner's order. */
-function fromStrategy(config: ImageDatasetConfig, fn: CaptionStrategyFn, ctx: StrategyContext, seed: number): (key: string) => Promise<string[]> {
+function fromStrategy(
+  config: ImageDatasetConfig,
+  fn: CaptionStrategyFn,
+  ctx: StrategyContext,
+  seed: number,
+): (key: string) => Promise<string[]> {
   // csv: SimpleTuner returns the cell before prepend/shuffle are considered; kept for text-embed cache parity.
   const rawOnly = config.caption_strategy === 'csv';
   if (rawOnly && (config.prepend_instance_prompt || config.caption_shuffle?.enabled)) {
-    log.warn({ dataset: config.id }, 'caption_strategy=csv ignores prepend_instance_prompt and caption_shuffle, as SimpleTuner does');
+    log.warn(
+      { dataset: config.id },
+      'caption_strategy=csv ignores prepend_instance_prompt and caption_shuffle, as SimpleTuner does',
+    );
   }
   const prefix = !rawOnly && config.prepend_instance_prompt ? `${config.instance_prompt} ` : '';
   const shuffle = rawOnly ? null : shuffleOptions(config, seed);
@@ -67,7 +91,7 @@ function fromStrategy(config: ImageDatasetConfig, fn: CaptionStrategyFn, ctx: St
     return async (key) => {
       const raw = await fn(ctx, key);
       // A single caption stays even when empty (as without shuffle); lists drop their empty entries.
-      const values = raw.length === 1 ? [pyStrip(raw[0]!)] : normalizeCaptionPayload(raw) ?? [];
+      const values = raw.length === 1 ? [pyStrip(raw[0]!)] : (normalizeCaptionPayload(raw) ?? []);
       return values.flatMap((v) => expandWithShuffles(v, shuffle)).map((v) => prefix + v);
     };
   }
@@ -75,13 +99,17 @@ function fromStrategy(config: ImageDatasetConfig, fn: CaptionStrategyFn, ctx: St
 }
 
 function validate(config: ImageDatasetConfig): void {
-  const noPrompt = config.instance_prompt === null || config.instance_prompt === undefined || config.instance_prompt === '';
+  const noPrompt =
+    config.instance_prompt === null || config.instance_prompt === undefined || config.instance_prompt === '';
   if (config.only_instance_prompt && noPrompt && config.caption_strategy !== 'instanceprompt') {
     throw invalid(config, 'instance_prompt', 'Instance prompt is required when instance_prompt_only is enabled.');
   }
   if (config.prepend_instance_prompt && noPrompt && config.caption_strategy !== 'instanceprompt') {
-    throw invalid(config, 'prepend_instance_prompt',
-      `Backend ${config.id} has prepend_instance_prompt=True, but no instance_prompt was provided. You must provide an instance_prompt, or disable this option.`);
+    throw invalid(
+      config,
+      'prepend_instance_prompt',
+      `Backend ${config.id} has prepend_instance_prompt=True, but no instance_prompt was provided. You must provide an instance_prompt, or disable this option.`,
+    );
   }
 }
 
@@ -89,7 +117,12 @@ function validate(config: ImageDatasetConfig): void {
  * Build a dataset's caption source. Config problems (missing instance_prompt, unknown strategy) throw here,
  * once; per-sample problems reject the returned promises with CaptionNotFoundError (dataset + file named).
  */
-export function createCaptionSource(config: ImageDatasetConfig, storage: StorageBackend, index: DatasetIndex, seed: number): CaptionSource {
+export function createCaptionSource(
+  config: ImageDatasetConfig,
+  storage: StorageBackend,
+  index: DatasetIndex,
+  seed: number,
+): CaptionSource {
   validate(config);
   let candidates: (key: string) => Promise<string[]>;
   if (config.caption_strategy === 'instanceprompt') {
@@ -100,11 +133,17 @@ export function createCaptionSource(config: ImageDatasetConfig, storage: Storage
     const prompt = [config.instance_prompt as string];
     candidates = async () => prompt;
   } else {
-    candidates = fromStrategy(config, captionStrategy(config.caption_strategy, config.id), { config, storage, index }, seed);
+    candidates = fromStrategy(
+      config,
+      captionStrategy(config.caption_strategy, config.id),
+      { config, storage, index },
+      seed,
+    );
   }
   const checked = async (key: string): Promise<string[]> => {
     const list = await candidates(key);
-    if (!list.length) throw new CaptionNotFoundError(`Every caption for ${key} is empty`, { dataset: config.id, file: key });
+    if (!list.length)
+      throw new CaptionNotFoundError(`Every caption for ${key} is empty`, { dataset: config.id, file: key });
     return list;
   };
   return {
@@ -117,7 +156,12 @@ export function createCaptionSource(config: ImageDatasetConfig, storage: Storage
 }
 
 /** The cross-team contract: `(key, sampleSeed) → caption`. See createCaptionSource for the semantics. */
-export function createCaptionResolver(config: ImageDatasetConfig, storage: StorageBackend, index: DatasetIndex, seed: number): CaptionResolver {
+export function createCaptionResolver(
+  config: ImageDatasetConfig,
+  storage: StorageBackend,
+  index: DatasetIndex,
+  seed: number,
+): CaptionResolver {
   const source = createCaptionSource(config, storage, index, seed);
   return (key, sampleSeed) => source.resolve(key, sampleSeed);
 }

@@ -52,14 +52,22 @@ const textfile: CaptionStrategyFn = async ({ config, storage }, key) => {
     text = (await storage.read(captionKey)).toString('utf8');
   } catch (cause) {
     if (cause instanceof NotFoundError) {
-      throw new CaptionNotFoundError(`Caption file ${captionKey} not found.`, { dataset: config.id, file: captionKey, cause });
+      throw new CaptionNotFoundError(`Caption file ${captionKey} not found.`, {
+        dataset: config.id,
+        file: captionKey,
+        cause,
+      });
     }
     throw cause;
   }
   // SimpleTuner neither strips nor splits on \r: lines are kept byte-for-byte so text-embed cache names match.
   if (config.disable_multiline_split || !text.includes('\n')) return [text];
   const lines = text.split('\n').filter((l) => l.length > 0);
-  if (!lines.length) throw new CaptionNotFoundError(`Caption file ${captionKey} has no non-empty lines.`, { dataset: config.id, file: captionKey });
+  if (!lines.length)
+    throw new CaptionNotFoundError(`Caption file ${captionKey} has no non-empty lines.`, {
+      dataset: config.id,
+      file: captionKey,
+    });
   return lines;
 };
 
@@ -71,7 +79,7 @@ const parquet: CaptionStrategyFn = async ({ config, index }, key) => {
     const p = config.parquet;
     throw new CaptionNotFoundError(
       `Could not locate caption for image ${key} in sampler_backend ${config.id} with filename column ${p?.filename_column ?? 'id'}, ` +
-      `caption column ${JSON.stringify(p?.caption_column ?? 'description')}, and a parquet database with ${Object.keys(index.captions ?? {}).length} entries.`,
+        `caption column ${JSON.stringify(p?.caption_column ?? 'description')}, and a parquet database with ${Object.keys(index.captions ?? {}).length} entries.`,
       { dataset: config.id, file: key, field: 'parquet.caption_column' },
     );
   }
@@ -85,8 +93,10 @@ const csv: CaptionStrategyFn = async ({ config, storage, index }, key) => {
   if (value === undefined && typeof s.getCaption === 'function') value = await s.getCaption(key);
   const values = normalizeCaptionPayload(value);
   if (!values?.length) {
-    throw new CaptionNotFoundError(`No caption for ${key} in CSV column '${config.csv?.csv_caption_column ?? 'caption'}'.`,
-      { dataset: config.id, file: key, field: 'csv_caption_column' });
+    throw new CaptionNotFoundError(
+      `No caption for ${key} in CSV column '${config.csv?.csv_caption_column ?? 'caption'}'.`,
+      { dataset: config.id, file: key, field: 'csv_caption_column' },
+    );
   }
   // SimpleTuner returns the cell as-is (no strip): keep the raw cell text for text-embed cache parity.
   return typeof value === 'string' ? [value] : values;
@@ -95,9 +105,14 @@ const csv: CaptionStrategyFn = async ({ config, storage, index }, key) => {
 const huggingface: CaptionStrategyFn = async ({ config, index }, key) => {
   const values = normalizeCaptionPayload(lookup(index, key));
   if (values === null) {
-    throw new CaptionNotFoundError(`Could not find caption for ${key} in HuggingFace dataset`, { dataset: config.id, file: key, field: 'huggingface.caption_column' });
+    throw new CaptionNotFoundError(`Could not find caption for ${key} in HuggingFace dataset`, {
+      dataset: config.id,
+      file: key,
+      field: 'huggingface.caption_column',
+    });
   }
-  if (!values.length) throw new CaptionNotFoundError(`Every caption for ${key} is empty`, { dataset: config.id, file: key });
+  if (!values.length)
+    throw new CaptionNotFoundError(`Every caption for ${key} is empty`, { dataset: config.id, file: key });
   return values;
 };
 

@@ -37,8 +37,18 @@ async function check(b: BuiltBackend, group: string, limit: number, read: boolea
   const first = sample[0];
   const bytes = read && first ? (await b.storage.readRange(first.key, 0, 65536)).length : null;
   const d = b.description as Record<string, unknown>;
-  const where = String(d.root ?? (d.bucket ? `s3://${String(d.bucket)}/${String(d.prefix ?? '')}` : d.csvFile ?? d.datasetName ?? ''));
-  return { id: b.id, group, type: b.config.type, where, sample: sample.map((o) => o.key), listed: sample.length, read: first && bytes !== null ? { key: first.key, bytes } : null };
+  const where = String(
+    d.root ?? (d.bucket ? `s3://${String(d.bucket)}/${String(d.prefix ?? '')}` : (d.csvFile ?? d.datasetName ?? '')),
+  );
+  return {
+    id: b.id,
+    group,
+    type: b.config.type,
+    where,
+    sample: sample.map((o) => o.key),
+    listed: sample.length,
+    read: first && bytes !== null ? { key: first.key, bytes } : null,
+  };
 }
 
 function formatText(checks: BackendCheck[], totalMs: number): string {
@@ -55,7 +65,9 @@ function formatText(checks: BackendCheck[], totalMs: number): string {
 export function register(program: Command): void {
   program
     .command('backends')
-    .description('Build every dataset backend (local, S3, CSV, Hugging Face); list a few objects and read one from each')
+    .description(
+      'Build every dataset backend (local, S3, CSV, Hugging Face); list a few objects and read one from each',
+    )
     .argument('<config>', 'path of the multidatabackend.json')
     .option('--set <key=value>', 'training argument override (repeatable)', collect, [])
     .option('--limit <n>', 'objects to list per backend', '5')
@@ -65,13 +77,24 @@ export function register(program: Command): void {
     .action(async (file: string, opts: BackendsOptions) => {
       const loaded = await loadConfig(file, { set: opts.set });
       // A diagnostic must not change anything: SimpleTuner's file-list caches are left alone.
-      const built = await createFactory(loaded, { deleteCaches: false, csvAllowPrivateHosts: opts.allowPrivateHosts }).build();
+      const built = await createFactory(loaded, {
+        deleteCaches: false,
+        csvAllowPrivateHosts: opts.allowPrivateHosts,
+      }).build();
       try {
         const limit = Math.max(1, Number(opts.limit) || 5);
-        const groups: [string, BuiltBackend[]][] = [['text_embeds', built.textEmbeds], ['image_embeds', built.imageEmbeds], ['data', built.data]];
+        const groups: [string, BuiltBackend[]][] = [
+          ['text_embeds', built.textEmbeds],
+          ['image_embeds', built.imageEmbeds],
+          ['data', built.data],
+        ];
         const checks: BackendCheck[] = [];
         for (const [group, list] of groups) for (const b of list) checks.push(await check(b, group, limit, opts.read));
-        process.stdout.write(opts.json ? `${JSON.stringify(redactValue({ backends: checks, metrics: built.metrics }), null, 2)}\n` : formatText(checks, built.metrics.totalMs));
+        process.stdout.write(
+          opts.json
+            ? `${JSON.stringify(redactValue({ backends: checks, metrics: built.metrics }), null, 2)}\n`
+            : formatText(checks, built.metrics.totalMs),
+        );
       } finally {
         await built.close();
       }

@@ -9,4 +9,10 @@ import { register as registerBackends } from './backends.js';
 /** Registers one subcommand on the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerDemo, registerValidate, registerScan, registerStream, registerBackends];
+export const commands: RegisterCommand[] = [
+  registerDemo,
+  registerValidate,
+  registerScan,
+  registerStream,
+  registerBackends,
+];

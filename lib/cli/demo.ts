@@ -8,7 +8,10 @@ import { formatSummary } from '../demo/summary.js';
 function positiveInt(name: string): (v: string) => number {
   return (v) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`Expected \`${name}\` to be an integer from 1 and up, got \`${v}\` (string)`, { field: name });
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError(`Expected \`${name}\` to be an integer from 1 and up, got \`${v}\` (string)`, {
+        field: name,
+      });
     return n;
   };
 }
@@ -33,13 +36,29 @@ export function register(program: Command): void {
     .option('--images <n>', 'images to generate (two thirds photos, one third art)', positiveInt('--images'), 300)
     .option('--regenerate', 'rewrite the dataset even if it exists', false)
     .option('--json', 'print the summary as JSON on stdout', false)
-    .action(async (opts: { dir: string; batches: number; batchSize: number; stepMs: number; seed: number; images: number; regenerate: boolean; json: boolean }) => {
-      quietLogs();
-      const art = Math.floor(opts.images / 3);
-      const summary = await runDemo({
-        dir: opts.dir, batches: opts.batches, batchSize: opts.batchSize, stepMs: opts.stepMs, seed: opts.seed, force: opts.regenerate,
-        sizes: { photos: opts.images - art, art },
-      });
-      process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
-    });
+    .action(
+      async (opts: {
+        dir: string;
+        batches: number;
+        batchSize: number;
+        stepMs: number;
+        seed: number;
+        images: number;
+        regenerate: boolean;
+        json: boolean;
+      }) => {
+        quietLogs();
+        const art = Math.floor(opts.images / 3);
+        const summary = await runDemo({
+          dir: opts.dir,
+          batches: opts.batches,
+          batchSize: opts.batchSize,
+          stepMs: opts.stepMs,
+          seed: opts.seed,
+          force: opts.regenerate,
+          sizes: { photos: opts.images - art, art },
+        });
+        process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+      },
+    );
 }

@@ -114,7 +114,9 @@ class ProgressReporter implements Progress {
     const rate = elapsed > 0 ? this.#done / elapsed : 0;
     const known = this.#total !== undefined && this.#total > 0;
     const count = known ? `${this.#done}/${this.#total}` : `${this.#done}`;
-    const pct = known ? ` ${bar(this.#done / this.#total!)} ${((100 * this.#done) / this.#total!).toFixed(0).padStart(3)}%` : '';
+    const pct = known
+      ? ` ${bar(this.#done / this.#total!)} ${((100 * this.#done) / this.#total!).toFixed(0).padStart(3)}%`
+      : '';
     const extra = this.#note ? ` ${this.#note}` : '';
     return `${this.#o.label}${pct} ${count} ${this.#unit} ${formatRate(rate)}/s ${elapsed.toFixed(1)}s${extra}`;
   }

@@ -12,16 +12,37 @@ import { createProgress } from './progress.js';
 import { scanStorages } from './scan-storage.js';
 
 interface ScanCliOptions {
-  only: string[]; dataset?: string[]; workers?: string; shard?: string; shardCount?: string; merge: boolean; json: boolean;
-  set: string[]; trainingConfig?: string; ignoreCache: boolean; flushSeconds?: string; verifyTail?: boolean;
+  only: string[];
+  dataset?: string[];
+  workers?: string;
+  shard?: string;
+  shardCount?: string;
+  merge: boolean;
+  json: boolean;
+  set: string[];
+  trainingConfig?: string;
+  ignoreCache: boolean;
+  flushSeconds?: string;
+  verifyTail?: boolean;
 }
 
-interface DatasetLine { id: string; files: number; scanned: number; buckets: Record<string, number>; skipped: Record<string, number>; seconds: number; error?: { code: string; message: string } }
+interface DatasetLine {
+  id: string;
+  files: number;
+  scanned: number;
+  buckets: Record<string, number>;
+  skipped: Record<string, number>;
+  seconds: number;
+  error?: { code: string; message: string };
+}
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 /** --shard I/N, else JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or AWS_BATCH_JOB_ARRAY_INDEX with --shard-count/TUNEFEED_SHARD_COUNT. */
-export function shardFrom(o: Pick<ScanCliOptions, 'shard' | 'shardCount'>, env: NodeJS.ProcessEnv = process.env): Shard | undefined {
+export function shardFrom(
+  o: Pick<ScanCliOptions, 'shard' | 'shardCount'>,
+  env: NodeJS.ProcessEnv = process.env,
+): Shard | undefined {
   if (o.shard) {
     const s = parseShard(o.shard);
     if (!s) throw new UsageError(`Expected \`--shard\` as I/N with 0 ≤ I < N, got \`${o.shard}\``);
@@ -37,35 +58,71 @@ export function shardFrom(o: Pick<ScanCliOptions, 'shard' | 'shardCount'>, env: 
 
 function selectDatasets(all: ImageDatasetConfig[], only: string[]): ImageDatasetConfig[] {
   const unknown = only.filter((id) => !all.some((d) => d.id === id));
-  if (unknown.length) throw new UsageError(`Unknown dataset id(s) ${unknown.join(', ')}; image/video datasets are: ${all.map((d) => d.id).join(', ')}`);
+  if (unknown.length)
+    throw new UsageError(
+      `Unknown dataset id(s) ${unknown.join(', ')}; image/video datasets are: ${all.map((d) => d.id).join(', ')}`,
+    );
   return only.length ? all.filter((d) => only.includes(d.id)) : all;
 }
 
 function line(id: string, r: ScanResult): DatasetLine {
-  return { id, files: r.files, scanned: r.probed, buckets: r.report.buckets, skipped: r.report.skipped, seconds: Math.round(r.seconds * 1000) / 1000 };
+  return {
+    id,
+    files: r.files,
+    scanned: r.probed,
+    buckets: r.report.buckets,
+    skipped: r.report.skipped,
+    seconds: Math.round(r.seconds * 1000) / 1000,
+  };
 }
 
 function human(l: DatasetLine, r?: ScanResult): string {
   if (l.error) return `${l.id}: FAILED ${l.error.code}\n${l.error.message}\n`;
   const usable = Object.values(l.buckets).reduce((a, b) => a + b, 0);
-  const buckets = Object.entries(l.buckets).sort(([a], [b]) => Number.parseFloat(a) - Number.parseFloat(b)).map(([k, n]) => `${k}×${n}`).join(' ');
+  const buckets = Object.entries(l.buckets)
+    .sort(([a], [b]) => Number.parseFloat(a) - Number.parseFloat(b))
+    .map(([k, n]) => `${k}×${n}`)
+    .join(' ');
   let out = `${l.id}: ${l.files} files, ${l.scanned} probed, ${usable} usable in ${Object.keys(l.buckets).length} buckets (${l.seconds}s)\n  buckets: ${buckets}\n`;
   const skipped = Object.entries(l.skipped);
   if (skipped.length) out += `  skipped: ${skipped.map(([k, n]) => `${k}=${n}`).join(', ')}\n`;
-  for (const [reason, ex] of Object.entries(r?.report.examples ?? {})) for (const e of ex) out += `    ${reason}: ${e.file}: ${e.message}\n`;
+  for (const [reason, ex] of Object.entries(r?.report.examples ?? {}))
+    for (const e of ex) out += `    ${reason}: ${e.file}: ${e.message}\n`;
   for (const w of r?.report.warnings ?? []) out += `  warning: ${w}\n`;
   return out;
 }
 
-async function runOne(d: ImageDatasetConfig, o: ScanCliOptions, ctx: { storage: ReturnType<Awaited<ReturnType<typeof scanStorages>>['get']>; args: Parameters<typeof scanDataset>[0]['args']; pool: ScanRunner | undefined; shard: Shard | undefined }): Promise<ScanResult> {
+async function runOne(
+  d: ImageDatasetConfig,
+  o: ScanCliOptions,
+  ctx: {
+    storage: ReturnType<Awaited<ReturnType<typeof scanStorages>>['get']>;
+    args: Parameters<typeof scanDataset>[0]['args'];
+    pool: ScanRunner | undefined;
+    shard: Shard | undefined;
+  },
+): Promise<ScanResult> {
   const progress = createProgress({ label: d.id, unit: 'files' });
   const off = metrics.subscribe((e) => {
-    if (e.type === 'scan.progress' && e.dataset === d.id) progress.update(Number(e.listed), { note: `probed ${String(e.probed)}, cached ${String(e.reused)}` });
+    if (e.type === 'scan.progress' && e.dataset === d.id)
+      progress.update(Number(e.listed), { note: `probed ${String(e.probed)}, cached ${String(e.reused)}` });
   });
   try {
-    const base = { id: d.id, config: d, storage: ctx.storage, args: ctx.args, ...(o.flushSeconds ? { flushIntervalMs: Number(o.flushSeconds) * 1000 } : {}) };
+    const base = {
+      id: d.id,
+      config: d,
+      storage: ctx.storage,
+      args: ctx.args,
+      ...(o.flushSeconds ? { flushIntervalMs: Number(o.flushSeconds) * 1000 } : {}),
+    };
     if (o.merge) return await mergeShards(base);
-    return await scanDataset({ ...base, ...(ctx.pool ? { pool: ctx.pool } : {}), ...(ctx.shard ? { shard: ctx.shard } : {}), ignoreCache: o.ignoreCache, ...(o.verifyTail ? { probe: { verifyTail: true } } : {}) });
+    return await scanDataset({
+      ...base,
+      ...(ctx.pool ? { pool: ctx.pool } : {}),
+      ...(ctx.shard ? { shard: ctx.shard } : {}),
+      ignoreCache: o.ignoreCache,
+      ...(o.verifyTail ? { probe: { verifyTail: true } } : {}),
+    });
   } finally {
     off();
     progress.finish();
@@ -74,10 +131,14 @@ async function runOne(d: ImageDatasetConfig, o: ScanCliOptions, ctx: { storage: 
 
 async function action(file: string, o: ScanCliOptions): Promise<void> {
   const shard = o.merge ? undefined : shardFrom(o);
-  const loaded = await loadConfig(file, { set: o.set, ...(o.trainingConfig ? { trainingConfig: o.trainingConfig } : {}) });
+  const loaded = await loadConfig(file, {
+    set: o.set,
+    ...(o.trainingConfig ? { trainingConfig: o.trainingConfig } : {}),
+  });
   const datasets = selectDatasets(loaded.datasets.filter(isImageDataset), [...o.only, ...(o.dataset ?? [])]);
   const workers = o.workers === undefined ? undefined : Number(o.workers);
-  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) throw new UsageError(`Expected \`--workers\` to be an integer from 0 and up, got \`${o.workers}\``);
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0))
+    throw new UsageError(`Expected \`--workers\` to be an integer from 0 and up, got \`${o.workers}\``);
   const storages = await scanStorages(loaded, datasets);
   const pool = workers === 0 || o.merge ? undefined : new ScanPool(workers ? { threads: workers } : {});
   const lines: DatasetLine[] = [];
@@ -89,7 +150,15 @@ async function action(file: string, o: ScanCliOptions): Promise<void> {
         if (!o.json) process.stdout.write(human(lines.at(-1)!, r));
       } catch (err) {
         if (!isTunefeedError(err)) throw err;
-        lines.push({ id: d.id, files: 0, scanned: 0, buckets: {}, skipped: {}, seconds: 0, error: { code: err.code, message: err.message } });
+        lines.push({
+          id: d.id,
+          files: 0,
+          scanned: 0,
+          buckets: {},
+          skipped: {},
+          seconds: 0,
+          error: { code: err.code, message: err.message },
+        });
         if (!o.json) process.stdout.write(human(lines.at(-1)!));
         process.exitCode = 1;
       }
@@ -122,6 +191,7 @@ export function register(program: Command): void {
     .option('--ignore-cache', 'probe every file again', false)
     .option('--verify-tail', 'check end markers for truncation on remote storage too (one more request per large file)')
     .action(async (file: string, o: ScanCliOptions) => action(file, o));
-  options(program.command('merge').description('Combine the part files of a sharded scan into SimpleTuner bucket caches'))
-    .action(async (file: string, o: ScanCliOptions) => action(file, { ...o, merge: true, ignoreCache: false }));
+  options(
+    program.command('merge').description('Combine the part files of a sharded scan into SimpleTuner bucket caches'),
+  ).action(async (file: string, o: ScanCliOptions) => action(file, { ...o, merge: true, ignoreCache: false }));
 }

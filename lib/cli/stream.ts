@@ -20,7 +20,11 @@ export interface StreamSummary {
 }
 
 /** Write every batch to `out`; after each completed write, save the state (so a resume never skips a written batch). */
-export async function runStream(loader: Loader, out: Writable, o: { format: 'ndjson' | 'binary'; saveState?: string }): Promise<StreamSummary> {
+export async function runStream(
+  loader: Loader,
+  out: Writable,
+  o: { format: 'ndjson' | 'binary'; saveState?: string },
+): Promise<StreamSummary> {
   const summary: StreamSummary = { batches: 0, samples: 0, readerClosed: false };
   let failed: Error | null = null;
   const onError = (err: NodeJS.ErrnoException): void => {
@@ -35,12 +39,22 @@ export async function runStream(loader: Loader, out: Writable, o: { format: 'ndj
       for (const c of chunks) {
         if (summary.readerClosed) break;
         // A pipe whose reader has gone can throw EPIPE synchronously instead of emitting 'error'.
-        try { out.write(c); } catch (err) { onError(err as NodeJS.ErrnoException); }
+        try {
+          out.write(c);
+        } catch (err) {
+          onError(err as NodeJS.ErrnoException);
+        }
       }
       // once() rejects when 'error' fires while it waits: an EPIPE there is the reader closing too, not a failure.
-      if (out.writableNeedDrain) await Promise.race([once(out, 'drain'), once(out, 'close')]).catch((err: unknown) => onError(err as NodeJS.ErrnoException));
+      if (out.writableNeedDrain)
+        await Promise.race([once(out, 'drain'), once(out, 'close')]).catch((err: unknown) =>
+          onError(err as NodeJS.ErrnoException),
+        );
       if (failed) throw failed;
-      if (summary.readerClosed || out.destroyed) { summary.readerClosed = true; break; }
+      if (summary.readerClosed || out.destroyed) {
+        summary.readerClosed = true;
+        break;
+      }
       summary.batches++;
       summary.samples += batch.samples.length;
       if (o.saveState) await writeResumeState(o.saveState, loader.state());
@@ -68,13 +82,16 @@ interface StreamOptions {
 function int(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`Expected \`--${name}\` to be an integer from ${min} and up, got \`${v}\``);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`Expected \`--${name}\` to be an integer from ${min} and up, got \`${v}\``);
   return n;
 }
 
 async function action(config: string, o: StreamOptions): Promise<void> {
-  if (o.batches !== undefined && o.epochs !== undefined) throw new UsageError('Use either --batches or --epochs, not both');
-  if (o.format !== 'ndjson' && o.format !== 'binary') throw new UsageError(`Expected \`--format\` to be ndjson or binary, got \`${o.format}\``);
+  if (o.batches !== undefined && o.epochs !== undefined)
+    throw new UsageError('Use either --batches or --epochs, not both');
+  if (o.format !== 'ndjson' && o.format !== 'binary')
+    throw new UsageError(`Expected \`--format\` to be ndjson or binary, got \`${o.format}\``);
   const batches = int('batches', o.batches, 1);
   const epochs = int('epochs', o.epochs, 1) ?? (batches === undefined ? 1 : undefined);
   const seed = int('seed', o.seed, 0);
@@ -84,24 +101,34 @@ async function action(config: string, o: StreamOptions): Promise<void> {
   const resume = o.resume ? await readResumeState(o.resume) : undefined;
   const loader = await createLoader(config, {
     decode: o.format === 'binary',
-    ...(batches !== undefined ? { batches } : {}), ...(epochs !== undefined ? { epochs } : {}),
-    ...(seed !== undefined ? { seed } : {}), ...(rank !== undefined ? { rank } : {}),
-    ...(worldSize !== undefined ? { worldSize } : {}), ...(prefetch !== undefined ? { prefetch } : {}),
+    ...(batches !== undefined ? { batches } : {}),
+    ...(epochs !== undefined ? { epochs } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    ...(rank !== undefined ? { rank } : {}),
+    ...(worldSize !== undefined ? { worldSize } : {}),
+    ...(prefetch !== undefined ? { prefetch } : {}),
     ...(resume ? { resume } : {}),
   });
-  const s = await runStream(loader, process.stdout, { format: o.format, ...(o.saveState ? { saveState: o.saveState } : {}) });
-  log.info({ ...s, skips: loader.skips(), waitMs: Math.round(loader.stats.waitMs) }, s.readerClosed ? 'reader closed stdout; stopped' : 'stream done');
+  const s = await runStream(loader, process.stdout, {
+    format: o.format,
+    ...(o.saveState ? { saveState: o.saveState } : {}),
+  });
+  log.info(
+    { ...s, skips: loader.skips(), waitMs: Math.round(loader.stats.waitMs) },
+    s.readerClosed ? 'reader closed stdout; stopped' : 'stream done',
+  );
 }
 
 /** Registers `tunefeed stream`. */
 export function register(program: Command): void {
-  program.command('stream')
+  program
+    .command('stream')
     .description('Stream bucketed, weighted batches to stdout (ndjson metadata, or binary frames with pixels/latents)')
     .argument('<config>', 'multidatabackend.json')
     .option('--batches <n>', 'stop after N batches')
     .option('--epochs <n>', 'stop after N epochs (default 1 when --batches is not given)')
     .option('--seed <s>', 'seed of every order (default: the training args seed)')
-    .option('--rank <r>', 'this process\'s rank (default RANK / LOCAL_RANK / 0)')
+    .option('--rank <r>', "this process's rank (default RANK / LOCAL_RANK / 0)")
     .option('--world-size <w>', 'data-parallel world size (default WORLD_SIZE / 1)')
     .option('--resume <file>', 'continue from a state file written by --save-state')
     .option('--save-state <file>', 'after each batch written, save the resume state here (atomic)')

@@ -64,7 +64,9 @@ export function jsonReport(r: ValidationResult): string {
 async function configFromTrainingConfig(file: string | undefined): Promise<string> {
   const found = file ? (await readTrainingConfig(file, new IssueLog())).data_backend_config : undefined;
   if (typeof found === 'string' && found) return found;
-  throw new UsageError('Missing CONFIG: pass the multidatabackend.json path, or a --training-config whose data_backend_config names it.');
+  throw new UsageError(
+    'Missing CONFIG: pass the multidatabackend.json path, or a --training-config whose data_backend_config names it.',
+  );
 }
 
 /** Registers `tunefeed validate`. */
@@ -73,7 +75,12 @@ export function register(program: Command): void {
     .command('validate')
     .description('Validate a SimpleTuner multidatabackend.json and print the normalised datasets or every problem')
     .argument('[config]', 'path of the multidatabackend.json (default: data_backend_config of --training-config)')
-    .option('--set <key=value>', 'training argument override (repeatable; value parsed as JSON when possible)', collect, [])
+    .option(
+      '--set <key=value>',
+      'training argument override (repeatable; value parsed as JSON when possible)',
+      collect,
+      [],
+    )
     .option('--training-config <file>', 'SimpleTuner config.json with training arguments (keys with or without --)')
     .option('--no-check-paths', 'do not check that local dataset paths exist')
     .option('--json', 'print one JSON object {ok, datasets, errors, warnings} on stdout', false)

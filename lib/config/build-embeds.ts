@@ -13,18 +13,46 @@ const STORAGE_NAME: Record<string, string> = {
 };
 
 const EMBED_KEYS = new Set([
-  'id', 'type', 'dataset_type', 'disabled', 'cache_dir', 'compress_cache', 'aws', 'aws_bucket_name', 'aws_region_name',
-  'aws_endpoint_url', 'aws_access_key_id', 'aws_secret_access_key', 'aws_session_token', 'aws_data_prefix',
-  'aws_max_pool_connections', 'aws_checksum_mode',
+  'id',
+  'type',
+  'dataset_type',
+  'disabled',
+  'cache_dir',
+  'compress_cache',
+  'aws',
+  'aws_bucket_name',
+  'aws_region_name',
+  'aws_endpoint_url',
+  'aws_access_key_id',
+  'aws_secret_access_key',
+  'aws_session_token',
+  'aws_data_prefix',
+  'aws_max_pool_connections',
+  'aws_checksum_mode',
 ]);
-const TEXT_KEYS = new Set([...EMBED_KEYS, 'default', 'caption_filter_list', 'text_cache_ondemand', 'text_cache_disable']);
+const TEXT_KEYS = new Set([
+  ...EMBED_KEYS,
+  'default',
+  'caption_filter_list',
+  'text_cache_ondemand',
+  'text_cache_disable',
+]);
 
 /** Dataset keys that mean nothing for an embed cache: caption_filter_list is SimpleTuner's error, the rest warn. */
-function checkForeignKeys(raw: Record<string, unknown>, allowed: ReadonlySet<string>, datasetType: string, ctx: FieldContext): void {
+function checkForeignKeys(
+  raw: Record<string, unknown>,
+  allowed: ReadonlySet<string>,
+  datasetType: string,
+  ctx: FieldContext,
+): void {
   for (const k of Object.keys(raw)) {
     if (allowed.has(k) || PASSTHROUGH.has(k) || k.startsWith('memory_') || k.startsWith('audio_')) continue;
     if (k === 'caption_filter_list') {
-      ctx.log.error(ctx.id, k, `caption_filter_list is only a valid setting for text datasets. It is currently set for the ${datasetType} dataset ${ctx.id}.`);
+      ctx.log.error(
+        ctx.id,
+        k,
+        `caption_filter_list is only a valid setting for text datasets. It is currently set for the ${datasetType} dataset ${ctx.id}.`,
+      );
     } else {
       ctx.log.warn(ctx.id, k, `\`${k}\` has no effect on a ${datasetType} dataset.`);
     }
@@ -34,7 +62,8 @@ function checkForeignKeys(raw: Record<string, unknown>, allowed: ReadonlySet<str
 /** Embed caches live on local disk or S3 only. */
 function embedType(type: BackendType | null | undefined, datasetType: string, ctx: FieldContext): BackendType {
   const t = type ?? 'local';
-  if (t === 'csv') ctx.log.error(ctx.id, 'type', `(id=${ctx.id}) Cannot use CSV backend for ${STORAGE_NAME[datasetType]} storage.`);
+  if (t === 'csv')
+    ctx.log.error(ctx.id, 'type', `(id=${ctx.id}) Cannot use CSV backend for ${STORAGE_NAME[datasetType]} storage.`);
   else if (t === 'huggingface') ctx.log.error(ctx.id, 'type', `(id=${ctx.id}) Unknown data backend type: huggingface`);
   else return t;
   return 'local';

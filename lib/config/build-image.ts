@@ -22,7 +22,11 @@ export function collectExtra(raw: Loose): Record<string, unknown> {
 function instanceDir(p: ParsedImage, type: BackendType, ctx: FieldContext): string {
   const given = typeof p.instance_data_dir === 'string' ? p.instance_data_dir.replace(/(.)\/+$/, '$1') : null;
   if (type === 'local' && !given) {
-    ctx.log.error(ctx.id, 'instance_data_dir', `(id=${ctx.id}) A local backend requires instance_data_dir be defined and pointing to the image data directory.`);
+    ctx.log.error(
+      ctx.id,
+      'instance_data_dir',
+      `(id=${ctx.id}) A local backend requires instance_data_dir be defined and pointing to the image data directory.`,
+    );
   }
   if (given) return given;
   if (type === 'aws') return p.aws_data_prefix ?? '';
@@ -46,7 +50,12 @@ function warnForeignStorageKeys(p: ParsedImage, type: BackendType, ctx: FieldCon
   for (const [owner, owns] of Object.entries(TYPE_KEYS)) {
     if (owner === type) continue;
     const keys = Object.keys(p).filter((k) => owns(k) && p[k] !== undefined && p[k] !== null);
-    if (keys.length) ctx.log.warn(ctx.id, keys[0]!, `${keys.join(', ')} ${keys.length > 1 ? 'are' : 'is'} ignored: they apply to type='${owner}', but this dataset has type='${type}'.`);
+    if (keys.length)
+      ctx.log.warn(
+        ctx.id,
+        keys[0]!,
+        `${keys.join(', ')} ${keys.length > 1 ? 'are' : 'is'} ignored: they apply to type='${owner}', but this dataset has type='${type}'.`,
+      );
   }
 }
 
@@ -67,10 +76,14 @@ function storageBlocks(p: ParsedImage, type: BackendType, ctx: FieldContext) {
 
 /** resolution and its type; an invalid resolution_type (already reported) falls back to the args' geometry. */
 function resolutionOf(p: ParsedImage, ctx: FieldContext): { resolution: number; resolution_type: 'pixel' | 'area' } {
-  if (p.resolution_type === 'pixel' || p.resolution_type === 'area') return { resolution: p.resolution ?? 1, resolution_type: p.resolution_type };
+  if (p.resolution_type === 'pixel' || p.resolution_type === 'area')
+    return { resolution: p.resolution ?? 1, resolution_type: p.resolution_type };
   const fallback: Record<string, unknown> = { dataset_type: p.dataset_type };
   convertResolution(fallback, ctx.args);
-  return { resolution: fallback.resolution as number, resolution_type: fallback.resolution_type === 'pixel' ? 'pixel' : 'area' };
+  return {
+    resolution: fallback.resolution as number,
+    resolution_type: fallback.resolution_type === 'pixel' ? 'pixel' : 'area',
+  };
 }
 
 function geometry(p: ParsedImage, ctx: FieldContext) {
@@ -110,7 +123,8 @@ function schedule(p: ParsedImage, ctx: FieldContext) {
 
 function caches(p: ParsedImage, id: string, ctx: FieldContext) {
   const disable = p.vae_cache_disable ?? false;
-  if (p.hash_filenames === false) ctx.log.warn(ctx.id, 'hash_filenames', 'hash_filenames is ignored: cache file names are always hashed.');
+  if (p.hash_filenames === false)
+    ctx.log.warn(ctx.id, 'hash_filenames', 'hash_filenames is ignored: cache file names are always hashed.');
   return {
     scan_for_errors: p.scan_for_errors ?? false,
     cache_dir_vae: p.cache_dir_vae ?? posix.join(ctx.args.cache_dir_vae, id),
@@ -158,7 +172,10 @@ export function buildImageDataset(p: ParsedImage, ctx: FieldContext): ImageDatas
     ...caches(p, id, ctx),
     ...links(p),
     video: p.dataset_type === 'video' ? buildVideo(p.video ?? {}, ctx) : null,
-    extra: { ...collectExtra(p), ...(p.conditioning !== undefined && p.conditioning !== null ? { conditioning: p.conditioning } : {}) },
+    extra: {
+      ...collectExtra(p),
+      ...(p.conditioning !== undefined && p.conditioning !== null ? { conditioning: p.conditioning } : {}),
+    },
   };
   checkImageRules(config, p, ctx);
   return config;

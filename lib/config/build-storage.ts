@@ -24,7 +24,8 @@ export function buildAws(raw: Loose, ctx: FieldContext): AwsConfig {
   const block = raw.aws && typeof raw.aws === 'object' ? (raw.aws as Loose) : {};
   const get = (k: string): unknown => (raw[k] !== undefined && raw[k] !== null ? raw[k] : block[k]);
   const missing = AWS_REQUIRED.filter((k) => typeof get(k) !== 'string' || get(k) === '');
-  if (missing.length) ctx.log.error(ctx.id, missing[0]!, `(id=${ctx.id}) Missing required AWS configuration keys: ${pyList(missing)}`);
+  if (missing.length)
+    ctx.log.error(ctx.id, missing[0]!, `(id=${ctx.id}) Missing required AWS configuration keys: ${pyList(missing)}`);
   for (const k of ['aws_access_key_id', 'aws_secret_access_key', 'aws_session_token']) registerSecret(get(k));
   const endpoint = strOrNull(get('aws_endpoint_url'));
   const pool = get('aws_max_pool_connections');
@@ -38,7 +39,12 @@ export function buildAws(raw: Loose, ctx: FieldContext): AwsConfig {
     aws_session_token: strOrNull(get('aws_session_token')),
     aws_data_prefix: strOr(get('aws_data_prefix'), ''),
     aws_max_pool_connections: typeof pool === 'number' ? pool : (ctx.args.aws_max_pool_connections ?? 128),
-    aws_checksum_mode: checksum === 'WHEN_REQUIRED' || checksum === 'WHEN_SUPPORTED' ? checksum : endpoint ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
+    aws_checksum_mode:
+      checksum === 'WHEN_REQUIRED' || checksum === 'WHEN_SUPPORTED'
+        ? checksum
+        : endpoint
+          ? 'WHEN_REQUIRED'
+          : 'WHEN_SUPPORTED',
   };
 }
 
@@ -46,7 +52,8 @@ export function buildAws(raw: Loose, ctx: FieldContext): AwsConfig {
 export function buildCsv(raw: Loose, ctx: FieldContext): CsvConfig {
   const required = ['csv_file', 'csv_cache_dir', 'csv_caption_column'];
   const missing = required.filter((k) => typeof raw[k] !== 'string' || raw[k] === '');
-  if (missing.length) ctx.log.error(ctx.id, missing[0]!, `(id=${ctx.id}) Missing required CSV configuration keys: ${missing.join(', ')}`);
+  if (missing.length)
+    ctx.log.error(ctx.id, missing[0]!, `(id=${ctx.id}) Missing required CSV configuration keys: ${missing.join(', ')}`);
   return {
     csv_file: strOr(raw.csv_file, ''),
     csv_cache_dir: strOr(raw.csv_cache_dir, '').replace(/(.)\/+$/, '$1'),
@@ -87,17 +94,28 @@ export function buildHuggingface(raw: Loose, ctx: FieldContext): HuggingfaceConf
 /** The parquet block; `path` is required (SimpleTuner's message). Column defaults follow configure_parquet_database. */
 export function buildParquet(block: Loose | null | undefined, ctx: FieldContext): ParquetConfig | null {
   if (!block) {
-    ctx.log.error(ctx.id, 'parquet', `(id=${ctx.id}) Parquet backend must have a 'parquet' field in the backend config containing required fields for configuration.`);
+    ctx.log.error(
+      ctx.id,
+      'parquet',
+      `(id=${ctx.id}) Parquet backend must have a 'parquet' field in the backend config containing required fields for configuration.`,
+    );
     return null;
   }
   if (typeof block.path !== 'string' || block.path === '') {
-    ctx.log.error(ctx.id, 'parquet.path', `(id=${ctx.id}) Parquet backend must have a 'path' field in the backend config under the 'parquet' key.`);
+    ctx.log.error(
+      ctx.id,
+      'parquet.path',
+      `(id=${ctx.id}) Parquet backend must have a 'path' field in the backend config under the 'parquet' key.`,
+    );
   }
   const caption = block.caption_column;
   return {
     path: strOr(block.path, ''),
     filename_column: strOr(block.filename_column, strOr(ctx.args.parquet_filename_column, 'id')),
-    caption_column: typeof caption === 'string' || Array.isArray(caption) ? (caption as string | string[]) : strOr(ctx.args.parquet_caption_column, 'description'),
+    caption_column:
+      typeof caption === 'string' || Array.isArray(caption)
+        ? (caption as string | string[])
+        : strOr(ctx.args.parquet_caption_column, 'description'),
     fallback_caption_column: strOrNull(block.fallback_caption_column),
     width_column: strOr(block.width_column, 'width'),
     height_column: strOr(block.height_column, 'height'),

@@ -16,9 +16,13 @@ function numOrNull(v: unknown): number | null {
 function defaultNumFrames(ctx: FieldContext): number | null {
   const fps = ctx.args.framerate;
   const value = typeof fps === 'number' && fps > 0 ? Math.round(fps * 5) : null;
-  ctx.log.warn(ctx.id, 'video.num_frames', value === null
-    ? 'video->num_frames is not set and no framerate is known; the model default applies.'
-    : `video->num_frames is not set; using framerate × 5 = ${value}.`);
+  ctx.log.warn(
+    ctx.id,
+    'video.num_frames',
+    value === null
+      ? 'video->num_frames is not set and no framerate is known; the model default applies.'
+      : `video->num_frames is not set; using framerate × 5 = ${value}.`,
+  );
   return value;
 }
 
@@ -39,9 +43,17 @@ function checkFrames(num: number | null, min: number | null, ctx: FieldContext):
   if (!Number.isInteger(num) || !Number.isInteger(min)) {
     ctx.log.error(ctx.id, 'video', `(id=${ctx.id}) video->min_frames and video->num_frames must be integers. ${got}`);
   } else if (num <= 0 || min <= 0) {
-    ctx.log.error(ctx.id, 'video', `(id=${ctx.id}) video->min_frames and video->num_frames must be greater than 0. ${got}`);
+    ctx.log.error(
+      ctx.id,
+      'video',
+      `(id=${ctx.id}) video->min_frames and video->num_frames must be greater than 0. ${got}`,
+    );
   } else if (min < num) {
-    ctx.log.error(ctx.id, 'video.min_frames', `(id=${ctx.id}) video->min_frames must be greater than or equal to video->num_frames. ${got}`);
+    ctx.log.error(
+      ctx.id,
+      'video.min_frames',
+      `(id=${ctx.id}) video->min_frames must be greater than or equal to video->num_frames. ${got}`,
+    );
   }
 }
 
@@ -50,10 +62,15 @@ export function buildVideo(v: Loose, ctx: FieldContext): VideoConfig {
   const num = v.num_frames !== undefined && v.num_frames !== null ? numOrNull(v.num_frames) : defaultNumFrames(ctx);
   const min = numOrNull(v.min_frames) ?? num;
   const max = numOrNull(v.max_frames);
-  if (max === null) ctx.log.warn(ctx.id, 'video.max_frames', 'video->max_frames is not set; videos of any length are accepted.');
+  if (max === null)
+    ctx.log.warn(ctx.id, 'video.max_frames', 'video->max_frames is not set; videos of any length are accepted.');
   checkFrames(num, min, ctx);
   if (max !== null && min !== null && max < min) {
-    ctx.log.error(ctx.id, 'video.max_frames', `(id=${ctx.id}) video->max_frames (${max}) must be >= video->min_frames (${min}).`);
+    ctx.log.error(
+      ctx.id,
+      'video.max_frames',
+      `(id=${ctx.id}) video->max_frames (${max}) must be >= video->min_frames (${min}).`,
+    );
   }
   return {
     num_frames: num,

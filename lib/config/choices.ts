@@ -6,4 +6,10 @@ export const UNSUPPORTED_DATASET_TYPES = ['audio', 'caption', 'grounding', 'dist
 export const CROP_ASPECTS = ['square', 'preserve', 'random', 'closest'] as const;
 export const CROP_STYLES = ['random', 'corner', 'center', 'centre', 'face'] as const;
 export const CAPTION_STRATEGIES = ['filename', 'textfile', 'instanceprompt', 'parquet', 'csv', 'huggingface'] as const;
-export const CONDITIONING_TYPES = ['controlnet', 'mask', 'segmentation', 'reference_strict', 'reference_loose'] as const;
+export const CONDITIONING_TYPES = [
+  'controlnet',
+  'mask',
+  'segmentation',
+  'reference_strict',
+  'reference_loose',
+] as const;

@@ -38,7 +38,8 @@ export function sortByDependencies(entries: readonly RawEntry[], log: IssueLog):
   const visit = (e: RawEntry): void => {
     if (done.has(e)) return;
     if (visiting.has(e)) {
-      if (!cycleReported) log.error(e.id, 'source_dataset_id', `Circular dependency detected involving dataset '${e.id}'`);
+      if (!cycleReported)
+        log.error(e.id, 'source_dataset_id', `Circular dependency detected involving dataset '${e.id}'`);
       cycleReported = true;
       return;
     }

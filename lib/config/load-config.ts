@@ -72,7 +72,10 @@ export async function readDocument(source: string | unknown[]): Promise<ConfigDo
     return { file: null, value: structuredClone(source) };
   } catch (err) {
     const why = err instanceof RangeError ? 'it is nested too deeply' : 'it is not plain JSON data';
-    throw new ConfigValidationError([{ id: null, field: '', message: `The in-memory config cannot be read: ${why}.` }], { cause: err });
+    throw new ConfigValidationError(
+      [{ id: null, field: '', message: `The in-memory config cannot be read: ${why}.` }],
+      { cause: err },
+    );
   }
 }
 
@@ -87,13 +90,20 @@ function collectThen<T, U>(fn: (items: T[]) => U[]) {
 }
 
 /** The stage list, each a plain function (testable alone); chain() fuses them into one object-mode Duplex. */
-export function configStages(args: TrainingArgs, env: Record<string, string | undefined>, log: IssueLog, checkPaths: boolean) {
+export function configStages(
+  args: TrainingArgs,
+  env: Record<string, string | undefined>,
+  log: IssueLog,
+  checkPaths: boolean,
+) {
   const vars = { model_family: args.model_family, output_dir: args.output_dir, env };
   const parse = createDatasetParser(args, env, log);
   return [
     // The source travels wrapped: a stream may not carry a bare null, and an in-memory config may be anything.
     (input: { source: string | unknown[] }) => readDocument(input.source),
-    function* split(doc: ConfigDocument) { yield* splitEntries(doc, log); },
+    function* split(doc: ConfigDocument) {
+      yield* splitEntries(doc, log);
+    },
     (e: RawEntry) => normaliseEntry(e, args, log),
     collectThen((entries: RawEntry[]) => sortByDependencies(entries, log)),
     (e: RawEntry) => fillEntryVariables(e, vars, log),
@@ -127,13 +137,26 @@ function toResult(run: StageRun): ValidationResult {
   const warnings = [...run.log.warnings];
   const loaded = ok ? deepFreeze<LoadedConfig>({ datasets: run.datasets, args: run.args, warnings }) : undefined;
   const datasets = ok
-    ? run.datasets.map((d) => ({ id: d.id, dataset_type: d.dataset_type, config: redactValue({ ...d }) as Record<string, unknown> }))
+    ? run.datasets.map((d) => ({
+        id: d.id,
+        dataset_type: d.dataset_type,
+        config: redactValue({ ...d }) as Record<string, unknown>,
+      }))
     : [];
-  return { ok, datasets, errors: redactValue(run.log.errors), warnings: redactValue(warnings), ...(loaded ? { loaded } : {}) };
+  return {
+    ok,
+    datasets,
+    errors: redactValue(run.log.errors),
+    warnings: redactValue(warnings),
+    ...(loaded ? { loaded } : {}),
+  };
 }
 
 /** Validate a multidatabackend.json (path or parsed array) and report every problem; never throws for user errors. */
-export async function validateConfig(source: string | unknown[], options: LoadConfigOptions = {}): Promise<ValidationResult> {
+export async function validateConfig(
+  source: string | unknown[],
+  options: LoadConfigOptions = {},
+): Promise<ValidationResult> {
   return toResult(await runStages(source, options));
 }
 
@@ -145,7 +168,8 @@ export async function loadConfig(source: string | unknown[], options: LoadConfig
   const run = await runStages(source, options);
   if (run.fatal && run.log.errors.length === 0) throw run.fatal;
   const result = toResult(run);
-  if (!result.loaded) throw new ConfigValidationError(result.errors, { file: typeof source === 'string' ? source : undefined });
+  if (!result.loaded)
+    throw new ConfigValidationError(result.errors, { file: typeof source === 'string' ? source : undefined });
   const log = logger('config/load');
   for (const w of result.warnings) log.warn({ dataset: w.id, field: w.field }, w.message);
   return result.loaded;

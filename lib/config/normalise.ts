@@ -2,7 +2,14 @@
 import type { IssueLog } from './issues.js';
 import { showValue } from './issues.js';
 import {
-  BOOLEAN_KEYS, DEPRECATED_KEYS, KEY_ALIASES, NESTED_BOOLEAN_KEYS, NESTED_KNOWN_KEYS, REMOVED_KEYS, isKnownKey, suggestKey,
+  BOOLEAN_KEYS,
+  DEPRECATED_KEYS,
+  KEY_ALIASES,
+  NESTED_BOOLEAN_KEYS,
+  NESTED_KNOWN_KEYS,
+  REMOVED_KEYS,
+  isKnownKey,
+  suggestKey,
 } from './known-keys.js';
 import type { RawEntry } from './read-source.js';
 import { convertResolution } from './resolution.js';
@@ -33,7 +40,8 @@ function hasHugeString(v: unknown, depth = 0): boolean {
 export function enforceLimits(e: RawEntry, log: IssueLog): void {
   for (const [k, v] of Object.entries(e.raw)) {
     if (tooDeep(v, 1)) log.error(e.id, k, `Value of \`${k}\` is nested more than ${MAX_DEPTH} levels deep.`);
-    else if (hasHugeString(v)) log.error(e.id, k, `Value of \`${k}\` contains a string longer than ${MAX_STRING} characters.`);
+    else if (hasHugeString(v))
+      log.error(e.id, k, `Value of \`${k}\` contains a string longer than ${MAX_STRING} characters.`);
     else continue;
     delete e.raw[k];
   }
@@ -50,12 +58,14 @@ export function applyAliases(e: RawEntry, log: IssueLog): void {
   }
   for (const [alias, canonical] of Object.entries(KEY_ALIASES)) {
     if (!(alias in r)) continue;
-    if (r[canonical] !== undefined && r[canonical] !== null) log.warn(e.id, alias, `Both \`${alias}\` and \`${canonical}\` are set; using \`${canonical}\`.`);
+    if (r[canonical] !== undefined && r[canonical] !== null)
+      log.warn(e.id, alias, `Both \`${alias}\` and \`${canonical}\` are set; using \`${canonical}\`.`);
     else r[canonical] = r[alias];
     delete r[alias];
   }
   const mb = r.metadata_backend;
-  if (mb === 'filesystem') log.warn(e.id, 'metadata_backend', "metadata_backend 'filesystem' is a legacy alias of 'discovery'.");
+  if (mb === 'filesystem')
+    log.warn(e.id, 'metadata_backend', "metadata_backend 'filesystem' is a legacy alias of 'discovery'.");
   if (mb === 'json' || mb === 'filesystem') r.metadata_backend = 'discovery';
   if (mb === '' || mb === null) delete r.metadata_backend;
 }
@@ -107,7 +117,11 @@ export function normaliseDatasetType(e: RawEntry, log: IssueLog): void {
   if (r.dataset_type === undefined || r.dataset_type === null || r.dataset_type === '') r.dataset_type = 'image';
   if (r.conditioning_type !== undefined && r.conditioning_type !== null && r.dataset_type !== 'conditioning') {
     if (r.dataset_type !== 'image') {
-      log.warn(e.id, 'dataset_type', `conditioning_type is set, so dataset_type ${showValue(r.dataset_type)} becomes 'conditioning'.`);
+      log.warn(
+        e.id,
+        'dataset_type',
+        `conditioning_type is set, so dataset_type ${showValue(r.dataset_type)} becomes 'conditioning'.`,
+      );
     }
     r.dataset_type = 'conditioning';
   }

@@ -37,9 +37,17 @@ function checkDatasetType(e: RawEntry, log: IssueLog): boolean {
   const t = e.raw.dataset_type;
   if (typeof t === 'string' && SUPPORTED_TYPES.includes(t)) return true;
   if ((UNSUPPORTED_DATASET_TYPES as readonly string[]).includes(t as string)) {
-    log.error(e.id, 'dataset_type', `(id=${e.id}) dataset_type '${String(t)}' is not supported by tunefeed. Supported: ${pyList(SUPPORTED_TYPES)}.`);
+    log.error(
+      e.id,
+      'dataset_type',
+      `(id=${e.id}) dataset_type '${String(t)}' is not supported by tunefeed. Supported: ${pyList(SUPPORTED_TYPES)}.`,
+    );
   } else {
-    log.error(e.id, 'dataset_type', `Unknown dataset_type: ${typeof t === 'string' ? t : `${showValue(t)} (${typeName(t)})`}. Supported: ${pyList(SUPPORTED_TYPES)}.`);
+    log.error(
+      e.id,
+      'dataset_type',
+      `Unknown dataset_type: ${typeof t === 'string' ? t : `${showValue(t)} (${typeName(t)})`}. Supported: ${pyList(SUPPORTED_TYPES)}.`,
+    );
   }
   return false;
 }
@@ -79,6 +87,11 @@ export function createDatasetParser(args: TrainingArgs, env: Record<string, stri
 }
 
 /** Validate a single entry (builds a one-off parser; the stream stage reuses one per config). */
-export function parseDataset(e: RawEntry, args: TrainingArgs, env: Record<string, string | undefined>, log: IssueLog): DatasetConfig | null {
+export function parseDataset(
+  e: RawEntry,
+  args: TrainingArgs,
+  env: Record<string, string | undefined>,
+  log: IssueLog,
+): DatasetConfig | null {
   return createDatasetParser(args, env, log)(e);
 }

@@ -17,7 +17,11 @@ async function kind(path: string): Promise<'dir' | 'file' | null> {
 export async function checkDatasetPaths(d: DatasetConfig, log: IssueLog): Promise<DatasetConfig> {
   if (!isImageDataset(d)) return d;
   if (d.type === 'local' && d.instance_data_dir && (await kind(d.instance_data_dir)) !== 'dir') {
-    log.error(d.id, 'instance_data_dir', `(id=${d.id}) instance_data_dir: ${d.instance_data_dir} does not exist or is not a directory. Please ensure all dataset paths exist before starting training.`);
+    log.error(
+      d.id,
+      'instance_data_dir',
+      `(id=${d.id}) instance_data_dir: ${d.instance_data_dir} does not exist or is not a directory. Please ensure all dataset paths exist before starting training.`,
+    );
   }
   const csvFile = d.csv?.csv_file;
   if (csvFile && !/^https?:\/\//.test(csvFile) && (await kind(csvFile)) !== 'file') {

@@ -57,9 +57,15 @@ export function parseConfigText(text: string, file: string | null): unknown {
   } catch (err) {
     const raw = (err as Error).message;
     const { line, column } = lineColumn(body, errorOffset(body, raw));
-    const why = raw.replace(/\s*in JSON at position \d+.*$/s, '').replace(/\s*\(line \d+ column \d+\)$/, '').replace(/, (\.\.\.)?".*" is not valid JSON$/s, '');
+    const why = raw
+      .replace(/\s*in JSON at position \d+.*$/s, '')
+      .replace(/\s*\(line \d+ column \d+\)$/, '')
+      .replace(/, (\.\.\.)?".*" is not valid JSON$/s, '');
     const where = file ? `${file}:${line}:${column}` : `line ${line}, column ${column}`;
-    throw new ConfigParseError(`Invalid JSON in ${where}: ${why.slice(0, 200)}`, line, column, { file: file ?? undefined, cause: err });
+    throw new ConfigParseError(`Invalid JSON in ${where}: ${why.slice(0, 200)}`, line, column, {
+      file: file ?? undefined,
+      cause: err,
+    });
   }
 }
 

@@ -34,7 +34,11 @@ export function cropAspectBuckets(ctx: { id: string | null }) {
     if (dicts !== 0 && dicts !== out.length) return bad;
     if (dicts > 0) {
       const sum = (out as { weight: number }[]).reduce((s, b) => s + b.weight, 0);
-      if (Math.abs(sum - 1) > 1e-6) return { ok: false, message: `(id=${id}) The weights of aspect buckets must add up to 1 (they add up to ${sum}).` };
+      if (Math.abs(sum - 1) > 1e-6)
+        return {
+          ok: false,
+          message: `(id=${id}) The weights of aspect buckets must add up to 1 (they add up to ${sum}).`,
+        };
     }
     return { ok: true, value: out as AspectBucketSpec[] };
   }).optional();
@@ -62,77 +66,125 @@ export function captionShuffle(ctx: FieldContext) {
   return checked<CaptionShuffle | null>((v) => {
     const id = ctx.id;
     if (v === undefined || v === null) return { ok: true, value: null };
-    if (typeof v !== 'object' || Array.isArray(v)) return { ok: false, message: `(id=${id}) caption_shuffle must be a dictionary, got ${pyType(v)}` };
+    if (typeof v !== 'object' || Array.isArray(v))
+      return { ok: false, message: `(id=${id}) caption_shuffle must be a dictionary, got ${pyType(v)}` };
     const o = v as Record<string, unknown>;
     const split = o.split_on ?? 'comma';
     if (split !== 'comma' && split !== 'space' && split !== 'period') {
-      return { ok: false, message: `(id=${id}) caption_shuffle.split_on must be one of {'comma', 'space', 'period'}, got ${showValue(split)}` };
+      return {
+        ok: false,
+        message: `(id=${id}) caption_shuffle.split_on must be one of {'comma', 'space', 'period'}, got ${showValue(split)}`,
+      };
     }
     const count = o.count ?? 1;
     if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1) {
-      return { ok: false, message: `(id=${id}) caption_shuffle.count must be a positive integer, got ${showValue(count)}` };
+      return {
+        ok: false,
+        message: `(id=${id}) caption_shuffle.count must be a positive integer, got ${showValue(count)}`,
+      };
     }
     const start = o.position_start ?? 0;
     if (typeof start !== 'number' || !Number.isSafeInteger(start) || start < 0) {
-      return { ok: false, message: `(id=${id}) caption_shuffle.position_start must be a non-negative integer, got ${showValue(start)}` };
+      return {
+        ok: false,
+        message: `(id=${id}) caption_shuffle.position_start must be a non-negative integer, got ${showValue(start)}`,
+      };
     }
     const enabled = o.enable ?? o.enabled ?? false;
     const include = o.include_original ?? true;
     const seed = o.seed ?? ctx.args.seed;
-    if (typeof enabled !== 'boolean' || typeof include !== 'boolean' || typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
-      return { ok: false, message: `(id=${id}) caption_shuffle.enable and .include_original must be booleans and .seed an integer.` };
+    if (
+      typeof enabled !== 'boolean' ||
+      typeof include !== 'boolean' ||
+      typeof seed !== 'number' ||
+      !Number.isSafeInteger(seed)
+    ) {
+      return {
+        ok: false,
+        message: `(id=${id}) caption_shuffle.enable and .include_original must be booleans and .seed an integer.`,
+      };
     }
-    return { ok: true, value: { enabled, count, position_start: start, include_original: include, split_on: split, seed } };
+    return {
+      ok: true,
+      value: { enabled, count, position_start: start, include_original: include, split_on: split, seed },
+    };
   }).optional();
 }
 
 const videoFrames = (f: string) => z.number(expected(`video.${f}`, 'an integer')).nullish();
 
 /** The video block's shape; defaults and frame rules are applied by the builder. */
-export const videoSchema = z.looseObject({
-  num_frames: videoFrames('num_frames'),
-  min_frames: videoFrames('min_frames'),
-  max_frames: videoFrames('max_frames'),
-  frame_interval: posInt('video.frame_interval'),
-  is_i2v: bool('video.is_i2v'),
-  bucket_strategy: z.enum(['aspect_ratio', 'resolution_frames'], expected('video.bucket_strategy', "'aspect_ratio' or 'resolution_frames'")).nullish(),
-}, expected('video', 'an object')).nullish();
+export const videoSchema = z
+  .looseObject(
+    {
+      num_frames: videoFrames('num_frames'),
+      min_frames: videoFrames('min_frames'),
+      max_frames: videoFrames('max_frames'),
+      frame_interval: posInt('video.frame_interval'),
+      is_i2v: bool('video.is_i2v'),
+      bucket_strategy: z
+        .enum(
+          ['aspect_ratio', 'resolution_frames'],
+          expected('video.bucket_strategy', "'aspect_ratio' or 'resolution_frames'"),
+        )
+        .nullish(),
+    },
+    expected('video', 'an object'),
+  )
+  .nullish();
 
 /** The parquet block. `path` is required when the block is used (checked by the rules, with SimpleTuner's message). */
-export const parquetSchema = z.looseObject({
-  path: str('parquet.path'),
-  filename_column: str('parquet.filename_column'),
-  caption_column: strOrList('parquet.caption_column'),
-  fallback_caption_column: str('parquet.fallback_caption_column'),
-  width_column: str('parquet.width_column'),
-  height_column: str('parquet.height_column'),
-  aspect_ratio_column: str('parquet.aspect_ratio_column'),
-  num_frames_column: str('parquet.num_frames_column'),
-  fps_column: str('parquet.fps_column'),
-  identifier_includes_extension: bool('parquet.identifier_includes_extension'),
-}, expected('parquet', 'an object')).nullish();
+export const parquetSchema = z
+  .looseObject(
+    {
+      path: str('parquet.path'),
+      filename_column: str('parquet.filename_column'),
+      caption_column: strOrList('parquet.caption_column'),
+      fallback_caption_column: str('parquet.fallback_caption_column'),
+      width_column: str('parquet.width_column'),
+      height_column: str('parquet.height_column'),
+      aspect_ratio_column: str('parquet.aspect_ratio_column'),
+      num_frames_column: str('parquet.num_frames_column'),
+      fps_column: str('parquet.fps_column'),
+      identifier_includes_extension: bool('parquet.identifier_includes_extension'),
+    },
+    expected('parquet', 'an object'),
+  )
+  .nullish();
 
-const filterFunc = z.looseObject({
-  collection: strOrList('huggingface.filter_func.collection'),
-  quality_thresholds: z.record(z.string(), z.number(), expected('huggingface.filter_func.quality_thresholds', 'an object of numbers')).nullish(),
-  min_width: nonNegInt('huggingface.filter_func.min_width'),
-  min_height: nonNegInt('huggingface.filter_func.min_height'),
-}, expected('huggingface.filter_func', 'an object')).nullish();
+const filterFunc = z
+  .looseObject(
+    {
+      collection: strOrList('huggingface.filter_func.collection'),
+      quality_thresholds: z
+        .record(z.string(), z.number(), expected('huggingface.filter_func.quality_thresholds', 'an object of numbers'))
+        .nullish(),
+      min_width: nonNegInt('huggingface.filter_func.min_width'),
+      min_height: nonNegInt('huggingface.filter_func.min_height'),
+    },
+    expected('huggingface.filter_func', 'an object'),
+  )
+  .nullish();
 
 /** The huggingface block (caption and size columns live here; top-level copies are accepted too). */
-export const huggingfaceSchema = z.looseObject({
-  cache_dir: str('huggingface.cache_dir'),
-  image_column: str('huggingface.image_column'),
-  video_column: str('huggingface.video_column'),
-  streaming: bool('huggingface.streaming'),
-  num_proc: posInt('huggingface.num_proc'),
-  filter_func: filterFunc,
-  caption_column: strOrList('huggingface.caption_column'),
-  fallback_caption_column: str('huggingface.fallback_caption_column'),
-  description_column: str('huggingface.description_column'),
-  width_column: str('huggingface.width_column'),
-  height_column: str('huggingface.height_column'),
-}, expected('huggingface', 'an object')).nullish();
+export const huggingfaceSchema = z
+  .looseObject(
+    {
+      cache_dir: str('huggingface.cache_dir'),
+      image_column: str('huggingface.image_column'),
+      video_column: str('huggingface.video_column'),
+      streaming: bool('huggingface.streaming'),
+      num_proc: posInt('huggingface.num_proc'),
+      filter_func: filterFunc,
+      caption_column: strOrList('huggingface.caption_column'),
+      fallback_caption_column: str('huggingface.fallback_caption_column'),
+      description_column: str('huggingface.description_column'),
+      width_column: str('huggingface.width_column'),
+      height_column: str('huggingface.height_column'),
+    },
+    expected('huggingface', 'an object'),
+  )
+  .nullish();
 
 /** instance_prompt: a string or a list of strings (list entries are stripped, empty ones dropped). */
 export function instancePrompt() {
@@ -147,4 +199,6 @@ export function instancePrompt() {
 }
 
 /** caption_filter_list: a list of strings, or a path to a .json/.txt file. */
-export const captionFilterList = z.union([z.array(z.string()), z.string()], expected('caption_filter_list', 'a list of strings or a file path')).nullish();
+export const captionFilterList = z
+  .union([z.array(z.string()), z.string()], expected('caption_filter_list', 'a list of strings or a file path'))
+  .nullish();

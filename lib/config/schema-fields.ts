@@ -38,20 +38,38 @@ export function checked<T>(fn: (v: unknown) => Check<T>) {
 export const bool = (f: string) => z.boolean(expected(f, 'true or false')).nullish();
 export const str = (f: string) => z.string(expected(f, 'a string')).nullish();
 export const num = (f: string) => z.number(expected(f, 'a finite number')).nullish();
-export const posNum = (f: string) => z.number(expected(f, 'a number > 0')).positive(expected(f, 'a number > 0')).nullish();
-export const nonNegNum = (f: string) => z.number(expected(f, 'a number >= 0')).nonnegative(expected(f, 'a number >= 0')).nullish();
+export const posNum = (f: string) =>
+  z.number(expected(f, 'a number > 0')).positive(expected(f, 'a number > 0')).nullish();
+export const nonNegNum = (f: string) =>
+  z.number(expected(f, 'a number >= 0')).nonnegative(expected(f, 'a number >= 0')).nullish();
 export const posInt = (f: string) =>
-  z.number(expected(f, 'a positive integer')).int(expected(f, 'a positive integer')).positive(expected(f, 'a positive integer')).nullish();
+  z
+    .number(expected(f, 'a positive integer'))
+    .int(expected(f, 'a positive integer'))
+    .positive(expected(f, 'a positive integer'))
+    .nullish();
 export const nonNegInt = (f: string) =>
-  z.number(expected(f, 'a non-negative integer')).int(expected(f, 'a non-negative integer')).nonnegative(expected(f, 'a non-negative integer')).nullish();
+  z
+    .number(expected(f, 'a non-negative integer'))
+    .int(expected(f, 'a non-negative integer'))
+    .nonnegative(expected(f, 'a non-negative integer'))
+    .nullish();
 
 /** A string or a list of strings (caption columns). */
 export const strOrList = (f: string) =>
   z.union([z.string(), z.array(z.string())], expected(f, 'a string or a list of strings')).nullish();
 
 /** An enum whose message lists the choices the SimpleTuner way. */
-export function oneOf<const T extends readonly [string, ...string[]]>(field: string, choices: T, ctx: { id: string | null }) {
-  return z.enum(choices, { error: (iss) => `(id=${ctx.id}) ${field} must be one of ${pyList(choices)}, got ${showValue(iss.input)}.` }).nullish();
+export function oneOf<const T extends readonly [string, ...string[]]>(
+  field: string,
+  choices: T,
+  ctx: { id: string | null },
+) {
+  return z
+    .enum(choices, {
+      error: (iss) => `(id=${ctx.id}) ${field} must be one of ${pyList(choices)}, got ${showValue(iss.input)}.`,
+    })
+    .nullish();
 }
 
 const KNOWN_TYPES = ['local', 'aws', 'csv', 'huggingface'] as const;
@@ -63,9 +81,15 @@ export function backendType(ctx: { id: string | null }, allowed: readonly string
     if (v === undefined || v === null) return { ok: true, value: null };
     if (typeof v === 'string' && allowed.includes(v)) return { ok: true, value: v as (typeof KNOWN_TYPES)[number] };
     if (v === 'memory' || v === 'webshart') {
-      return { ok: false, message: `(id=${id}) type '${v}' is not supported by tunefeed. Supported types: ${pyList(KNOWN_TYPES)}.` };
+      return {
+        ok: false,
+        message: `(id=${id}) type '${v}' is not supported by tunefeed. Supported types: ${pyList(KNOWN_TYPES)}.`,
+      };
     }
-    return { ok: false, message: `Unknown backend type: ${typeof v === 'string' ? v : showValue(v)}. Supported types: ${pyList(allowed)}` };
+    return {
+      ok: false,
+      message: `Unknown backend type: ${typeof v === 'string' ? v : showValue(v)}. Supported types: ${pyList(allowed)}`,
+    };
   }).optional();
 }
 
@@ -123,7 +147,8 @@ export function idList(field: string) {
   return checked<string[]>((v) => {
     if (v === undefined || v === null || v === '') return { ok: true, value: [] };
     if (typeof v === 'string') return { ok: true, value: [v] };
-    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return { ok: true, value: [...new Set(v as string[])] };
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string'))
+      return { ok: true, value: [...new Set(v as string[])] };
     return { ok: false, message: expectedMsg(field, 'a dataset id or a list of dataset ids', v) };
   }).optional();
 }
@@ -131,9 +156,13 @@ export function idList(field: string) {
 /** A dataset id: non-empty, and safe to embed in cache file names. */
 export function datasetId() {
   return checked<string>((v) => {
-    if (typeof v !== 'string' || v.trim() === '') return { ok: false, message: "Each dataset needs a unique 'id' field." };
+    if (typeof v !== 'string' || v.trim() === '')
+      return { ok: false, message: "Each dataset needs a unique 'id' field." };
     if (/[/\\\u0000-\u001f]/.test(v) || v === '.' || v === '..') {
-      return { ok: false, message: `id ${showValue(v)} must not contain '/', '\\' or control characters, nor be '.' or '..' (it names cache files).` };
+      return {
+        ok: false,
+        message: `id ${showValue(v)} must not contain '/', '\\' or control characters, nor be '.' or '..' (it names cache files).`,
+      };
     }
     return { ok: true, value: v };
   });
@@ -145,7 +174,10 @@ export function fileNamePart(field: string) {
     if (v === undefined || v === null) return { ok: true, value: v };
     if (typeof v !== 'string') return { ok: false, message: expectedMsg(field, 'a string', v) };
     if (/[/\\\u0000-\u001f]/.test(v) || v === '.' || v === '..') {
-      return { ok: false, message: `${field} ${showValue(v)} must not contain '/', '\\' or control characters, nor be '.' or '..' (it names cache files).` };
+      return {
+        ok: false,
+        message: `${field} ${showValue(v)} must not contain '/', '\\' or control characters, nor be '.' or '..' (it names cache files).`,
+      };
     }
     return { ok: true, value: v };
   }).optional();

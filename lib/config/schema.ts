@@ -5,13 +5,31 @@ import { buildImageDataset } from './build-image.js';
 import { buildImageEmbeds, buildTextEmbeds } from './build-embeds.js';
 import type { FieldContext } from './schema-fields.js';
 import {
-  backendType, bool, datasetId, fileNamePart, idList, nonNegNum, oneOf, posInt, posNum, probability, repeats, scheduleField, str,
-  strOrList, trainBatchSize,
+  backendType,
+  bool,
+  datasetId,
+  fileNamePart,
+  idList,
+  nonNegNum,
+  oneOf,
+  posInt,
+  posNum,
+  probability,
+  repeats,
+  scheduleField,
+  str,
+  strOrList,
+  trainBatchSize,
 } from './schema-fields.js';
 import {
-  captionFilterList, captionShuffle, cropAspectBuckets, huggingfaceSchema, instancePrompt, parquetSchema, videoSchema,
+  captionFilterList,
+  captionShuffle,
+  cropAspectBuckets,
+  huggingfaceSchema,
+  instancePrompt,
+  parquetSchema,
+  videoSchema,
 } from './schema-blocks.js';
-
 
 /** S3 keys, at the entry's top level as SimpleTuner writes them. */
 function awsFields() {
@@ -24,7 +42,11 @@ function awsFields() {
     aws_session_token: str('aws_session_token'),
     aws_data_prefix: str('aws_data_prefix'),
     aws_max_pool_connections: posInt('aws_max_pool_connections'),
-    aws_checksum_mode: z.enum(['WHEN_REQUIRED', 'WHEN_SUPPORTED'], { error: "aws_checksum_mode must be 'WHEN_REQUIRED' or 'WHEN_SUPPORTED'." }).nullish(),
+    aws_checksum_mode: z
+      .enum(['WHEN_REQUIRED', 'WHEN_SUPPORTED'], {
+        error: "aws_checksum_mode must be 'WHEN_REQUIRED' or 'WHEN_SUPPORTED'.",
+      })
+      .nullish(),
     aws: z.record(z.string(), z.unknown(), { error: 'Expected `aws` to be an object of aws_* keys.' }).nullish(),
   };
 }
@@ -60,7 +82,10 @@ function geometryFields(ctx: FieldContext) {
 }
 
 function expectedRange() {
-  return { error: (iss: { input?: unknown }) => `Expected \`max_upscale_threshold\` to be a number from 0 to 1, got ${String(iss.input)}.` };
+  return {
+    error: (iss: { input?: unknown }) =>
+      `Expected \`max_upscale_threshold\` to be a number from 0 to 1, got ${String(iss.input)}.`,
+  };
 }
 
 function captionFields(ctx: FieldContext) {
@@ -102,7 +127,11 @@ function runtimeFields(ctx: FieldContext) {
     max_num_samples: posInt('max_num_samples'),
     scan_for_errors: bool('scan_for_errors'),
     skip_file_discovery: str('skip_file_discovery'),
-    preserve_data_backend_cache: z.union([z.boolean(), z.string()], { error: 'Expected `preserve_data_backend_cache` to be true, false or a string of cache types.' }).nullish(),
+    preserve_data_backend_cache: z
+      .union([z.boolean(), z.string()], {
+        error: 'Expected `preserve_data_backend_cache` to be true, false or a string of cache types.',
+      })
+      .nullish(),
     hash_filenames: bool('hash_filenames'),
     metadata_update_interval: posNum('metadata_update_interval'),
     cache_file_suffix: fileNamePart('cache_file_suffix'),
@@ -122,7 +151,10 @@ function runtimeFields(ctx: FieldContext) {
 
 function imageInputShape(ctx: FieldContext) {
   return z.looseObject({
-    ...commonFields(ctx), ...geometryFields(ctx), ...captionFields(ctx), ...runtimeFields(ctx),
+    ...commonFields(ctx),
+    ...geometryFields(ctx),
+    ...captionFields(ctx),
+    ...runtimeFields(ctx),
     dataset_type: z.enum(IMAGE_DATASET_TYPES),
   });
 }

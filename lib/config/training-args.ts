@@ -132,7 +132,8 @@ function coerceArg(key: string, value: unknown): unknown {
   if (!shape || typeof value !== 'string') return value;
   if (shape.safeParse(value).success) return value;
   const lower = value.trim().toLowerCase();
-  if (lower === 'true' || lower === 'false') return shape.safeParse(lower === 'true').success ? lower === 'true' : value;
+  if (lower === 'true' || lower === 'false')
+    return shape.safeParse(lower === 'true').success ? lower === 'true' : value;
   if (lower === 'none' || lower === 'null' || lower === '') return shape.safeParse(null).success ? null : value;
   const n = Number(lower);
   return Number.isFinite(n) && shape.safeParse(n).success ? n : value;
@@ -149,7 +150,11 @@ export function resolveTrainingArgs(layers: readonly Record<string, unknown>[], 
     const r = shape.safeParse(merged[key]);
     if (r.success) continue;
     const expected = r.error.issues[0]?.message ?? 'a valid value';
-    log.error(null, `args.${key}`, `Invalid training argument \`${key}\`: got ${showValue(merged[key])} (${typeName(merged[key])}); ${expected}.`);
+    log.error(
+      null,
+      `args.${key}`,
+      `Invalid training argument \`${key}\`: got ${showValue(merged[key])} (${typeName(merged[key])}); ${expected}.`,
+    );
     merged[key] = (defaults as Record<string, unknown>)[key];
   }
   const args = merged as TrainingArgs;

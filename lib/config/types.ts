@@ -249,5 +249,10 @@ export interface LoadedConfig {
 
 /** Narrowing helper. */
 export function isImageDataset(d: DatasetConfig): d is ImageDatasetConfig {
-  return d.dataset_type === 'image' || d.dataset_type === 'video' || d.dataset_type === 'conditioning' || d.dataset_type === 'eval';
+  return (
+    d.dataset_type === 'image' ||
+    d.dataset_type === 'video' ||
+    d.dataset_type === 'conditioning' ||
+    d.dataset_type === 'eval'
+  );
 }

@@ -66,7 +66,12 @@ function describe(batch: unknown): { dataset: string | null; shape: string | nul
   const b = batch as Record<string, unknown>;
   const dataset = typeof b.dataset === 'string' ? b.dataset : typeof b.datasetId === 'string' ? b.datasetId : null;
   const size = (b.targetSize ?? b.target_size ?? b.shape) as unknown;
-  const shape = Array.isArray(size) && size.length >= 2 ? `${size[0]}x${size[1]}` : typeof b.bucket === 'string' ? `bucket ${b.bucket}` : null;
+  const shape =
+    Array.isArray(size) && size.length >= 2
+      ? `${size[0]}x${size[1]}`
+      : typeof b.bucket === 'string'
+        ? `bucket ${b.bucket}`
+        : null;
   return { dataset, shape };
 }
 
@@ -107,7 +112,19 @@ function busyWait(ms: number): void {
 export async function consume(source: AsyncIterable<unknown>, o: ConsumerOptions): Promise<ConsumerStats> {
   const stepMs = o.stepMs ?? 25;
   const warmup = o.warmupBatches ?? 1;
-  const stats: ConsumerStats = { batches: 0, samples: 0, seconds: 0, samplesPerSecond: 0, waitShare: 0, firstBatchMs: 0, perDataset: {}, shapes: {}, streamSkips: {}, examples: {}, warmupBatches: warmup };
+  const stats: ConsumerStats = {
+    batches: 0,
+    samples: 0,
+    seconds: 0,
+    samplesPerSecond: 0,
+    waitShare: 0,
+    firstBatchMs: 0,
+    perDataset: {},
+    shapes: {},
+    streamSkips: {},
+    examples: {},
+    warmupBatches: warmup,
+  };
   const started = performance.now();
   let waited = 0;
   let measuredFrom = started;

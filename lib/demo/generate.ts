@@ -3,7 +3,14 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StorageError } from '../errors.js';
 import { demoConfig, demoLayout, type DemoLayout } from './demo-config.js';
-import { DEFAULT_SIZES, planDemo, type DemoPlan, type DemoSizes, type PlannedBroken, type PlannedImage } from './plan.js';
+import {
+  DEFAULT_SIZES,
+  planDemo,
+  type DemoPlan,
+  type DemoSizes,
+  type PlannedBroken,
+  type PlannedImage,
+} from './plan.js';
 import { encodeImage, synthRaw } from './synth.js';
 
 /** Options for generateDemo. */
@@ -35,7 +42,13 @@ export interface GenerateResult {
 
 const MARKER_VERSION = 1;
 
-interface Marker { version: number; seed: number; sizes: DemoSizes; images: number; broken: number }
+interface Marker {
+  version: number;
+  seed: number;
+  sizes: DemoSizes;
+  images: number;
+  broken: number;
+}
 
 async function readMarker(file: string): Promise<Marker | null> {
   try {
@@ -64,10 +77,14 @@ async function writeImage(layout: DemoLayout, img: PlannedImage): Promise<number
 
 async function brokenBytes(b: PlannedBroken, seed: number): Promise<Buffer> {
   switch (b.kind) {
-    case 'zero-byte': return Buffer.alloc(0);
-    case 'not-an-image': return Buffer.from('These are meeting notes, saved with the wrong extension.\n'.repeat(20));
-    case 'too-small': return encodeImage(await synthRaw(seed, 96, 72), 96, 72, 'jpeg');
-    case 'bmp': return encodeImage(await synthRaw(seed, 320, 240), 320, 240, 'bmp');
+    case 'zero-byte':
+      return Buffer.alloc(0);
+    case 'not-an-image':
+      return Buffer.from('These are meeting notes, saved with the wrong extension.\n'.repeat(20));
+    case 'too-small':
+      return encodeImage(await synthRaw(seed, 96, 72), 96, 72, 'jpeg');
+    case 'bmp':
+      return encodeImage(await synthRaw(seed, 320, 240), 320, 240, 'bmp');
     default: {
       // Keep the header (so a header scan may accept it) and cut the pixel data: the decode must catch it.
       const fmt = b.kind === 'truncated-png' ? 'png' : 'jpeg';
@@ -109,10 +126,14 @@ export async function generateDemo(options: GenerateOptions = {}): Promise<Gener
   const sizes = options.sizes ?? DEFAULT_SIZES;
   const plan = planDemo(seed, sizes);
   // The config holds absolute paths, so it is rewritten every run (cheap) in case the folder moved.
-  const writeConfig = (): Promise<void> => writeAtomic(layout.configPath, `${JSON.stringify(demoConfig(layout), null, 2)}\n`);
+  const writeConfig = (): Promise<void> =>
+    writeAtomic(layout.configPath, `${JSON.stringify(demoConfig(layout), null, 2)}\n`);
   const marker = await readMarker(layout.markerPath);
-  const current = marker?.version === MARKER_VERSION && marker.seed === seed
-    && marker.sizes.photos === sizes.photos && marker.sizes.art === sizes.art;
+  const current =
+    marker?.version === MARKER_VERSION &&
+    marker.seed === seed &&
+    marker.sizes.photos === sizes.photos &&
+    marker.sizes.art === sizes.art;
   try {
     if (current && !options.force) {
       await writeConfig();
@@ -131,6 +152,9 @@ export async function generateDemo(options: GenerateOptions = {}): Promise<Gener
     return { layout, plan, created: true, bytes, ms: performance.now() - started };
   } catch (err) {
     if (err instanceof StorageError) throw err;
-    throw new StorageError(`Could not write the demo dataset in ${layout.root}: ${(err as Error).message}`, { file: layout.root, cause: err });
+    throw new StorageError(`Could not write the demo dataset in ${layout.root}: ${(err as Error).message}`, {
+      file: layout.root,
+      cause: err,
+    });
   }
 }

@@ -47,11 +47,32 @@ export const DEFAULT_SIZES: DemoSizes = { photos: 200, art: 100 };
 
 const ASPECTS = [1, 4 / 3, 3 / 4, 3 / 2, 2 / 3, 16 / 9, 9 / 16, 2, 1 / 2] as const;
 const PHOTO_FORMATS: readonly [DemoFormat, number][] = [
-  ['jpeg', 46], ['jpeg-progressive', 12], ['jpeg-exif6', 4], ['jpeg-exif8', 2], ['jpeg-exif3', 2],
-  ['png', 10], ['webp', 15], ['gif', 4], ['tiff', 5],
+  ['jpeg', 46],
+  ['jpeg-progressive', 12],
+  ['jpeg-exif6', 4],
+  ['jpeg-exif8', 2],
+  ['jpeg-exif3', 2],
+  ['png', 10],
+  ['webp', 15],
+  ['gif', 4],
+  ['tiff', 5],
 ];
-const ART_FORMATS: readonly [DemoFormat, number][] = [['png', 30], ['png-alpha', 10], ['webp', 30], ['jpeg', 30]];
-const SUBJECTS = ['lighthouse', 'red fox', 'mountain lake', 'city street', 'bowl of fruit', 'old tram', 'sunflower field', 'harbour'];
+const ART_FORMATS: readonly [DemoFormat, number][] = [
+  ['png', 30],
+  ['png-alpha', 10],
+  ['webp', 30],
+  ['jpeg', 30],
+];
+const SUBJECTS = [
+  'lighthouse',
+  'red fox',
+  'mountain lake',
+  'city street',
+  'bowl of fruit',
+  'old tram',
+  'sunflower field',
+  'harbour',
+];
 const STYLES = ['at dusk', 'in fog', 'under a clear sky', 'in winter', 'after rain', 'at golden hour'];
 const ART_STYLES = ['watercolour', 'flat vector art', 'oil painting', 'ink sketch', 'pixel art'];
 
@@ -67,7 +88,8 @@ function weighted(rng: DemoRng, table: readonly [DemoFormat, number][]): DemoFor
 
 function caption(rng: DemoRng, dataset: DemoDatasetName): string {
   const subject = rng.pick(SUBJECTS);
-  const first = dataset === 'art' ? `${rng.pick(ART_STYLES)} of a ${subject}` : `a photo of a ${subject} ${rng.pick(STYLES)}`;
+  const first =
+    dataset === 'art' ? `${rng.pick(ART_STYLES)} of a ${subject}` : `a photo of a ${subject} ${rng.pick(STYLES)}`;
   // About one in five captions has alternatives on extra lines (SimpleTuner picks one line per sample).
   if (!rng.chance(0.2)) return first;
   return [first, `${subject}, ${rng.pick(STYLES)}`, `${subject}`].slice(0, rng.int(2, 3)).join('\n');
@@ -86,8 +108,13 @@ function planImage(rng: DemoRng, dataset: DemoDatasetName, index: number): Plann
 }
 
 function planBroken(rng: DemoRng): PlannedBroken[] {
-  const b = (key: string, kind: PlannedBroken['kind'], expect: PlannedBroken['expect']): PlannedBroken =>
-    ({ dataset: 'photos', key: `broken/${key}`, kind, expect, caption: caption(rng, 'photos') });
+  const b = (key: string, kind: PlannedBroken['kind'], expect: PlannedBroken['expect']): PlannedBroken => ({
+    dataset: 'photos',
+    key: `broken/${key}`,
+    kind,
+    expect,
+    caption: caption(rng, 'photos'),
+  });
   return [
     b('empty.jpg', 'zero-byte', 'corrupt'),
     b('cut-short.jpg', 'truncated-jpeg', 'corrupt'),

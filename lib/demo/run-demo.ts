@@ -70,7 +70,12 @@ function peakRssMb(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
 
-async function scanOne(stages: Stages, b: BuiltBackend, loaded: LoadedConfig, out: ProgressStream): Promise<{ summary: DatasetSummary; input: LoaderInput }> {
+async function scanOne(
+  stages: Stages,
+  b: BuiltBackend,
+  loaded: LoadedConfig,
+  out: ProgressStream,
+): Promise<{ summary: DatasetSummary; input: LoaderInput }> {
   const bus = new MetricsBus();
   const progress = createProgress({ label: `scan ${b.id}`, unit: 'files', stream: out });
   const unsubscribe = bus.subscribe((e) => {
@@ -78,18 +83,33 @@ async function scanOne(stages: Stages, b: BuiltBackend, loaded: LoadedConfig, ou
     // lib/metadata/scan emits {listed, probed, reused}: files known so far, header-probed, and taken from the cache.
     const done = Number(e.probed ?? 0) + Number(e.reused ?? 0);
     const listed = Number(e.listed ?? 0);
-    progress.update(done, listed > 0 ? { total: listed, note: Number(e.reused) > 0 ? `${String(e.reused)} from cache` : '' } : {});
+    progress.update(
+      done,
+      listed > 0 ? { total: listed, note: Number(e.reused) > 0 ? `${String(e.reused)} from cache` : '' } : {},
+    );
   });
   const started = performance.now();
   try {
-    const r = await stages.scan!.scanDataset({ id: b.id, config: b.config as ImageDatasetConfig, storage: b.storage, args: loaded.args, metrics: bus });
+    const r = await stages.scan!.scanDataset({
+      id: b.id,
+      config: b.config as ImageDatasetConfig,
+      storage: b.storage,
+      args: loaded.args,
+      metrics: bus,
+    });
     const buckets = Object.fromEntries(Object.entries(r.index.buckets).map(([k, v]) => [k, v.length]));
     const samples = Object.values(buckets).reduce((s, n) => s + n, 0);
     progress.finish(r.reusedCache ? 'reused scan cache' : `${samples} usable`);
     const config = b.config as ImageDatasetConfig;
     const summary: DatasetSummary = {
-      id: b.id, samples, processed: r.index.stats.total_processed, skipped: r.index.stats.skipped, buckets,
-      reusedCache: r.reusedCache, seconds: (performance.now() - started) / 1000, report: r.report,
+      id: b.id,
+      samples,
+      processed: r.index.stats.total_processed,
+      skipped: r.index.stats.skipped,
+      buckets,
+      reusedCache: r.reusedCache,
+      seconds: (performance.now() - started) / 1000,
+      report: r.report,
     };
     // No caption function is passed: the loader builds lib/captions' resolver itself (inside its prefetch
     // thread), where a function handed in would have to be called back on the main thread for every sample.
@@ -99,7 +119,13 @@ async function scanOne(stages: Stages, b: BuiltBackend, loaded: LoadedConfig, ou
   }
 }
 
-async function stream(stages: Stages, loaded: LoadedConfig, inputs: LoaderInput[], o: DemoOptions, out: ProgressStream): Promise<ConsumerStats> {
+async function stream(
+  stages: Stages,
+  loaded: LoadedConfig,
+  inputs: LoaderInput[],
+  o: DemoOptions,
+  out: ProgressStream,
+): Promise<ConsumerStats> {
   const batches = o.batches ?? 100;
   // The scanned datasets go straight to the loader, so nothing is listed or probed twice.
   const loader = await stages.loader!.createLoader(loaded, { datasets: inputs, batches });
@@ -107,7 +133,12 @@ async function stream(stages: Stages, loaded: LoadedConfig, inputs: LoaderInput[
   try {
     // The first few batches include worker start-up and the first decodes; the issue judges the wait after warm-up.
     const warmupBatches = Math.min(3, Math.max(1, Math.floor(batches / 10)));
-    const stats = await consume(loader, { batches, stepMs: o.stepMs ?? 25, warmupBatches, onBatch: (i) => progress.update(i) });
+    const stats = await consume(loader, {
+      batches,
+      stepMs: o.stepMs ?? 25,
+      warmupBatches,
+      onBatch: (i) => progress.update(i),
+    });
     progress.finish(`${stats.samples} samples`);
     return stats;
   } finally {
@@ -129,10 +160,20 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoSummary> {
   if (gen) (gen as ReturnType<typeof createProgress>).finish(`written to ${g.layout.root}`);
   else out.write(`demo dataset: reusing ${g.layout.root} (delete it or pass --regenerate to rebuild)\n`);
   const summary: DemoSummary = {
-    dir: g.layout.root, configPath: g.layout.configPath,
-    generated: { created: g.created, images: g.plan.images.length, brokenPlanted: g.plan.broken.length, seconds: g.ms / 1000 },
+    dir: g.layout.root,
+    configPath: g.layout.configPath,
+    generated: {
+      created: g.created,
+      images: g.plan.images.length,
+      brokenPlanted: g.plan.broken.length,
+      seconds: g.ms / 1000,
+    },
     stages: { config: 'skipped', factory: 'skipped', scan: 'skipped', stream: 'skipped' },
-    datasets: [], stream: null, peakRssMb: 0, seconds: 0, notes: [],
+    datasets: [],
+    stream: null,
+    peakRssMb: 0,
+    seconds: 0,
+    notes: [],
   };
   const stages = o.stages ?? (await loadStages());
   await runStages(stages, summary, o, out, g.layout);
@@ -141,7 +182,13 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoSummary> {
   return summary;
 }
 
-async function runStages(stages: Stages, s: DemoSummary, o: DemoOptions, out: ProgressStream, layout: Parameters<typeof demoTrainingArgs>[0]): Promise<void> {
+async function runStages(
+  stages: Stages,
+  s: DemoSummary,
+  o: DemoOptions,
+  out: ProgressStream,
+  layout: Parameters<typeof demoTrainingArgs>[0],
+): Promise<void> {
   if (!stages.config) return missing(s, 'config');
   const args = demoTrainingArgs(layout, o.batchSize ?? 4, o.seed ?? 1234);
   const loaded = await stages.config.loadConfig(s.configPath, { args });

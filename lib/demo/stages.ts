@@ -6,16 +6,33 @@ import type { BackendDescription, StorageBackend } from '../storage/types.js';
 
 /** lib/config/load-config.ts */
 export interface ConfigStage {
-  loadConfig(source: string | unknown[], options?: { args?: Partial<TrainingArgs>; set?: string[] }): Promise<LoadedConfig>;
+  loadConfig(
+    source: string | unknown[],
+    options?: { args?: Partial<TrainingArgs>; set?: string[] },
+  ): Promise<LoadedConfig>;
 }
 
 /** One built backend (lib/factory/factory.ts). */
-export interface BuiltBackend { id: string; config: DatasetConfig; storage: StorageBackend; description: BackendDescription }
+export interface BuiltBackend {
+  id: string;
+  config: DatasetConfig;
+  storage: StorageBackend;
+  description: BackendDescription;
+}
 
 /** lib/factory/factory.ts */
 export interface FactoryStage {
-  createFactory(loaded: LoadedConfig, options?: unknown): {
-    build(): Promise<{ textEmbeds: BuiltBackend[]; imageEmbeds: BuiltBackend[]; data: BuiltBackend[]; defaultTextEmbedId: string | null; close(): Promise<void> }>;
+  createFactory(
+    loaded: LoadedConfig,
+    options?: unknown,
+  ): {
+    build(): Promise<{
+      textEmbeds: BuiltBackend[];
+      imageEmbeds: BuiltBackend[];
+      data: BuiltBackend[];
+      defaultTextEmbedId: string | null;
+      close(): Promise<void>;
+    }>;
   };
 }
 
@@ -25,18 +42,28 @@ export type BucketReportLike = Record<string, unknown>;
 /** lib/metadata/scan.ts */
 export interface ScanStage {
   scanDataset(opts: {
-    id: string; config: ImageDatasetConfig; storage: StorageBackend; args: TrainingArgs; signal?: AbortSignal; metrics?: MetricsBus;
+    id: string;
+    config: ImageDatasetConfig;
+    storage: StorageBackend;
+    args: TrainingArgs;
+    signal?: AbortSignal;
+    metrics?: MetricsBus;
   }): Promise<{ index: DatasetIndex; report: BucketReportLike; reusedCache: boolean }>;
 }
 
 /** lib/pipeline/create-loader.ts: an object-mode Readable of batches with `state()`. */
 export interface LoaderStage {
-  createLoader(source: string | LoadedConfig, options?: Record<string, unknown>): Promise<AsyncIterable<unknown> & {
-    state(): unknown;
-    destroy(error?: Error): unknown;
-    /** Stops workers too (lib/pipeline's Loader); preferred over destroy when present. */
-    close?(): Promise<void>;
-  }>;
+  createLoader(
+    source: string | LoadedConfig,
+    options?: Record<string, unknown>,
+  ): Promise<
+    AsyncIterable<unknown> & {
+      state(): unknown;
+      destroy(error?: Error): unknown;
+      /** Stops workers too (lib/pipeline's Loader); preferred over destroy when present. */
+      close?(): Promise<void>;
+    }
+  >;
 }
 
 /** The stages found in this build; null where the module has not landed. */

@@ -2,10 +2,15 @@
 import type { DatasetSummary, DemoSummary } from './run-demo.js';
 
 function bucketLines(d: DatasetSummary): string[] {
-  const entries = Object.entries(d.buckets).sort((a, b) => Number.parseFloat(a[0]) - Number.parseFloat(b[0]) || a[0].localeCompare(b[0]));
+  const entries = Object.entries(d.buckets).sort(
+    (a, b) => Number.parseFloat(a[0]) - Number.parseFloat(b[0]) || a[0].localeCompare(b[0]),
+  );
   if (entries.length === 0) return ['    (no buckets)'];
   const widest = Math.max(...entries.map(([, n]) => n));
-  return entries.map(([k, n]) => `    ${k.padEnd(8)} ${String(n).padStart(5)}  ${'█'.repeat(Math.max(1, Math.round((20 * n) / widest)))}`);
+  return entries.map(
+    ([k, n]) =>
+      `    ${k.padEnd(8)} ${String(n).padStart(5)}  ${'█'.repeat(Math.max(1, Math.round((20 * n) / widest)))}`,
+  );
 }
 
 type Example = { file?: string; message?: string } | string;
@@ -26,7 +31,8 @@ function skipLines(d: DatasetSummary): string[] {
   for (const [reason, n] of reasons) {
     const ex = examples[reason] ?? [];
     out.push(`      ${reason} ${n}${ex.length ? `: ${exampleText(ex[0]!)}` : ''}`);
-    for (const e of ex.slice(1, 3)) out.push(`        ${' '.repeat(reason.length + String(n).length)}${exampleText(e)}`);
+    for (const e of ex.slice(1, 3))
+      out.push(`        ${' '.repeat(reason.length + String(n).length)}${exampleText(e)}`);
   }
   return out;
 }
@@ -38,7 +44,9 @@ function droppedLines(d: DatasetSummary): string[] {
   if (real.length === 0) return [];
   const total = real.reduce((s, e) => s + (e.removed ?? 0), 0);
   const parts = real.slice(0, 6).map((e) => `${e.bucket} −${e.removed} (${e.reason})`);
-  return [`    removed from buckets: ${total} sample${total === 1 ? '' : 's'}: ${parts.join(', ')}${real.length > 6 ? ', ...' : ''}`];
+  return [
+    `    removed from buckets: ${total} sample${total === 1 ? '' : 's'}: ${parts.join(', ')}${real.length > 6 ? ', ...' : ''}`,
+  ];
 }
 
 function datasetBlock(d: DatasetSummary): string[] {
@@ -58,7 +66,9 @@ export function formatSummary(s: DemoSummary): string {
     `  dataset folder: ${s.dir}`,
     `  config:         ${s.configPath}`,
     `  data:           ${s.generated.images} images + ${s.generated.brokenPlanted} planted broken files (${s.generated.created ? `generated in ${s.generated.seconds.toFixed(1)} s` : 'reused from an earlier run'})`,
-    `  stages:         ${Object.entries(s.stages).map(([k, v]) => `${k} ${v}`).join(' · ')}`,
+    `  stages:         ${Object.entries(s.stages)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(' · ')}`,
   ];
   if (s.datasets.length) {
     const reused = s.datasets.every((d) => d.reusedCache);
@@ -78,11 +88,19 @@ export function formatSummary(s: DemoSummary): string {
     if (per.length) lines.push(`  by dataset:     ${per.map(([k, v]) => `${k} ${v}`).join(', ')}`);
     for (const [id, ex] of Object.entries(st.examples)) {
       const size = ex.targetSize ? `${ex.targetSize[0]}×${ex.targetSize[1]} ` : '';
-      const caption = ex.caption === null ? 'no caption' : `caption ${JSON.stringify(ex.caption.length > 60 ? `${ex.caption.slice(0, 57)}...` : ex.caption)}`;
-      lines.push(`  first ${id} sample: ${ex.key} → ${size}${ex.payload} (${(ex.bytes / 1024).toFixed(0)} KiB), ${caption}`);
+      const caption =
+        ex.caption === null
+          ? 'no caption'
+          : `caption ${JSON.stringify(ex.caption.length > 60 ? `${ex.caption.slice(0, 57)}...` : ex.caption)}`;
+      lines.push(
+        `  first ${id} sample: ${ex.key} → ${size}${ex.payload} (${(ex.bytes / 1024).toFixed(0)} KiB), ${caption}`,
+      );
     }
     const skips = Object.entries(st.streamSkips);
-    if (skips.length) lines.push(`  skipped while streaming (replaced in their batch): ${skips.map(([r, e]) => `${r} ${e.count} (e.g. ${e.example})`).join(', ')}`);
+    if (skips.length)
+      lines.push(
+        `  skipped while streaming (replaced in their batch): ${skips.map(([r, e]) => `${r} ${e.count} (e.g. ${e.example})`).join(', ')}`,
+      );
   }
   lines.push('', `Peak memory (RSS): ${s.peakRssMb.toFixed(0)} MB · total ${s.seconds.toFixed(1)} s`);
   for (const n of s.notes) lines.push(`note: ${n}`);

@@ -4,8 +4,17 @@ import { createRng } from './rng.js';
 
 /** Encodings the demo writes. `jpeg-exif6` etc. carry an EXIF orientation tag, so the true shape is rotated. */
 export type DemoFormat =
-  | 'jpeg' | 'jpeg-progressive' | 'jpeg-exif3' | 'jpeg-exif6' | 'jpeg-exif8'
-  | 'png' | 'png-alpha' | 'webp' | 'gif' | 'tiff' | 'bmp';
+  | 'jpeg'
+  | 'jpeg-progressive'
+  | 'jpeg-exif3'
+  | 'jpeg-exif6'
+  | 'jpeg-exif8'
+  | 'png'
+  | 'png-alpha'
+  | 'webp'
+  | 'gif'
+  | 'tiff'
+  | 'bmp';
 
 /** File extension for a format. */
 export function extensionOf(format: DemoFormat): string {
@@ -42,8 +51,8 @@ export async function synthRaw(seed: number, width: number, height: number): Pro
       const o = (y * w + x) * 3;
       for (let c = 0; c < 3; c++) {
         // bilinear blend of four corner colours + stripes + grain
-        const top = (palette[0]![c]! * (1 - fx)) + (palette[1]![c]! * fx);
-        const bottom = (palette[2]![c]! * (1 - fx)) + (palette[3]![c]! * fx);
+        const top = palette[0]![c]! * (1 - fx) + palette[1]![c]! * fx;
+        const bottom = palette[2]![c]! * (1 - fx) + palette[3]![c]! * fx;
         const v = top * (1 - fy) + bottom * fy + stripe + (rng.next() - 0.5) * 24;
         small[o + c] = v < 0 ? 0 : v > 255 ? 255 : v;
       }
@@ -60,14 +69,22 @@ export async function encodeImage(raw: Buffer, width: number, height: number, fo
   if (format === 'bmp') return encodeBmp(raw, width, height);
   const img = sharp(raw, { raw: { width, height, channels: 3 } });
   switch (format) {
-    case 'jpeg': return img.jpeg({ quality: 88 }).toBuffer();
-    case 'jpeg-progressive': return img.jpeg({ quality: 88, progressive: true }).toBuffer();
-    case 'png': return img.png({ compressionLevel: 6 }).toBuffer();
-    case 'png-alpha': return img.ensureAlpha(0.85).png({ compressionLevel: 6 }).toBuffer();
-    case 'webp': return img.webp({ quality: 82 }).toBuffer();
-    case 'gif': return img.gif({ effort: 1 }).toBuffer();
-    case 'tiff': return img.tiff({ compression: 'lzw' }).toBuffer();
-    default: return encodeRotated(raw, width, height, orientationOf(format));
+    case 'jpeg':
+      return img.jpeg({ quality: 88 }).toBuffer();
+    case 'jpeg-progressive':
+      return img.jpeg({ quality: 88, progressive: true }).toBuffer();
+    case 'png':
+      return img.png({ compressionLevel: 6 }).toBuffer();
+    case 'png-alpha':
+      return img.ensureAlpha(0.85).png({ compressionLevel: 6 }).toBuffer();
+    case 'webp':
+      return img.webp({ quality: 82 }).toBuffer();
+    case 'gif':
+      return img.gif({ effort: 1 }).toBuffer();
+    case 'tiff':
+      return img.tiff({ compression: 'lzw' }).toBuffer();
+    default:
+      return encodeRotated(raw, width, height, orientationOf(format));
   }
 }
 
@@ -75,7 +92,10 @@ export async function encodeImage(raw: Buffer, width: number, height: number, fo
 async function encodeRotated(raw: Buffer, width: number, height: number, orientation: number): Promise<Buffer> {
   // Orientation 6 means "rotate 90° clockwise to display", so store it rotated 90° counter-clockwise (and so on).
   const undo = orientation === 6 ? 270 : orientation === 8 ? 90 : 180;
-  const stored = await sharp(raw, { raw: { width, height, channels: 3 } }).rotate(undo).raw().toBuffer({ resolveWithObject: true });
+  const stored = await sharp(raw, { raw: { width, height, channels: 3 } })
+    .rotate(undo)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return sharp(stored.data, { raw: { width: stored.info.width, height: stored.info.height, channels: 3 } })
     .jpeg({ quality: 88 })
     .withMetadata({ orientation })

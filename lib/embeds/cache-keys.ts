@@ -60,7 +60,11 @@ function normaliseKey(key: string, options: TextEmbedKeyOptions): string {
  * `md5(key)-<modelFamily>.pt`; for path-based key types a non-empty prompt is hashed in after `\0prompt\0`.
  * `caption` may be empty (caption dropout embeds hash the empty string).
  */
-export function textEmbedCacheKey(caption: string | null, modelFamily: string, options: TextEmbedKeyOptions = {}): string {
+export function textEmbedCacheKey(
+  caption: string | null,
+  modelFamily: string,
+  options: TextEmbedKeyOptions = {},
+): string {
   const md5 = createHash('md5').update(normaliseKey(caption ?? '', options), 'utf8');
   const pathBased = options.keyType === 'filename' || options.keyType === 'dataset_and_filename';
   if (pathBased && options.prompt) md5.update('\0prompt\0', 'utf8').update(options.prompt, 'utf8');

@@ -47,7 +47,11 @@ async function readOne(storage: StorageBackend, key: string, options: ReadLatent
  * `concurrency` at a time, in order. Rejects with the first error (EmbedFormatError names dataset and file;
  * storage errors pass through with their own codes).
  */
-export async function readLatents(storage: StorageBackend, keys: readonly string[], options: ReadLatentsOptions = {}): Promise<Tensor[]> {
+export async function readLatents(
+  storage: StorageBackend,
+  keys: readonly string[],
+  options: ReadLatentsOptions = {},
+): Promise<Tensor[]> {
   const width = Math.max(1, Math.min(options.concurrency ?? 8, keys.length));
   options.signal?.throwIfAborted();
   // A batch no wider than the window needs no lanes: one promise per file is the cheapest schedule.
@@ -93,11 +97,15 @@ export interface VaeCacheStatus {
  * per sample, which would be slow on S3). `instanceRoot` and `sampleKeys` are as for vaeCacheKey.
  */
 export async function isVaeCacheComplete(
-  cacheStorage: StorageBackend, instanceRoot: string, sampleKeys: Iterable<string>, options: VaeCacheCheckOptions = {},
+  cacheStorage: StorageBackend,
+  instanceRoot: string,
+  sampleKeys: Iterable<string>,
+  options: VaeCacheCheckOptions = {},
 ): Promise<VaeCacheStatus> {
   const prefix = options.prefix ? `${options.prefix.replace(/\/+$/, '')}/` : '';
   const listed = new Set<string>();
-  for await (const o of cacheStorage.list({ extensions: ['pt'], prefix: prefix || undefined, signal: options.signal })) listed.add(o.key);
+  for await (const o of cacheStorage.list({ extensions: ['pt'], prefix: prefix || undefined, signal: options.signal }))
+    listed.add(o.key);
   const status: VaeCacheStatus = { complete: true, expected: 0, present: 0, missing: [], cacheKeys: new Map() };
   const limit = options.reportMissing ?? 20;
   for (const sample of sampleKeys) {

@@ -4,7 +4,10 @@ import { EmbedFormatError } from '../errors.js';
 
 /** A callable that an allow-listed GLOBAL resolved to; REDUCE/NEWOBJ may only call these. */
 export class PyCallable {
-  constructor(readonly qualname: string, readonly call: (args: unknown[]) => unknown) {}
+  constructor(
+    readonly qualname: string,
+    readonly call: (args: unknown[]) => unknown,
+  ) {}
 }
 
 /** How the caller resolves the two extension points of the pickle format. */
@@ -59,7 +62,10 @@ class Unpickler {
   readonly buf: Buffer;
   done = false;
 
-  constructor(readonly bytes: Uint8Array, readonly hooks: PickleHooks) {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly hooks: PickleHooks,
+  ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
@@ -70,16 +76,28 @@ class Unpickler {
     this.pos += n;
     return at;
   }
-  u8(): number { return this.bytes[this.need(1)]!; }
-  u16(): number { return this.view.getUint16(this.need(2), true); }
-  u32(): number { return this.view.getUint32(this.need(4), true); }
+  u8(): number {
+    return this.bytes[this.need(1)]!;
+  }
+  u16(): number {
+    return this.view.getUint16(this.need(2), true);
+  }
+  u32(): number {
+    return this.view.getUint32(this.need(4), true);
+  }
   u64(): number {
     const v = this.view.getBigUint64(this.need(8), true);
     if (v > BigInt(this.bytes.length)) fail('length exceeds the stream', this.pos);
     return Number(v);
   }
-  raw(n: number): Uint8Array { const at = this.need(n); return this.bytes.subarray(at, at + n); }
-  text(n: number, encoding: BufferEncoding = 'utf8'): string { const at = this.need(n); return this.buf.toString(encoding, at, at + n); }
+  raw(n: number): Uint8Array {
+    const at = this.need(n);
+    return this.bytes.subarray(at, at + n);
+  }
+  text(n: number, encoding: BufferEncoding = 'utf8'): string {
+    const at = this.need(n);
+    return this.buf.toString(encoding, at, at + n);
+  }
   line(): string {
     const nl = this.bytes.indexOf(0x0a, this.pos);
     if (nl < 0) fail('unterminated GLOBAL line', this.pos);
@@ -104,7 +122,9 @@ class Unpickler {
     if (m === undefined) fail('MARK expected', this.pos);
     return this.stack.splice(m);
   }
-  memoPut(i: number): void { this.memo.set(i, this.top()); }
+  memoPut(i: number): void {
+    this.memo.set(i, this.top());
+  }
   memoGet(i: number): void {
     if (!this.memo.has(i)) fail(`memo key ${i} missing`, this.pos);
     this.push(this.memo.get(i));
@@ -130,22 +150,65 @@ class Unpickler {
   }
 }
 
-function tuple(items: unknown[]): unknown[] { return Object.freeze(items) as unknown[]; }
+function tuple(items: unknown[]): unknown[] {
+  return Object.freeze(items) as unknown[];
+}
 
 const OPS = new Map<number, Handler>([
-  [0x80, (u) => { const p = u.u8(); if (p > 5) fail(`unsupported pickle protocol ${p}`, u.pos); }], // PROTO
-  [0x95, (u) => { u.need(8); }], // FRAME: framing is only a hint for buffered readers
-  [0x2e, (u) => { u.done = true; }], // STOP
-  [0x28, (u) => { u.marks.push(u.stack.length); }], // MARK
+  [
+    0x80,
+    (u) => {
+      const p = u.u8();
+      if (p > 5) fail(`unsupported pickle protocol ${p}`, u.pos);
+    },
+  ], // PROTO
+  [
+    0x95,
+    (u) => {
+      u.need(8);
+    },
+  ], // FRAME: framing is only a hint for buffered readers
+  [
+    0x2e,
+    (u) => {
+      u.done = true;
+    },
+  ], // STOP
+  [
+    0x28,
+    (u) => {
+      u.marks.push(u.stack.length);
+    },
+  ], // MARK
   [0x29, (u) => u.push(tuple([]))], // EMPTY_TUPLE
   [0x5d, (u) => u.push([])], // EMPTY_LIST
   [0x7d, (u) => u.push(newDict())], // EMPTY_DICT
   [0x74, (u) => u.push(tuple(u.popMark()))], // TUPLE
   [0x85, (u) => u.push(tuple([u.pop()]))], // TUPLE1
-  [0x86, (u) => { const b = u.pop(); u.push(tuple([u.pop(), b])); }], // TUPLE2
-  [0x87, (u) => { const c = u.pop(); const b = u.pop(); u.push(tuple([u.pop(), b, c])); }], // TUPLE3
+  [
+    0x86,
+    (u) => {
+      const b = u.pop();
+      u.push(tuple([u.pop(), b]));
+    },
+  ], // TUPLE2
+  [
+    0x87,
+    (u) => {
+      const c = u.pop();
+      const b = u.pop();
+      u.push(tuple([u.pop(), b, c]));
+    },
+  ], // TUPLE3
   [0x6c, (u) => u.push(u.popMark())], // LIST
-  [0x64, (u) => { const items = u.popMark(); u.push(newDict()); u.setItems(items); }], // DICT
+  [
+    0x64,
+    (u) => {
+      const items = u.popMark();
+      u.push(newDict());
+      u.setItems(items);
+    },
+  ], // DICT
   [0x4e, (u) => u.push(null)], // NONE
   [0x88, (u) => u.push(true)], // NEWTRUE
   [0x89, (u) => u.push(false)], // NEWFALSE
@@ -153,7 +216,14 @@ const OPS = new Map<number, Handler>([
   [0x4b, (u) => u.push(u.u8())], // BININT1
   [0x4d, (u) => u.push(u.u16())], // BININT2
   [0x8a, (u) => u.push(decodeLong(u.raw(u.u8())))], // LONG1
-  [0x8b, (u) => { const n = u.u32(); if (n > MAX_LONG_BYTES) fail('LONG4 too large', u.pos); u.push(decodeLong(u.raw(n))); }], // LONG4
+  [
+    0x8b,
+    (u) => {
+      const n = u.u32();
+      if (n > MAX_LONG_BYTES) fail('LONG4 too large', u.pos);
+      u.push(decodeLong(u.raw(n)));
+    },
+  ], // LONG4
   [0x47, (u) => u.push(u.view.getFloat64(u.need(8), false))], // BINFLOAT (big-endian)
   [0x58, (u) => u.push(u.text(u.u32()))], // BINUNICODE
   [0x8c, (u) => u.push(u.text(u.u8()))], // SHORT_BINUNICODE
@@ -168,18 +238,61 @@ const OPS = new Map<number, Handler>([
   [0x94, (u) => u.memoPut(u.memo.size)], // MEMOIZE
   [0x68, (u) => u.memoGet(u.u8())], // BINGET
   [0x6a, (u) => u.memoGet(u.u32())], // LONG_BINGET
-  [0x63, (u) => { const m = u.line(); u.global(m, u.line()); }], // GLOBAL
-  [0x93, (u) => { const n = u.pop(); const m = u.pop(); if (typeof m !== 'string' || typeof n !== 'string') fail('STACK_GLOBAL needs strings', u.pos); u.global(m, n); }],
+  [
+    0x63,
+    (u) => {
+      const m = u.line();
+      u.global(m, u.line());
+    },
+  ], // GLOBAL
+  [
+    0x93,
+    (u) => {
+      const n = u.pop();
+      const m = u.pop();
+      if (typeof m !== 'string' || typeof n !== 'string') fail('STACK_GLOBAL needs strings', u.pos);
+      u.global(m, n);
+    },
+  ],
   [0x51, (u) => u.push(u.hooks.persistentLoad(u.pop()))], // BINPERSID
-  [0x52, (u) => { const args = u.pop(); u.call(u.pop(), args); }], // REDUCE
-  [0x81, (u) => { const args = u.pop(); u.call(u.pop(), args); }], // NEWOBJ
+  [
+    0x52,
+    (u) => {
+      const args = u.pop();
+      u.call(u.pop(), args);
+    },
+  ], // REDUCE
+  [
+    0x81,
+    (u) => {
+      const args = u.pop();
+      u.call(u.pop(), args);
+    },
+  ], // NEWOBJ
   [0x62, (u) => fail('BUILD (object state) is not supported in embedding files', u.pos)],
-  [0x73, (u) => { const v = u.pop(); const k = u.pop(); u.setItems([k, v]); }], // SETITEM
+  [
+    0x73,
+    (u) => {
+      const v = u.pop();
+      const k = u.pop();
+      u.setItems([k, v]);
+    },
+  ], // SETITEM
   [0x75, (u) => u.setItems(u.popMark())], // SETITEMS
   [0x61, (u) => u.append([u.pop()])], // APPEND
   [0x65, (u) => u.append(u.popMark())], // APPENDS
-  [0x30, (u) => { u.pop(); }], // POP
-  [0x31, (u) => { u.popMark(); }], // POP_MARK
+  [
+    0x30,
+    (u) => {
+      u.pop();
+    },
+  ], // POP
+  [
+    0x31,
+    (u) => {
+      u.popMark();
+    },
+  ], // POP_MARK
   [0x32, (u) => u.push(u.top())], // DUP
 ]);
 

@@ -30,13 +30,17 @@ function readEntry(name: string, spec: unknown, data: Uint8Array): Tensor {
   const dtype = FROM_SAFETENSORS.get(String(s.dtype));
   if (!dtype) fail(`entry '${name}' has unsupported dtype '${String(s.dtype)}'`);
   const shape = s.shape;
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`entry '${name}' has a bad shape`);
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+    fail(`entry '${name}' has a bad shape`);
   const off = s.data_offsets;
-  if (!Array.isArray(off) || off.length !== 2 || !off.every((o) => Number.isSafeInteger(o) && o >= 0)) fail(`entry '${name}' has bad data_offsets`);
+  if (!Array.isArray(off) || off.length !== 2 || !off.every((o) => Number.isSafeInteger(o) && o >= 0))
+    fail(`entry '${name}' has bad data_offsets`);
   const [begin, end] = off as [number, number];
   const expected = numel(shape as number[]) * DTYPES.get(dtype)!.itemsize;
-  if (end < begin || end > data.byteLength) fail(`entry '${name}' data [${begin}, ${end}) is outside the ${data.byteLength}-byte data section`);
-  if (end - begin !== expected) fail(`entry '${name}' holds ${end - begin} bytes, ${dtype}${JSON.stringify(shape)} needs ${expected}`);
+  if (end < begin || end > data.byteLength)
+    fail(`entry '${name}' data [${begin}, ${end}) is outside the ${data.byteLength}-byte data section`);
+  if (end - begin !== expected)
+    fail(`entry '${name}' holds ${end - begin} bytes, ${dtype}${JSON.stringify(shape)} needs ${expected}`);
   return { dtype, shape: [...(shape as number[])], data: data.subarray(begin, end) };
 }
 

@@ -13,15 +13,7 @@ export interface Tensor {
 
 /** Any value a torch `.pt` pickle may hold that tunefeed understands. Dicts are null-prototype objects. */
 export type TorchValue =
-  | Tensor
-  | string
-  | number
-  | bigint
-  | boolean
-  | null
-  | Uint8Array
-  | TorchValue[]
-  | { [key: string]: TorchValue };
+  Tensor | string | number | bigint | boolean | null | Uint8Array | TorchValue[] | { [key: string]: TorchValue };
 
 interface DtypeInfo {
   itemsize: number;
@@ -48,7 +40,8 @@ export const DTYPES: ReadonlyMap<string, DtypeInfo> = new Map([
 /** Bytes per element of a supported dtype; throws EmbedFormatError for anything else. */
 export function itemSize(dtype: string): number {
   const info = DTYPES.get(dtype);
-  if (!info) throw new EmbedFormatError(`Unsupported tensor dtype '${dtype}' (supported: ${[...DTYPES.keys()].join(', ')})`);
+  if (!info)
+    throw new EmbedFormatError(`Unsupported tensor dtype '${dtype}' (supported: ${[...DTYPES.keys()].join(', ')})`);
   return info.itemsize;
 }
 
@@ -87,16 +80,27 @@ function bf16ToFloat(b: number): number {
 /** One element reader per dtype, decided once per tensor so the conversion loop has no branches. */
 function elementReader(t: Tensor): (view: DataView, i: number) => number {
   switch (t.dtype) {
-    case 'float32': return (v, i) => v.getFloat32(i * 4, true);
-    case 'float64': return (v, i) => v.getFloat64(i * 8, true);
-    case 'float16': return (v, i) => halfToFloat(v.getUint16(i * 2, true));
-    case 'bfloat16': return (v, i) => bf16ToFloat(v.getUint16(i * 2, true));
-    case 'int64': return (v, i) => Number(v.getBigInt64(i * 8, true));
-    case 'int32': return (v, i) => v.getInt32(i * 4, true);
-    case 'int16': return (v, i) => v.getInt16(i * 2, true);
-    case 'int8': return (v, i) => v.getInt8(i);
-    case 'uint8': case 'bool': return (v, i) => v.getUint8(i);
-    default: throw new EmbedFormatError(`Cannot convert dtype '${t.dtype}' to float32`);
+    case 'float32':
+      return (v, i) => v.getFloat32(i * 4, true);
+    case 'float64':
+      return (v, i) => v.getFloat64(i * 8, true);
+    case 'float16':
+      return (v, i) => halfToFloat(v.getUint16(i * 2, true));
+    case 'bfloat16':
+      return (v, i) => bf16ToFloat(v.getUint16(i * 2, true));
+    case 'int64':
+      return (v, i) => Number(v.getBigInt64(i * 8, true));
+    case 'int32':
+      return (v, i) => v.getInt32(i * 4, true);
+    case 'int16':
+      return (v, i) => v.getInt16(i * 2, true);
+    case 'int8':
+      return (v, i) => v.getInt8(i);
+    case 'uint8':
+    case 'bool':
+      return (v, i) => v.getUint8(i);
+    default:
+      throw new EmbedFormatError(`Cannot convert dtype '${t.dtype}' to float32`);
   }
 }
 
@@ -127,7 +131,9 @@ function halfWidthToFloat32(t: Tensor, n: number): Float32Array | null {
 export function asFloat32(t: Tensor): Float32Array {
   const n = numel(t.shape);
   if (t.data.byteLength !== n * itemSize(t.dtype)) {
-    throw new EmbedFormatError(`Tensor data is ${t.data.byteLength} bytes, expected ${n * itemSize(t.dtype)} for ${t.dtype}${JSON.stringify(t.shape)}`);
+    throw new EmbedFormatError(
+      `Tensor data is ${t.data.byteLength} bytes, expected ${n * itemSize(t.dtype)} for ${t.dtype}${JSON.stringify(t.shape)}`,
+    );
   }
   if (t.dtype === 'float32' && littleEndianHost && t.data.byteOffset % 4 === 0) {
     return new Float32Array(t.data.buffer, t.data.byteOffset, n);

@@ -27,8 +27,10 @@ export function textEmbedTensors(value: unknown): Record<string, Tensor> {
     out.prompt_embeds = value;
     return out;
   }
-  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const)
-    : typeof value === 'object' && value !== null && !(value instanceof Uint8Array) ? Object.entries(value)
+  const entries = Array.isArray(value)
+    ? value.map((v, i) => [String(i), v] as const)
+    : typeof value === 'object' && value !== null && !(value instanceof Uint8Array)
+      ? Object.entries(value)
       : [];
   for (const [k, v] of entries) if (isTensor(v)) out[k] = v;
   if (!Object.keys(out).length) throw new EmbedFormatError('Text-embed file holds no tensors');
@@ -37,7 +39,10 @@ export function textEmbedTensors(value: unknown): Record<string, Tensor> {
 
 /** Read the cached embeds of one caption (`caption` is the prompt, or the path key for path-keyed models). */
 export async function readTextEmbed(
-  storage: StorageBackend, caption: string | null, modelFamily: string, options: TextEmbedReadOptions = {},
+  storage: StorageBackend,
+  caption: string | null,
+  modelFamily: string,
+  options: TextEmbedReadOptions = {},
 ): Promise<Record<string, Tensor>> {
   const key = withPrefix(options.prefix, textEmbedCacheKey(caption, modelFamily, options));
   const buf = await storage.read(key, options.signal);
@@ -51,10 +56,18 @@ export async function readTextEmbed(
 
 /** Which captions have no cached text embeds, found with one listing of the text cache. */
 export async function missingTextEmbeds(
-  storage: StorageBackend, captions: Iterable<string>, modelFamily: string, options: TextEmbedReadOptions = {},
+  storage: StorageBackend,
+  captions: Iterable<string>,
+  modelFamily: string,
+  options: TextEmbedReadOptions = {},
 ): Promise<string[]> {
   const listed = new Set<string>();
-  for await (const o of storage.list({ extensions: ['pt'], prefix: options.prefix || undefined, signal: options.signal })) listed.add(o.key);
+  for await (const o of storage.list({
+    extensions: ['pt'],
+    prefix: options.prefix || undefined,
+    signal: options.signal,
+  }))
+    listed.add(o.key);
   const missing: string[] = [];
   for (const c of new Set(captions)) {
     if (!listed.has(withPrefix(options.prefix, textEmbedCacheKey(c, modelFamily, options)))) missing.push(c);

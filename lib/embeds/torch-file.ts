@@ -26,7 +26,12 @@ class StorageType {
 const STORAGE_DTYPES = new Map([...DTYPES].map(([dtype, info]) => [info.storage, dtype]));
 const TORCH_DTYPE_NAMES = new Map<string, string>([
   ...[...DTYPES.keys()].map((d) => [d, d] as [string, string]),
-  ['float', 'float32'], ['half', 'float16'], ['double', 'float64'], ['long', 'int64'], ['int', 'int32'], ['short', 'int16'],
+  ['float', 'float32'],
+  ['half', 'float16'],
+  ['double', 'float64'],
+  ['long', 'int64'],
+  ['int', 'int32'],
+  ['short', 'int16'],
 ]);
 
 function isIntList(v: unknown): v is number[] {
@@ -36,7 +41,10 @@ function isIntList(v: unknown): v is number[] {
 function contiguousStrides(shape: readonly number[]): number[] {
   const strides = new Array<number>(shape.length);
   let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { strides[i] = s; s *= shape[i]!; }
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
   return strides;
 }
 
@@ -60,9 +68,18 @@ function materialise(src: Uint8Array, offset: number, shape: number[], stride: n
 /** torch._utils._rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, hooks[, metadata]). */
 function rebuildTensor(args: unknown[]): Tensor {
   const [storage, offset, shape, stride] = args as [Storage, unknown, unknown, unknown];
-  if (!(storage && typeof storage === 'object' && 'bytes' in storage)) throw new EmbedFormatError('Tensor rebuild without a storage');
-  if (!Number.isSafeInteger(offset) || (offset as number) < 0 || !isIntList(shape) || !isIntList(stride) || shape.length !== stride.length) {
-    throw new EmbedFormatError(`Malformed tensor geometry: offset=${String(offset)} size=${JSON.stringify(shape)} stride=${JSON.stringify(stride)}`);
+  if (!(storage && typeof storage === 'object' && 'bytes' in storage))
+    throw new EmbedFormatError('Tensor rebuild without a storage');
+  if (
+    !Number.isSafeInteger(offset) ||
+    (offset as number) < 0 ||
+    !isIntList(shape) ||
+    !isIntList(stride) ||
+    shape.length !== stride.length
+  ) {
+    throw new EmbedFormatError(
+      `Malformed tensor geometry: offset=${String(offset)} size=${JSON.stringify(shape)} stride=${JSON.stringify(stride)}`,
+    );
   }
   const size = itemSize(storage.dtype);
   const n = numel(shape);
@@ -70,18 +87,24 @@ function rebuildTensor(args: unknown[]): Tensor {
   let last = off;
   for (let d = 0; d < shape.length; d++) last += (shape[d]! - 1) * stride[d]!;
   if (n > 0 && (last + 1) * size > storage.bytes.byteLength) {
-    throw new EmbedFormatError(`Tensor ${storage.dtype}${JSON.stringify(shape)} reaches past its ${storage.bytes.byteLength}-byte storage`);
+    throw new EmbedFormatError(
+      `Tensor ${storage.dtype}${JSON.stringify(shape)} reaches past its ${storage.bytes.byteLength}-byte storage`,
+    );
   }
   const contiguous = contiguousStrides(shape).every((s, d) => s === stride[d] || shape[d]! <= 1);
-  const data = n === 0 ? new Uint8Array(0)
-    : contiguous ? storage.bytes.subarray(off * size, (off + n) * size)
-      : materialise(storage.bytes, off, [...shape], [...stride], size);
+  const data =
+    n === 0
+      ? new Uint8Array(0)
+      : contiguous
+        ? storage.bytes.subarray(off * size, (off + n) * size)
+        : materialise(storage.bytes, off, [...shape], [...stride], size);
   return { dtype: storage.dtype, shape: [...shape], data };
 }
 
 function latin1Bytes(args: unknown[]): Uint8Array {
   const [s, enc] = args;
-  if (typeof s !== 'string' || (enc !== 'latin1' && enc !== 'latin-1')) throw new EmbedFormatError('Unsupported _codecs.encode call');
+  if (typeof s !== 'string' || (enc !== 'latin1' && enc !== 'latin-1'))
+    throw new EmbedFormatError('Unsupported _codecs.encode call');
   return new Uint8Array(Buffer.from(s, 'latin1'));
 }
 
@@ -99,7 +122,10 @@ function rebuildFromType(args: unknown[]): unknown {
   return func.call(inner);
 }
 
-const TYPE_MARKERS = new Map([['torch.Tensor', new TypeMarker('torch.Tensor')], ['torch.nn.parameter.Parameter', new TypeMarker('torch.nn.parameter.Parameter')]]);
+const TYPE_MARKERS = new Map([
+  ['torch.Tensor', new TypeMarker('torch.Tensor')],
+  ['torch.nn.parameter.Parameter', new TypeMarker('torch.nn.parameter.Parameter')],
+]);
 
 const CALLABLES = new Map<string, PyCallable>([
   ['torch._tensor._rebuild_from_type_v2', new PyCallable('_rebuild_from_type_v2', rebuildFromType)],
@@ -108,7 +134,13 @@ const CALLABLES = new Map<string, PyCallable>([
   ['torch._utils._rebuild_tensor', new PyCallable('_rebuild_tensor', rebuildTensor)],
   ['torch._utils._rebuild_parameter', new PyCallable('_rebuild_parameter', (a) => a[0])],
   ['collections.OrderedDict', new PyCallable('OrderedDict', () => Object.create(null))],
-  ['torch.Size', new PyCallable('Size', (a) => { if (!isIntList(a[0])) throw new EmbedFormatError('Bad torch.Size'); return [...a[0]]; })],
+  [
+    'torch.Size',
+    new PyCallable('Size', (a) => {
+      if (!isIntList(a[0])) throw new EmbedFormatError('Bad torch.Size');
+      return [...a[0]];
+    }),
+  ],
   ['torch.device', new PyCallable('device', (a) => a.map(String).join(':'))],
   ['_codecs.encode', new PyCallable('encode', latin1Bytes)],
 ]);
@@ -121,9 +153,13 @@ function findGlobal(module: string, name: string): unknown {
   const marker = TYPE_MARKERS.get(`${module}.${name}`);
   if (marker) return marker;
   if (module === 'torch' && name.endsWith('Storage')) {
-    throw new EmbedFormatError(`Unsupported tensor storage torch.${name} (supported dtypes: ${[...DTYPES.keys()].join(', ')})`);
+    throw new EmbedFormatError(
+      `Unsupported tensor storage torch.${name} (supported dtypes: ${[...DTYPES.keys()].join(', ')})`,
+    );
   }
-  throw new EmbedFormatError(`Refusing pickle global '${module}.${name}': not an allowed tensor/container constructor (nothing was executed)`);
+  throw new EmbedFormatError(
+    `Refusing pickle global '${module}.${name}': not an allowed tensor/container constructor (nothing was executed)`,
+  );
 }
 
 /** persistent id ('storage', StorageType, key, location, numel) → the bytes of `<prefix>/data/<key>`. */
@@ -140,7 +176,9 @@ function storageLoader(entries: Map<string, Uint8Array>, prefix: string): Pickle
     if (!bytes) throw new EmbedFormatError(`Torch archive lacks storage entry '${prefix}data/${key}'`);
     const dtype = pid[1].dtype;
     if (Number.isSafeInteger(pid[4]) && (pid[4] as number) * itemSize(dtype) > bytes.byteLength) {
-      throw new EmbedFormatError(`Storage '${key}' is ${bytes.byteLength} bytes, shorter than its ${String(pid[4])} ${dtype} elements`);
+      throw new EmbedFormatError(
+        `Storage '${key}' is ${bytes.byteLength} bytes, shorter than its ${String(pid[4])} ${dtype} elements`,
+      );
     }
     const storage = { dtype, bytes };
     cache.set(key, storage);
@@ -168,7 +206,9 @@ function gunzip(buf: Uint8Array, max: number): Uint8Array {
   try {
     return gunzipSync(buf, { maxOutputLength: max });
   } catch (cause) {
-    throw new EmbedFormatError('Gzip-compressed torch file does not decompress (truncated or over the size limit)', { cause });
+    throw new EmbedFormatError('Gzip-compressed torch file does not decompress (truncated or over the size limit)', {
+      cause,
+    });
   }
 }
 
@@ -181,16 +221,24 @@ export function readTorchFile(buf: Uint8Array, options: TorchReadOptions = {}): 
   const max = options.maxDecompressedBytes ?? 2 ** 30;
   let bytes = buf;
   for (let depth = 0; depth < 3; depth++) {
-    if (startsWith(bytes, 0x1f, 0x8b)) { bytes = gunzip(bytes, max); continue; }
+    if (startsWith(bytes, 0x1f, 0x8b)) {
+      bytes = gunzip(bytes, max);
+      continue;
+    }
     if (startsWith(bytes, 0x50, 0x4b, 0x03, 0x04) || startsWith(bytes, 0x50, 0x4b, 0x05, 0x06)) {
       const value = readArchive(bytes, options);
-      if (value instanceof Uint8Array && startsWith(value, 0x1f, 0x8b)) { bytes = value; continue; }
+      if (value instanceof Uint8Array && startsWith(value, 0x1f, 0x8b)) {
+        bytes = value;
+        continue;
+      }
       return value;
     }
     if (startsWith(bytes, 0x80, 0x02, 0x8a)) {
       throw new EmbedFormatError('Legacy (pre-1.6, non-zip) torch format is not supported; re-save with torch>=1.6');
     }
-    throw new EmbedFormatError(`Not a torch file (starts with ${Buffer.from(bytes.subarray(0, 4)).toString('hex') || 'nothing'})`);
+    throw new EmbedFormatError(
+      `Not a torch file (starts with ${Buffer.from(bytes.subarray(0, 4)).toString('hex') || 'nothing'})`,
+    );
   }
   throw new EmbedFormatError('Torch file nests compression more than twice');
 }

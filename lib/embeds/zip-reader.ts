@@ -68,7 +68,11 @@ function findEocd(view: DataView): number {
 function readDirectory(view: DataView): Directory {
   if (view.byteLength < 22) fail(`only ${view.byteLength} bytes`);
   const eocd = findEocd(view);
-  const dir = { entries: view.getUint16(eocd + 10, true), size: view.getUint32(eocd + 12, true), offset: view.getUint32(eocd + 16, true) };
+  const dir = {
+    entries: view.getUint16(eocd + 10, true),
+    size: view.getUint32(eocd + 12, true),
+    offset: view.getUint32(eocd + 16, true),
+  };
   const needs64 = dir.entries === 0xffff || dir.size === 0xffffffff || dir.offset === 0xffffffff;
   const loc = eocd - 20;
   if (loc >= 0 && view.getUint32(loc, true) === ZIP64_LOCATOR_SIG) {
@@ -98,7 +102,12 @@ function applyZip64Extra(view: DataView, start: number, end: number, e: CentralE
     const len = view.getUint16(at + 2, true);
     if (id === 0x0001) {
       let p = at + 4;
-      const take = (): number => { if (p + 8 > at + 4 + len) fail('short ZIP64 extra field'); const v = u64(view, p); p += 8; return v; };
+      const take = (): number => {
+        if (p + 8 > at + 4 + len) fail('short ZIP64 extra field');
+        const v = u64(view, p);
+        p += 8;
+        return v;
+      };
       if (e.size === 0xffffffff) e.size = take();
       if (e.compressedSize === 0xffffffff) e.compressedSize = take();
       if (e.localOffset === 0xffffffff) e.localOffset = take();
@@ -154,7 +163,13 @@ function rawEntryData(view: DataView, bytes: Uint8Array, e: CentralEntry, budget
   }
 }
 
-function entryData(view: DataView, bytes: Uint8Array, e: CentralEntry, budget: { left: number }, verify: boolean): Uint8Array {
+function entryData(
+  view: DataView,
+  bytes: Uint8Array,
+  e: CentralEntry,
+  budget: { left: number },
+  verify: boolean,
+): Uint8Array {
   const data = rawEntryData(view, bytes, e, budget);
   if (verify && crc32(data) !== e.crc) fail(`entry '${e.name}' fails its CRC-32 check (corrupted data)`);
   return data;

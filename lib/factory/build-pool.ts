@@ -15,12 +15,22 @@ export class BuildPool {
 
   /** Parse a CSV index on a worker thread. */
   async csvIndex(task: Omit<CsvIndexTask, 'kind'>): Promise<CsvIndex> {
-    this.#pool ??= new Piscina({ filename: workerPath('build-backend'), execArgv: workerExecArgv(), maxThreads: this.#threads, minThreads: 0, idleTimeout: 2000 });
+    this.#pool ??= new Piscina({
+      filename: workerPath('build-backend'),
+      execArgv: workerExecArgv(),
+      maxThreads: this.#threads,
+      minThreads: 0,
+      idleTimeout: 2000,
+    });
     let res: CsvIndexResult;
     try {
       res = (await this.#pool.run({ kind: 'csv-index', ...task })) as CsvIndexResult;
     } catch (err) {
-      throw new WorkerError(`Build worker failed: ${(err as Error).message}`, { dataset: task.dataset, file: task.csvFile, cause: err });
+      throw new WorkerError(`Build worker failed: ${(err as Error).message}`, {
+        dataset: task.dataset,
+        file: task.csvFile,
+        cause: err,
+      });
     }
     if (res.ok) return unpackCsvIndex(res.index);
     throw revive(res.error, task.dataset, task.csvFile);
@@ -33,8 +43,14 @@ export class BuildPool {
 }
 
 /** Rebuild the coded error the caller expects from the fields the worker sent. */
-function revive(e: { code: string; message: string; row?: number; field?: string }, dataset: string, file: string): Error {
+function revive(
+  e: { code: string; message: string; row?: number; field?: string },
+  dataset: string,
+  file: string,
+): Error {
   const message = e.message.replace(/ \(dataset=.*\)$/s, '');
   const ctx = { dataset, file, ...(e.row !== undefined ? { row: e.row } : {}), ...(e.field ? { field: e.field } : {}) };
-  return e.code === 'TF_DATA_FILE' ? new DataFileError(message, ctx) : new WorkerError(`Build worker failed: ${message}`, ctx);
+  return e.code === 'TF_DATA_FILE'
+    ? new DataFileError(message, ctx)
+    : new WorkerError(`Build worker failed: ${message}`, ctx);
 }

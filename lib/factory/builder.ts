@@ -70,7 +70,11 @@ export abstract class BaseBuilder implements BackendBuilder {
   }
 
   /** The expensive part of opening a backend, done once at build time. */
-  async probe(_storage: StorageBackend, _config: DatasetConfig, _ctx: BuildContext): Promise<Record<string, unknown> | null> {
+  async probe(
+    _storage: StorageBackend,
+    _config: DatasetConfig,
+    _ctx: BuildContext,
+  ): Promise<Record<string, unknown> | null> {
     return null;
   }
 
@@ -80,8 +84,28 @@ export abstract class BaseBuilder implements BackendBuilder {
 }
 
 /** An issue for a missing or empty required field. */
-export function requireFields(config: DatasetConfig, block: Record<string, unknown> | null, fields: readonly string[], label: string): ConfigIssue[] {
-  if (!block) return [{ id: config.id, field: label, message: `(id=${config.id}) a ${config.type} backend needs its ${label} settings` }];
+export function requireFields(
+  config: DatasetConfig,
+  block: Record<string, unknown> | null,
+  fields: readonly string[],
+  label: string,
+): ConfigIssue[] {
+  if (!block)
+    return [
+      {
+        id: config.id,
+        field: label,
+        message: `(id=${config.id}) a ${config.type} backend needs its ${label} settings`,
+      },
+    ];
   const missing = fields.filter((f) => block[f] === undefined || block[f] === null || block[f] === '');
-  return missing.length ? [{ id: config.id, field: missing[0]!, message: `(id=${config.id}) Missing required ${label} configuration keys: ${missing.join(', ')}` }] : [];
+  return missing.length
+    ? [
+        {
+          id: config.id,
+          field: missing[0]!,
+          message: `(id=${config.id}) Missing required ${label} configuration keys: ${missing.join(', ')}`,
+        },
+      ]
+    : [];
 }

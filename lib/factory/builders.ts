@@ -39,8 +39,20 @@ export class CsvBuilder extends BaseBuilder {
   readonly type = 'csv';
 
   override validate(config: DatasetConfig): ConfigIssue[] {
-    if (!isImageDataset(config)) return [{ id: config.id, field: 'type', message: `(id=${config.id}) Cannot use CSV backend for ${config.dataset_type} storage.` }];
-    return requireFields(config, config.csv as unknown as Record<string, unknown> | null, ['csv_file', 'csv_cache_dir'], 'CSV');
+    if (!isImageDataset(config))
+      return [
+        {
+          id: config.id,
+          field: 'type',
+          message: `(id=${config.id}) Cannot use CSV backend for ${config.dataset_type} storage.`,
+        },
+      ];
+    return requireFields(
+      config,
+      config.csv as unknown as Record<string, unknown> | null,
+      ['csv_file', 'csv_cache_dir'],
+      'CSV',
+    );
   }
 
   describe(config: DatasetConfig, ctx: BuildContext): BackendDescription {
@@ -51,15 +63,32 @@ export class CsvBuilder extends BaseBuilder {
    * Parse the CSV now so a malformed file fails the build, not the first batch. Big files are parsed on a worker
    * thread (csv-parse is CPU-bound) and the main thread adopts the result; small ones are not worth a thread.
    */
-  override async probe(storage: StorageBackend, _config: DatasetConfig, ctx: BuildContext): Promise<Record<string, unknown>> {
+  override async probe(
+    storage: StorageBackend,
+    _config: DatasetConfig,
+    ctx: BuildContext,
+  ): Promise<Record<string, unknown>> {
     const csv = storage as CsvStorage;
     const d = csv.describe() as Extract<BackendDescription, { kind: 'csv' }>;
     const size = (await stat(d.csvFile).catch(() => null))?.size ?? 0;
     const onWorker = ctx.pool !== undefined && size >= ctx.workerThresholdBytes;
     const idx = onWorker
-      ? await csv.adoptIndex(await ctx.pool!.csvIndex({ dataset: d.id, csvFile: d.csvFile, urlColumn: d.urlColumn, captionColumn: d.captionColumn || null }))
+      ? await csv.adoptIndex(
+          await ctx.pool!.csvIndex({
+            dataset: d.id,
+            csvFile: d.csvFile,
+            urlColumn: d.urlColumn,
+            captionColumn: d.captionColumn || null,
+          }),
+        )
       : await csv.index();
-    return { rows: idx.rows, urls: idx.entries.size, duplicates: idx.duplicates, skippedRows: idx.skipped.length, parsedOn: onWorker ? 'worker' : 'main' };
+    return {
+      rows: idx.rows,
+      urls: idx.entries.size,
+      duplicates: idx.duplicates,
+      skippedRows: idx.skipped.length,
+      parsedOn: onWorker ? 'worker' : 'main',
+    };
   }
 }
 
@@ -67,8 +96,16 @@ export class HuggingfaceBuilder extends BaseBuilder {
   readonly type = 'huggingface';
 
   override validate(config: DatasetConfig): ConfigIssue[] {
-    if (!isImageDataset(config)) return [{ id: config.id, field: 'type', message: `(id=${config.id}) Hugging Face backends serve media datasets only.` }];
-    return requireFields(config, (config as ImageDatasetConfig).huggingface as unknown as Record<string, unknown> | null, ['dataset_name'], 'huggingface');
+    if (!isImageDataset(config))
+      return [
+        { id: config.id, field: 'type', message: `(id=${config.id}) Hugging Face backends serve media datasets only.` },
+      ];
+    return requireFields(
+      config,
+      (config as ImageDatasetConfig).huggingface as unknown as Record<string, unknown> | null,
+      ['dataset_name'],
+      'huggingface',
+    );
   }
 
   describe(config: DatasetConfig, ctx: BuildContext): BackendDescription {

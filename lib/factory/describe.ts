@@ -28,9 +28,14 @@ export function describeLocal(config: DatasetConfig, ctx: DescribeContext): Back
 export function describeAws(config: DatasetConfig, ctx: DescribeContext): BackendDescription {
   const a = config.aws!;
   // Media datasets live under aws_data_prefix; embed caches under their cache_dir inside the bucket when no prefix is set.
-  const prefix = a.aws_data_prefix || (isImageDataset(config) ? '' : datasetRoot(config, ctx.args).replace(/^\.?\/+/, ''));
+  const prefix =
+    a.aws_data_prefix || (isImageDataset(config) ? '' : datasetRoot(config, ctx.args).replace(/^\.?\/+/, ''));
   return {
-    kind: 'aws', id: config.id, bucket: a.aws_bucket_name, prefix, region: a.aws_region_name || 'us-east-1',
+    kind: 'aws',
+    id: config.id,
+    bucket: a.aws_bucket_name,
+    prefix,
+    region: a.aws_region_name || 'us-east-1',
     ...(a.aws_endpoint_url ? { endpoint: a.aws_endpoint_url } : {}),
     ...(a.aws_access_key_id ? { accessKeyId: a.aws_access_key_id } : {}),
     ...(a.aws_secret_access_key ? { secretAccessKey: a.aws_secret_access_key } : {}),
@@ -47,8 +52,12 @@ export function describeAws(config: DatasetConfig, ctx: DescribeContext): Backen
 export function describeCsv(config: DatasetConfig, ctx: DescribeContext): BackendDescription {
   const c = (config as ImageDatasetConfig).csv!;
   return {
-    kind: 'csv', id: config.id, csvFile: path.resolve(c.csv_file), cacheDir: path.resolve(c.csv_cache_dir),
-    urlColumn: c.csv_url_column || 'url', captionColumn: c.csv_caption_column ?? '',
+    kind: 'csv',
+    id: config.id,
+    csvFile: path.resolve(c.csv_file),
+    cacheDir: path.resolve(c.csv_cache_dir),
+    urlColumn: c.csv_url_column || 'url',
+    captionColumn: c.csv_caption_column ?? '',
     allowPrivateHosts: c.csv_allow_private_hosts || ctx.csvAllowPrivateHosts === true,
   };
 }
@@ -59,13 +68,22 @@ export function describeHuggingface(config: DatasetConfig, ctx: DescribeContext)
   const video = d.dataset_type === 'video';
   const hub = hubEnvironment(ctx.env);
   return {
-    kind: 'huggingface', id: d.id, datasetName: h.dataset_name, split: h.split || 'train', revision: h.revision,
+    kind: 'huggingface',
+    id: d.id,
+    datasetName: h.dataset_name,
+    split: h.split || 'train',
+    revision: h.revision,
     mediaColumn: video ? (h.video_column ?? 'video') : h.image_column || 'image',
     extension: h.file_extension ?? (video ? 'mp4' : 'jpg'),
-    captionColumn: h.caption_column, fallbackCaptionColumn: h.fallback_caption_column,
-    widthColumn: h.width_column, heightColumn: h.height_column,
+    captionColumn: h.caption_column,
+    fallbackCaptionColumn: h.fallback_caption_column,
+    widthColumn: h.width_column,
+    heightColumn: h.height_column,
     qualityColumn: h.quality_column,
-    filter: h.filter_func, cacheDir: path.resolve(h.cache_dir), hubCache: hub.hubCache, endpoint: hub.endpoint,
+    filter: h.filter_func,
+    cacheDir: path.resolve(h.cache_dir),
+    hubCache: hub.hubCache,
+    endpoint: hub.endpoint,
     ...(hub.token ? { token: hub.token } : {}),
   };
 }

@@ -81,30 +81,45 @@ export function createFactory(loaded: LoadedConfig, options: FactoryOptions = {}
   const custom = new Map<string, CustomMetric>(Object.entries(options.customMetrics ?? {}));
   return {
     registry,
-    registerMetric: (name, fn) => { custom.set(name, fn); },
+    registerMetric: (name, fn) => {
+      custom.set(name, fn);
+    },
     build: () => buildAll(loaded, options, registry, custom),
   };
 }
 
-async function buildAll(loaded: LoadedConfig, options: FactoryOptions, registry: BuilderRegistry, custom: Map<string, CustomMetric>): Promise<BuiltBackends> {
+async function buildAll(
+  loaded: LoadedConfig,
+  options: FactoryOptions,
+  registry: BuilderRegistry,
+  custom: Map<string, CustomMetric>,
+): Promise<BuiltBackends> {
   const perf = new PerfTracker(custom);
   for (const [k, ms] of Object.entries(options.timings ?? {})) perf.external(k, ms);
   const built: BuiltBackend[] = [];
   const pool = (options.workers ?? 2) > 0 ? new BuildPool(options.workers ?? 2) : undefined;
   try {
     await perf.stage('plugins', async () => {
-      for (const spec of options.plugins ?? []) for (const b of await loadBuilderPlugin(spec, options.pluginsFrom)) registry.register(b);
+      for (const spec of options.plugins ?? [])
+        for (const b of await loadBuilderPlugin(spec, options.pluginsFrom)) registry.register(b);
     });
     const ctx: BuildContext = {
-      loaded, args: loaded.args, env: options.env ?? process.env, deleteCaches: options.deleteCaches ?? true, probe: options.probe ?? true,
-      workerThresholdBytes: options.workerThresholdBytes ?? 4 * 1024 * 1024, ...(pool ? { pool } : {}),
+      loaded,
+      args: loaded.args,
+      env: options.env ?? process.env,
+      deleteCaches: options.deleteCaches ?? true,
+      probe: options.probe ?? true,
+      workerThresholdBytes: options.workerThresholdBytes ?? 4 * 1024 * 1024,
+      ...(pool ? { pool } : {}),
       ...(options.csvAllowPrivateHosts !== undefined ? { csvAllowPrivateHosts: options.csvAllowPrivateHosts } : {}),
     };
     const groups = splitGroups(loaded.datasets);
     const defaultTextEmbedId = pickDefault(groups.text);
     checkLinks(groups);
     const run = (name: string, list: DatasetConfig[]): Promise<BuiltBackend[]> =>
-      perf.stage(name, () => buildGroup(name, list, registry, ctx, perf, options.concurrency ?? 4, built, defaultTextEmbedId));
+      perf.stage(name, () =>
+        buildGroup(name, list, registry, ctx, perf, options.concurrency ?? 4, built, defaultTextEmbedId),
+      );
     const textEmbeds = await run('text_embeds', groups.text);
     const imageEmbeds = await run('image_embeds', groups.image);
     const data = await run('data_backends', groups.data);
@@ -114,7 +129,15 @@ async function buildAll(loaded: LoadedConfig, options: FactoryOptions, registry:
     log.info({ metrics }, 'factory built backends');
     bus.emit('factory.built', { ...metrics });
     const byId = new Map(built.map((b) => [b.id, b]));
-    return { textEmbeds, imageEmbeds, data, defaultTextEmbedId, metrics, get: (id) => byId.get(id), close: () => closeAll(built) };
+    return {
+      textEmbeds,
+      imageEmbeds,
+      data,
+      defaultTextEmbedId,
+      metrics,
+      get: (id) => byId.get(id),
+      close: () => closeAll(built),
+    };
   } catch (err) {
     await closeAll(built);
     throw err;
@@ -123,7 +146,11 @@ async function buildAll(loaded: LoadedConfig, options: FactoryOptions, registry:
   }
 }
 
-function splitGroups(datasets: readonly DatasetConfig[]): { text: DatasetConfig[]; image: DatasetConfig[]; data: DatasetConfig[] } {
+function splitGroups(datasets: readonly DatasetConfig[]): {
+  text: DatasetConfig[];
+  image: DatasetConfig[];
+  data: DatasetConfig[];
+} {
   return {
     text: datasets.filter((d) => d.dataset_type === 'text_embeds'),
     image: datasets.filter((d) => d.dataset_type === 'image_embeds' || d.dataset_type === 'conditioning_image_embeds'),
@@ -147,15 +174,31 @@ function checkLinks(g: ReturnType<typeof splitGroups>): void {
   const image = new Set(g.image.map((d) => d.id));
   const issues: ConfigIssue[] = [];
   for (const d of g.data as ImageDatasetConfig[]) {
-    if (d.text_embeds && !text.has(d.text_embeds)) issues.push({ id: d.id, field: 'text_embeds', message: `Text embed backend ${d.text_embeds} not found in data backend config file.` });
-    if (d.image_embeds && !image.has(d.image_embeds)) issues.push({ id: d.id, field: 'image_embeds', message: `Could not find image embed backend ID in multidatabackend config: ${d.image_embeds}` });
+    if (d.text_embeds && !text.has(d.text_embeds))
+      issues.push({
+        id: d.id,
+        field: 'text_embeds',
+        message: `Text embed backend ${d.text_embeds} not found in data backend config file.`,
+      });
+    if (d.image_embeds && !image.has(d.image_embeds))
+      issues.push({
+        id: d.id,
+        field: 'image_embeds',
+        message: `Could not find image embed backend ID in multidatabackend config: ${d.image_embeds}`,
+      });
   }
   if (issues.length) throw new ConfigValidationError(issues);
 }
 
 async function buildGroup(
-  group: string, list: DatasetConfig[], registry: BuilderRegistry, ctx: BuildContext, perf: PerfTracker,
-  concurrency: number, built: BuiltBackend[], defaultText: string | null,
+  group: string,
+  list: DatasetConfig[],
+  registry: BuilderRegistry,
+  ctx: BuildContext,
+  perf: PerfTracker,
+  concurrency: number,
+  built: BuiltBackend[],
+  defaultText: string | null,
 ): Promise<BuiltBackend[]> {
   const out: BuiltBackend[] = new Array(list.length);
   let next = 0;
@@ -165,12 +208,22 @@ async function buildGroup(
       const t0 = performance.now();
       const r = await registry.get(config.type, config.id).build(config, ctx);
       const image = isImageDataset(config);
-      out[i] = { id: config.id, config, storage: r.storage, description: r.description, metadataBackend: r.metadataBackend,
-        textEmbeds: image ? (config.text_embeds ?? defaultText) : null, imageEmbeds: image ? config.image_embeds : null };
+      out[i] = {
+        id: config.id,
+        config,
+        storage: r.storage,
+        description: r.description,
+        metadataBackend: r.metadataBackend,
+        textEmbeds: image ? (config.text_embeds ?? defaultText) : null,
+        imageEmbeds: image ? config.image_embeds : null,
+      };
       built.push(out[i]!);
       const ms = Math.round((performance.now() - t0) * 100) / 100;
       perf.metrics.backends[config.id] = { type: config.type, group, ms, probe: r.probe };
-      log.info({ dataset: config.id, type: config.type, group, ms, probe: r.probe, deletedCaches: r.deletedCaches.length }, 'built backend');
+      log.info(
+        { dataset: config.id, type: config.type, group, ms, probe: r.probe, deletedCaches: r.deletedCaches.length },
+        'built backend',
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, list.length)) }, lane));

@@ -23,8 +23,12 @@ export class PerfTracker {
   readonly #start = performance.now();
   readonly #custom = new Map<string, CustomMetric>();
   readonly metrics: FactoryMetrics = {
-    stages: {}, backends: {}, memory: { rssMb: 0, heapUsedMb: 0, peakRssMb: 0, peakHeapUsedMb: 0 },
-    counts: { text_embeds: 0, image_embeds: 0, data_backends: 0 }, totalMs: 0, custom: {},
+    stages: {},
+    backends: {},
+    memory: { rssMb: 0, heapUsedMb: 0, peakRssMb: 0, peakHeapUsedMb: 0 },
+    counts: { text_embeds: 0, image_embeds: 0, data_backends: 0 },
+    totalMs: 0,
+    custom: {},
   };
 
   constructor(custom: Iterable<[string, CustomMetric]> = []) {

@@ -13,9 +13,12 @@ export class BuilderRegistry {
   /** Add a builder; a type registered twice is a RegistryDuplicateError. */
   register(builder: BackendBuilder): this {
     if (!builder || typeof builder.type !== 'string' || typeof builder.build !== 'function') {
-      throw new RegistryLookupError(`Expected a builder with a string \`type\` and a \`build\` function, got ${typeof builder}`);
+      throw new RegistryLookupError(
+        `Expected a builder with a string \`type\` and a \`build\` function, got ${typeof builder}`,
+      );
     }
-    if (this.#builders.has(builder.type)) throw new RegistryDuplicateError(`A builder for type "${builder.type}" is already registered`);
+    if (this.#builders.has(builder.type))
+      throw new RegistryDuplicateError(`A builder for type "${builder.type}" is already registered`);
     this.#builders.set(builder.type, builder);
     return this;
   }
@@ -23,7 +26,11 @@ export class BuilderRegistry {
   /** The builder for `type`, or RegistryLookupError listing the known types. */
   get(type: string, dataset?: string): BackendBuilder {
     const b = this.#builders.get(type);
-    if (!b) throw new RegistryLookupError(`Unknown backend type: ${type}. Supported types: ${this.types.join(', ')}`, { dataset: dataset ?? null, field: 'type' });
+    if (!b)
+      throw new RegistryLookupError(`Unknown backend type: ${type}. Supported types: ${this.types.join(', ')}`, {
+        dataset: dataset ?? null,
+        field: 'type',
+      });
     return b;
   }
 
@@ -38,7 +45,11 @@ export class BuilderRegistry {
 
 /** A registry holding the four built-in builders. */
 export function defaultRegistry(): BuilderRegistry {
-  return new BuilderRegistry().register(new LocalBuilder()).register(new AwsBuilder()).register(new CsvBuilder()).register(new HuggingfaceBuilder());
+  return new BuilderRegistry()
+    .register(new LocalBuilder())
+    .register(new AwsBuilder())
+    .register(new CsvBuilder())
+    .register(new HuggingfaceBuilder());
 }
 
 /**
@@ -53,8 +64,15 @@ export async function loadBuilderPlugin(spec: string, fromDir = process.cwd()): 
   } catch (err) {
     throw new RegistryLookupError(`Cannot find builder plug-in "${spec}" from ${fromDir}`, { cause: err });
   }
-  const mod = (await import(pathToFileURL(resolved).href)) as { builder?: unknown; builders?: unknown; default?: unknown };
-  const found = (Array.isArray(mod.builders) ? mod.builders : [mod.builder ?? mod.default]).filter(Boolean) as BackendBuilder[];
-  if (!found.length) throw new RegistryLookupError(`Builder plug-in "${spec}" exports no \`builder\`, \`builders\` or default export`);
+  const mod = (await import(pathToFileURL(resolved).href)) as {
+    builder?: unknown;
+    builders?: unknown;
+    default?: unknown;
+  };
+  const found = (Array.isArray(mod.builders) ? mod.builders : [mod.builder ?? mod.default]).filter(
+    Boolean,
+  ) as BackendBuilder[];
+  if (!found.length)
+    throw new RegistryLookupError(`Builder plug-in "${spec}" exports no \`builder\`, \`builders\` or default export`);
   return found;
 }

@@ -23,7 +23,8 @@ export interface BmpHeader {
   paletteEntrySize: number;
 }
 
-export type BmpHeaderResult = { ok: true; header: BmpHeader } | { ok: false; reason: BmpFailureReason; message: string };
+export type BmpHeaderResult =
+  { ok: true; header: BmpHeader } | { ok: false; reason: BmpFailureReason; message: string };
 
 /** Raw pixels ready for sharp's `{ raw: { width, height, channels } }` input. */
 export interface BmpPixels {
@@ -35,16 +36,31 @@ export interface BmpPixels {
 
 /** Thrown by decodeBmp; `reason` is the skip reason. */
 export class BmpError extends Error {
-  constructor(message: string, readonly reason: BmpFailureReason) {
+  constructor(
+    message: string,
+    readonly reason: BmpFailureReason,
+  ) {
     super(message);
     this.name = 'BmpError';
   }
 }
 
 const DIB_SIZES = new Set([12, 40, 52, 56, 64, 108, 124]);
-const COMPRESSION_NAMES: Record<number, string> = { 1: 'RLE8', 2: 'RLE4', 4: 'JPEG', 5: 'PNG', 11: 'CMYK', 12: 'CMYK-RLE8', 13: 'CMYK-RLE4' };
+const COMPRESSION_NAMES: Record<number, string> = {
+  1: 'RLE8',
+  2: 'RLE4',
+  4: 'JPEG',
+  5: 'PNG',
+  11: 'CMYK',
+  12: 'CMYK-RLE8',
+  13: 'CMYK-RLE4',
+};
 /** Default masks when BI_RGB: 16-bit is X1R5G5B5, 32-bit is BGRX (the fourth byte is not alpha, as in PIL). */
-const RGB_MASKS: Record<number, [number, number, number, number]> = { 16: [0x7c00, 0x3e0, 0x1f, 0], 24: [0xff0000, 0xff00, 0xff, 0], 32: [0xff0000, 0xff00, 0xff, 0] };
+const RGB_MASKS: Record<number, [number, number, number, number]> = {
+  16: [0x7c00, 0x3e0, 0x1f, 0],
+  24: [0xff0000, 0xff00, 0xff, 0],
+  32: [0xff0000, 0xff00, 0xff, 0],
+};
 
 export function isBmp(buf: Buffer): boolean {
   return buf.length >= 2 && buf[0] === 0x42 && buf[1] === 0x4d;
@@ -74,14 +90,20 @@ export function readBmpHeader(buf: Buffer, fileSize = buf.length): BmpHeaderResu
   const rawHeight = core ? buf.readUInt16LE(20) : buf.readInt32LE(22);
   const bpp = buf.readUInt16LE(core ? 24 : 28);
   const compression = core ? 0 : buf.readUInt32LE(30);
-  if (!(width > 0) || rawHeight === 0 || rawHeight === -0x80000000) return bad('corrupt', `bmp: header states ${width}x${rawHeight}`);
+  if (!(width > 0) || rawHeight === 0 || rawHeight === -0x80000000)
+    return bad('corrupt', `bmp: header states ${width}x${rawHeight}`);
   if (compression !== 0 && compression !== 3 && compression !== 6) {
-    return bad('unsupported', `bmp: ${COMPRESSION_NAMES[compression] ?? `compression ${compression}`} is not supported`);
+    return bad(
+      'unsupported',
+      `bmp: ${COMPRESSION_NAMES[compression] ?? `compression ${compression}`} is not supported`,
+    );
   }
   if (![1, 4, 8, 16, 24, 32].includes(bpp)) return bad('unsupported', `bmp: ${bpp} bits per pixel is not supported`);
-  if (compression !== 0 && bpp !== 16 && bpp !== 32) return bad('unsupported', `bmp: bit fields with ${bpp} bits per pixel`);
-  const masks = compression === 0 ? RGB_MASKS[bpp] ?? [0, 0, 0, 0] : readMasks(buf, dib, compression);
-  if (compression !== 0 && (masks[0] === 0 || masks[1] === 0 || masks[2] === 0)) return bad('corrupt', 'bmp: a colour mask is zero');
+  if (compression !== 0 && bpp !== 16 && bpp !== 32)
+    return bad('unsupported', `bmp: bit fields with ${bpp} bits per pixel`);
+  const masks = compression === 0 ? (RGB_MASKS[bpp] ?? [0, 0, 0, 0]) : readMasks(buf, dib, compression);
+  if (compression !== 0 && (masks[0] === 0 || masks[1] === 0 || masks[2] === 0))
+    return bad('corrupt', 'bmp: a colour mask is zero');
   const height = Math.abs(rawHeight);
   const stride = Math.floor((bpp * width + 31) / 32) * 4;
   const dataOffset = buf.readUInt32LE(10);
@@ -90,9 +112,26 @@ export function readBmpHeader(buf: Buffer, fileSize = buf.length): BmpHeaderResu
   const paletteEntries = bpp <= 8 ? Math.min(used || 1 << bpp, 1 << bpp) : 0;
   const paletteEntrySize = core ? 3 : 4;
   const dataEnd = dataOffset + stride * height;
-  if (bpp <= 8 && paletteOffset + paletteEntries * paletteEntrySize > fileSize) return bad('truncated', 'bmp: file ends inside its palette');
+  if (bpp <= 8 && paletteOffset + paletteEntries * paletteEntrySize > fileSize)
+    return bad('truncated', 'bmp: file ends inside its palette');
   if (dataEnd > fileSize) return bad('truncated', `bmp: file ends before its pixels (${fileSize} of ${dataEnd} bytes)`);
-  return { ok: true, header: { width, height, topDown: rawHeight < 0, bpp, compression, dataOffset, stride, dataEnd, masks, paletteOffset, paletteEntries, paletteEntrySize } };
+  return {
+    ok: true,
+    header: {
+      width,
+      height,
+      topDown: rawHeight < 0,
+      bpp,
+      compression,
+      dataOffset,
+      stride,
+      dataEnd,
+      masks,
+      paletteOffset,
+      paletteEntries,
+      paletteEntrySize,
+    },
+  };
 }
 
 /** Masks live in the V2+ header, or right after a 40-byte header when the compression says bit fields. */
@@ -106,7 +145,8 @@ export function decodeBmp(buf: Buffer, pixelLimit = Infinity): BmpPixels {
   const r = readBmpHeader(buf);
   if (!r.ok) throw new BmpError(r.message, r.reason);
   const h = r.header;
-  if (h.width * h.height > pixelLimit) throw new BmpError(`bmp: ${h.width}x${h.height} exceeds the pixel limit ${pixelLimit}`, 'pixel_limit');
+  if (h.width * h.height > pixelLimit)
+    throw new BmpError(`bmp: ${h.width}x${h.height} exceeds the pixel limit ${pixelLimit}`, 'pixel_limit');
   const channels = h.bpp > 8 && h.masks[3] !== 0 ? 4 : 3;
   const out = Buffer.alloc(h.width * h.height * channels);
   const readRow = h.bpp <= 8 ? paletteRow(buf, h) : h.bpp === 24 ? bgrRow(buf) : maskedRow(buf, h, channels);

@@ -42,13 +42,22 @@ function configureOnce(): void {
 }
 
 /** Decode `bytes` and produce the target crop. Rejects with ImageDecodeError (reason: corrupt, truncated, unsupported, pixel_limit, geometry). */
-export async function decodeToTarget(bytes: Buffer, g: SampleGeometry, opts: DecodeOptions = {}, file?: string): Promise<DecodedImage> {
+export async function decodeToTarget(
+  bytes: Buffer,
+  g: SampleGeometry,
+  opts: DecodeOptions = {},
+  file?: string,
+): Promise<DecodedImage> {
   configureOnce();
   const [iw, ih] = g.intermediary_size;
   const [tw, th] = g.target_size;
   const [top, left] = g.crop_coordinates;
   if (left < 0 || top < 0 || left + tw > iw || top + th > ih) {
-    throw new ImageDecodeError(`Crop ${tw}×${th} at (top ${top}, left ${left}) does not fit the intermediary size ${iw}×${ih}`, 'geometry', file ? { file } : {});
+    throw new ImageDecodeError(
+      `Crop ${tw}×${th} at (top ${top}, left ${left}) does not fit the intermediary size ${iw}×${ih}`,
+      'geometry',
+      file ? { file } : {},
+    );
   }
   const limit = opts.limitInputPixels ?? 178956970;
   try {

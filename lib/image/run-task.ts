@@ -37,9 +37,22 @@ export async function runDecodeTask(task: DecodeTask): Promise<DecodeResult> {
   const t1 = performance.now();
   if (task.kind === 'latents') return latentResult(bytes, task.key, t1 - t0, t1);
   try {
-    const img = await decodeToTarget(bytes, task.geometry, task.limitInputPixels ? { limitInputPixels: task.limitInputPixels } : {}, task.key);
+    const img = await decodeToTarget(
+      bytes,
+      task.geometry,
+      task.limitInputPixels ? { limitInputPixels: task.limitInputPixels } : {},
+      task.key,
+    );
     const pixels = ownBuffer(img.data);
-    return { ok: true, kind: 'pixels', width: img.width, height: img.height, pixels, readMs: t1 - t0, decodeMs: performance.now() - t1 };
+    return {
+      ok: true,
+      kind: 'pixels',
+      width: img.width,
+      height: img.height,
+      pixels,
+      readMs: t1 - t0,
+      decodeMs: performance.now() - t1,
+    };
   } catch (err) {
     return { ok: false, reason: reasonOf(err, 'corrupt'), message: (err as Error).message };
   }
@@ -48,7 +61,15 @@ export async function runDecodeTask(task: DecodeTask): Promise<DecodeResult> {
 function latentResult(bytes: Buffer, key: string, readMs: number, t1: number): DecodeResult {
   try {
     const t = latentFrom(readEmbedFile(bytes));
-    return { ok: true, kind: 'latents', dtype: t.dtype, shape: t.shape, data: ownBuffer(t.data), readMs, decodeMs: performance.now() - t1 };
+    return {
+      ok: true,
+      kind: 'latents',
+      dtype: t.dtype,
+      shape: t.shape,
+      data: ownBuffer(t.data),
+      readMs,
+      decodeMs: performance.now() - t1,
+    };
   } catch (err) {
     return { ok: false, reason: 'corrupt_latents', message: `${key}: ${(err as Error).message}` };
   }

@@ -21,13 +21,18 @@ export async function loadAspectMap(config: ImageDatasetConfig, args: TrainingAr
   try {
     map.load(config.resolution, JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.warn({ file, err: (err as Error).message }, 'ignoring unreadable aspect map');
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      log.warn({ file, err: (err as Error).message }, 'ignoring unreadable aspect map');
   }
   return map;
 }
 
 /** Writes the map back (atomically); failures only warn, since the map is an optimisation of consistency. */
-export async function saveAspectMap(config: ImageDatasetConfig, args: TrainingArgs, map: AspectResolutionMap): Promise<void> {
+export async function saveAspectMap(
+  config: ImageDatasetConfig,
+  args: TrainingArgs,
+  map: AspectResolutionMap,
+): Promise<void> {
   const file = mapFile(config, args);
   if (!file) return;
   try {

@@ -1,8 +1,16 @@
 // Per-dataset scan telemetry (SimpleTuner's BucketReport idea): stages, bucket events, skips, and the
 // "why is my dataset empty" message.
 
-export interface ReportStage { name: string; count: number; details?: Record<string, unknown> }
-export interface BucketEvent { bucket: string; reason: string; removed: number }
+export interface ReportStage {
+  name: string;
+  count: number;
+  details?: Record<string, unknown>;
+}
+export interface BucketEvent {
+  bucket: string;
+  reason: string;
+  removed: number;
+}
 
 /** Plain JSON form, also the `report` of a ScanResult. */
 export interface BucketReportData {
@@ -24,7 +32,18 @@ export class BucketReport {
   readonly data: BucketReportData;
 
   constructor(dataset: string, datasetType: string, root: string, constraints: Record<string, unknown>) {
-    this.data = { dataset, datasetType, root, constraints, stages: [], bucketEvents: [], skipped: {}, examples: {}, buckets: {}, warnings: [] };
+    this.data = {
+      dataset,
+      datasetType,
+      root,
+      constraints,
+      stages: [],
+      bucketEvents: [],
+      skipped: {},
+      examples: {},
+      buckets: {},
+      warnings: [],
+    };
   }
 
   stage(name: string, count: number, details?: Record<string, unknown>): void {
@@ -52,7 +71,9 @@ export class BucketReport {
       `Dataset '${d.dataset}' produced no usable samples.`,
       `dataset_type: ${d.datasetType}`,
       `instance_data_dir: ${d.root}`,
-      `constraints: ${Object.entries(d.constraints).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}`,
+      `constraints: ${Object.entries(d.constraints)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(', ')}`,
       ...d.stages.map((s) => `stage ${s.name}: ${s.count}${s.details ? ` ${JSON.stringify(s.details)}` : ''}`),
     ];
     if (d.bucketEvents.length) {

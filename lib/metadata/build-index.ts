@@ -10,23 +10,45 @@ import { sampleRng } from './sample-rng.js';
 import type { BucketReport } from './bucket-report.js';
 
 /** Geometry options from a dataset config (pixel_area is already converted to area by the config stage). */
-export function geometryOptions(config: ImageDatasetConfig, extra: { maxCanvasSize?: number | null } = {}): GeometryOptions {
+export function geometryOptions(
+  config: ImageDatasetConfig,
+  extra: { maxCanvasSize?: number | null } = {},
+): GeometryOptions {
   return {
-    resolution: config.resolution, resolutionType: config.resolution_type,
-    alignment: config.aspect_bucket_alignment, rounding: config.aspect_bucket_rounding,
-    crop: config.crop, cropAspect: config.crop_aspect, cropAspectBuckets: config.crop_aspect_buckets, cropStyle: config.crop_style,
-    maxUpscaleThreshold: config.max_upscale_threshold, maximumImageSize: config.maximum_image_size,
-    targetDownsampleSize: config.target_downsample_size, maxCanvasSize: extra.maxCanvasSize ?? null,
+    resolution: config.resolution,
+    resolutionType: config.resolution_type,
+    alignment: config.aspect_bucket_alignment,
+    rounding: config.aspect_bucket_rounding,
+    crop: config.crop,
+    cropAspect: config.crop_aspect,
+    cropAspectBuckets: config.crop_aspect_buckets,
+    cropStyle: config.crop_style,
+    maxUpscaleThreshold: config.max_upscale_threshold,
+    maximumImageSize: config.maximum_image_size,
+    targetDownsampleSize: config.target_downsample_size,
+    maxCanvasSize: extra.maxCanvasSize ?? null,
   };
 }
 
 /** Hash of every setting that changes which samples exist or their geometry (stored in the cache files). */
-export function geometryHash(config: ImageDatasetConfig, args: TrainingArgs, extra: { maxCanvasSize?: number | null } = {}): string {
+export function geometryHash(
+  config: ImageDatasetConfig,
+  args: TrainingArgs,
+  extra: { maxCanvasSize?: number | null } = {},
+): string {
   const { aspectMap: _m, onWarning: _w, ...g } = geometryOptions(config, extra);
   const parts = {
-    g, seed: args.seed, min: config.minimum_image_size, minAr: config.minimum_aspect_ratio, maxAr: config.maximum_aspect_ratio,
-    video: config.video, type: config.dataset_type, bs: config.train_batch_size, repeats: config.repeats,
-    prune: Boolean(args.disable_bucket_pruning), max: config.max_num_samples,
+    g,
+    seed: args.seed,
+    min: config.minimum_image_size,
+    minAr: config.minimum_aspect_ratio,
+    maxAr: config.maximum_aspect_ratio,
+    video: config.video,
+    type: config.dataset_type,
+    bs: config.train_batch_size,
+    repeats: config.repeats,
+    prune: Boolean(args.disable_bucket_pruning),
+    max: config.max_num_samples,
   };
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
 }
@@ -41,14 +63,19 @@ export function meetsMinimumSize(w: number, h: number, config: ImageDatasetConfi
   return true;
 }
 
-interface Built { key: string; meta: SampleMetadata; bucket: string }
+interface Built {
+  key: string;
+  meta: SampleMetadata;
+  bucket: string;
+}
 
 function videoFields(e: ManifestEntry, config: ImageDatasetConfig): { meta: Partial<SampleMetadata>; frames: number } {
   const v = config.video;
   let frames = e.n ?? 0;
   if (v?.max_frames) frames = Math.min(frames, v.max_frames);
   if (v?.num_frames) frames = Math.min(frames, v.num_frames);
-  if (v?.frame_interval && v.frame_interval > 1) frames = Math.max(v.frame_interval, Math.floor(frames / v.frame_interval) * v.frame_interval);
+  if (v?.frame_interval && v.frame_interval > 1)
+    frames = Math.max(v.frame_interval, Math.floor(frames / v.frame_interval) * v.frame_interval);
   const meta: Partial<SampleMetadata> = { num_frames: frames, original_num_frames: e.n ?? 0 };
   if (e.r !== undefined) meta.fps = e.r;
   if (e.d !== undefined) meta.video_duration = e.d;
@@ -64,12 +91,18 @@ function frameProblem(e: ManifestEntry, config: ImageDatasetConfig): string | nu
   return null;
 }
 
-function buildOne(key: string, e: ManifestEntry, o: GeometryOptions, ctx: BuildContext): Built | { skip: SkipReason; message: string } {
+function buildOne(
+  key: string,
+  e: ManifestEntry,
+  o: GeometryOptions,
+  ctx: BuildContext,
+): Built | { skip: SkipReason; message: string } {
   const { config } = ctx;
   if (e.x) return { skip: e.x, message: e.msg ?? e.x };
   const w = e.w ?? 0;
   const h = e.h ?? 0;
-  if (!meetsMinimumSize(w, h, config)) return { skip: 'too_small', message: `${w}x${h} is below minimum_image_size ${config.minimum_image_size}` };
+  if (!meetsMinimumSize(w, h, config))
+    return { skip: 'too_small', message: `${w}x${h} is below minimum_image_size ${config.minimum_image_size}` };
   const fp = frameProblem(e, config);
   if (fp) return { skip: 'frames_out_of_range', message: fp };
   let meta: SampleMetadata;
@@ -91,7 +124,12 @@ function buildOne(key: string, e: ManifestEntry, o: GeometryOptions, ctx: BuildC
   return { key, meta, bucket };
 }
 
-interface BuildContext { config: ImageDatasetConfig; args: TrainingArgs; seed: number; report: BucketReport }
+interface BuildContext {
+  config: ImageDatasetConfig;
+  args: TrainingArgs;
+  seed: number;
+  report: BucketReport;
+}
 
 function bucketAspect(key: string, index: DatasetIndex): number {
   if (!key.includes('@')) return Number(key);
@@ -122,11 +160,25 @@ function applyBucketLimits(index: DatasetIndex, ctx: BuildContext): void {
  * Builds the dataset index from probe facts, in sorted key order so the area consistency map and every seeded
  * draw give the same result however the scan was run (one process, resumed, or sharded).
  */
-export function buildIndex(entries: Map<string, ManifestEntry>, config: ImageDatasetConfig, args: TrainingArgs,
-  report: BucketReport, extra: { maxCanvasSize?: number | null; aspectMap?: AspectResolutionMap } = {}): DatasetIndex {
+export function buildIndex(
+  entries: Map<string, ManifestEntry>,
+  config: ImageDatasetConfig,
+  args: TrainingArgs,
+  report: BucketReport,
+  extra: { maxCanvasSize?: number | null; aspectMap?: AspectResolutionMap } = {},
+): DatasetIndex {
   const ctx: BuildContext = { config, args, seed: args.seed, report };
-  const o: GeometryOptions = { ...geometryOptions(config, extra), aspectMap: extra.aspectMap ?? new AspectResolutionMap(), onWarning: (m) => report.warn(m) };
-  const index: DatasetIndex = { id: config.id, buckets: {}, metadata: {}, stats: { total_processed: entries.size, skipped: {} } };
+  const o: GeometryOptions = {
+    ...geometryOptions(config, extra),
+    aspectMap: extra.aspectMap ?? new AspectResolutionMap(),
+    onWarning: (m) => report.warn(m),
+  };
+  const index: DatasetIndex = {
+    id: config.id,
+    buckets: {},
+    metadata: {},
+    stats: { total_processed: entries.size, skipped: {} },
+  };
   let probed = 0;
   for (const key of [...entries.keys()].sort()) {
     const r = buildOne(key, entries.get(key)!, o, ctx);

@@ -11,7 +11,14 @@ import { geometryHash } from './build-index.js';
 /** SimpleTuner's config_version for the saved config. */
 export const CONFIG_VERSION = 2;
 const ST_SKIP_KEYS = ['already_exists', 'metadata_missing', 'not_found', 'too_small', 'too_long', 'other'];
-const OTHER_REASONS = new Set<SkipReason>(['corrupt', 'unsupported', 'pixel_limit', 'read_error', 'truncated', 'frames_out_of_range']);
+const OTHER_REASONS = new Set<SkipReason>([
+  'corrupt',
+  'unsupported',
+  'pixel_limit',
+  'read_error',
+  'truncated',
+  'frames_out_of_range',
+]);
 
 export function cacheSuffix(config: ImageDatasetConfig): string {
   return config.cache_file_suffix || config.id;
@@ -26,11 +33,14 @@ function num(x: number): string {
 /** One metadata record as Python's json.dump writes it (floats keep their ".0"). */
 function metaJson(m: SampleMetadata): string {
   const parts = [
-    `"original_size": [${m.original_size.join(', ')}]`, `"crop_coordinates": [${m.crop_coordinates.join(', ')}]`,
-    `"target_size": [${m.target_size.join(', ')}]`, `"intermediary_size": [${m.intermediary_size.join(', ')}]`,
+    `"original_size": [${m.original_size.join(', ')}]`,
+    `"crop_coordinates": [${m.crop_coordinates.join(', ')}]`,
+    `"target_size": [${m.target_size.join(', ')}]`,
+    `"intermediary_size": [${m.intermediary_size.join(', ')}]`,
     `"aspect_ratio": ${pyFloatKey(m.aspect_ratio)}`,
   ];
-  for (const k of ['num_frames', 'original_num_frames', 'bucket_frames'] as const) if (m[k] !== undefined) parts.push(`"${k}": ${num(m[k]!)}`);
+  for (const k of ['num_frames', 'original_num_frames', 'bucket_frames'] as const)
+    if (m[k] !== undefined) parts.push(`"${k}": ${num(m[k]!)}`);
   if (m.fps !== undefined) parts.push(`"fps": ${pyFloatKey(m.fps)}`);
   if (m.video_duration !== undefined) parts.push(`"video_duration": ${pyFloatKey(m.video_duration)}`);
   return `{${parts.join(', ')}}`;
@@ -62,19 +72,35 @@ export function cacheConfig(config: ImageDatasetConfig): Record<string, unknown>
 }
 
 /** Serialises both files. Keys and lists are sorted, so equal content gives equal bytes. */
-export function serialiseCacheFiles(index: DatasetIndex, storage: StorageBackend, config: ImageDatasetConfig, hash: string) {
+export function serialiseCacheFiles(
+  index: DatasetIndex,
+  storage: StorageBackend,
+  config: ImageDatasetConfig,
+  hash: string,
+) {
   const buckets: Record<string, string[]> = {};
-  for (const k of Object.keys(index.buckets).sort()) buckets[k] = index.buckets[k]!.map((key) => storage.externalPath(key));
+  for (const k of Object.keys(index.buckets).sort())
+    buckets[k] = index.buckets[k]!.map((key) => storage.externalPath(key));
   const indices = JSON.stringify({
-    config: cacheConfig(config), aspect_ratio_bucket_indices: buckets, filtering_statistics: statistics(index),
+    config: cacheConfig(config),
+    aspect_ratio_bucket_indices: buckets,
+    filtering_statistics: statistics(index),
     tunefeed: { version: 1, geometry_hash: hash },
   });
-  const lines = Object.keys(index.metadata).sort().map((k) => `${JSON.stringify(storage.externalPath(k))}: ${metaJson(index.metadata[k]!)}`);
+  const lines = Object.keys(index.metadata)
+    .sort()
+    .map((k) => `${JSON.stringify(storage.externalPath(k))}: ${metaJson(index.metadata[k]!)}`);
   return { indices, metadata: `{${lines.join(', ')}}` };
 }
 
 /** Writes both cache files atomically (metadata first, so indices never name samples without metadata). */
-export async function writeCacheFiles(cache: StorageBackend, storage: StorageBackend, config: ImageDatasetConfig, index: DatasetIndex, hash: string): Promise<void> {
+export async function writeCacheFiles(
+  cache: StorageBackend,
+  storage: StorageBackend,
+  config: ImageDatasetConfig,
+  index: DatasetIndex,
+  hash: string,
+): Promise<void> {
   const { indices, metadata } = serialiseCacheFiles(index, storage, config, hash);
   const suffix = cacheSuffix(config);
   await cache.write(metadataKey(suffix), metadata);
@@ -82,14 +108,23 @@ export async function writeCacheFiles(cache: StorageBackend, storage: StorageBac
 }
 
 /** What readCacheFiles found. `fresh` is false when the files were made for another geometry config. */
-export interface LoadedCache { index: DatasetIndex; geometryHash: string | null; fresh: boolean; config: Record<string, unknown> | null }
+export interface LoadedCache {
+  index: DatasetIndex;
+  geometryHash: string | null;
+  fresh: boolean;
+  config: Record<string, unknown> | null;
+}
 
 async function readJson(cache: StorageBackend, key: string, dataset: string): Promise<Record<string, unknown> | null> {
   if (!(await cache.exists(key))) return null;
   try {
     return JSON.parse((await cache.read(key)).toString('utf8')) as Record<string, unknown>;
   } catch (err) {
-    throw new CacheFileError(`Error loading ${key}; remove it to rescan: ${(err as Error).message}`, { dataset, file: cache.externalPath(key), cause: err });
+    throw new CacheFileError(`Error loading ${key}; remove it to rescan: ${(err as Error).message}`, {
+      dataset,
+      file: cache.externalPath(key),
+      cause: err,
+    });
   }
 }
 
@@ -102,7 +137,12 @@ function toKey(storage: StorageBackend, path: string, dataset: string, file: str
 }
 
 /** Reads SimpleTuner cache files (tunefeed's or SimpleTuner's own); null when there are none. */
-export async function readCacheFiles(cache: StorageBackend, storage: StorageBackend, config: ImageDatasetConfig, args: TrainingArgs): Promise<LoadedCache | null> {
+export async function readCacheFiles(
+  cache: StorageBackend,
+  storage: StorageBackend,
+  config: ImageDatasetConfig,
+  args: TrainingArgs,
+): Promise<LoadedCache | null> {
   const suffix = cacheSuffix(config);
   const ind = await readJson(cache, indicesKey(suffix), config.id);
   if (!ind) return null;
@@ -113,7 +153,10 @@ export async function readCacheFiles(cache: StorageBackend, storage: StorageBack
   for (const [bucket, paths] of Object.entries(raw)) {
     if (!Array.isArray(paths)) throw new CacheFileError(`bucket ${bucket} is not a list`, { dataset: config.id, file });
     // SimpleTuner coerces keys to float on load; "1" and "1.0" are the same bucket.
-    const k = bucket.includes('x') || bucket.endsWith('s') || Number.isNaN(Number(bucket)) ? bucket : pyFloatKey(Number(bucket));
+    const k =
+      bucket.includes('x') || bucket.endsWith('s') || Number.isNaN(Number(bucket))
+        ? bucket
+        : pyFloatKey(Number(bucket));
     (index.buckets[k] ??= []).push(...paths.map((p) => toKey(storage, String(p), config.id, file)));
   }
   for (const [p, m] of Object.entries(meta)) index.metadata[toKey(storage, p, config.id, file)] = m as SampleMetadata;
@@ -121,5 +164,10 @@ export async function readCacheFiles(cache: StorageBackend, storage: StorageBack
   if (stats && typeof stats.total_processed === 'number') index.stats = stats;
   const tf = ind.tunefeed as { geometry_hash?: string } | undefined;
   const hash = tf?.geometry_hash ?? null;
-  return { index, geometryHash: hash, fresh: hash === geometryHash(config, args), config: (ind.config as Record<string, unknown>) ?? null };
+  return {
+    index,
+    geometryHash: hash,
+    fresh: hash === geometryHash(config, args),
+    config: (ind.config as Record<string, unknown>) ?? null,
+  };
 }

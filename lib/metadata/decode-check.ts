@@ -12,13 +12,18 @@ export const DEFAULT_PIXEL_LIMIT = 0x3fff * 0x3fff;
 export function classifyDecodeError(message: string): SkipReason {
   const m = message.toLowerCase();
   if (m.includes('pixel limit')) return 'pixel_limit';
-  if (m.includes('unsupported image format') || m.includes('no decoder') || m.includes('not a known file format')) return 'unsupported';
-  if (m.includes('truncat') || m.includes('premature end') || m.includes('unexpected end') || m.includes('end of file')) return 'truncated';
+  if (m.includes('unsupported image format') || m.includes('no decoder') || m.includes('not a known file format'))
+    return 'unsupported';
+  if (m.includes('truncat') || m.includes('premature end') || m.includes('unexpected end') || m.includes('end of file'))
+    return 'truncated';
   return 'corrupt';
 }
 
 /** Decodes every pixel (shrunk on load where the codec allows); null when fine, else the classified failure. */
-export async function decodeCheck(buf: Buffer, pixelLimit: number): Promise<{ reason: SkipReason; message: string } | null> {
+export async function decodeCheck(
+  buf: Buffer,
+  pixelLimit: number,
+): Promise<{ reason: SkipReason; message: string } | null> {
   try {
     // libvips has no BMP loader; the stream's own reader is the one that must succeed.
     if (isBmp(buf)) return decodeBmp(buf, pixelLimit) && null;

@@ -3,8 +3,15 @@ import { ConfigValidationError } from '../errors.js';
 import type { AspectBucketSpec, CropAspect, CropStyle } from '../config/types.js';
 import type { SampleMetadata } from './types.js';
 import {
-  type AspectResolutionMap, type Size, type SizeResult, aspectOf, assertValidSize, limitMaximumSize, roundToMultiple,
-  sizeByPixelArea, sizeByPixelEdge,
+  type AspectResolutionMap,
+  type Size,
+  type SizeResult,
+  aspectOf,
+  assertValidSize,
+  limitMaximumSize,
+  roundToMultiple,
+  sizeByPixelArea,
+  sizeByPixelEdge,
 } from './size-calculators.js';
 import { cropCoordinates } from './crop.js';
 
@@ -50,7 +57,13 @@ export function pixelResolution(o: GeometryOptions): number {
 /** SimpleTuner's `target_area`: area resolutions within ±0.05 of 0.25/0.5/1/2/4 MP snap to 512²…2048². */
 export function targetArea(o: GeometryOptions): number {
   if (o.resolutionType === 'pixel') return o.resolution;
-  const table: [number, number][] = [[0.25, 512 ** 2], [0.5, 768 ** 2], [1.0, 1024 ** 2], [2.0, 1536 ** 2], [4.0, 2048 ** 2]];
+  const table: [number, number][] = [
+    [0.25, 512 ** 2],
+    [0.5, 768 ** 2],
+    [1.0, 1024 ** 2],
+    [2.0, 1536 ** 2],
+    [4.0, 2048 ** 2],
+  ];
   for (const [mp, area] of table) if (Math.abs(o.resolution - mp) < 0.05) return area;
   return o.resolution * 1e6;
 }
@@ -62,7 +75,9 @@ function bucketAspect(b: AspectBucketSpec): number {
 function selectAspect(original: Size, aspect: number, o: GeometryOptions, rng: () => number): number {
   const buckets = o.cropAspectBuckets ?? [];
   if (buckets.length === 0) {
-    throw new ConfigValidationError([{ id: null, field: 'crop_aspect_buckets', message: `must be provided when crop_aspect is '${o.cropAspect}'` }]);
+    throw new ConfigValidationError([
+      { id: null, field: 'crop_aspect_buckets', message: `must be provided when crop_aspect is '${o.cropAspect}'` },
+    ]);
   }
   if (o.cropAspect === 'closest') {
     let best = buckets[0]!;
@@ -81,7 +96,9 @@ function selectAspect(original: Size, aspect: number, o: GeometryOptions, rng: (
 function weightedChoice(buckets: { aspect: number; weight: number }[], rng: () => number): number {
   const total = buckets.reduce((s, b) => s + b.weight, 0);
   if (total !== 1.0) {
-    throw new ConfigValidationError([{ id: null, field: 'crop_aspect_buckets', message: 'The weights of aspect buckets must add up to 1.' }]);
+    throw new ConfigValidationError([
+      { id: null, field: 'crop_aspect_buckets', message: 'The weights of aspect buckets must add up to 1.' },
+    ]);
   }
   const x = rng() * total;
   let cum = 0;
@@ -103,7 +120,11 @@ function trimBuckets(original: Size, aspects: number[], o: GeometryOptions): num
   });
 }
 
-interface Targets { target: Size; intermediary: Size; aspect: number }
+interface Targets {
+  target: Size;
+  intermediary: Size;
+  aspect: number;
+}
 
 function squareTargets(original: Size, o: GeometryOptions): Targets {
   const pr = pixelResolution(o);
@@ -119,7 +140,8 @@ export function calculateTargets(original: Size, o: GeometryOptions, rng: () => 
   assertValidSize(original);
   if (o.crop && o.cropAspect === 'square') return squareTargets(original, o);
   let aspect = aspectOf(original, o.rounding);
-  if (o.crop && (o.cropAspect === 'random' || o.cropAspect === 'closest')) aspect = selectAspect(original, aspect, o, rng);
+  if (o.crop && (o.cropAspect === 'random' || o.cropAspect === 'closest'))
+    aspect = selectAspect(original, aspect, o, rng);
   const r = calculator(o)(aspect, o.resolution, original);
   let target = limitMaximumSize(r.target, o.maxCanvasSize, o.alignment);
   let intermediary = r.intermediary;

@@ -8,7 +8,9 @@ import { VIDEO_EXTENSIONS } from './video-probe.js';
 import { cellNumber } from './parquet-rows.js';
 
 /** What HuggingfaceStorage offers beyond StorageBackend: selected columns of a row. */
-interface RowFields { fields(key: string, columns: readonly string[]): Promise<Record<string, unknown>> }
+interface RowFields {
+  fields(key: string, columns: readonly string[]): Promise<Record<string, unknown>>;
+}
 
 function hasFields(s: StorageBackend): s is StorageBackend & RowFields {
   return typeof (s as Partial<RowFields>).fields === 'function';
@@ -17,7 +19,11 @@ function hasFields(s: StorageBackend): s is StorageBackend & RowFields {
 /** True when this dataset can be scanned from columns alone. */
 export function canScanHfColumns(opts: ScanDatasetOptions): boolean {
   const h = opts.config.huggingface;
-  return opts.config.metadata_backend === 'huggingface' && Boolean(h?.width_column && h.height_column) && hasFields(opts.storage);
+  return (
+    opts.config.metadata_backend === 'huggingface' &&
+    Boolean(h?.width_column && h.height_column) &&
+    hasFields(opts.storage)
+  );
 }
 
 /** Builds facts from the width/height columns of each listed row. */
@@ -27,16 +33,32 @@ export async function scanHfColumns(opts: ScanDatasetOptions): Promise<ScanResul
   const storage = opts.storage as StorageBackend & RowFields;
   const h = config.huggingface!;
   const cols = [h.width_column!, h.height_column!];
-  const report = new BucketReport(opts.id, config.dataset_type, config.instance_data_dir, { resolution: config.resolution, resolution_type: config.resolution_type, columns: cols });
+  const report = new BucketReport(opts.id, config.dataset_type, config.instance_data_dir, {
+    resolution: config.resolution,
+    resolution_type: config.resolution_type,
+    columns: cols,
+  });
   const entries = new Map<string, ManifestEntry>();
   const extensions = config.dataset_type === 'video' ? VIDEO_EXTENSIONS : IMAGE_EXTENSIONS;
   for await (const info of storage.list({ extensions, ...(opts.signal ? { signal: opts.signal } : {}) })) {
     const row = await storage.fields(info.key, cols);
     const w = cellNumber(row[cols[0]!]);
     const hh = cellNumber(row[cols[1]!]);
-    entries.set(info.key, w && hh ? { s: info.size, w: Math.round(w), h: Math.round(hh), f: 'table' } : { s: info.size, x: 'metadata_missing', msg: `${cols.join('/')} must be positive numbers` });
+    entries.set(
+      info.key,
+      w && hh
+        ? { s: info.size, w: Math.round(w), h: Math.round(hh), f: 'table' }
+        : { s: info.size, x: 'metadata_missing', msg: `${cols.join('/')} must be positive numbers` },
+    );
   }
   report.stage('file_discovery', entries.size);
   const index = await finalize(opts, opts.cacheStorage ?? storage, entries, report);
-  return { index, report: report.data, reusedCache: false, files: entries.size, probed: 0, seconds: (performance.now() - t0) / 1000 };
+  return {
+    index,
+    report: report.data,
+    reusedCache: false,
+    files: entries.size,
+    probed: 0,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }

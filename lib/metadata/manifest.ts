@@ -59,7 +59,11 @@ export function entryFrom(r: ScanItemResult, info: ObjectInfo): ManifestEntry {
 }
 
 /** Reads a manifest-shaped JSON object (manifest or part file); null when absent. */
-export async function readJsonObject(storage: StorageBackend, key: string, dataset: string): Promise<Record<string, unknown> | null> {
+export async function readJsonObject(
+  storage: StorageBackend,
+  key: string,
+  dataset: string,
+): Promise<Record<string, unknown> | null> {
   if (!(await storage.exists(key))) return null;
   const text = (await storage.read(key)).toString('utf8');
   try {
@@ -67,7 +71,11 @@ export async function readJsonObject(storage: StorageBackend, key: string, datas
     if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not a JSON object');
     return v as Record<string, unknown>;
   } catch (err) {
-    throw new CacheFileError(`Unreadable cache file: ${(err as Error).message}; delete it to rescan`, { dataset, file: storage.externalPath(key), cause: err });
+    throw new CacheFileError(`Unreadable cache file: ${(err as Error).message}; delete it to rescan`, {
+      dataset,
+      file: storage.externalPath(key),
+      cause: err,
+    });
   }
 }
 

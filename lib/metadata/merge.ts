@@ -21,17 +21,25 @@ async function findMarkers(cache: StorageBackend, prefix: string): Promise<Shard
  * Combines every part of an N-way sharded scan. All N markers must exist (the message lists the missing shards);
  * the result is byte-identical to a single-process scan of the same files.
  */
-export async function mergeShards(opts: Omit<ScanDatasetOptions, 'shard' | 'pool'> & { count?: number }): Promise<ScanResult> {
+export async function mergeShards(
+  opts: Omit<ScanDatasetOptions, 'shard' | 'pool'> & { count?: number },
+): Promise<ScanResult> {
   const t0 = performance.now();
   const { config } = opts;
   const cache = opts.cacheStorage ?? opts.storage;
   const markers = await findMarkers(cache, stateDir(config));
   const count = opts.count ?? Math.max(0, ...markers.map((m) => m.count));
-  if (!count) throw new CacheFileError('no completed shard parts to merge; run `tunefeed scan --shard I/N` first', { dataset: config.id });
+  if (!count)
+    throw new CacheFileError('no completed shard parts to merge; run `tunefeed scan --shard I/N` first', {
+      dataset: config.id,
+    });
   const done = new Set(markers.filter((m) => m.count === count).map((m) => m.index));
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !done.has(i));
   if (missing.length) {
-    throw new CacheFileError(`cannot merge: shard(s) ${missing.map((i) => `${i}/${count}`).join(', ')} of ${count} have not completed`, { dataset: config.id });
+    throw new CacheFileError(
+      `cannot merge: shard(s) ${missing.map((i) => `${i}/${count}`).join(', ')} of ${count} have not completed`,
+      { dataset: config.id },
+    );
   }
   const entries = new Map<string, ManifestEntry>();
   for (let index = 0; index < count; index++) {
@@ -41,12 +49,22 @@ export async function mergeShards(opts: Omit<ScanDatasetOptions, 'shard' | 'pool
   await cache.write(manifestPath(config), serialiseEntries({ tunefeed_scan_manifest: 1, dataset: config.id }, entries));
   const c = config;
   const report = new BucketReport(opts.id, c.dataset_type, c.instance_data_dir, {
-    resolution: c.resolution, resolution_type: c.resolution_type, train_batch_size: c.dataset_type === 'eval' ? 1 : c.train_batch_size,
-    repeats: c.repeats, shards: count,
+    resolution: c.resolution,
+    resolution_type: c.resolution_type,
+    train_batch_size: c.dataset_type === 'eval' ? 1 : c.train_batch_size,
+    repeats: c.repeats,
+    shards: count,
   });
   report.stage('merged_parts', entries.size, { shards: count });
   const index = await finalize(opts, cache, entries, report);
-  return { index, report: report.data, reusedCache: true, files: entries.size, probed: 0, seconds: (performance.now() - t0) / 1000 };
+  return {
+    index,
+    report: report.data,
+    reusedCache: true,
+    files: entries.size,
+    probed: 0,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
 
 export { markerPath, partPath };

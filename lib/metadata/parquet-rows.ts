@@ -13,8 +13,19 @@ async function tableBytes(storage: StorageBackend, path: string, dataset: string
   try {
     return await storage.read(storage.keyFromExternal(path));
   } catch (err) {
-    if (isAbsolute(path)) return readFile(path).catch((e: unknown) => { throw new DataFileError(`cannot read metadata table: ${(e as Error).message}`, { dataset, file: path, cause: e }); });
-    throw new DataFileError(`cannot read metadata table: ${(err as Error).message}`, { dataset, file: path, cause: err });
+    if (isAbsolute(path))
+      return readFile(path).catch((e: unknown) => {
+        throw new DataFileError(`cannot read metadata table: ${(e as Error).message}`, {
+          dataset,
+          file: path,
+          cause: e,
+        });
+      });
+    throw new DataFileError(`cannot read metadata table: ${(err as Error).message}`, {
+      dataset,
+      file: path,
+      cause: err,
+    });
   }
 }
 
@@ -29,14 +40,21 @@ function jsonlRows(text: string, file: string, dataset: string): Row[] {
     } catch (err) {
       throw new DataFileError(`invalid JSON: ${(err as Error).message}`, { dataset, file, row: i + 1, cause: err });
     }
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new DataFileError('each line must be a JSON object', { dataset, file, row: i + 1 });
+    if (!v || typeof v !== 'object' || Array.isArray(v))
+      throw new DataFileError('each line must be a JSON object', { dataset, file, row: i + 1 });
     rows.push(v as Row);
   });
   return rows;
 }
 
 /** All rows with only `columns` (those that exist); a missing required column is a DataFileError naming it. */
-export async function readTable(storage: StorageBackend, path: string, required: string[], optional: string[], dataset: string): Promise<Row[]> {
+export async function readTable(
+  storage: StorageBackend,
+  path: string,
+  required: string[],
+  optional: string[],
+  dataset: string,
+): Promise<Row[]> {
   const buf = await tableBytes(storage, path, dataset);
   let rows: Row[];
   let present: Set<string>;
@@ -49,7 +67,11 @@ export async function readTable(storage: StorageBackend, path: string, required:
     try {
       names = parquetSchema(parquetMetadata(file)).children.map((c) => c.element.name);
     } catch (err) {
-      throw new DataFileError(`not a readable parquet file: ${(err as Error).message}`, { dataset, file: path, cause: err });
+      throw new DataFileError(`not a readable parquet file: ${(err as Error).message}`, {
+        dataset,
+        file: path,
+        cause: err,
+      });
     }
     present = new Set(names);
     const columns = [...required, ...optional].filter((c) => present.has(c));
@@ -57,7 +79,11 @@ export async function readTable(storage: StorageBackend, path: string, required:
   }
   const missing = required.filter((c) => !present.has(c));
   if (missing.length && rows.length) {
-    throw new DataFileError(`missing column(s) ${missing.join(', ')}; columns are: ${[...present].join(', ')}`, { dataset, file: path, field: missing[0]! });
+    throw new DataFileError(`missing column(s) ${missing.join(', ')}; columns are: ${[...present].join(', ')}`, {
+      dataset,
+      file: path,
+      field: missing[0]!,
+    });
   }
   return rows;
 }

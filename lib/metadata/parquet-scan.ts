@@ -33,10 +33,20 @@ function captionOf(row: Row, cols: string | string[] | null, fallback: string | 
 function entryFor(info: ObjectInfo, row: Row | undefined, rowNo: number, opts: ScanDatasetOptions): ManifestEntry {
   const p = opts.config.parquet!;
   const base: ManifestEntry = { s: info.size };
-  if (!row) return { ...base, x: 'metadata_missing', msg: `no row with ${p.filename_column}=${identifier(info.key, p.identifier_includes_extension)}` };
+  if (!row)
+    return {
+      ...base,
+      x: 'metadata_missing',
+      msg: `no row with ${p.filename_column}=${identifier(info.key, p.identifier_includes_extension)}`,
+    };
   const w = cellNumber(row[p.width_column ?? 'width']);
   const h = cellNumber(row[p.height_column ?? 'height']);
-  if (!w || !h) return { ...base, x: 'metadata_missing', msg: `row ${rowNo}: ${p.width_column}/${p.height_column} must be positive numbers` };
+  if (!w || !h)
+    return {
+      ...base,
+      x: 'metadata_missing',
+      msg: `row ${rowNo}: ${p.width_column}/${p.height_column} must be positive numbers`,
+    };
   const e: ManifestEntry = { ...base, w: Math.round(w), h: Math.round(h), f: 'table' };
   if (p.aspect_ratio_column && cellNumber(row[p.aspect_ratio_column])) e.a = cellNumber(row[p.aspect_ratio_column])!;
   if (opts.config.dataset_type === 'video') {
@@ -54,20 +64,41 @@ export async function scanParquet(opts: ScanDatasetOptions): Promise<ScanResult>
   const t0 = performance.now();
   const { config, storage } = opts;
   const p = config.parquet;
-  if (!p) throw new ConfigValidationError([{ id: config.id, field: 'parquet', message: 'the parquet metadata backend needs a parquet block' }]);
+  if (!p)
+    throw new ConfigValidationError([
+      { id: config.id, field: 'parquet', message: 'the parquet metadata backend needs a parquet block' },
+    ]);
   const captionCols = Array.isArray(p.caption_column) ? p.caption_column : p.caption_column ? [p.caption_column] : [];
-  const optional = [p.aspect_ratio_column, p.num_frames_column, p.fps_column, p.fallback_caption_column, ...captionCols].filter((c): c is string => Boolean(c));
-  const rows = await readTable(storage, p.path, [p.filename_column, p.width_column ?? 'width', p.height_column ?? 'height'], optional, config.id);
+  const optional = [
+    p.aspect_ratio_column,
+    p.num_frames_column,
+    p.fps_column,
+    p.fallback_caption_column,
+    ...captionCols,
+  ].filter((c): c is string => Boolean(c));
+  const rows = await readTable(
+    storage,
+    p.path,
+    [p.filename_column, p.width_column ?? 'width', p.height_column ?? 'height'],
+    optional,
+    config.id,
+  );
   const byId = new Map<string, [Row, number]>();
   rows.forEach((r, i) => {
     const id = cellText(r[p.filename_column]);
     if (id) byId.set(p.identifier_includes_extension ? basename(id) : identifier(id, false), [r, i + 1]);
   });
-  const report = new BucketReport(opts.id, config.dataset_type, config.instance_data_dir, { resolution: config.resolution, resolution_type: config.resolution_type, table: p.path });
+  const report = new BucketReport(opts.id, config.dataset_type, config.instance_data_dir, {
+    resolution: config.resolution,
+    resolution_type: config.resolution_type,
+    table: p.path,
+  });
   report.stage('table_rows', rows.length);
   const extensions = config.dataset_type === 'video' ? VIDEO_EXTENSIONS : IMAGE_EXTENSIONS;
   const listed = storage.list({ extensions, ...(opts.signal ? { signal: opts.signal } : {}) });
-  const source = config.max_num_samples ? await selectMaxSamples(listed, config.max_num_samples, opts.id, report) : listed;
+  const source = config.max_num_samples
+    ? await selectMaxSamples(listed, config.max_num_samples, opts.id, report)
+    : listed;
   const entries = new Map<string, ManifestEntry>();
   const captions: Record<string, string | string[]> = {};
   for await (const info of source) {
@@ -80,5 +111,12 @@ export async function scanParquet(opts: ScanDatasetOptions): Promise<ScanResult>
   const cache = opts.cacheStorage ?? storage;
   const index = await finalize(opts, cache, entries, report);
   index.captions = captions;
-  return { index, report: report.data, reusedCache: false, files: entries.size, probed: 0, seconds: (performance.now() - t0) / 1000 };
+  return {
+    index,
+    report: report.data,
+    reusedCache: false,
+    files: entries.size,
+    probed: 0,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }

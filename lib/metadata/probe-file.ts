@@ -28,7 +28,15 @@ export interface ProbeFileOptions {
 }
 
 export type FileProbe =
-  | { ok: true; format: ImageFormat; width: number; height: number; orientation: number; frames?: number; bytesRead: number }
+  | {
+      ok: true;
+      format: ImageFormat;
+      width: number;
+      height: number;
+      orientation: number;
+      frames?: number;
+      bytesRead: number;
+    }
   | { ok: false; reason: SkipReason; message: string; bytesRead: number };
 
 const TAIL = 64;
@@ -41,7 +49,11 @@ interface Reader {
 }
 
 function storageReader(storage: StorageBackend, key: string, signal?: AbortSignal): Reader {
-  return { range: (s, e) => storage.readRange(key, s, e, signal), all: () => storage.read(key, signal), close: async () => {} };
+  return {
+    range: (s, e) => storage.readRange(key, s, e, signal),
+    all: () => storage.read(key, signal),
+    close: async () => {},
+  };
 }
 
 /**
@@ -70,7 +82,11 @@ async function walkHeader(r: Reader, size: number, o: Required<Omit<ProbeFileOpt
     const start = outcome.offset;
     const end = Math.min(size, start + Math.max(outcome.min, o.followBytes));
     if (bytesRead + (end - start) > o.maxProbeBytes || start >= size) {
-      return { outcome: { kind: 'fail', reason: 'truncated', message: `header needs bytes at ${start} of ${size}` } as const, head, bytesRead };
+      return {
+        outcome: { kind: 'fail', reason: 'truncated', message: `header needs bytes at ${start} of ${size}` } as const,
+        head,
+        bytesRead,
+      };
     }
     const more = await r.range(start, end);
     bytesRead += more.length;
@@ -81,8 +97,12 @@ async function walkHeader(r: Reader, size: number, o: Required<Omit<ProbeFileOpt
 
 function withDefaults(o: ProbeFileOptions): Required<Omit<ProbeFileOptions, 'signal'>> {
   return {
-    headBytes: o.headBytes ?? 65536, followBytes: o.followBytes ?? 4096, maxProbeBytes: o.maxProbeBytes ?? 32 * 1024 * 1024,
-    pixelLimit: o.pixelLimit ?? DEFAULT_PIXEL_LIMIT, scanForErrors: o.scanForErrors ?? false, verifyTail: o.verifyTail ?? true,
+    headBytes: o.headBytes ?? 65536,
+    followBytes: o.followBytes ?? 4096,
+    maxProbeBytes: o.maxProbeBytes ?? 32 * 1024 * 1024,
+    pixelLimit: o.pixelLimit ?? DEFAULT_PIXEL_LIMIT,
+    scanForErrors: o.scanForErrors ?? false,
+    verifyTail: o.verifyTail ?? true,
   };
 }
 
@@ -109,7 +129,12 @@ function syncLocalReader(file: string): Reader {
 }
 
 /** Probe `key` (of `size` bytes; negative = unknown) through any StorageBackend. Never throws for bad image data; storage errors propagate. */
-export async function probeFile(storage: StorageBackend, key: string, size: number, options: ProbeFileOptions = {}): Promise<FileProbe> {
+export async function probeFile(
+  storage: StorageBackend,
+  key: string,
+  size: number,
+  options: ProbeFileOptions = {},
+): Promise<FileProbe> {
   const o = withDefaults(options);
   if (size < 0) size = await sizeOf(storage, key, o.headBytes, options.signal);
   if (size === 0) return { ok: false, reason: 'corrupt', message: 'empty file (0 bytes)', bytesRead: 0 };

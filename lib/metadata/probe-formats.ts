@@ -46,28 +46,51 @@ export function probePng(buf: Buffer, eof: boolean): ProbeOutcome {
   const h = buf.readUInt32BE(20);
   let orientation = 1;
   let frames: number | undefined;
-  return walkChunks({
-    format: 'png', header: 8,
-    read: (b, i) => ({ type: b.toString('latin1', i + 4, i + 8), len: b.readUInt32BE(i), total: 12 + b.readUInt32BE(i) }),
-    visit(type, payload) {
-      if (type === 'IDAT' || type === 'IEND') return 'stop';
-      if (type === 'acTL' && payload.length >= 4) frames = payload.readUInt32BE(0);
-      if (type === 'eXIf') orientation = exifPayloadOrientation(payload) ?? 1;
-      return undefined;
+  return walkChunks(
+    {
+      format: 'png',
+      header: 8,
+      read: (b, i) => ({
+        type: b.toString('latin1', i + 4, i + 8),
+        len: b.readUInt32BE(i),
+        total: 12 + b.readUInt32BE(i),
+      }),
+      visit(type, payload) {
+        if (type === 'IDAT' || type === 'IEND') return 'stop';
+        if (type === 'acTL' && payload.length >= 4) frames = payload.readUInt32BE(0);
+        if (type === 'eXIf') orientation = exifPayloadOrientation(payload) ?? 1;
+        return undefined;
+      },
+      done: () => ok('png', w, h, orientation, frames === undefined ? {} : { frames, animated: frames > 1 }),
     },
-    done: () => ok('png', w, h, orientation, frames === undefined ? {} : { frames, animated: frames > 1 }),
-  }, buf, 0, 8, eof);
+    buf,
+    0,
+    8,
+    eof,
+  );
 }
 
 /** VP8X with the EXIF flag: walk the RIFF chunks to the EXIF chunk (usually after the image data). */
 function webpExif(buf: Buffer, eof: boolean, w: number, h: number, animated: boolean): ProbeOutcome {
   const extra = animated ? { animated } : {};
-  return walkChunks({
-    format: 'webp', header: 8,
-    read: (b, i) => ({ type: b.toString('latin1', i, i + 4), len: b.readUInt32LE(i + 4), total: 8 + b.readUInt32LE(i + 4) + (b.readUInt32LE(i + 4) & 1) }),
-    visit: (type, payload) => (type === 'EXIF' ? ok('webp', w, h, exifPayloadOrientation(payload) ?? 1, extra) : undefined),
-    done: () => ok('webp', w, h, 1, extra),
-  }, buf, 0, 12, eof);
+  return walkChunks(
+    {
+      format: 'webp',
+      header: 8,
+      read: (b, i) => ({
+        type: b.toString('latin1', i, i + 4),
+        len: b.readUInt32LE(i + 4),
+        total: 8 + b.readUInt32LE(i + 4) + (b.readUInt32LE(i + 4) & 1),
+      }),
+      visit: (type, payload) =>
+        type === 'EXIF' ? ok('webp', w, h, exifPayloadOrientation(payload) ?? 1, extra) : undefined,
+      done: () => ok('webp', w, h, 1, extra),
+    },
+    buf,
+    0,
+    12,
+    eof,
+  );
 }
 
 /** WebP: the first chunk after "WEBP" decides the layout (lossy VP8, lossless VP8L, extended VP8X). */

@@ -4,7 +4,12 @@ import { fail, needOrTruncated, ok, type ImageFormat, type ProbeOutcome } from '
 const AVIF = new Set(['avif', 'avis']);
 const HEIC = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'mif1', 'msf1']);
 
-interface Box { type: string; start: number; body: number; end: number }
+interface Box {
+  type: string;
+  start: number;
+  body: number;
+  end: number;
+}
 
 function boxAt(buf: Buffer, pos: number, limit: number): Box | undefined {
   if (pos + 8 > limit) return undefined;
@@ -64,7 +69,8 @@ function walk(buf: Buffer, base: number, pos: number, eof: boolean, format: Imag
     const b = boxAt(buf, rel, buf.length);
     if (!b) return needOrTruncated(format, eof, pos, 16, (nb, e) => walk(nb, pos, pos, e, format));
     if (b.type === 'meta') {
-      if (b.end > buf.length) return needOrTruncated(format, eof, pos, b.end - b.start, (nb, e) => walk(nb, pos, pos, e, format));
+      if (b.end > buf.length)
+        return needOrTruncated(format, eof, pos, b.end - b.start, (nb, e) => walk(nb, pos, pos, e, format));
       return fromMeta(buf, b, format);
     }
     pos = base + b.end;

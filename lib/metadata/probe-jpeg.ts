@@ -18,7 +18,8 @@ function walk(buf: Buffer, base: number, pos: number, eof: boolean, orientation:
       pos += 2;
       continue;
     }
-    if (m === 0xd9 || m === 0xda) return fail('corrupt', `jpeg: ${m === 0xd9 ? 'EOI' : 'scan data'} before any frame header`);
+    if (m === 0xd9 || m === 0xda)
+      return fail('corrupt', `jpeg: ${m === 0xd9 ? 'EOI' : 'scan data'} before any frame header`);
     const len = buf.readUInt16BE(i + 2);
     if (len < 2) return fail('corrupt', `jpeg: segment length ${len} at byte ${pos}`);
     if (isSof(m)) {

@@ -1,7 +1,9 @@
 // TIFF: IFD0 width, height and orientation; the IFD may sit anywhere (often after the pixel data).
 import { fail, needOrTruncated, ok, type ProbeOutcome } from './probe-types.js';
 
-interface Endian { le: boolean }
+interface Endian {
+  le: boolean;
+}
 
 function ifdValue(buf: Buffer, e: number, en: Endian): number {
   const type = en.le ? buf.readUInt16LE(e + 2) : buf.readUInt16BE(e + 2);

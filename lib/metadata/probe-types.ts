@@ -37,7 +37,13 @@ export interface ProbeNeed {
 
 export type ProbeOutcome = ProbeOk | ProbeFail | ProbeNeed;
 
-export function ok(format: ImageFormat, width: number, height: number, orientation = 1, extra: Partial<ProbeOk> = {}): ProbeOutcome {
+export function ok(
+  format: ImageFormat,
+  width: number,
+  height: number,
+  orientation = 1,
+  extra: Partial<ProbeOk> = {},
+): ProbeOutcome {
   if (!(width > 0 && height > 0)) return fail('corrupt', `${format} header states ${width}x${height}`);
   const swap = orientation >= 5 && orientation <= 8;
   return { kind: 'ok', format, width: swap ? height : width, height: swap ? width : height, orientation, ...extra };
@@ -49,7 +55,11 @@ export function fail(reason: ProbeFailureReason, message: string): ProbeFail {
 
 /** Ask for more of the file, or report truncation if the buffer already reaches the end. */
 export function needOrTruncated(
-  format: ImageFormat, eof: boolean, offset: number, min: number, resume: (buf: Buffer, eof: boolean) => ProbeOutcome,
+  format: ImageFormat,
+  eof: boolean,
+  offset: number,
+  min: number,
+  resume: (buf: Buffer, eof: boolean) => ProbeOutcome,
 ): ProbeOutcome {
   if (eof) return fail('truncated', `${format} header ends before its dimensions (needed bytes at ${offset})`);
   return { kind: 'need', offset, min, resume };

@@ -31,12 +31,20 @@ export function probeImage(buf: Buffer, eof: boolean): ProbeOutcome {
 /** True when the last bytes (or, for BMP, the headers) look like a complete file of this format (unknown formats pass). */
 export function tailLooksComplete(format: ImageFormat, tail: Buffer, head: Buffer, size: number): boolean {
   switch (format) {
-    case 'png': return tail.includes('IEND', 0, 'latin1');
-    case 'jpeg': return tail.includes(Buffer.from([0xff, 0xd9]));
-    case 'gif': return tail.includes(0x3b);
-    case 'webp': return head.length >= 8 && head.readUInt32LE(4) + 8 <= size;
+    case 'png':
+      return tail.includes('IEND', 0, 'latin1');
+    case 'jpeg':
+      return tail.includes(Buffer.from([0xff, 0xd9]));
+    case 'gif':
+      return tail.includes(0x3b);
+    case 'webp':
+      return head.length >= 8 && head.readUInt32LE(4) + 8 <= size;
     // The headers say where the pixel array ends (the probe has already refused what cannot be read).
-    case 'bmp': { const r = readBmpHeader(head, size); return r.ok || r.reason !== 'truncated'; }
-    default: return true;
+    case 'bmp': {
+      const r = readBmpHeader(head, size);
+      return r.ok || r.reason !== 'truncated';
+    }
+    default:
+      return true;
   }
 }

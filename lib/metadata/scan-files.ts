@@ -6,12 +6,17 @@ import { cacheSuffix, metadataKey } from './cache-files.js';
 import { stableHash32 } from './sample-rng.js';
 
 /** A deterministic 1/count share of the keys. */
-export interface Shard { index: number; count: number }
+export interface Shard {
+  index: number;
+  count: number;
+}
 
 export const stateDir = (config: ImageDatasetConfig): string => `tunefeed_scan/${cacheSuffix(config)}`;
 export const manifestPath = (config: ImageDatasetConfig): string => `${stateDir(config)}/manifest.json`;
-export const partPath = (config: ImageDatasetConfig, s: Shard): string => `${stateDir(config)}/part-${s.index}-of-${s.count}.json`;
-export const markerPath = (config: ImageDatasetConfig, s: Shard): string => `${stateDir(config)}/part-${s.index}-of-${s.count}.done`;
+export const partPath = (config: ImageDatasetConfig, s: Shard): string =>
+  `${stateDir(config)}/part-${s.index}-of-${s.count}.json`;
+export const markerPath = (config: ImageDatasetConfig, s: Shard): string =>
+  `${stateDir(config)}/part-${s.index}-of-${s.count}.done`;
 
 /** True when `key` belongs to shard `s` (hash partition: stable across machines and listing orders). */
 export function inShard(key: string, s: Shard | undefined): boolean {
@@ -31,14 +36,24 @@ export function parseShard(text: string): Shard | null {
  * Facts known before listing: the manifest, this shard's part file, and (when tunefeed has no manifest yet)
  * original sizes adopted from SimpleTuner's metadata file, trusted like SimpleTuner trusts its cache.
  */
-export async function loadPreviousFacts(cache: StorageBackend, storage: StorageBackend, config: ImageDatasetConfig, shard?: Shard): Promise<Map<string, ManifestEntry>> {
+export async function loadPreviousFacts(
+  cache: StorageBackend,
+  storage: StorageBackend,
+  config: ImageDatasetConfig,
+  shard?: Shard,
+): Promise<Map<string, ManifestEntry>> {
   const manifest = await readJsonObject(cache, manifestPath(config), config.id);
   const facts = manifest ? entriesOf(manifest) : await adoptSimpleTuner(cache, storage, config);
-  if (shard) for (const [k, v] of entriesOf(await readJsonObject(cache, partPath(config, shard), config.id))) facts.set(k, v);
+  if (shard)
+    for (const [k, v] of entriesOf(await readJsonObject(cache, partPath(config, shard), config.id))) facts.set(k, v);
   return facts;
 }
 
-async function adoptSimpleTuner(cache: StorageBackend, storage: StorageBackend, config: ImageDatasetConfig): Promise<Map<string, ManifestEntry>> {
+async function adoptSimpleTuner(
+  cache: StorageBackend,
+  storage: StorageBackend,
+  config: ImageDatasetConfig,
+): Promise<Map<string, ManifestEntry>> {
   const out = new Map<string, ManifestEntry>();
   const meta = await readJsonObject(cache, metadataKey(cacheSuffix(config)), config.id);
   for (const [path, m] of Object.entries(meta ?? {})) {

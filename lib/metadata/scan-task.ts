@@ -28,7 +28,17 @@ export interface ScanTask {
 
 /** What a worker learned about one key. */
 export type ScanItemResult =
-  | { key: string; ok: true; format: string; width: number; height: number; orientation: number; frames?: number; fps?: number; duration?: number }
+  | {
+      key: string;
+      ok: true;
+      format: string;
+      width: number;
+      height: number;
+      orientation: number;
+      frames?: number;
+      fps?: number;
+      duration?: number;
+    }
   | { key: string; ok: false; reason: SkipReason; message: string };
 
 export interface ScanTaskResult {
@@ -44,7 +54,11 @@ function isVideo(key: string): boolean {
   return dot >= 0 && videoExt.has(key.slice(dot + 1).toLowerCase());
 }
 
-async function probeOne(storage: StorageBackend, item: { key: string; size: number }, o: ProbeFileOptions): Promise<[ScanItemResult, number]> {
+async function probeOne(
+  storage: StorageBackend,
+  item: { key: string; size: number },
+  o: ProbeFileOptions,
+): Promise<[ScanItemResult, number]> {
   const { key } = item;
   try {
     if (isVideo(key)) {
@@ -56,7 +70,10 @@ async function probeOne(storage: StorageBackend, item: { key: string; size: numb
     const p = await probeFile(storage, key, item.size, o);
     if (!p.ok) return [{ key, ok: false, reason: p.reason, message: p.message }, p.bytesRead];
     const { format, width, height, orientation, frames } = p;
-    return [{ key, ok: true, format, width, height, orientation, ...(frames === undefined ? {} : { frames }) }, p.bytesRead];
+    return [
+      { key, ok: true, format, width, height, orientation, ...(frames === undefined ? {} : { frames }) },
+      p.bytesRead,
+    ];
   } catch (err) {
     const gone = err instanceof NotFoundError || (err as NodeJS.ErrnoException).code === 'ENOENT';
     const reason: SkipReason = gone ? 'not_found' : 'read_error';
@@ -72,7 +89,9 @@ export async function runScanTask(task: ScanTask, storage: StorageBackend): Prom
   // holds the dimensions of nearly every image (a JPEG behind a large EXIF block usually takes one more range).
   // A tail check is one more pread locally but one more request remotely: remote scans opt in.
   const probeOptions = {
-    ...rest, headBytes: rest.headBytes ?? (local ? 65536 : REMOTE_HEAD), followBytes: rest.followBytes ?? (local ? 4096 : REMOTE_HEAD),
+    ...rest,
+    headBytes: rest.headBytes ?? (local ? 65536 : REMOTE_HEAD),
+    followBytes: rest.followBytes ?? (local ? 4096 : REMOTE_HEAD),
     verifyTail: rest.verifyTail ?? local,
   };
   const results: ScanItemResult[] = new Array(task.items.length);

@@ -48,4 +48,3 @@ export interface ScanResult {
   /** Set for shard scans; `alreadyComplete` when the shard had finished before (a no-op). */
   shard?: Shard & { alreadyComplete: boolean };
 }
-

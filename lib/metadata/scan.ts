@@ -38,55 +38,117 @@ export async function scanDataset(opts: ScanDatasetOptions): Promise<ScanResult>
   if (shard && (await cache.exists(markerPath(config, shard)))) return finishedShard(opts, cache, report, t0);
   const trusted = await trustedCache(opts, cache, report, t0);
   if (trusted) return trusted;
-  const prev = opts.ignoreCache ? new Map<string, ManifestEntry>() : await loadPreviousFacts(cache, storage, config, shard);
+  const prev = opts.ignoreCache
+    ? new Map<string, ManifestEntry>()
+    : await loadPreviousFacts(cache, storage, config, shard);
   const state = await collect(opts, cache, prev, report);
   const seconds = () => (performance.now() - t0) / 1000;
   if (shard) {
-    await cache.write(partPath(config, shard), serialiseEntries({ tunefeed_scan_part: 1, dataset: config.id, shard, complete: true }, state.entries));
+    await cache.write(
+      partPath(config, shard),
+      serialiseEntries({ tunefeed_scan_part: 1, dataset: config.id, shard, complete: true }, state.entries),
+    );
     await cache.write(markerPath(config, shard), JSON.stringify({ files: state.entries.size }));
     const index = buildIndex(state.entries, config, opts.args, report, { maxCanvasSize: opts.maxCanvasSize ?? null });
-    return { index, report: report.data, reusedCache: state.reused > 0, files: state.entries.size, probed: state.probed, seconds: seconds(), shard: { ...shard, alreadyComplete: false } };
+    return {
+      index,
+      report: report.data,
+      reusedCache: state.reused > 0,
+      files: state.entries.size,
+      probed: state.probed,
+      seconds: seconds(),
+      shard: { ...shard, alreadyComplete: false },
+    };
   }
-  await cache.write(manifestPath(config), serialiseEntries({ tunefeed_scan_manifest: 1, dataset: config.id }, state.entries));
+  await cache.write(
+    manifestPath(config),
+    serialiseEntries({ tunefeed_scan_manifest: 1, dataset: config.id }, state.entries),
+  );
   const index = await finalize(opts, cache, state.entries, report);
-  return { index, report: report.data, reusedCache: state.reused > 0, files: state.entries.size, probed: state.probed, seconds: seconds() };
+  return {
+    index,
+    report: report.data,
+    reusedCache: state.reused > 0,
+    files: state.entries.size,
+    probed: state.probed,
+    seconds: seconds(),
+  };
 }
 
 function newReport(opts: ScanDatasetOptions): BucketReport {
   const c = opts.config;
   return new BucketReport(opts.id, c.dataset_type, c.instance_data_dir, {
-    resolution: c.resolution, resolution_type: c.resolution_type, minimum_image_size: c.minimum_image_size,
-    minimum_aspect_ratio: c.minimum_aspect_ratio, maximum_aspect_ratio: c.maximum_aspect_ratio,
-    train_batch_size: c.dataset_type === 'eval' ? 1 : c.train_batch_size, repeats: c.repeats, max_num_samples: c.max_num_samples,
+    resolution: c.resolution,
+    resolution_type: c.resolution_type,
+    minimum_image_size: c.minimum_image_size,
+    minimum_aspect_ratio: c.minimum_aspect_ratio,
+    maximum_aspect_ratio: c.maximum_aspect_ratio,
+    train_batch_size: c.dataset_type === 'eval' ? 1 : c.train_batch_size,
+    repeats: c.repeats,
+    max_num_samples: c.max_num_samples,
   });
 }
 
-async function finishedShard(opts: ScanDatasetOptions, cache: StorageBackend, report: BucketReport, t0: number): Promise<ScanResult> {
+async function finishedShard(
+  opts: ScanDatasetOptions,
+  cache: StorageBackend,
+  report: BucketReport,
+  t0: number,
+): Promise<ScanResult> {
   const { config, shard } = opts as ScanDatasetOptions & { shard: Shard };
   const entries = await loadPreviousFacts(cache, opts.storage, config, shard);
   report.stage('already_complete', entries.size);
   const index = buildIndex(entries, config, opts.args, report, { maxCanvasSize: opts.maxCanvasSize ?? null });
-  return { index, report: report.data, reusedCache: true, files: entries.size, probed: 0, seconds: (performance.now() - t0) / 1000, shard: { ...shard, alreadyComplete: true } };
+  return {
+    index,
+    report: report.data,
+    reusedCache: true,
+    files: entries.size,
+    probed: 0,
+    seconds: (performance.now() - t0) / 1000,
+    shard: { ...shard, alreadyComplete: true },
+  };
 }
 
 /**
  * skip_file_discovery containing "aspect" (SimpleTuner's switch) trusts the cache files without listing, but only
  * when they were made for this geometry config; stale ones are rescanned, never silently served.
  */
-async function trustedCache(opts: ScanDatasetOptions, cache: StorageBackend, report: BucketReport, t0: number): Promise<ScanResult | null> {
+async function trustedCache(
+  opts: ScanDatasetOptions,
+  cache: StorageBackend,
+  report: BucketReport,
+  t0: number,
+): Promise<ScanResult | null> {
   if (opts.shard || opts.ignoreCache || !/\baspect\b/.test(opts.config.skip_file_discovery ?? '')) return null;
   const loaded = await readCacheFiles(cache, opts.storage, opts.config, opts.args);
   if (!loaded?.fresh) {
-    if (loaded) log.warn({ dataset: opts.id }, 'skip_file_discovery=aspect, but the cache files were made for another geometry config; rescanning');
+    if (loaded)
+      log.warn(
+        { dataset: opts.id },
+        'skip_file_discovery=aspect, but the cache files were made for another geometry config; rescanning',
+      );
     return null;
   }
   const n = Object.values(loaded.index.buckets).reduce((a, b) => a + b.length, 0);
   report.stage('skip_file_discovery', n);
   for (const [k, v] of Object.entries(loaded.index.buckets)) report.data.buckets[k] = v.length;
-  return { index: loaded.index, report: report.data, reusedCache: true, files: loaded.index.stats.total_processed, probed: 0, seconds: (performance.now() - t0) / 1000 };
+  return {
+    index: loaded.index,
+    report: report.data,
+    reusedCache: true,
+    files: loaded.index.stats.total_processed,
+    probed: 0,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
 
-interface CollectState { entries: Map<string, ManifestEntry>; reused: number; probed: number; listed: number }
+interface CollectState {
+  entries: Map<string, ManifestEntry>;
+  reused: number;
+  probed: number;
+  listed: number;
+}
 
 function isFresh(e: ManifestEntry | undefined, info: ObjectInfo, config: ImageDatasetConfig): e is ManifestEntry {
   if (!e || !entryIsFresh(e, info)) return false;
@@ -110,11 +172,21 @@ async function* listing(opts: ScanDatasetOptions, report: BucketReport): AsyncGe
 /** Streams the listing through the runner with a bounded window of chunked tasks. */
 function adopt(e: ManifestEntry, info: ObjectInfo): ManifestEntry {
   if (e.s !== -1) return e;
-  return { ...e, s: info.size, ...(info.mtimeMs === undefined ? {} : { m: info.mtimeMs }), ...(info.etag === undefined ? {} : { e: info.etag }) };
+  return {
+    ...e,
+    s: info.size,
+    ...(info.mtimeMs === undefined ? {} : { m: info.mtimeMs }),
+    ...(info.etag === undefined ? {} : { e: info.etag }),
+  };
 }
 
 /** Streams the listing through the runner with a bounded window of chunked tasks. */
-async function collect(opts: ScanDatasetOptions, cache: StorageBackend, prev: Map<string, ManifestEntry>, report: BucketReport): Promise<CollectState> {
+async function collect(
+  opts: ScanDatasetOptions,
+  cache: StorageBackend,
+  prev: Map<string, ManifestEntry>,
+  report: BucketReport,
+): Promise<CollectState> {
   const runner = opts.pool ?? new InlineScanRunner(opts.storage);
   const chunkSize = opts.chunkSize ?? 32;
   const st: CollectState = { entries: new Map(), reused: 0, probed: 0, listed: 0 };
@@ -123,17 +195,21 @@ async function collect(opts: ScanDatasetOptions, cache: StorageBackend, prev: Ma
   const infos = new Map<string, ObjectInfo>();
   const options: ScanProbeOptions = { scanForErrors: opts.config.scan_for_errors, ...opts.probe };
   const holdAt = Number(process.env.TUNEFEED_TEST_HOLD_AT_PROBED) || 0;
-  const dispatch = (items: ObjectInfo[]) => window.add(async () => {
-    opts.signal?.throwIfAborted();
-    const res = await runner.run({ desc: opts.storage.describe(), items: items.map((i) => ({ key: i.key, size: i.size })), options }, opts.signal);
-    for (const r of res.results) {
-      st.entries.set(r.key, entryFrom(r, infos.get(r.key)!));
-      infos.delete(r.key);
-    }
-    st.probed += res.results.length;
-    flusher.maybe(res.bytesRead);
-    if (holdAt > 0 && st.probed >= holdAt) await flusher.holdForTest();
-  });
+  const dispatch = (items: ObjectInfo[]) =>
+    window.add(async () => {
+      opts.signal?.throwIfAborted();
+      const res = await runner.run(
+        { desc: opts.storage.describe(), items: items.map((i) => ({ key: i.key, size: i.size })), options },
+        opts.signal,
+      );
+      for (const r of res.results) {
+        st.entries.set(r.key, entryFrom(r, infos.get(r.key)!));
+        infos.delete(r.key);
+      }
+      st.probed += res.results.length;
+      flusher.maybe(res.bytesRead);
+      if (holdAt > 0 && st.probed >= holdAt) await flusher.holdForTest();
+    });
   let chunk: ObjectInfo[] = [];
   try {
     for await (const info of listing(opts, report)) {
@@ -164,7 +240,12 @@ async function collect(opts: ScanDatasetOptions, cache: StorageBackend, prev: Ma
   return st;
 }
 
-function makeFlusher(opts: ScanDatasetOptions, cache: StorageBackend, prev: Map<string, ManifestEntry>, st: CollectState) {
+function makeFlusher(
+  opts: ScanDatasetOptions,
+  cache: StorageBackend,
+  prev: Map<string, ManifestEntry>,
+  st: CollectState,
+) {
   const interval = opts.flushIntervalMs ?? 30_000;
   const bus = opts.metrics ?? defaultMetrics;
   let last = performance.now();
@@ -175,13 +256,21 @@ function makeFlusher(opts: ScanDatasetOptions, cache: StorageBackend, prev: Map<
     const now = performance.now();
     if (!force && now - lastEmit < 250) return;
     lastEmit = now;
-    bus.emit('scan.progress', { dataset: opts.id, listed: st.listed, probed: st.probed, reused: st.reused, bytesRead: bytes });
+    bus.emit('scan.progress', {
+      dataset: opts.id,
+      listed: st.listed,
+      probed: st.probed,
+      reused: st.reused,
+      bytesRead: bytes,
+    });
   };
   let held = false;
   const write = (): Promise<void> => {
     // Earlier facts stay in the checkpoint until this run has replaced them; the final write drops removed files.
     const snapshot = new Map([...prev, ...st.entries]);
-    const kind = opts.shard ? { tunefeed_scan_part: 1, dataset: opts.config.id, shard: opts.shard, complete: false } : { tunefeed_scan_manifest: 1, dataset: opts.config.id };
+    const kind = opts.shard
+      ? { tunefeed_scan_part: 1, dataset: opts.config.id, shard: opts.shard, complete: false }
+      : { tunefeed_scan_manifest: 1, dataset: opts.config.id };
     const path = opts.shard ? partPath(opts.config, opts.shard) : manifestPath(opts.config);
     return cache.write(path, serialiseEntries(kind, snapshot));
   };

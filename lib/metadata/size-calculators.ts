@@ -40,7 +40,8 @@ export class AspectResolutionMap {
   /** Loads a persisted `{ "<aspect>": [w, h] }` map for one resolution. */
   load(mp: number, data: Record<string, unknown>): void {
     for (const [a, v] of Object.entries(data)) {
-      if (Array.isArray(v) && v.length === 2 && v.every((n) => Number.isInteger(n))) this.set(mp, Number(a), [v[0], v[1]]);
+      if (Array.isArray(v) && v.length === 2 && v.every((n) => Number.isInteger(n)))
+        this.set(mp, Number(a), [v[0], v[1]]);
     }
   }
 }
@@ -95,7 +96,12 @@ export function sizeByPixelEdge(ar: number, res: number, original: Size, m: numb
 
 /** Area mode: a target of about `mp` megapixels at aspect `ar`; the intermediary scales the original to cover it. */
 export function sizeByPixelArea(
-  ar: number, mp: number, original: Size, m: number, rounding: number, map?: AspectResolutionMap,
+  ar: number,
+  mp: number,
+  original: Size,
+  m: number,
+  rounding: number,
+  map?: AspectResolutionMap,
 ): SizeResult {
   assertValidSize(original);
   const [W, H] = original;

@@ -52,10 +52,19 @@ function alive(pid: number): boolean {
  * (listing a bucket's root at every start would cost more than it saves; S3 PUTs leave no temp objects), and a
  * temp counts as stale after an hour. CSV and Hub backends keep no cache files of their own here. Failures to delete are logged, never thrown: this is housekeeping.
  */
-export async function removeStaleTemps(cache: StorageBackend, config: ImageDatasetConfig, options: StaleTempOptions = {}): Promise<number> {
+export async function removeStaleTemps(
+  cache: StorageBackend,
+  config: ImageDatasetConfig,
+  options: StaleTempOptions = {},
+): Promise<number> {
   let removed = 0;
   for (const t of targetsOf(config)) {
-    const stale = cache.kind === 'local' ? await localStale(cache, t.dir, t.is) : cache.kind === 'aws' ? await remoteStale(cache, t.dir, t.is, options.remoteMinAgeMs ?? 3600_000) : [];
+    const stale =
+      cache.kind === 'local'
+        ? await localStale(cache, t.dir, t.is)
+        : cache.kind === 'aws'
+          ? await remoteStale(cache, t.dir, t.is, options.remoteMinAgeMs ?? 3600_000)
+          : [];
     for (const key of stale) {
       try {
         await cache.delete(key);
@@ -77,14 +86,22 @@ async function localStale(cache: StorageBackend, dir: string, is: (b: string) =>
   for (const name of names) {
     const pid = tempOwner(name, is);
     if (pid === null) continue;
-    const age = await stat(path.join(abs, name)).then((s) => Date.now() - s.mtimeMs, () => -1);
+    const age = await stat(path.join(abs, name)).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => -1,
+    );
     if (age < 0 || (alive(pid) && age < LOCAL_MAX_AGE_MS)) continue;
     out.push(dir ? `${dir}/${name}` : name);
   }
   return out;
 }
 
-async function remoteStale(cache: StorageBackend, dir: string, is: (b: string) => boolean, minAge: number): Promise<string[]> {
+async function remoteStale(
+  cache: StorageBackend,
+  dir: string,
+  is: (b: string) => boolean,
+  minAge: number,
+): Promise<string[]> {
   if (!dir) return [];
   const out: string[] = [];
   try {

@@ -15,7 +15,16 @@ const require = createRequire(import.meta.url);
 export const VIDEO_EXTENSIONS = ['mp4', 'mov', 'webm', 'mkv', 'avi', 'm4v'];
 
 export type VideoProbe =
-  | { ok: true; format: 'video'; width: number; height: number; frames: number; fps: number; duration: number; orientation: 1 }
+  | {
+      ok: true;
+      format: 'video';
+      width: number;
+      height: number;
+      frames: number;
+      fps: number;
+      duration: number;
+      orientation: 1;
+    }
   | { ok: false; reason: SkipReason; message: string };
 
 let ffprobePath: string | undefined;
@@ -32,8 +41,16 @@ function rate(s: unknown): number {
   return d ? n / d : n;
 }
 
-interface FfStream { width?: number; height?: number; nb_frames?: string; r_frame_rate?: string; avg_frame_rate?: string; duration?: string;
-  tags?: { rotate?: string }; side_data_list?: { rotation?: number }[] }
+interface FfStream {
+  width?: number;
+  height?: number;
+  nb_frames?: string;
+  r_frame_rate?: string;
+  avg_frame_rate?: string;
+  duration?: string;
+  tags?: { rotate?: string };
+  side_data_list?: { rotation?: number }[];
+}
 
 /** Parses ffprobe's JSON into width/height (rotation applied), frames, fps and duration. */
 export function parseFfprobe(json: string): VideoProbe {
@@ -43,19 +60,39 @@ export function parseFfprobe(json: string): VideoProbe {
   const fps = rate(s.avg_frame_rate) || rate(s.r_frame_rate);
   const duration = Number(s.duration ?? data.format?.duration ?? 0) || 0;
   const frames = Number(s.nb_frames) || Math.round(duration * fps);
-  const rotation = Math.abs(Number(s.tags?.rotate ?? s.side_data_list?.find((d) => d.rotation !== undefined)?.rotation ?? 0)) % 180;
+  const rotation =
+    Math.abs(Number(s.tags?.rotate ?? s.side_data_list?.find((d) => d.rotation !== undefined)?.rotation ?? 0)) % 180;
   const [width, height] = rotation === 90 ? [s.height, s.width] : [s.width, s.height];
   return { ok: true, format: 'video', width, height, frames, fps, duration, orientation: 1 };
 }
 
 async function ffprobeFile(path: string, signal?: AbortSignal): Promise<VideoProbe> {
   try {
-    const args = ['-v', 'error', '-print_format', 'json', '-select_streams', 'v:0', '-show_streams', '-show_format', path];
-    const { stdout } = await run(ffprobeBinary(), args, { maxBuffer: 4 << 20, timeout: 60_000, ...(signal ? { signal } : {}) });
+    const args = [
+      '-v',
+      'error',
+      '-print_format',
+      'json',
+      '-select_streams',
+      'v:0',
+      '-show_streams',
+      '-show_format',
+      path,
+    ];
+    const { stdout } = await run(ffprobeBinary(), args, {
+      maxBuffer: 4 << 20,
+      timeout: 60_000,
+      ...(signal ? { signal } : {}),
+    });
     return parseFfprobe(stdout);
   } catch (err) {
-    const msg = ((err as { stderr?: string }).stderr || (err as Error).message).trim().split('\n').pop() ?? 'ffprobe failed';
-    return { ok: false, reason: /Invalid data|could not find codec|moov atom not found/i.test(msg) ? 'corrupt' : 'other', message: msg };
+    const msg =
+      ((err as { stderr?: string }).stderr || (err as Error).message).trim().split('\n').pop() ?? 'ffprobe failed';
+    return {
+      ok: false,
+      reason: /Invalid data|could not find codec|moov atom not found/i.test(msg) ? 'corrupt' : 'other',
+      message: msg,
+    };
   }
 }
 

@@ -49,8 +49,14 @@ export function makeAssembler(ctx: AssembleContext): (o: SampleOutcome) => Promi
     if (skipped.length) samples.push(...(await refill(ctx, plan, skipped.length, samples, skipped)));
     emitBatch(ctx, plan, outcomes, samples.length, performance.now() - t0);
     const batch: Batch = {
-      step: plan.step, epoch: plan.epoch, dataset: plan.dataset, bucket: plan.bucket, rank: plan.rank,
-      worldSize: plan.worldSize, samples, skipped,
+      step: plan.step,
+      epoch: plan.epoch,
+      dataset: plan.dataset,
+      bucket: plan.bucket,
+      rank: plan.rank,
+      worldSize: plan.worldSize,
+      samples,
+      skipped,
     };
     return { batch, state: plan.state };
   };
@@ -63,9 +69,23 @@ function count(ctx: AssembleContext, plan: StepPlan, s: SkippedSample): void {
 }
 
 /** Deterministic replacements: the bucket in a (seed, epoch, step, rank)-keyed order, minus samples present or known bad this epoch. */
-async function refill(ctx: AssembleContext, plan: StepPlan, need: number, have: BatchSample[], skipped: SkippedSample[]): Promise<BatchSample[]> {
+async function refill(
+  ctx: AssembleContext,
+  plan: StepPlan,
+  need: number,
+  have: BatchSample[],
+  skipped: SkippedSample[],
+): Promise<BatchSample[]> {
   const keys = ctx.datasets.get(plan.dataset)!.bucketKeys.get(plan.bucket)!;
-  const order = permutation(keys.length, ['refill', ctx.seed, plan.epoch, plan.dataset, plan.bucket, plan.step, plan.rank]);
+  const order = permutation(keys.length, [
+    'refill',
+    ctx.seed,
+    plan.epoch,
+    plan.dataset,
+    plan.bucket,
+    plan.step,
+    plan.rank,
+  ]);
   const used = new Set(have.map((s) => s.key));
   const out: BatchSample[] = [];
   let tries = 0;
@@ -74,17 +94,43 @@ async function refill(ctx: AssembleContext, plan: StepPlan, need: number, have: 
     if (used.has(key) || ctx.known.get(plan.epoch, plan.dataset, key)) continue;
     tries++;
     const r = await ctx.run({ plan, slot: -1, key });
-    if (r.sample) { out.push({ ...r.sample, refill: true }); used.add(key); continue; }
-    if (r.skip) { skipped.push(r.skip); count(ctx, plan, r.skip); }
+    if (r.sample) {
+      out.push({ ...r.sample, refill: true });
+      used.add(key);
+      continue;
+    }
+    if (r.skip) {
+      skipped.push(r.skip);
+      count(ctx, plan, r.skip);
+    }
   }
   return out;
 }
 
-function emitBatch(ctx: AssembleContext, plan: StepPlan, outcomes: SampleOutcome[], n: number, assembleMs: number): void {
-  let readMs = 0, decodeMs = 0, captionMs = 0;
-  for (const o of outcomes) { readMs += o.readMs; decodeMs += o.decodeMs; captionMs += o.captionMs; }
+function emitBatch(
+  ctx: AssembleContext,
+  plan: StepPlan,
+  outcomes: SampleOutcome[],
+  n: number,
+  assembleMs: number,
+): void {
+  let readMs = 0,
+    decodeMs = 0,
+    captionMs = 0;
+  for (const o of outcomes) {
+    readMs += o.readMs;
+    decodeMs += o.decodeMs;
+    captionMs += o.captionMs;
+  }
   ctx.metrics.emit('loader.batch', {
-    dataset: plan.dataset, step: plan.step, epoch: plan.epoch, bucket: plan.bucket, samples: n,
-    read_ms: readMs, decode_ms: decodeMs, caption_ms: captionMs, assemble_ms: assembleMs,
+    dataset: plan.dataset,
+    step: plan.step,
+    epoch: plan.epoch,
+    bucket: plan.bucket,
+    samples: n,
+    read_ms: readMs,
+    decode_ms: decodeMs,
+    caption_ms: captionMs,
+    assemble_ms: assembleMs,
   });
 }

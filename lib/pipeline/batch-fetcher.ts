@@ -132,7 +132,8 @@ export class BatchFetcher extends Readable {
     if (!b && this.#pending && !this.destroyed) this.destroy(this.#pending);
     if (b) this.#delivered(b);
     // A batch that already arrived upstream reaches the buffer within microtasks: that is not a wait.
-    else if (asking && arrived === 0 && this.readableLength === 0 && !this.readableEnded && this.#waitStart === null) this.#waitStart = performance.now();
+    else if (asking && arrived === 0 && this.readableLength === 0 && !this.readableEnded && this.#waitStart === null)
+      this.#waitStart = performance.now();
     return b as Batch;
   }
 

@@ -21,7 +21,12 @@ export interface ArrayEntry {
 /** The metadata line shared by ndjson and the binary header (SimpleTuner field names). */
 export function batchMetadata(b: Batch): Record<string, unknown> {
   return {
-    step: b.step, epoch: b.epoch, dataset: b.dataset, bucket: b.bucket, rank: b.rank, world_size: b.worldSize,
+    step: b.step,
+    epoch: b.epoch,
+    dataset: b.dataset,
+    bucket: b.bucket,
+    rank: b.rank,
+    world_size: b.worldSize,
     samples: b.samples.map(sampleMetadata),
     skipped: b.skipped.map((s) => ({ key: s.key, reason: s.reason })),
   };
@@ -29,8 +34,13 @@ export function batchMetadata(b: Batch): Record<string, unknown> {
 
 function sampleMetadata(s: BatchSample): Record<string, unknown> {
   return {
-    path: s.path, caption: s.caption, original_size: s.original_size, intermediary_size: s.intermediary_size,
-    target_size: s.target_size, crop_coordinates: s.crop_coordinates, aspect_ratio: s.aspect_ratio,
+    path: s.path,
+    caption: s.caption,
+    original_size: s.original_size,
+    intermediary_size: s.intermediary_size,
+    target_size: s.target_size,
+    crop_coordinates: s.crop_coordinates,
+    aspect_ratio: s.aspect_ratio,
     ...(s.refill ? { refill: true } : {}),
     ...(s.conditioning ? { conditioning: s.conditioning.map((c) => ({ dataset: c.dataset, path: c.path })) } : {}),
   };
@@ -57,8 +67,11 @@ export function encodeFrame(b: Batch): Buffer[] {
   b.samples.forEach((s, i) => {
     const hwc = [s.target_size[1], s.target_size[0], 3];
     if (s.pixels) add({ sample: i, name: 'pixels', dtype: 'uint8', shape: hwc }, s.pixels);
-    else if (s.latents) add({ sample: i, name: 'latents', dtype: s.latents.dtype, shape: s.latents.shape }, s.latents.data);
-    s.conditioning?.forEach((c, k) => { if (c.pixels) add({ sample: i, name: 'conditioning', conditioning: k, dtype: 'uint8', shape: hwc }, c.pixels); });
+    else if (s.latents)
+      add({ sample: i, name: 'latents', dtype: s.latents.dtype, shape: s.latents.shape }, s.latents.data);
+    s.conditioning?.forEach((c, k) => {
+      if (c.pixels) add({ sample: i, name: 'conditioning', conditioning: k, dtype: 'uint8', shape: hwc }, c.pixels);
+    });
   });
   const header = Buffer.from(JSON.stringify({ ...batchMetadata(b), arrays }), 'utf8');
   const prefix = Buffer.alloc(16);

@@ -32,7 +32,10 @@ export interface BuiltPipeline {
 
 function selectDatasets(inputs: LoaderDatasetInput[], split: 'train' | 'eval', seed: number): RuntimeDataset[] {
   const wanted = split === 'eval' ? ['eval'] : ['image', 'video'];
-  const out = inputs.filter((d) => wanted.includes(d.config.dataset_type)).map((d) => toRuntime(d, seed)).filter((d) => d.bucketKeys.size > 0);
+  const out = inputs
+    .filter((d) => wanted.includes(d.config.dataset_type))
+    .map((d) => toRuntime(d, seed))
+    .filter((d) => d.bucketKeys.size > 0);
   linkConditioning(out, inputs);
   return out;
 }
@@ -44,7 +47,9 @@ export function loaderSeed(options: LoaderOptions, args: RuntimeArgs): number {
 
 /** The weighting strategy: a function as given, else a registered name (unknown names throw TF_REGISTRY_UNKNOWN). */
 export function weightingOf(options: LoaderOptions, args: RuntimeArgs): WeightingStrategy {
-  return typeof options.weighting === 'function' ? options.weighting : getWeighting(options.weighting ?? args.data_backend_sampling);
+  return typeof options.weighting === 'function'
+    ? options.weighting
+    : getWeighting(options.weighting ?? args.data_backend_sampling);
 }
 
 /**
@@ -52,37 +57,66 @@ export function weightingOf(options: LoaderOptions, args: RuntimeArgs): Weightin
  * sampler and the decode stages.
  */
 export async function buildPipeline(
-  inputs: LoaderDatasetInput[], args: RuntimeArgs, options: LoaderOptions, world: World, metrics: MetricsBus, insert?: Duplex,
+  inputs: LoaderDatasetInput[],
+  args: RuntimeArgs,
+  options: LoaderOptions,
+  world: World,
+  metrics: MetricsBus,
+  insert?: Duplex,
 ): Promise<BuiltPipeline> {
   const split = options.split ?? 'train';
   const seed = loaderSeed(options, args);
   const runtime = selectDatasets(inputs, split, seed);
   const decode = options.decode ?? true;
   if (decode && options.latents !== false) for (const d of runtime) await attachLatents(d);
-  const { orders, sequence } = createPlan(runtime.map((d) => planOf(d, split === 'eval')), {
-    seed, world, gradAccum: args.gradient_accumulation_steps, allowOversubscription: args.allow_dataset_oversubscription,
-    weighting: weightingOf(options, args), ...(options.resume ? { resume: options.resume } : {}),
-  });
+  const { orders, sequence } = createPlan(
+    runtime.map((d) => planOf(d, split === 'eval')),
+    {
+      seed,
+      world,
+      gradAccum: args.gradient_accumulation_steps,
+      allowOversubscription: args.allow_dataset_oversubscription,
+      weighting: weightingOf(options, args),
+      ...(options.resume ? { resume: options.resume } : {}),
+    },
+  );
   const initial = sequence.state();
   const datasets = new Map(runtime.map((d) => [d.id, d]));
   const merge = new WeightedMerge({
-    sequence, orders, world, bucketKeys: new Map(runtime.map((d) => [d.id, d.bucketKeys])),
-    ...(options.batches !== undefined ? { maxSteps: options.batches } : {}), ...(options.epochs !== undefined ? { maxEpochs: options.epochs } : {}),
+    sequence,
+    orders,
+    world,
+    bucketKeys: new Map(runtime.map((d) => [d.id, d.bucketKeys])),
+    ...(options.batches !== undefined ? { maxSteps: options.batches } : {}),
+    ...(options.epochs !== undefined ? { maxEpochs: options.epochs } : {}),
   });
-  const pool = decode ? new DecodePool({ threads: options.threads ?? 1, tasksPerThread: options.tasksPerThread ?? 4, metrics }) : null;
+  const pool = decode
+    ? new DecodePool({ threads: options.threads ?? 1, tasksPerThread: options.tasksPerThread ?? 4, metrics })
+    : null;
   const known = new KnownBad();
-  const run = skipKnownBad(makeRunner({
-    datasets, pool, seed, conditioning: options.conditioningSampling ?? args.conditioning_multidataset_sampling,
-    ...(options.limitInputPixels ? { limitInputPixels: options.limitInputPixels } : {}),
-  }), known);
+  const run = skipKnownBad(
+    makeRunner({
+      datasets,
+      pool,
+      seed,
+      conditioning: options.conditioningSampling ?? args.conditioning_multidataset_sampling,
+      ...(options.limitInputPixels ? { limitInputPixels: options.limitInputPixels } : {}),
+    }),
+    known,
+  );
   const skips = new Map<string, number>();
   // Each stage buffers one item per side (object streams default to 16, i.e. 16 ready batches hidden before the fetcher).
   const one = { readableHighWaterMark: 1, writableHighWaterMark: 1 };
-  const body = chain([
-    asStream(function* fanOut(plan: StepPlan): Generator<SampleJob> { for (let slot = 0; slot < plan.keys.length; slot++) yield { plan, slot, key: plan.keys[slot]! }; }, one),
-    orderedWindow(run, options.inFlight ?? 16),
-    asStream(makeAssembler({ datasets, run, seed, metrics, skips, known }), one),
-  ], one) as unknown as BuiltPipeline['body'];
+  const body = chain(
+    [
+      asStream(function* fanOut(plan: StepPlan): Generator<SampleJob> {
+        for (let slot = 0; slot < plan.keys.length; slot++) yield { plan, slot, key: plan.keys[slot]! };
+      }, one),
+      orderedWindow(run, options.inFlight ?? 16),
+      asStream(makeAssembler({ datasets, run, seed, metrics, skips, known }), one),
+    ],
+    one,
+  ) as unknown as BuiltPipeline['body'];
   let first: Error | null = null;
   const listeners: ((err: Error) => void)[] = [];
   const onError = (err: Error | null | undefined): void => {
@@ -93,7 +127,14 @@ export async function buildPipeline(
   if (insert) pipeline(merge, insert, body, onError);
   else pipeline(merge, body, onError);
   return {
-    body, merge, pool, skips, initial,
-    onError: (l) => { if (first) l(first); else listeners.push(l); },
+    body,
+    merge,
+    pool,
+    skips,
+    initial,
+    onError: (l) => {
+      if (first) l(first);
+      else listeners.push(l);
+    },
   };
 }

@@ -52,7 +52,10 @@ function threadFor(options: LoaderOptions, args: RuntimeArgs, insert: Duplex | I
   if (insert && !('name' in insert && 'module' in insert && typeof insert.module === 'string')) return false;
   const w = options.weighting ?? args.data_backend_sampling;
   if (typeof w === 'function' || !BUILTIN_WEIGHTING.has(w)) {
-    log.info({ weighting: typeof w === 'function' ? 'function' : w }, 'custom weighting strategies run on the main thread: prefetch thread not used');
+    log.info(
+      { weighting: typeof w === 'function' ? 'function' : w },
+      'custom weighting strategies run on the main thread: prefetch thread not used',
+    );
     return false;
   }
   return true;
@@ -64,20 +67,36 @@ function threadFor(options: LoaderOptions, args: RuntimeArgs, insert: Duplex | I
  * export the prefetch thread instantiates.
  */
 export async function buildLoader(
-  inputs: LoaderDatasetInput[], args: RuntimeArgs, options: LoaderOptions, release: () => Promise<void>, insert?: Duplex | InsertSpec,
+  inputs: LoaderDatasetInput[],
+  args: RuntimeArgs,
+  options: LoaderOptions,
+  release: () => Promise<void>,
+  insert?: Duplex | InsertSpec,
 ): Promise<Loader> {
   const world = resolveWorld(options, options.env ?? process.env);
   const metrics = options.metrics ?? defaultMetrics;
   weightingOf(options, args); // unknown names fail here, on the caller's thread
-  if (threadFor(options, args, insert)) return threadLoader(inputs, args, options, { world, metrics, release, insert: insert as InsertSpec | undefined });
+  if (threadFor(options, args, insert))
+    return threadLoader(inputs, args, options, { world, metrics, release, insert: insert as InsertSpec | undefined });
   const p = await buildPipeline(inputs, args, options, world, metrics, insert as Duplex | undefined);
   const fetcher = new BatchFetcher(p.body, {
-    qlen: options.prefetch ?? args.dataloader_prefetch_qlen, metrics, initial: p.initial, endError: () => p.merge.error,
+    qlen: options.prefetch ?? args.dataloader_prefetch_qlen,
+    metrics,
+    initial: p.initial,
+    endError: () => p.merge.error,
   });
   p.onError((err) => fetcher.fail(err));
   return decorate(fetcher, {
-    world, threaded: false, skips: () => p.skips, planned: () => p.merge.produced,
-    stop: async () => { p.merge.destroy(); p.body.destroy(); await closePool(p.pool); }, release,
+    world,
+    threaded: false,
+    skips: () => p.skips,
+    planned: () => p.merge.produced,
+    stop: async () => {
+      p.merge.destroy();
+      p.body.destroy();
+      await closePool(p.pool);
+    },
+    release,
   });
 }
 
@@ -91,13 +110,19 @@ function wireOptions(o: LoaderOptions): WireOptions {
 }
 
 async function threadLoader(
-  inputs: LoaderDatasetInput[], args: RuntimeArgs, options: LoaderOptions,
+  inputs: LoaderDatasetInput[],
+  args: RuntimeArgs,
+  options: LoaderOptions,
   ctx: { world: World; metrics: MetricsBus; release: () => Promise<void>; insert: InsertSpec | undefined },
 ): Promise<Loader> {
   const qlen = options.prefetch ?? args.dataloader_prefetch_qlen;
   const seed = loaderSeed(options, args);
   const init: ThreadInit = {
-    datasets: inputs.map(toWireDataset), args, options: { ...wireOptions(options), seed }, world: ctx.world, credits: qlen,
+    datasets: inputs.map(toWireDataset),
+    args,
+    options: { ...wireOptions(options), seed },
+    world: ctx.world,
+    credits: qlen,
     ...(ctx.insert ? { insert: ctx.insert } : {}),
   };
   const captions = new Map(inputs.flatMap((d) => (d.captions ? [[d.config.id, d.captions] as const] : [])));
@@ -109,10 +134,22 @@ async function threadLoader(
     await source.close();
     throw err;
   }
-  const fetcher = new BatchFetcher(source, { qlen, metrics: ctx.metrics, initial, endError: () => source.endError, onDelivered: () => source.credit(), turnPerBatch: false, poll: () => source.poll(),
+  const fetcher = new BatchFetcher(source, {
+    qlen,
+    metrics: ctx.metrics,
+    initial,
+    endError: () => source.endError,
+    onDelivered: () => source.credit(),
+    turnPerBatch: false,
+    poll: () => source.poll(),
   });
   return decorate(fetcher, {
-    world: ctx.world, threaded: true, skips: () => source.skips, planned: () => source.planned, stop: () => source.close(), release: ctx.release,
+    world: ctx.world,
+    threaded: true,
+    skips: () => source.skips,
+    planned: () => source.planned,
+    stop: () => source.close(),
+    release: ctx.release,
   });
 }
 
@@ -136,7 +173,9 @@ function decorate(fetcher: BatchFetcher, parts: LoaderParts): Loader {
     })();
     return closing;
   };
-  fetcher.once('close', () => { void close(); });
+  fetcher.once('close', () => {
+    void close();
+  });
   Object.defineProperty(fetcher, 'planned', { get: parts.planned });
   return Object.assign(fetcher, {
     world: parts.world,

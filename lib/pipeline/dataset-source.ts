@@ -21,7 +21,13 @@ export class DatasetSource extends Readable {
   readonly epoch: number;
   #cursor: number;
 
-  constructor(order: DatasetOrder, bucketKeys: ReadonlyMap<string, readonly string[]>, world: World, epoch: number, cursor: number) {
+  constructor(
+    order: DatasetOrder,
+    bucketKeys: ReadonlyMap<string, readonly string[]>,
+    world: World,
+    epoch: number,
+    cursor: number,
+  ) {
     super({ objectMode: true, highWaterMark: 1 });
     this.#order = order;
     this.#bucketKeys = bucketKeys;
@@ -38,7 +44,14 @@ export class DatasetSource extends Readable {
     const global = this.#order.batchAt(this.epoch, this.#cursor);
     const keys = this.#bucketKeys.get(global.bucket)!;
     const mine = rankSlice(global.samples, this.#world).map((i) => keys[i]!);
-    this.push({ epoch: this.epoch, cursor: this.#cursor++, bucket: global.bucket, keys: mine, padded: global.padded, global } satisfies SourceBatch);
+    this.push({
+      epoch: this.epoch,
+      cursor: this.#cursor++,
+      bucket: global.bucket,
+      keys: mine,
+      padded: global.padded,
+      global,
+    } satisfies SourceBatch);
   }
 }
 
@@ -48,10 +61,26 @@ export function readOne<T>(src: Readable): Promise<T | null> {
   if (v !== null) return Promise.resolve(v);
   if (src.readableEnded) return Promise.resolve(null);
   return new Promise((resolve, reject) => {
-    const done = (): void => { src.off('readable', onReadable); src.off('end', onEnd); src.off('error', onError); };
-    const onReadable = (): void => { const x = src.read() as T | null; if (x !== null) { done(); resolve(x); } };
-    const onEnd = (): void => { done(); resolve(null); };
-    const onError = (e: Error): void => { done(); reject(e); };
+    const done = (): void => {
+      src.off('readable', onReadable);
+      src.off('end', onEnd);
+      src.off('error', onError);
+    };
+    const onReadable = (): void => {
+      const x = src.read() as T | null;
+      if (x !== null) {
+        done();
+        resolve(x);
+      }
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(null);
+    };
+    const onError = (e: Error): void => {
+      done();
+      reject(e);
+    };
     src.on('readable', onReadable);
     src.on('end', onEnd);
     src.on('error', onError);

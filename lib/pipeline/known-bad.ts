@@ -26,7 +26,10 @@ export class KnownBad {
 }
 
 /** Wraps a job runner: a sample already known bad in this epoch is skipped again with the same reason, without a read. */
-export function skipKnownBad(run: (job: SampleJob) => Promise<SampleOutcome>, known: KnownBad): (job: SampleJob) => Promise<SampleOutcome> {
+export function skipKnownBad(
+  run: (job: SampleJob) => Promise<SampleOutcome>,
+  known: KnownBad,
+): (job: SampleJob) => Promise<SampleOutcome> {
   return async (job) => {
     const skip = known.get(job.plan.epoch, job.plan.dataset, job.key);
     if (!skip) return run(job);

@@ -3,22 +3,32 @@ import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import type { LoaderOptions } from './types.js';
 
-const COUNTS = ['prefetch', 'inFlight', 'tasksPerThread', 'batches', 'epochs', 'worldSize', 'limitInputPixels'] as const;
+const COUNTS = [
+  'prefetch',
+  'inFlight',
+  'tasksPerThread',
+  'batches',
+  'epochs',
+  'worldSize',
+  'limitInputPixels',
+] as const;
 const FROM_ZERO = ['rank', 'seed', 'threads'] as const; // threads 0: decode in the pipeline's own thread
 
 function int(min: number) {
   return z.number().int().min(min).optional();
 }
 
-const schema = z.object({
-  ...Object.fromEntries(COUNTS.map((k) => [k, int(1)])),
-  ...Object.fromEntries(FROM_ZERO.map((k) => [k, int(0)])),
-  split: z.enum(['train', 'eval']).optional(),
-  conditioningSampling: z.enum(['combined', 'random']).optional(),
-  decode: z.boolean().optional(),
-  latents: z.boolean().optional(),
-  thread: z.boolean().optional(),
-}).loose();
+const schema = z
+  .object({
+    ...Object.fromEntries(COUNTS.map((k) => [k, int(1)])),
+    ...Object.fromEntries(FROM_ZERO.map((k) => [k, int(0)])),
+    split: z.enum(['train', 'eval']).optional(),
+    conditioningSampling: z.enum(['combined', 'random']).optional(),
+    decode: z.boolean().optional(),
+    latents: z.boolean().optional(),
+    thread: z.boolean().optional(),
+  })
+  .loose();
 
 /** Throws UsageError: ``Expected `prefetch` to be an integer from 1 and up, got `0` (number)``. */
 export function validateLoaderOptions(options: LoaderOptions): void {

@@ -8,7 +8,11 @@ import { Transform } from 'node:stream';
  */
 export function orderedWindow<I, O>(fn: (item: I) => Promise<O>, depth: number): Transform {
   const inFlight: Promise<{ ok: true; v: O } | { ok: false; e: unknown }>[] = [];
-  const settle = (item: I) => fn(item).then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e }));
+  const settle = (item: I) =>
+    fn(item).then(
+      (v) => ({ ok: true as const, v }),
+      (e: unknown) => ({ ok: false as const, e }),
+    );
   return new Transform({
     objectMode: true,
     readableHighWaterMark: 1,

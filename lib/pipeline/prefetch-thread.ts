@@ -7,7 +7,14 @@ import { MetricsBus } from '../metrics/events.js';
 import { LocalStorage } from '../storage/local.js';
 import type { BackendDescription, StorageBackend } from '../storage/types.js';
 import { buildPipeline, type BuiltPipeline } from './build-pipeline.js';
-import { toWireError, transferables, type FromThread, type ThreadInit, type ToThread, type WireDataset } from './thread-protocol.js';
+import {
+  toWireError,
+  transferables,
+  type FromThread,
+  type ThreadInit,
+  type ToThread,
+  type WireDataset,
+} from './thread-protocol.js';
 import type { LoaderDatasetInput } from './types.js';
 
 const init = workerData as ThreadInit & { port: MessagePort };
@@ -22,11 +29,12 @@ let nextCall = 0;
 
 /** A user's caption function stays on the main thread; the thread asks for each caption. */
 function askMain(dataset: string) {
-  return (key: string, sampleSeed: number): Promise<string | null> => new Promise((resolve, reject) => {
-    const id = nextCall++;
-    captionCalls.set(id, { resolve, reject });
-    post({ type: 'caption', id, dataset, key, sampleSeed });
-  });
+  return (key: string, sampleSeed: number): Promise<string | null> =>
+    new Promise((resolve, reject) => {
+      const id = nextCall++;
+      captionCalls.set(id, { resolve, reject });
+      post({ type: 'caption', id, dataset, key, sampleSeed });
+    });
 }
 
 /**
@@ -34,7 +42,8 @@ function askMain(dataset: string) {
  * local-only runs build LocalStorage directly, as createStorage would.
  */
 async function storageMaker(datasets: WireDataset[]): Promise<(desc: BackendDescription) => StorageBackend> {
-  if (datasets.every((d) => d.description.kind === 'local')) return (desc) => new LocalStorage(desc as Extract<BackendDescription, { kind: 'local' }>);
+  if (datasets.every((d) => d.description.kind === 'local'))
+    return (desc) => new LocalStorage(desc as Extract<BackendDescription, { kind: 'local' }>);
   try {
     return (await import('../storage/from-description.js')).createStorage;
   } catch (err) {
@@ -44,11 +53,16 @@ async function storageMaker(datasets: WireDataset[]): Promise<(desc: BackendDesc
   }
 }
 
-function inputOf(d: WireDataset, storages: StorageBackend[], createStorage: (desc: BackendDescription) => StorageBackend): LoaderDatasetInput {
+function inputOf(
+  d: WireDataset,
+  storages: StorageBackend[],
+  createStorage: (desc: BackendDescription) => StorageBackend,
+): LoaderDatasetInput {
   const storage = createStorage(d.description);
   storages.push(storage);
   const input: LoaderDatasetInput = { config: d.config, storage, index: d.index };
-  if (d.captions.kind === 'resolver') input.captions = createCaptionResolver(d.config, storage, d.index, d.captions.seed);
+  if (d.captions.kind === 'resolver')
+    input.captions = createCaptionResolver(d.config, storage, d.index, d.captions.seed);
   else if (d.captions.kind === 'main') input.captions = askMain(d.config.id);
   return input;
 }
@@ -63,10 +77,16 @@ async function insertStage(): Promise<Duplex | undefined> {
 async function send(p: BuiltPipeline): Promise<void> {
   const it = p.body[Symbol.asyncIterator]();
   for (;;) {
-    while (credits === 0 && !closing) await new Promise<void>((r) => { wake = r; });
+    while (credits === 0 && !closing)
+      await new Promise<void>((r) => {
+        wake = r;
+      });
     if (closing) return;
     const r = await it.next();
-    if (r.done) { post({ type: 'end', error: p.merge.error ? toWireError(p.merge.error) : null }); return; }
+    if (r.done) {
+      post({ type: 'end', error: p.merge.error ? toWireError(p.merge.error) : null });
+      return;
+    }
     credits--;
     post({ type: 'batch', envelope: r.value, skips: [...p.skips] }, transferables(r.value.batch));
   }
@@ -78,7 +98,12 @@ async function main(): Promise<void> {
   const storages: StorageBackend[] = [];
   let built: BuiltPipeline | null = null;
   port.on('message', (m: ToThread) => {
-    if (m.type === 'credit') { credits += m.n; wake?.(); wake = null; return; }
+    if (m.type === 'credit') {
+      credits += m.n;
+      wake?.();
+      wake = null;
+      return;
+    }
     if (m.type === 'caption-result') {
       const call = captionCalls.get(m.id);
       captionCalls.delete(m.id);
@@ -92,18 +117,29 @@ async function main(): Promise<void> {
   });
   try {
     const make = await storageMaker(init.datasets);
-    built = await buildPipeline(init.datasets.map((d) => inputOf(d, storages, make)), init.args, init.options, init.world, bus, await insertStage());
+    built = await buildPipeline(
+      init.datasets.map((d) => inputOf(d, storages, make)),
+      init.args,
+      init.options,
+      init.world,
+      bus,
+      await insertStage(),
+    );
   } catch (err) {
     post({ type: 'error', error: toWireError(err) });
     return;
   }
-  built.onError((err) => { if (!closing) post({ type: 'error', error: toWireError(err) }); });
+  built.onError((err) => {
+    if (!closing) post({ type: 'error', error: toWireError(err) });
+  });
   post({ type: 'ready', initial: built.initial });
   // The sampler also plans while no batch is asked for (filling the stages' one-item buffers): report every plan.
   built.merge.on('plan', (n: number) => post({ type: 'planned', n }));
   // A merge error ends the body normally; a stage error destroys it (reported through onError, and here again:
   // the main thread keeps the first error only).
-  send(built).catch((err: unknown) => { if (!closing) post({ type: 'error', error: toWireError(err) }); });
+  send(built).catch((err: unknown) => {
+    if (!closing) post({ type: 'error', error: toWireError(err) });
+  });
 }
 
 async function shutdown(p: BuiltPipeline | null, storages: StorageBackend[]): Promise<void> {

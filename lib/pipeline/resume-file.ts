@@ -6,20 +6,23 @@ import type { ResumeState } from '../sampling/state.js';
 import { atomicWrite } from '../storage/atomic-write.js';
 
 const count = z.number().int().min(0);
-const schema = z.object({
-  version: z.literal(1),
-  seed: z.number().int(),
-  epoch: z.number().int().min(1),
-  step: count,
-  cursors: z.record(z.string(), count),
-  globalBatch: z.record(z.string(), z.number().int().min(1)),
-  batchesPerEpoch: z.record(z.string(), count),
-}).strict();
+const schema = z
+  .object({
+    version: z.literal(1),
+    seed: z.number().int(),
+    epoch: z.number().int().min(1),
+    step: count,
+    cursors: z.record(z.string(), count),
+    globalBatch: z.record(z.string(), z.number().int().min(1)),
+    batchesPerEpoch: z.record(z.string(), count),
+  })
+  .strict();
 
 /** Parse and check a state object (from a file, a checkpoint, or another process). */
 export function parseResumeState(value: unknown, file?: string): ResumeState {
   const r = schema.safeParse(value);
-  if (!r.success) throw new ResumeStateError(`Invalid resume state:\n${z.prettifyError(r.error)}`, file ? { file } : {});
+  if (!r.success)
+    throw new ResumeStateError(`Invalid resume state:\n${z.prettifyError(r.error)}`, file ? { file } : {});
   return r.data;
 }
 
@@ -29,7 +32,10 @@ export async function readResumeState(file: string): Promise<ResumeState> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new ResumeStateError(`Cannot read resume state: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file, cause: err });
+    throw new ResumeStateError(
+      `Cannot read resume state: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { file, cause: err },
+    );
   }
   let value: unknown;
   try {

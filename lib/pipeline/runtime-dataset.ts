@@ -28,8 +28,12 @@ export function toRuntime(input: LoaderDatasetInput, seed: number): RuntimeDatas
   const bucketKeys = new Map<string, string[]>();
   for (const [b, keys] of Object.entries(input.index.buckets)) if (keys.length) bucketKeys.set(b, [...keys].sort());
   return {
-    ...input, id: input.config.id, description: input.storage.describe(), bucketKeys,
-    captionOf: input.captions ?? createCaptionResolver(input.config, input.storage, input.index, seed), latents: null,
+    ...input,
+    id: input.config.id,
+    description: input.storage.describe(),
+    bucketKeys,
+    captionOf: input.captions ?? createCaptionResolver(input.config, input.storage, input.index, seed),
+    latents: null,
     conditioning: [],
   };
 }
@@ -38,8 +42,11 @@ export function toRuntime(input: LoaderDatasetInput, seed: number): RuntimeDatas
 export function linkConditioning(datasets: RuntimeDataset[], inputs: readonly LoaderDatasetInput[]): void {
   const cond = inputs.filter((d) => d.config.dataset_type === 'conditioning');
   for (const d of datasets) {
-    const linked = cond.filter((c) => d.config.conditioning_data.includes(c.config.id) || c.config.source_dataset_id === d.id);
-    d.conditioning = linked.sort((a, b) => (a.config.id < b.config.id ? -1 : 1))
+    const linked = cond.filter(
+      (c) => d.config.conditioning_data.includes(c.config.id) || c.config.source_dataset_id === d.id,
+    );
+    d.conditioning = linked
+      .sort((a, b) => (a.config.id < b.config.id ? -1 : 1))
       .map((c) => ({ id: c.config.id, storage: c.storage, description: c.storage.describe() }));
   }
 }
@@ -50,9 +57,17 @@ export function planOf(d: RuntimeDataset, isEval: boolean): PlanDataset {
   const bucketSizes: Record<string, number> = {};
   for (const [b, keys] of d.bucketKeys) bucketSizes[b] = keys.length;
   return {
-    id: d.id, bucketSizes, batchSize: c.train_batch_size, repeats: c.repeats, probability: c.probability,
-    start_epoch: c.start_epoch, start_step: c.start_step, end_epoch: c.end_epoch, end_step: c.end_step,
-    disableAfterEpochStep: c.disable_after_epoch_step, isEval,
+    id: d.id,
+    bucketSizes,
+    batchSize: c.train_batch_size,
+    repeats: c.repeats,
+    probability: c.probability,
+    start_epoch: c.start_epoch,
+    start_step: c.start_step,
+    end_epoch: c.end_epoch,
+    end_step: c.end_step,
+    disableAfterEpochStep: c.disable_after_epoch_step,
+    isEval,
   };
 }
 
@@ -66,7 +81,10 @@ export async function attachLatents(d: RuntimeDataset): Promise<void> {
   const cache = new LocalStorage({ id: `${d.id}:vae`, root: c.cache_dir_vae });
   const status = await isVaeCacheComplete(cache, '', [...d.bucketKeys.values()].flat());
   if (!status.complete) {
-    log.info({ dataset: d.id, present: status.present, expected: status.expected, missing: status.missing.slice(0, 5) }, 'VAE cache incomplete; decoding images');
+    log.info(
+      { dataset: d.id, present: status.present, expected: status.expected, missing: status.missing.slice(0, 5) },
+      'VAE cache incomplete; decoding images',
+    );
     return;
   }
   d.latents = { description: cache.describe(), keys: status.cacheKeys };

@@ -37,7 +37,10 @@ export function makeRunner(ctx: RunnerContext): (job: SampleJob) => Promise<Samp
   return async (job) => {
     const d = ctx.datasets.get(job.plan.dataset)!;
     const out: SampleOutcome = { job, sample: null, skip: null, readMs: 0, decodeMs: 0, captionMs: 0 };
-    const skip = (reason: string, message: string): SampleOutcome => ({ ...out, skip: { dataset: d.id, key: job.key, reason, message } });
+    const skip = (reason: string, message: string): SampleOutcome => ({
+      ...out,
+      skip: { dataset: d.id, key: job.key, reason, message },
+    });
     const meta = d.index.metadata[job.key];
     if (!meta) return skip('metadata_missing', `No metadata for ${job.key}`);
     const t0 = performance.now();
@@ -49,9 +52,14 @@ export function makeRunner(ctx: RunnerContext): (job: SampleJob) => Promise<Samp
     }
     out.captionMs = performance.now() - t0;
     const sample: BatchSample = {
-      key: job.key, path: d.storage.externalPath(job.key), caption,
-      original_size: meta.original_size, intermediary_size: meta.intermediary_size, target_size: meta.target_size,
-      crop_coordinates: meta.crop_coordinates, aspect_ratio: meta.aspect_ratio,
+      key: job.key,
+      path: d.storage.externalPath(job.key),
+      caption,
+      original_size: meta.original_size,
+      intermediary_size: meta.intermediary_size,
+      target_size: meta.target_size,
+      crop_coordinates: meta.crop_coordinates,
+      aspect_ratio: meta.aspect_ratio,
     };
     if (d.conditioning.length) {
       const paired = await pairConditioning(d, job, meta, ctx.pool, ctx.conditioning ?? 'combined', ctx.seed);
@@ -63,7 +71,12 @@ export function makeRunner(ctx: RunnerContext): (job: SampleJob) => Promise<Samp
     const latentKey = d.latents?.keys.get(job.key);
     const r = latentKey
       ? await ctx.pool.run({ kind: 'latents', storage: d.latents!.description, key: latentKey, geometry: meta })
-      : await ctx.pool.run({ storage: d.description, key: job.key, geometry: meta, ...(ctx.limitInputPixels ? { limitInputPixels: ctx.limitInputPixels } : {}) });
+      : await ctx.pool.run({
+          storage: d.description,
+          key: job.key,
+          geometry: meta,
+          ...(ctx.limitInputPixels ? { limitInputPixels: ctx.limitInputPixels } : {}),
+        });
     if (!r.ok) return skip(r.reason, r.message);
     if (r.kind === 'pixels') sample.pixels = r.pixels;
     else sample.latents = { dtype: r.dtype, shape: r.shape, data: r.data };

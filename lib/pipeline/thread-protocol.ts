@@ -27,7 +27,10 @@ export interface InsertSpec {
 }
 
 /** The loader options that mean something inside the thread (everything serialisable). */
-export type WireOptions = Omit<LoaderOptions, 'env' | 'metrics' | 'datasets' | 'loaded' | 'weighting' | 'rank' | 'worldSize'> & { weighting?: string };
+export type WireOptions = Omit<
+  LoaderOptions,
+  'env' | 'metrics' | 'datasets' | 'loaded' | 'weighting' | 'rank' | 'worldSize'
+> & { weighting?: string };
 
 /** workerData of the prefetch thread. */
 export interface ThreadInit {
@@ -69,7 +72,11 @@ export interface WireError {
 
 export function toWireDataset(d: LoaderDatasetInput): WireDataset {
   const seed = d.captions ? rebuildableCaptionSeed(d.captions) : undefined;
-  const captions: WireDataset['captions'] = !d.captions ? { kind: 'default' } : seed !== undefined ? { kind: 'resolver', seed } : { kind: 'main' };
+  const captions: WireDataset['captions'] = !d.captions
+    ? { kind: 'default' }
+    : seed !== undefined
+      ? { kind: 'resolver', seed }
+      : { kind: 'main' };
   return { config: d.config, description: d.storage.describe(), index: d.index, captions };
 }
 
@@ -78,13 +85,27 @@ export function toWireError(err: unknown): WireError {
   const fields: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(e)) {
     if (k === 'cause' || typeof v === 'function') continue;
-    try { fields[k] = structuredClone(v); } catch { /* not cloneable: dropped */ }
+    try {
+      fields[k] = structuredClone(v);
+    } catch {
+      /* not cloneable: dropped */
+    }
   }
-  return { name: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}), ...(e instanceof TunefeedError ? { code: e.code } : {}), fields };
+  return {
+    name: e.name,
+    message: e.message,
+    ...(e.stack ? { stack: e.stack } : {}),
+    ...(e instanceof TunefeedError ? { code: e.code } : {}),
+    fields,
+  };
 }
 
 const CLASSES = new Map<string, typeof TunefeedError>(
-  Object.values(errors).filter((v): v is typeof TunefeedError => typeof v === 'function' && (v === TunefeedError || v.prototype instanceof TunefeedError))
+  Object.values(errors)
+    .filter(
+      (v): v is typeof TunefeedError =>
+        typeof v === 'function' && (v === TunefeedError || v.prototype instanceof TunefeedError),
+    )
     .map((c) => [c.name, c]),
 );
 
@@ -93,12 +114,17 @@ const CLASSES = new Map<string, typeof TunefeedError>(
  * not re-run: the message already carries its context and was scrubbed of secrets where it was made.
  */
 export function fromWireError(w: WireError): Error {
-  const cls = w.code !== undefined ? CLASSES.get(w.name) ?? TunefeedError : Error;
+  const cls = w.code !== undefined ? (CLASSES.get(w.name) ?? TunefeedError) : Error;
   const e = Object.create(cls.prototype) as Error;
   Object.assign(e, w.fields);
   Object.defineProperty(e, 'message', { value: w.message, writable: true, configurable: true });
-  Object.defineProperty(e, 'stack', { value: w.stack ?? `${w.name}: ${w.message}`, writable: true, configurable: true });
-  if (w.code !== undefined && (e as TunefeedError).code !== w.code) Object.defineProperty(e, 'code', { value: w.code, enumerable: true });
+  Object.defineProperty(e, 'stack', {
+    value: w.stack ?? `${w.name}: ${w.message}`,
+    writable: true,
+    configurable: true,
+  });
+  if (w.code !== undefined && (e as TunefeedError).code !== w.code)
+    Object.defineProperty(e, 'code', { value: w.code, enumerable: true });
   return e;
 }
 

@@ -46,22 +46,39 @@ export class ThreadSource implements AsyncIterable<Envelope> {
   /** Skips by reason, as of the last batch received. */
   skips = new Map<string, number>();
 
-  constructor(init: ThreadInit, readonly metrics: MetricsBus, readonly captions: Captions) {
+  constructor(
+    init: ThreadInit,
+    readonly metrics: MetricsBus,
+    readonly captions: Captions,
+  ) {
     this.#chunk = Math.max(1, Math.ceil(init.credits / 4));
-    this.ready = new Promise((resolve, reject) => { this.#ready = { resolve, reject }; });
+    this.ready = new Promise((resolve, reject) => {
+      this.#ready = { resolve, reject };
+    });
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
-    this.#worker = new Worker(threadEntry(), { workerData: { ...init, port: port2 }, transferList: [port2], execArgv: workerExecArgv(), name: 'tunefeed-prefetch' });
+    this.#worker = new Worker(threadEntry(), {
+      workerData: { ...init, port: port2 },
+      transferList: [port2],
+      execArgv: workerExecArgv(),
+      name: 'tunefeed-prefetch',
+    });
     this.#port.on('message', (m: FromThread) => this.#onMessage(m));
-    this.#worker.on('error', (err) => this.#fail(new TunefeedError(`prefetch thread failed: ${err.message}`, { cause: err })));
-    this.#exited = new Promise((resolve) => this.#worker.once('exit', (code) => {
-      if (!this.#closing) this.#fail(new TunefeedError(`prefetch thread exited unexpectedly (code ${code})`));
-      resolve();
-    }));
+    this.#worker.on('error', (err) =>
+      this.#fail(new TunefeedError(`prefetch thread failed: ${err.message}`, { cause: err })),
+    );
+    this.#exited = new Promise((resolve) =>
+      this.#worker.once('exit', (code) => {
+        if (!this.#closing) this.#fail(new TunefeedError(`prefetch thread exited unexpectedly (code ${code})`));
+        resolve();
+      }),
+    );
   }
 
   /** The error that ended the sequence early after its last batch (delivered once the queue is drained). */
-  get endError(): Error | null { return this.#endError; }
+  get endError(): Error | null {
+    return this.#endError;
+  }
 
   /**
    * Give the thread one more batch to send. Credits go back in chunks of ⌈prefetch/4⌉: each message wakes the thread,
@@ -87,7 +104,9 @@ export class ThreadSource implements AsyncIterable<Envelope> {
     if (this.#done) return Promise.resolve({ done: true, value: undefined });
     // Keep the process alive only while someone waits for a batch (an abandoned, full loader lets it exit).
     this.#ref(true);
-    return new Promise((resolve, reject) => { this.#waiter = { resolve, reject }; });
+    return new Promise((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+    });
   }
 
   #wake(): void {
@@ -100,14 +119,37 @@ export class ThreadSource implements AsyncIterable<Envelope> {
 
   #onMessage(m: FromThread): void {
     switch (m.type) {
-      case 'batch': this.skips = new Map(m.skips); this.#queue.push(m.envelope); this.#wake(); break;
-      case 'planned': this.planned = m.n; break;
-      case 'metric': { const { type, ts: _ts, ...fields } = m.event; this.metrics.emit(type, fields); break; }
-      case 'caption': void this.#caption(m); break;
-      case 'ready': this.#ready?.resolve(m.initial); this.#ready = null; this.#ref(false); break;
-      case 'end': this.#endError = m.error ? fromWireError(m.error) : null; this.#done = true; this.#wake(); break;
-      case 'error': this.#fail(fromWireError(m.error)); break;
-      case 'closed': break;
+      case 'batch':
+        this.skips = new Map(m.skips);
+        this.#queue.push(m.envelope);
+        this.#wake();
+        break;
+      case 'planned':
+        this.planned = m.n;
+        break;
+      case 'metric': {
+        const { type, ts: _ts, ...fields } = m.event;
+        this.metrics.emit(type, fields);
+        break;
+      }
+      case 'caption':
+        void this.#caption(m);
+        break;
+      case 'ready':
+        this.#ready?.resolve(m.initial);
+        this.#ready = null;
+        this.#ref(false);
+        break;
+      case 'end':
+        this.#endError = m.error ? fromWireError(m.error) : null;
+        this.#done = true;
+        this.#wake();
+        break;
+      case 'error':
+        this.#fail(fromWireError(m.error));
+        break;
+      case 'closed':
+        break;
     }
   }
 
@@ -123,12 +165,17 @@ export class ThreadSource implements AsyncIterable<Envelope> {
   #fail(err: Error): void {
     if (this.#error || this.#closing) return;
     this.#error = err;
-    if (this.#ready) { this.#ready.reject(err); this.#ready = null; }
+    if (this.#ready) {
+      this.#ready.reject(err);
+      this.#ready = null;
+    }
     this.#wake();
   }
 
   #ref(on: boolean): void {
-    for (const h of [this.#worker, this.#port]) if (on) h.ref(); else h.unref();
+    for (const h of [this.#worker, this.#port])
+      if (on) h.ref();
+      else h.unref();
   }
 
   /**
@@ -138,12 +185,17 @@ export class ThreadSource implements AsyncIterable<Envelope> {
    */
   poll(): number {
     if (this.#closing) return this.#queue.length;
-    for (let m = receiveMessageOnPort(this.#port); m; m = receiveMessageOnPort(this.#port)) this.#onMessage(m.message as FromThread);
+    for (let m = receiveMessageOnPort(this.#port); m; m = receiveMessageOnPort(this.#port))
+      this.#onMessage(m.message as FromThread);
     return this.#queue.length;
   }
 
   #post(m: ToThread): void {
-    try { this.#port.postMessage(m); } catch { /* the thread is gone; its exit is reported */ }
+    try {
+      this.#port.postMessage(m);
+    } catch {
+      /* the thread is gone; its exit is reported */
+    }
   }
 
   /** Ask the thread to release its pool and clients, then terminate it (also after a grace period). */
@@ -153,7 +205,9 @@ export class ThreadSource implements AsyncIterable<Envelope> {
       this.#post({ type: 'close' });
       let timer: NodeJS.Timeout | undefined;
       const closed = new Promise<void>((resolve) => {
-        const onMsg = (m: FromThread): void => { if (m.type === 'closed') resolve(); };
+        const onMsg = (m: FromThread): void => {
+          if (m.type === 'closed') resolve();
+        };
         this.#port.on('message', onMsg);
         timer = setTimeout(resolve, CLOSE_GRACE_MS);
       });

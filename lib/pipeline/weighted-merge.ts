@@ -35,19 +35,26 @@ export class WeightedMerge extends Readable {
   }
 
   /** Plans produced so far (tests compare it with what the consumer has taken). */
-  get produced(): number { return this.#produced; }
+  get produced(): number {
+    return this.#produced;
+  }
   /** Why the sequence stopped early (e.g. no active dataset), or null. */
-  get error(): Error | null { return this.#error; }
+  get error(): Error | null {
+    return this.#error;
+  }
 
   /** A sampling error ends the stream instead of destroying it, so batches already planned still reach the consumer. */
   override _read(): void {
-    this.#next().then((plan) => {
-      if (plan) this.emit('plan', this.#produced);
-      this.push(plan);
-    }, (err: unknown) => {
-      this.#error = err as Error;
-      this.push(null);
-    });
+    this.#next().then(
+      (plan) => {
+        if (plan) this.emit('plan', this.#produced);
+        this.push(plan);
+      },
+      (err: unknown) => {
+        this.#error = err as Error;
+        this.push(null);
+      },
+    );
   }
 
   async #next(): Promise<StepPlan | null> {
@@ -57,11 +64,20 @@ export class WeightedMerge extends Readable {
     if (o.maxEpochs !== undefined && item.epoch > o.maxEpochs) return null;
     const src = this.#sourceFor(item.dataset, item.epoch, item.cursor);
     const b = await readOne<SourceBatch>(src);
-    if (!b || b.cursor !== item.cursor) throw new TunefeedError(`internal: ${item.dataset} source at ${b?.cursor} but the sequence wants ${item.cursor}`);
+    if (!b || b.cursor !== item.cursor)
+      throw new TunefeedError(`internal: ${item.dataset} source at ${b?.cursor} but the sequence wants ${item.cursor}`);
     this.#produced++;
     return {
-      step: item.step, epoch: item.epoch, dataset: item.dataset, bucket: b.bucket, cursor: item.cursor,
-      rank: o.world.rank, worldSize: o.world.worldSize, keys: b.keys, padded: b.padded, state: o.sequence.state(),
+      step: item.step,
+      epoch: item.epoch,
+      dataset: item.dataset,
+      bucket: b.bucket,
+      cursor: item.cursor,
+      rank: o.world.rank,
+      worldSize: o.world.worldSize,
+      keys: b.keys,
+      padded: b.padded,
+      state: o.sequence.state(),
     };
   }
 

@@ -1,6 +1,12 @@
 // Turns createLoader's `source` into scanned datasets: pre-built inputs, or config → factory → scan.
 import { loadConfig, type LoadConfigOptions } from '../config/load-config.js';
-import { isImageDataset, type DatasetConfig, type ImageDatasetConfig, type LoadedConfig, type TrainingArgs } from '../config/types.js';
+import {
+  isImageDataset,
+  type DatasetConfig,
+  type ImageDatasetConfig,
+  type LoadedConfig,
+  type TrainingArgs,
+} from '../config/types.js';
 import { UsageError } from '../errors.js';
 import type { DatasetIndex } from '../metadata/types.js';
 import type { MetricsBus } from '../metrics/events.js';
@@ -25,12 +31,19 @@ export interface ResolvedInputs {
 }
 
 const DEFAULTS: RuntimeArgs = {
-  seed: 0, gradient_accumulation_steps: 1, allow_dataset_oversubscription: false,
-  data_backend_sampling: 'auto-weighting', dataloader_prefetch_qlen: 10, conditioning_multidataset_sampling: 'combined',
+  seed: 0,
+  gradient_accumulation_steps: 1,
+  allow_dataset_oversubscription: false,
+  data_backend_sampling: 'auto-weighting',
+  dataloader_prefetch_qlen: 10,
+  conditioning_multidataset_sampling: 'combined',
 };
 
 /** SimpleTuner's defaults, overridden by the config's args, overridden by `options.args`. */
-export function runtimeArgs(base: Partial<TrainingArgs> | undefined, over: Partial<TrainingArgs> | undefined): RuntimeArgs {
+export function runtimeArgs(
+  base: Partial<TrainingArgs> | undefined,
+  over: Partial<TrainingArgs> | undefined,
+): RuntimeArgs {
   const merged = { ...DEFAULTS } as Record<string, unknown>;
   for (const src of [base, over]) {
     for (const k of Object.keys(DEFAULTS)) if (src?.[k] !== undefined && src[k] !== null) merged[k] = src[k];
@@ -40,15 +53,32 @@ export function runtimeArgs(base: Partial<TrainingArgs> | undefined, over: Parti
 
 /** The factory and scan contracts from the team brief (loaded lazily: they live in other engineers' modules). */
 interface FactoryModule {
-  createFactory(loaded: LoadedConfig, options?: unknown): {
-    build(): Promise<{ data: { id: string; config: DatasetConfig; storage: StorageBackend }[]; close(): Promise<void> }>;
+  createFactory(
+    loaded: LoadedConfig,
+    options?: unknown,
+  ): {
+    build(): Promise<{
+      data: { id: string; config: DatasetConfig; storage: StorageBackend }[];
+      close(): Promise<void>;
+    }>;
   };
 }
 interface ScanModule {
-  scanDataset(opts: { id: string; config: ImageDatasetConfig; storage: StorageBackend; args: TrainingArgs; metrics?: MetricsBus }): Promise<{ index: DatasetIndex }>;
+  scanDataset(opts: {
+    id: string;
+    config: ImageDatasetConfig;
+    storage: StorageBackend;
+    args: TrainingArgs;
+    metrics?: MetricsBus;
+  }): Promise<{ index: DatasetIndex }>;
 }
 interface CaptionModule {
-  createCaptionResolver(config: ImageDatasetConfig, storage: StorageBackend, index: DatasetIndex, seed: number): (key: string, sampleSeed: number) => Promise<string | null>;
+  createCaptionResolver(
+    config: ImageDatasetConfig,
+    storage: StorageBackend,
+    index: DatasetIndex,
+    seed: number,
+  ): (key: string, sampleSeed: number) => Promise<string | null>;
 }
 
 async function stage<T>(relative: string, name: string): Promise<T> {
@@ -56,7 +86,10 @@ async function stage<T>(relative: string, name: string): Promise<T> {
     return (await import(new URL(relative, import.meta.url).href)) as T;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
-    throw new UsageError(`createLoader from a config needs ${name} (${relative.replace('../', 'lib/')}), which is not in this build; pass options.datasets instead`, { cause: err });
+    throw new UsageError(
+      `createLoader from a config needs ${name} (${relative.replace('../', 'lib/')}), which is not in this build; pass options.datasets instead`,
+      { cause: err },
+    );
   }
 }
 
@@ -79,10 +112,14 @@ export async function resolveInputs(source: string | LoadedConfig, options: Load
     const loaded = typeof source === 'string' ? options.loaded : source;
     return { datasets: options.datasets, args: runtimeArgs(loaded?.args, options.args), close: async () => {} };
   }
-  const loaded = typeof source === 'string' ? options.loaded ?? await loadConfig(source, configOptions(options)) : source;
+  const loaded =
+    typeof source === 'string' ? (options.loaded ?? (await loadConfig(source, configOptions(options)))) : source;
   const { createFactory } = await stage<FactoryModule>('../factory/factory.js', 'the backend factory');
   const { scanDataset } = await stage<ScanModule>('../metadata/scan.js', 'the metadata scan');
-  const { createCaptionResolver } = await stage<CaptionModule>('../captions/resolve-caption.js', 'the caption resolver');
+  const { createCaptionResolver } = await stage<CaptionModule>(
+    '../captions/resolve-caption.js',
+    'the caption resolver',
+  );
   const built = await createFactory(loaded).build();
   try {
     const args = { ...loaded.args, ...options.args } as TrainingArgs;
@@ -93,10 +130,20 @@ export async function resolveInputs(source: string | LoadedConfig, options: Load
       if (!isImageDataset(config)) continue;
       if (config.dataset_type === 'conditioning') {
         // Paired by relative path with the training samples; never sampled, so never scanned here.
-        datasets.push({ config, storage: b.storage, index: { id: b.id, buckets: {}, metadata: {}, stats: { total_processed: 0, skipped: {} } } });
+        datasets.push({
+          config,
+          storage: b.storage,
+          index: { id: b.id, buckets: {}, metadata: {}, stats: { total_processed: 0, skipped: {} } },
+        });
         continue;
       }
-      const { index } = await scanDataset({ id: b.id, config, storage: b.storage, args, ...(options.metrics ? { metrics: options.metrics } : {}) });
+      const { index } = await scanDataset({
+        id: b.id,
+        config,
+        storage: b.storage,
+        args,
+        ...(options.metrics ? { metrics: options.metrics } : {}),
+      });
       const seed = options.seed ?? rt.seed;
       const captions = markRebuildable(createCaptionResolver(config, b.storage, index, seed), seed);
       datasets.push({ config, storage: b.storage, index, captions });

@@ -56,13 +56,19 @@ export class DecodePool {
       idleTimeout: 30_000,
     });
     // After destroy(), a worker may still answer a task piscina already dropped; piscina reports that as 'error'.
-    this.#pool.on('error', (err: Error) => { if (!this.#closed) log.warn({ err: err.message }, 'decode pool error'); });
+    this.#pool.on('error', (err: Error) => {
+      if (!this.#closed) log.warn({ err: err.message }, 'decode pool error');
+    });
   }
 
   /** Tasks queued (not yet on a worker). */
-  get queued(): number { return this.#pool?.queueSize ?? this.#waiting.length; }
+  get queued(): number {
+    return this.#pool?.queueSize ?? this.#waiting.length;
+  }
   /** Worker crashes seen so far. */
-  get crashes(): number { return this.#crashes; }
+  get crashes(): number {
+    return this.#crashes;
+  }
 
   /** Decode one sample; a task whose worker died is retried once on a fresh worker, then reported as `worker_crash`. */
   async run(task: DecodeTask, signal?: AbortSignal): Promise<DecodeResult> {
@@ -76,7 +82,8 @@ export class DecodePool {
         this.#crashes++;
         this.#metrics?.emit('loader.worker_crash', { key: task.key, attempt, dataset: task.storage.id });
         log.warn({ key: task.key, attempt, err: (err as Error).message }, 'decode worker failed');
-        if (attempt >= 2) return { ok: false, reason: 'worker_crash', message: `Worker failed twice: ${(err as Error).message}` };
+        if (attempt >= 2)
+          return { ok: false, reason: 'worker_crash', message: `Worker failed twice: ${(err as Error).message}` };
       }
     }
   }

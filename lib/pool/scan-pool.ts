@@ -34,7 +34,14 @@ export class ScanPool implements ScanRunner {
     const threads = Math.max(1, options.threads ?? Math.min(4, availableParallelism()));
     // Two tasks per worker really run at once (piscina's default is one, which left half the window queued): while
     // one task waits on its last reads, the other keeps requests in flight, and no worker idles between tasks.
-    this.#pool = new Piscina({ filename: workerPath('scan'), execArgv: workerExecArgv(), minThreads: 1, maxThreads: threads, idleTimeout: 5000, concurrentTasksPerWorker: TASKS_PER_WORKER });
+    this.#pool = new Piscina({
+      filename: workerPath('scan'),
+      execArgv: workerExecArgv(),
+      minThreads: 1,
+      maxThreads: threads,
+      idleTimeout: 5000,
+      concurrentTasksPerWorker: TASKS_PER_WORKER,
+    });
     this.concurrency = threads * TASKS_PER_WORKER;
   }
 
@@ -56,7 +63,10 @@ export class ScanPool implements ScanRunner {
         return await retry;
       } catch (second) {
         const message = `worker failed twice: ${(second as Error).message}`;
-        return { bytesRead: 0, results: task.items.map((i) => ({ key: i.key, ok: false, reason: 'read_error', message })) };
+        return {
+          bytesRead: 0,
+          results: task.items.map((i) => ({ key: i.key, ok: false, reason: 'read_error', message })),
+        };
       }
     }
   }

@@ -68,7 +68,10 @@ export class DatasetOrder {
     let padded = 0;
     for (let t = 0; t < G; t++) {
       let p = k * G + t;
-      if (p >= total) { p %= total; padded++; }
+      if (p >= total) {
+        p %= total;
+        padded++;
+      }
       samples[t] = this.#pass(epoch, b, Math.floor(p / n))[p % n]!;
     }
     return { bucketIndex: b, bucket: this.shape.buckets[b]!, batchInBucket: k, samples, padded };
@@ -94,7 +97,14 @@ export class DatasetOrder {
   #pass(epoch: number, b: number, pass: number): Uint32Array {
     const hit = this.#passCache.get(b);
     if (hit && hit.pass === pass) return hit.perm;
-    const perm = permutation(this.shape.sizes[b]!, ['pass', this.seed, epoch, this.shape.id, this.shape.buckets[b]!, pass]);
+    const perm = permutation(this.shape.sizes[b]!, [
+      'pass',
+      this.seed,
+      epoch,
+      this.shape.id,
+      this.shape.buckets[b]!,
+      pass,
+    ]);
     this.#passCache.set(b, { pass, perm });
     return perm;
   }

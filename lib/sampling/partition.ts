@@ -11,12 +11,16 @@ function envInt(env: Record<string, string | undefined>, name: string): number |
   const v = env[name];
   if (v === undefined || v === '') return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`Expected \`${name}\` to be an integer from 0 and up, got \`${v}\``);
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`Expected \`${name}\` to be an integer from 0 and up, got \`${v}\``);
   return n;
 }
 
 /** Explicit options win; else RANK (or LOCAL_RANK) and WORLD_SIZE from `env`; else a single process. */
-export function resolveWorld(opts: { rank?: number; worldSize?: number }, env: Record<string, string | undefined> = {}): World {
+export function resolveWorld(
+  opts: { rank?: number; worldSize?: number },
+  env: Record<string, string | undefined> = {},
+): World {
   const worldSize = opts.worldSize ?? envInt(env, 'WORLD_SIZE') ?? 1;
   const rank = opts.rank ?? envInt(env, 'RANK') ?? envInt(env, 'LOCAL_RANK') ?? 0;
   if (!Number.isInteger(worldSize) || worldSize < 1) {

@@ -42,32 +42,59 @@ export interface RankBatch extends SequenceItem {
 }
 
 /** Shape of one dataset after the feasibility check (eval: batch size 1). */
-export function shapeOf(d: PlanDataset, opts: Pick<PlanOptions, 'world' | 'gradAccum' | 'allowOversubscription'>): DatasetShape {
+export function shapeOf(
+  d: PlanDataset,
+  opts: Pick<PlanOptions, 'world' | 'gradAccum' | 'allowOversubscription'>,
+): DatasetShape {
   const batchSize = d.isEval ? 1 : d.batchSize;
   const reps = checkFeasibility({
-    id: d.id, bucketSizes: d.bucketSizes, repeats: d.repeats, batchSize, worldSize: opts.world.worldSize,
-    gradAccum: opts.gradAccum, allowOversubscription: opts.allowOversubscription, isEval: d.isEval ?? false,
+    id: d.id,
+    bucketSizes: d.bucketSizes,
+    repeats: d.repeats,
+    batchSize,
+    worldSize: opts.world.worldSize,
+    gradAccum: opts.gradAccum,
+    allowOversubscription: opts.allowOversubscription,
+    isEval: d.isEval ?? false,
   });
-  const buckets = Object.keys(d.bucketSizes).filter((b) => d.bucketSizes[b]! > 0).sort();
+  const buckets = Object.keys(d.bucketSizes)
+    .filter((b) => d.bucketSizes[b]! > 0)
+    .sort();
   return {
-    id: d.id, buckets, sizes: buckets.map((b) => d.bucketSizes[b]!), repeats: buckets.map((b) => reps[b]!),
+    id: d.id,
+    buckets,
+    sizes: buckets.map((b) => d.bucketSizes[b]!),
+    repeats: buckets.map((b) => reps[b]!),
     globalBatch: batchSize * opts.world.worldSize,
   };
 }
 
 /** Orders for every dataset plus the global sequence over them. Pure: no I/O. */
-export function createPlan(datasets: readonly PlanDataset[], opts: PlanOptions): { orders: Map<string, DatasetOrder>; sequence: GlobalSequence } {
+export function createPlan(
+  datasets: readonly PlanDataset[],
+  opts: PlanOptions,
+): { orders: Map<string, DatasetOrder>; sequence: GlobalSequence } {
   const orders = new Map<string, DatasetOrder>();
   const seq: SequenceDataset[] = [];
   for (const d of datasets) {
     const shape = shapeOf(d, opts);
     orders.set(d.id, new DatasetOrder(shape, opts.seed));
     seq.push({
-      id: d.id, probability: d.probability, batchesPerEpoch: batchesPerEpoch(shape), disableAfterEpochStep: d.disableAfterEpochStep,
-      schedule: makeSchedule(d), globalBatch: shape.globalBatch,
+      id: d.id,
+      probability: d.probability,
+      batchesPerEpoch: batchesPerEpoch(shape),
+      disableAfterEpochStep: d.disableAfterEpochStep,
+      schedule: makeSchedule(d),
+      globalBatch: shape.globalBatch,
     });
   }
-  const sequence = new GlobalSequence({ seed: opts.seed, datasets: seq, weighting: opts.weighting, gradAccum: opts.gradAccum, ...(opts.resume ? { resume: opts.resume } : {}) });
+  const sequence = new GlobalSequence({
+    seed: opts.seed,
+    datasets: seq,
+    weighting: opts.weighting,
+    gradAccum: opts.gradAccum,
+    ...(opts.resume ? { resume: opts.resume } : {}),
+  });
   return { orders, sequence };
 }
 

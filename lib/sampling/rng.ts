@@ -19,7 +19,10 @@ const LANE_MUL = [0x9e3779b1, 0x85ebca77, 0xc2b2ae3d, 0x27d4eb2f] as const;
  */
 export function hashKey(parts: readonly (string | number)[]): [number, number, number, number] {
   const key = JSON.stringify(parts);
-  let a = 0x6a09e667, b = 0xbb67ae85, c = 0x3c6ef372, d = 0xa54ff53a;
+  let a = 0x6a09e667,
+    b = 0xbb67ae85,
+    c = 0x3c6ef372,
+    d = 0xa54ff53a;
   for (let i = 0; i < key.length; i++) {
     const u = key.charCodeAt(i);
     a = Math.imul(rotl(a ^ u, 13), LANE_MUL[0]);
@@ -28,7 +31,12 @@ export function hashKey(parts: readonly (string | number)[]): [number, number, n
     d = Math.imul(rotl(d ^ u, 13), LANE_MUL[3]);
   }
   const n = key.length;
-  return [fmix32(a ^ n ^ rotl(b, 7)), fmix32(b ^ n ^ rotl(c, 11)), fmix32(c ^ n ^ rotl(d, 17)), fmix32(d ^ n ^ rotl(a, 23))];
+  return [
+    fmix32(a ^ n ^ rotl(b, 7)),
+    fmix32(b ^ n ^ rotl(c, 11)),
+    fmix32(c ^ n ^ rotl(d, 17)),
+    fmix32(d ^ n ^ rotl(a, 23)),
+  ];
 }
 
 function rotl(x: number, k: number): number {
@@ -37,7 +45,10 @@ function rotl(x: number, k: number): number {
 
 /** xoshiro128** (Blackman & Vigna): 32-bit state words, period 2^128 − 1. */
 export class Rng {
-  #s0: number; #s1: number; #s2: number; #s3: number;
+  #s0: number;
+  #s1: number;
+  #s2: number;
+  #s3: number;
 
   constructor(seed: readonly [number, number, number, number]) {
     [this.#s0, this.#s1, this.#s2, this.#s3] = seed.map((x) => x >>> 0) as [number, number, number, number];

@@ -36,7 +36,12 @@ export function normalizeEnd(v: unknown): number | null {
 }
 
 /** Build a schedule from raw config values. */
-export function makeSchedule(raw: { start_epoch?: unknown; start_step?: unknown; end_epoch?: unknown; end_step?: unknown }): Schedule {
+export function makeSchedule(raw: {
+  start_epoch?: unknown;
+  start_step?: unknown;
+  end_epoch?: unknown;
+  end_step?: unknown;
+}): Schedule {
   return {
     startEpoch: normalizeStartEpoch(raw.start_epoch),
     startStep: normalizeStartStep(raw.start_step),
@@ -50,7 +55,10 @@ export function makeSchedule(raw: { start_epoch?: unknown; start_step?: unknown;
  * `epoch` is 1-based; `nextStep` is the optimizer step the batch will train (1-based: the first batch trains step 1).
  */
 export function isActive(s: Schedule, epoch: number, nextStep: number): boolean {
-  return epoch >= s.startEpoch && nextStep >= s.startStep
-    && (s.endEpoch === null || epoch <= s.endEpoch)
-    && (s.endStep === null || nextStep <= s.endStep);
+  return (
+    epoch >= s.startEpoch &&
+    nextStep >= s.startStep &&
+    (s.endEpoch === null || epoch <= s.endEpoch) &&
+    (s.endStep === null || nextStep <= s.endStep)
+  );
 }

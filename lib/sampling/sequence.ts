@@ -63,8 +63,12 @@ export class GlobalSequence {
     if (opts.resume) this.#restore(opts.resume);
   }
 
-  get epoch(): number { return this.#epoch; }
-  get step(): number { return this.#step; }
+  get epoch(): number {
+    return this.#epoch;
+  }
+  get step(): number {
+    return this.#step;
+  }
 
   /** The next global batch decision (epochs roll over forever; the caller decides when to stop). */
   next(): SequenceItem {
@@ -83,8 +87,8 @@ export class GlobalSequence {
       }
       if (open.length === this.#datasets.length) {
         throw new NoActiveDatasetError(
-          `No active datasets available for sampling at epoch ${this.#epoch}, step ${optimizerStep}. `
-          + 'Adjust start_epoch/start_step so at least one dataset is active.',
+          `No active datasets available for sampling at epoch ${this.#epoch}, step ${optimizerStep}. ` +
+            'Adjust start_epoch/start_step so at least one dataset is active.',
         );
       }
       this.#rollover();
@@ -106,20 +110,39 @@ export class GlobalSequence {
       globalBatch[d.id] = d.globalBatch;
       batches[d.id] = d.batchesPerEpoch;
     }
-    return { version: 1, seed: this.#seed, epoch: this.#epoch, step: this.#step, cursors, globalBatch, batchesPerEpoch: batches };
+    return {
+      version: 1,
+      seed: this.#seed,
+      epoch: this.#epoch,
+      step: this.#step,
+      cursors,
+      globalBatch,
+      batchesPerEpoch: batches,
+    };
   }
 
   #restore(s: ResumeState): void {
-    if (s.seed !== this.#seed) throw new ResumeStateError(`Resume state seed ${s.seed} differs from the run's seed ${this.#seed}`, { field: 'seed' });
+    if (s.seed !== this.#seed)
+      throw new ResumeStateError(`Resume state seed ${s.seed} differs from the run's seed ${this.#seed}`, {
+        field: 'seed',
+      });
     for (const d of this.#datasets) {
-      if (!(d.id in s.cursors)) throw new ResumeStateError('Dataset is not in the resume state; resume with the same datasets', { dataset: d.id });
+      if (!(d.id in s.cursors))
+        throw new ResumeStateError('Dataset is not in the resume state; resume with the same datasets', {
+          dataset: d.id,
+        });
       if (s.globalBatch[d.id] !== d.globalBatch) {
         throw new ResumeStateError(
-          `Resume state has a global batch of ${s.globalBatch[d.id]} samples (train_batch_size × world_size) but this run has ${d.globalBatch}; `
-          + 'resume with the same global batch (e.g. halve train_batch_size when doubling the world size)', { dataset: d.id, field: 'train_batch_size' });
+          `Resume state has a global batch of ${s.globalBatch[d.id]} samples (train_batch_size × world_size) but this run has ${d.globalBatch}; ` +
+            'resume with the same global batch (e.g. halve train_batch_size when doubling the world size)',
+          { dataset: d.id, field: 'train_batch_size' },
+        );
       }
       if (s.batchesPerEpoch[d.id] !== d.batchesPerEpoch) {
-        throw new ResumeStateError(`Dataset changed since the state was saved: ${s.batchesPerEpoch[d.id]} batches per epoch then, ${d.batchesPerEpoch} now`, { dataset: d.id });
+        throw new ResumeStateError(
+          `Dataset changed since the state was saved: ${s.batchesPerEpoch[d.id]} batches per epoch then, ${d.batchesPerEpoch} now`,
+          { dataset: d.id },
+        );
       }
       this.#cursors.set(d.id, s.cursors[d.id]!);
     }

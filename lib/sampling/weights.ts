@@ -47,7 +47,9 @@ const registry = new Map<string, WeightingStrategy>([
 /** Add a strategy under a new name (`data_backend_sampling` selects it). Registering a name twice throws. */
 export function registerWeighting(name: string, strategy: WeightingStrategy): void {
   if (registry.has(name)) {
-    throw new RegistryDuplicateError(`Weighting strategy "${name}" is already registered`, { field: 'data_backend_sampling' });
+    throw new RegistryDuplicateError(`Weighting strategy "${name}" is already registered`, {
+      field: 'data_backend_sampling',
+    });
   }
   registry.set(name, strategy);
 }

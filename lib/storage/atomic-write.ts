@@ -16,7 +16,11 @@ export interface AtomicWriteOptions {
 }
 
 /** Write `data` to `target` atomically, creating parent directories; the temp file is removed on failure. */
-export async function atomicWrite(target: string, data: Buffer | string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+export async function atomicWrite(
+  target: string,
+  data: Buffer | string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
   const dir = path.dirname(target);
   const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
@@ -32,7 +36,11 @@ export async function atomicWrite(target: string, data: Buffer | string | Uint8A
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
     const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new StorageError(`Could not write ${target} (${code}): ${(err as Error).message}`, { dataset: options.dataset, file: target, cause: err });
+    throw new StorageError(`Could not write ${target} (${code}): ${(err as Error).message}`, {
+      dataset: options.dataset,
+      file: target,
+      cause: err,
+    });
   }
 }
 
@@ -43,7 +51,13 @@ export async function atomicWrite(target: string, data: Buffer | string | Uint8A
 async function whyMkdirFailed(dir: string, err: unknown): Promise<never> {
   if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   for (let d = path.dirname(dir); d !== path.dirname(d); d = path.dirname(d)) {
-    if (!(await access(d).then(() => true, () => false))) continue;
+    if (
+      !(await access(d).then(
+        () => true,
+        () => false,
+      ))
+    )
+      continue;
     await access(d, constants.W_OK);
     break;
   }

@@ -56,9 +56,20 @@ async function withSlot<T>(s: DownloadSettings, fn: () => Promise<T>): Promise<T
 async function attempt(s: DownloadSettings, job: DownloadJob): Promise<Buffer> {
   const started = Date.now();
   try {
-    const res = await withRetries(s.policy, { log: s.log, op: 'download', dataset: s.dataset, key: job.url, ...(job.signal ? { signal: job.signal } : {}),
-      onRetry: (reason) => metrics.emit('storage.retry', { dataset: s.dataset, backend: 'csv', op: 'download', reason }) },
-    fetchRetryReason, (signal) => fetchLimited(job.url, { ...s.limits, agents: s.agents }, signal));
+    const res = await withRetries(
+      s.policy,
+      {
+        log: s.log,
+        op: 'download',
+        dataset: s.dataset,
+        key: job.url,
+        ...(job.signal ? { signal: job.signal } : {}),
+        onRetry: (reason) =>
+          metrics.emit('storage.retry', { dataset: s.dataset, backend: 'csv', op: 'download', reason }),
+      },
+      fetchRetryReason,
+      (signal) => fetchLimited(job.url, { ...s.limits, agents: s.agents }, signal),
+    );
     await job.cache.write(job.name, res.body);
     if (await job.failures.get(job.url)) await job.failures.clear(job.url);
     metrics.emit('csv.download', { dataset: s.dataset, bytes: res.body.length, ms: Date.now() - started });
@@ -67,17 +78,40 @@ async function attempt(s: DownloadSettings, job: DownloadJob): Promise<Buffer> {
     if (job.signal?.aborted) throw err;
     const f = describeFailure(err);
     const entry = await job.failures.add(job.url, f);
-    s.log.warn({ dataset: s.dataset, url: job.url, reason: f.reason, status: f.status, failures: entry.failures }, `download failed: ${f.message}`);
+    s.log.warn(
+      { dataset: s.dataset, url: job.url, reason: f.reason, status: f.status, failures: entry.failures },
+      `download failed: ${f.message}`,
+    );
     metrics.emit('csv.download.failed', { dataset: s.dataset, reason: f.reason });
-    throw new DownloadError(`Download of ${job.url} failed (${f.reason}): ${f.message}`, f.reason, f.status, { dataset: s.dataset, file: job.url, cause: err });
+    throw new DownloadError(`Download of ${job.url} failed (${f.reason}): ${f.message}`, f.reason, f.status, {
+      dataset: s.dataset,
+      file: job.url,
+      cause: err,
+    });
   }
 }
 
-function describeFailure(err: unknown): { status: number | undefined; reason: string; message: string; permanent: boolean } {
-  if (err instanceof FetchFailure) return { status: err.status, reason: err.reason, message: err.message, permanent: err.permanent };
+function describeFailure(err: unknown): {
+  status: number | undefined;
+  reason: string;
+  message: string;
+  permanent: boolean;
+} {
+  if (err instanceof FetchFailure)
+    return { status: err.status, reason: err.reason, message: err.message, permanent: err.permanent };
   const e = err as { name?: string; message?: string; cause?: { name?: string; message?: string } };
   if (e.name === 'PrivateAddressError' || e.cause?.name === 'PrivateAddressError') {
-    return { status: undefined, reason: 'private_address', message: `${e.message ?? e.cause?.message} (set csv_allow_private_hosts to allow)`, permanent: true };
+    return {
+      status: undefined,
+      reason: 'private_address',
+      message: `${e.message ?? e.cause?.message} (set csv_allow_private_hosts to allow)`,
+      permanent: true,
+    };
   }
-  return { status: undefined, reason: networkReason(err) ?? 'error', message: e.message ?? String(err), permanent: false };
+  return {
+    status: undefined,
+    reason: networkReason(err) ?? 'error',
+    message: e.message ?? String(err),
+    permanent: false,
+  };
 }

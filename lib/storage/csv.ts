@@ -44,19 +44,34 @@ export class CsvStorage implements StorageBackend {
     const concurrency = Math.max(1, desc.downloadConcurrency ?? 16);
     const agentOptions = { keepAlive: true, maxSockets: concurrency };
     this.#settings = {
-      dataset: desc.id, concurrency, log: logger('storage/csv'),
+      dataset: desc.id,
+      concurrency,
+      log: logger('storage/csv'),
       agents: { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) },
-      policy: { attempts: Math.max(1, desc.maxAttempts ?? 3), baseDelayMs: desc.retryBaseDelayMs ?? 500, maxDelayMs: 10_000, attemptTimeoutMs: desc.attemptTimeoutMs ?? 120_000 },
+      policy: {
+        attempts: Math.max(1, desc.maxAttempts ?? 3),
+        baseDelayMs: desc.retryBaseDelayMs ?? 500,
+        maxDelayMs: 10_000,
+        attemptTimeoutMs: desc.attemptTimeoutMs ?? 120_000,
+      },
       limits: {
-        maxBytes: desc.maxBytes ?? 64 * 1024 * 1024, connectTimeoutMs: desc.connectTimeoutMs ?? 15_000, idleTimeoutMs: desc.connectTimeoutMs ?? 15_000,
-        allowPrivate: desc.allowPrivateHosts === true, contentTypes: desc.contentTypes ?? ['image/', 'video/', 'application/octet-stream', 'binary/octet-stream'],
+        maxBytes: desc.maxBytes ?? 64 * 1024 * 1024,
+        connectTimeoutMs: desc.connectTimeoutMs ?? 15_000,
+        idleTimeoutMs: desc.connectTimeoutMs ?? 15_000,
+        allowPrivate: desc.allowPrivateHosts === true,
+        contentTypes: desc.contentTypes ?? ['image/', 'video/', 'application/octet-stream', 'binary/octet-stream'],
       },
     };
   }
 
   /** Parse the CSV once (streamed); later calls share the result. */
   index(): Promise<Loaded> {
-    this.#index ??= readCsvIndex(this.#desc.csvFile, this.#desc.urlColumn, this.#desc.captionColumn || null, this.id).then((idx) => this.#finish(idx));
+    this.#index ??= readCsvIndex(
+      this.#desc.csvFile,
+      this.#desc.urlColumn,
+      this.#desc.captionColumn || null,
+      this.id,
+    ).then((idx) => this.#finish(idx));
     return this.#index;
   }
 
@@ -80,14 +95,19 @@ export class CsvStorage implements StorageBackend {
     const idx = await this.index();
     const keep = extensionFilter(options.extensions);
     // URLs without an extension pass the filter: their type is only known from the download's content type.
-    const urls = [...idx.entries.keys()].filter((u) => { const ext = urlExtension(u); return !ext || keep(`x.${ext}`); });
+    const urls = [...idx.entries.keys()].filter((u) => {
+      const ext = urlExtension(u);
+      return !ext || keep(`x.${ext}`);
+    });
     for (let i = 0; i < urls.length; i += 64) {
       options.signal?.throwIfAborted();
       const chunk = urls.slice(i, i + 64);
       const stats = await Promise.all(chunk.map((u) => this.#cache.stat(idx.names.get(u)!).catch(() => null)));
       for (let j = 0; j < chunk.length; j++) {
         const st = stats[j];
-        yield st ? { key: chunk[j]!, size: st.size, ...(st.mtimeMs !== undefined ? { mtimeMs: st.mtimeMs } : {}) } : { key: chunk[j]!, size: -1 };
+        yield st
+          ? { key: chunk[j]!, size: st.size, ...(st.mtimeMs !== undefined ? { mtimeMs: st.mtimeMs } : {}) }
+          : { key: chunk[j]!, size: -1 };
       }
     }
   }
@@ -100,9 +120,20 @@ export class CsvStorage implements StorageBackend {
     const blocked = await this.#failures.blocking(key);
     if (blocked) {
       metrics.emit('csv.download.skipped', { dataset: this.id, reason: blocked.reason });
-      throw new DownloadError(`Not fetching ${key} again: it failed before (${blocked.reason}: ${blocked.message}); see ${this.#failures.path}`, blocked.reason, blocked.status ?? undefined, { dataset: this.id, file: key });
+      throw new DownloadError(
+        `Not fetching ${key} again: it failed before (${blocked.reason}: ${blocked.message}); see ${this.#failures.path}`,
+        blocked.reason,
+        blocked.status ?? undefined,
+        { dataset: this.id, file: key },
+      );
     }
-    return downloadToCache(this.#settings, { url: key, name, cache: this.#cache, failures: this.#failures, ...(signal ? { signal } : {}) });
+    return downloadToCache(this.#settings, {
+      url: key,
+      name,
+      cache: this.#cache,
+      failures: this.#failures,
+      ...(signal ? { signal } : {}),
+    });
   }
 
   async readRange(key: string, start: number, end: number, signal?: AbortSignal): Promise<Buffer> {
@@ -114,7 +145,9 @@ export class CsvStorage implements StorageBackend {
     if (!isUrlKey(key)) return this.#cache.stat(key);
     const name = await this.#nameFor(key);
     const cached = await this.#cache.stat(name).catch(() => null);
-    return cached ? { key, size: cached.size, ...(cached.mtimeMs !== undefined ? { mtimeMs: cached.mtimeMs } : {}) } : { key, size: -1 };
+    return cached
+      ? { key, size: cached.size, ...(cached.mtimeMs !== undefined ? { mtimeMs: cached.mtimeMs } : {}) }
+      : { key, size: -1 };
   }
 
   async exists(key: string): Promise<boolean> {
@@ -145,7 +178,11 @@ export class CsvStorage implements StorageBackend {
   }
 
   /** Rows the index skipped and the failure record, for reports. */
-  async problems(): Promise<{ skipped: CsvIndex['skipped']; duplicates: number; failures: Awaited<ReturnType<FailureRecord['all']>> }> {
+  async problems(): Promise<{
+    skipped: CsvIndex['skipped'];
+    duplicates: number;
+    failures: Awaited<ReturnType<FailureRecord['all']>>;
+  }> {
     const idx = await this.index();
     return { skipped: idx.skipped, duplicates: idx.duplicates, failures: await this.#failures.all() };
   }
@@ -175,15 +212,25 @@ export class CsvStorage implements StorageBackend {
       owners.set(name, url);
       names.set(url, name);
     }
-    for (const p of idx.skipped.slice(0, 20)) log.warn({ dataset: this.id, file: this.#desc.csvFile, row: p.row, column: p.column }, `skipped CSV row: ${p.reason}`);
-    metrics.emit('csv.index', { dataset: this.id, rows: idx.rows, urls: idx.entries.size, duplicates: idx.duplicates, skipped: idx.skipped.length });
+    for (const p of idx.skipped.slice(0, 20))
+      log.warn(
+        { dataset: this.id, file: this.#desc.csvFile, row: p.row, column: p.column },
+        `skipped CSV row: ${p.reason}`,
+      );
+    metrics.emit('csv.index', {
+      dataset: this.id,
+      rows: idx.rows,
+      urls: idx.entries.size,
+      duplicates: idx.duplicates,
+      skipped: idx.skipped.length,
+    });
     return { ...idx, names };
   }
 }
 
 function checkedUrl(url: string, dataset: string): string {
   const problem = urlProblem(url);
-  if (problem) throw new PathEscapeError(`Refused key ${JSON.stringify(url.slice(0, 200))}: ${problem}`, { dataset, file: url });
+  if (problem)
+    throw new PathEscapeError(`Refused key ${JSON.stringify(url.slice(0, 200))}: ${problem}`, { dataset, file: url });
   return url;
 }
-

@@ -50,12 +50,24 @@ export class FailureRecord {
   }
 
   /** Record a failure (count incremented) and persist. */
-  async add(url: string, f: { status: number | undefined; reason: string; message: string; permanent: boolean }): Promise<FailureEntry> {
+  async add(
+    url: string,
+    f: { status: number | undefined; reason: string; message: string; permanent: boolean },
+  ): Promise<FailureEntry> {
     const entries = await this.#load();
     const prev = entries.get(url);
-    const entry: FailureEntry = { status: f.status ?? null, reason: f.reason, message: f.message, permanent: f.permanent, failures: (prev?.failures ?? 0) + 1, last: new Date().toISOString() };
+    const entry: FailureEntry = {
+      status: f.status ?? null,
+      reason: f.reason,
+      message: f.message,
+      permanent: f.permanent,
+      failures: (prev?.failures ?? 0) + 1,
+      last: new Date().toISOString(),
+    };
     entries.set(url, entry);
-    await this.#persist((disk) => { disk[url] = entry; });
+    await this.#persist((disk) => {
+      disk[url] = entry;
+    });
     return entry;
   }
 
@@ -63,7 +75,9 @@ export class FailureRecord {
   async clear(url: string): Promise<void> {
     const entries = await this.#load();
     if (!entries.delete(url)) return;
-    await this.#persist((disk) => { delete disk[url]; });
+    await this.#persist((disk) => {
+      delete disk[url];
+    });
   }
 
   /** All entries, for reports. */
@@ -82,14 +96,22 @@ export class FailureRecord {
       text = await readFile(this.path, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, failures: {} };
-      throw new CacheFileError(`Cannot read the download failure record: ${(err as Error).message}`, { dataset: this.#dataset, file: this.path, cause: err });
+      throw new CacheFileError(`Cannot read the download failure record: ${(err as Error).message}`, {
+        dataset: this.#dataset,
+        file: this.path,
+        cause: err,
+      });
     }
     try {
       const parsed = JSON.parse(text) as FailureFile;
-      if (parsed?.version !== 1 || typeof parsed.failures !== 'object' || parsed.failures === null) throw new Error('unexpected layout');
+      if (parsed?.version !== 1 || typeof parsed.failures !== 'object' || parsed.failures === null)
+        throw new Error('unexpected layout');
       return parsed;
     } catch (err) {
-      throw new CacheFileError(`The download failure record is corrupt (${(err as Error).message}); delete it to start over`, { dataset: this.#dataset, file: this.path, cause: err });
+      throw new CacheFileError(
+        `The download failure record is corrupt (${(err as Error).message}); delete it to start over`,
+        { dataset: this.#dataset, file: this.path, cause: err },
+      );
     }
   }
 

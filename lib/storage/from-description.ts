@@ -20,7 +20,10 @@ const makers = new Map<Kind, Maker>([
 export function createStorage(desc: BackendDescription): StorageBackend {
   const make = makers.get(desc.kind);
   if (!make) {
-    throw new RegistryLookupError(`Unknown storage kind "${String(desc.kind)}"; known kinds: ${[...makers.keys()].join(', ')}`, { dataset: desc.id });
+    throw new RegistryLookupError(
+      `Unknown storage kind "${String(desc.kind)}"; known kinds: ${[...makers.keys()].join(', ')}`,
+      { dataset: desc.id },
+    );
   }
   return make(desc);
 }

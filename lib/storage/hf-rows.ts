@@ -21,14 +21,34 @@ export function topColumn(dotted: string): string {
 
 /** Image/video bytes from an HF Image struct `{bytes, path}` or a raw binary cell. */
 export function mediaBytes(cell: unknown, ctx: { dataset: string; file: string; row: number; column: string }): Buffer {
-  const bytes = cell instanceof Uint8Array ? cell : cell && typeof cell === 'object' ? (cell as { bytes?: unknown }).bytes : undefined;
+  const bytes =
+    cell instanceof Uint8Array
+      ? cell
+      : cell && typeof cell === 'object'
+        ? (cell as { bytes?: unknown }).bytes
+        : undefined;
   if (bytes instanceof Uint8Array) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const got = cell === null || cell === undefined ? 'null' : typeof cell === 'string' ? 'a string' : typeof bytes === 'string' ? 'text in bytes' : typeof cell;
-  throw new DataFileError(`Column "${ctx.column}" has no image bytes in this row (got ${got})`, { dataset: ctx.dataset, file: ctx.file, row: ctx.row + 1, field: ctx.column });
+  const got =
+    cell === null || cell === undefined
+      ? 'null'
+      : typeof cell === 'string'
+        ? 'a string'
+        : typeof bytes === 'string'
+          ? 'text in bytes'
+          : typeof cell;
+  throw new DataFileError(`Column "${ctx.column}" has no image bytes in this row (got ${got})`, {
+    dataset: ctx.dataset,
+    file: ctx.file,
+    row: ctx.row + 1,
+    field: ctx.column,
+  });
 }
 
 /** Every non-empty caption from the caption columns in order (lists flattened); the fallback column when none. */
-export function rowCaptions(row: Record<string, unknown>, d: Pick<HfDesc, 'captionColumn' | 'fallbackCaptionColumn'>): string[] {
+export function rowCaptions(
+  row: Record<string, unknown>,
+  d: Pick<HfDesc, 'captionColumn' | 'fallbackCaptionColumn'>,
+): string[] {
   const cols = d.captionColumn === null ? [] : Array.isArray(d.captionColumn) ? d.captionColumn : [d.captionColumn];
   const out = cols.flatMap((c) => texts(atPath(row, c)));
   return out.length || !d.fallbackCaptionColumn ? out : texts(atPath(row, d.fallbackCaptionColumn));
@@ -48,7 +68,9 @@ export function captionColumns(d: Pick<HfDesc, 'captionColumn' | 'fallbackCaptio
 }
 
 /** Columns filter_func needs, and the predicate over a row (built once). */
-export function rowFilter(d: Pick<HfDesc, 'filter' | 'qualityColumn' | 'widthColumn' | 'heightColumn'>): { columns: string[]; keep: (row: Record<string, unknown>) => boolean } | null {
+export function rowFilter(
+  d: Pick<HfDesc, 'filter' | 'qualityColumn' | 'widthColumn' | 'heightColumn'>,
+): { columns: string[]; keep: (row: Record<string, unknown>) => boolean } | null {
   const f = d.filter;
   if (!f) return null;
   const tests: ((r: Record<string, unknown>) => boolean)[] = [];
@@ -69,8 +91,14 @@ export function rowFilter(d: Pick<HfDesc, 'filter' | 'qualityColumn' | 'widthCol
   }
   const w = d.widthColumn ?? 'width';
   const h = d.heightColumn ?? 'height';
-  if (f.min_width !== undefined) { columns.push(topColumn(w)); tests.push((r) => Number(atPath(r, w) ?? 0) >= f.min_width!); }
-  if (f.min_height !== undefined) { columns.push(topColumn(h)); tests.push((r) => Number(atPath(r, h) ?? 0) >= f.min_height!); }
+  if (f.min_width !== undefined) {
+    columns.push(topColumn(w));
+    tests.push((r) => Number(atPath(r, w) ?? 0) >= f.min_width!);
+  }
+  if (f.min_height !== undefined) {
+    columns.push(topColumn(h));
+    tests.push((r) => Number(atPath(r, h) ?? 0) >= f.min_height!);
+  }
   if (!tests.length) return null;
   return { columns: [...new Set(columns)], keep: (r) => tests.every((t) => t(r)) };
 }

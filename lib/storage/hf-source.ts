@@ -25,12 +25,19 @@ export interface ShardSource {
 }
 
 /** The snapshot directory of a dataset in a hub cache, or null when it is not cached. */
-export async function localSnapshot(hubCache: string, datasetName: string, revision: string | null): Promise<string | null> {
+export async function localSnapshot(
+  hubCache: string,
+  datasetName: string,
+  revision: string | null,
+): Promise<string | null> {
   const repo = path.join(hubCache, `datasets--${datasetName.split('/').join('--')}`);
   const rev = revision ?? 'main';
   let hash = rev;
   if (!/^[0-9a-f]{40}$/.test(rev)) {
-    const ref = await readFile(path.join(repo, 'refs', ...safeKey(rev, { field: 'revision' }).split('/')), 'utf8').catch(() => null);
+    const ref = await readFile(
+      path.join(repo, 'refs', ...safeKey(rev, { field: 'revision' }).split('/')),
+      'utf8',
+    ).catch(() => null);
     if (ref === null) return null;
     hash = ref.trim();
   }
@@ -57,7 +64,8 @@ export class LocalShardSource implements ShardSource {
   open(file: ShardFile): AsyncBuffer {
     return {
       byteLength: file.size,
-      slice: async (start: number, end?: number) => toArrayBuffer(await this.#dir.readRange(file.path, start, end ?? file.size)),
+      slice: async (start: number, end?: number) =>
+        toArrayBuffer(await this.#dir.readRange(file.path, start, end ?? file.size)),
     };
   }
 }
@@ -83,7 +91,13 @@ export class HttpShardSource implements ShardSource {
     this.#a = access;
     this.label = `${access.endpoint}/datasets/${access.datasetName}@${access.revision ?? 'main'}`;
     // The endpoint is configuration, not data: loopback and private mirrors are allowed.
-    this.#limits = { maxBytes: 2 ** 31, connectTimeoutMs: 15_000, idleTimeoutMs: 30_000, allowPrivate: true, headers: access.token ? { authorization: `Bearer ${access.token}` } : {} };
+    this.#limits = {
+      maxBytes: 2 ** 31,
+      connectTimeoutMs: 15_000,
+      idleTimeoutMs: 30_000,
+      allowPrivate: true,
+      headers: access.token ? { authorization: `Bearer ${access.token}` } : {},
+    };
   }
 
   async files(): Promise<ShardFile[]> {
@@ -93,7 +107,9 @@ export class HttpShardSource implements ShardSource {
     while (url) {
       const res = await this.#get(url, undefined, 'list');
       const entries = JSON.parse(res.body.toString('utf8')) as { type: string; path: string; size: number }[];
-      for (const e of entries) if (e.type === 'file' && e.path.endsWith('.parquet')) out.push({ path: safeKey(e.path, { dataset: this.#a.dataset, file: url }), size: e.size });
+      for (const e of entries)
+        if (e.type === 'file' && e.path.endsWith('.parquet'))
+          out.push({ path: safeKey(e.path, { dataset: this.#a.dataset, file: url }), size: e.size });
       url = nextLink(res.headers.link, url);
     }
     return out.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
@@ -120,10 +136,16 @@ export class HttpShardSource implements ShardSource {
   async #get(url: string, range: string | undefined, op: string): Promise<Awaited<ReturnType<typeof fetchLimited>>> {
     const ctx = { log: this.#a.log, op, dataset: this.#a.dataset, key: url };
     try {
-      return await withRetries(this.#a.policy, ctx, fetchRetryReason, (signal) => fetchLimited(url, { ...this.#limits, ...(range ? { range } : {}) }, signal));
+      return await withRetries(this.#a.policy, ctx, fetchRetryReason, (signal) =>
+        fetchLimited(url, { ...this.#limits, ...(range ? { range } : {}) }, signal),
+      );
     } catch (err) {
-      if (err instanceof FetchFailure && err.status === 404) throw new NotFoundError(`Not on the Hub: ${url}`, { dataset: this.#a.dataset, file: url, cause: err });
-      throw new StorageError(`Hub request failed (${err instanceof FetchFailure ? err.reason : networkReason(err) ?? 'error'}): ${url}`, { dataset: this.#a.dataset, file: url, cause: err });
+      if (err instanceof FetchFailure && err.status === 404)
+        throw new NotFoundError(`Not on the Hub: ${url}`, { dataset: this.#a.dataset, file: url, cause: err });
+      throw new StorageError(
+        `Hub request failed (${err instanceof FetchFailure ? err.reason : (networkReason(err) ?? 'error')}): ${url}`,
+        { dataset: this.#a.dataset, file: url, cause: err },
+      );
     }
   }
 }
@@ -144,6 +166,12 @@ export function selectSplit(files: ShardFile[], split: string): ShardFile[] {
   return files.filter((f) => {
     const parts = f.path.toLowerCase().split('/');
     const base = parts.pop()!;
-    return parts.includes(s) || parts.includes(`partial-${s}`) || base.startsWith(`${s}-`) || base.startsWith(`${s}_`) || base.startsWith(`${s}.`);
+    return (
+      parts.includes(s) ||
+      parts.includes(`partial-${s}`) ||
+      base.startsWith(`${s}-`) ||
+      base.startsWith(`${s}_`) ||
+      base.startsWith(`${s}.`)
+    );
   });
 }

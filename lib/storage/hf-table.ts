@@ -1,5 +1,11 @@
 // A read-only table over parquet shards: global row numbers, row groups decoded on demand and kept in a byte-bounded LRU.
-import { parquetMetadataAsync, parquetReadObjects, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
+import {
+  parquetMetadataAsync,
+  parquetReadObjects,
+  parquetSchema,
+  type AsyncBuffer,
+  type FileMetaData,
+} from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { DataFileError, NotFoundError } from '../errors.js';
 import type { ShardFile, ShardSource } from './hf-source.js';
@@ -40,22 +46,40 @@ export class ParquetTable {
   }
 
   /** Read every shard's footer (a couple of ranged reads each), 4 at a time. */
-  static async open(source: ShardSource, files: ShardFile[], dataset: string, cacheBytes: number): Promise<ParquetTable> {
+  static async open(
+    source: ShardSource,
+    files: ShardFile[],
+    dataset: string,
+    cacheBytes: number,
+  ): Promise<ParquetTable> {
     const shards: Shard[] = new Array(files.length);
     let next = 0;
     const lane = async (): Promise<void> => {
       for (let i = next++; i < files.length; i = next++) {
         const buffer = source.open(files[i]!);
         const metadata = await parquetMetadataAsync(buffer).catch((err: unknown) => {
-          throw new DataFileError(`Not a readable parquet file: ${(err as Error).message}`, { dataset, file: files[i]!.path, cause: err });
+          throw new DataFileError(`Not a readable parquet file: ${(err as Error).message}`, {
+            dataset,
+            file: files[i]!.path,
+            cause: err,
+          });
         });
-        shards[i] = { file: files[i]!, buffer, metadata, columns: new Set(parquetSchema(metadata).children.map((c) => c.element.name)), starts: [] };
+        shards[i] = {
+          file: files[i]!,
+          buffer,
+          metadata,
+          columns: new Set(parquetSchema(metadata).children.map((c) => c.element.name)),
+          starts: [],
+        };
       }
     };
     await Promise.all(Array.from({ length: Math.min(4, files.length) }, lane));
     let total = 0;
     for (const s of shards) {
-      for (const g of s.metadata.row_groups) { s.starts.push(total); total += Number(g.num_rows); }
+      for (const g of s.metadata.row_groups) {
+        s.starts.push(total);
+        total += Number(g.num_rows);
+      }
       s.starts.push(total);
     }
     return new ParquetTable(shards, dataset, source.label, cacheBytes);
@@ -87,18 +111,27 @@ export class ParquetTable {
       let hi = st.length - 2;
       while (lo < hi) {
         const mid = (lo + hi + 1) >> 1;
-        if (st[mid]! <= row) lo = mid; else hi = mid - 1;
+        if (st[mid]! <= row) lo = mid;
+        else hi = mid - 1;
       }
       return { shard: s, group: lo, offset: row - st[lo]! };
     }
-    throw new NotFoundError(`Row ${row} does not exist (${this.rowCount} rows)`, { dataset: this.#dataset, file: this.#label });
+    throw new NotFoundError(`Row ${row} does not exist (${this.rowCount} rows)`, {
+      dataset: this.#dataset,
+      file: this.#label,
+    });
   }
 
   /** Throws DataFileError naming the shard when a top-level column is missing from any shard. */
   requireColumns(columns: readonly string[], field: string): void {
     for (const s of this.#shards) {
       for (const c of columns) {
-        if (!s.columns.has(c)) throw new DataFileError(`Parquet shard has no column "${c}"; columns are: ${[...s.columns].join(', ')}`, { dataset: this.#dataset, file: s.file.path, field });
+        if (!s.columns.has(c))
+          throw new DataFileError(`Parquet shard has no column "${c}"; columns are: ${[...s.columns].join(', ')}`, {
+            dataset: this.#dataset,
+            file: s.file.path,
+            field,
+          });
       }
     }
   }
@@ -114,15 +147,32 @@ export class ParquetTable {
     }
     const s = this.#shards[shard]!;
     const rows = parquetReadObjects({
-      file: s.buffer, metadata: s.metadata, columns: [...columns], rowStart: s.starts[group]! - s.starts[0]!, rowEnd: s.starts[group + 1]! - s.starts[0]!,
-      utf8: false, compressors,
+      file: s.buffer,
+      metadata: s.metadata,
+      columns: [...columns],
+      rowStart: s.starts[group]! - s.starts[0]!,
+      rowEnd: s.starts[group + 1]! - s.starts[0]!,
+      utf8: false,
+      compressors,
     }).catch((err: unknown) => {
       this.#cache.delete(key);
-      throw new DataFileError(`Cannot decode row group ${group}: ${(err as Error).message}`, { dataset: this.#dataset, file: s.file.path, field: columns.join(','), cause: err });
+      throw new DataFileError(`Cannot decode row group ${group}: ${(err as Error).message}`, {
+        dataset: this.#dataset,
+        file: s.file.path,
+        field: columns.join(','),
+        cause: err,
+      });
     });
     const entry = { rows, bytes: 0 };
     this.#cache.set(key, entry);
-    void rows.then((r) => { entry.bytes = approxBytes(r); this.#cached += entry.bytes; this.#evict(); }, () => undefined);
+    void rows.then(
+      (r) => {
+        entry.bytes = approxBytes(r);
+        this.#cached += entry.bytes;
+        this.#evict();
+      },
+      () => undefined,
+    );
     return rows;
   }
 

@@ -28,7 +28,13 @@ export interface FetchLimits {
 /** A failed GET: `reason` is stable (http_404, too_large, content_type, redirect_loop, ...), `permanent` says whether retrying can help. */
 export class FetchFailure extends Error {
   override readonly name = 'FetchFailure';
-  constructor(message: string, readonly reason: string, readonly status: number | undefined, readonly permanent: boolean, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly reason: string,
+    readonly status: number | undefined,
+    readonly permanent: boolean,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -61,14 +67,27 @@ export async function fetchLimited(url: string, limits: FetchLimits, signal: Abo
     seen.add(current);
     const res = await requestOnce(current, limits, signal);
     if (res.status >= 300 && res.status < 400 && res.location !== undefined) {
-      if (hop >= (limits.maxRedirects ?? 5)) throw new FetchFailure(`more than ${limits.maxRedirects ?? 5} redirects`, 'too_many_redirects', res.status, true);
+      if (hop >= (limits.maxRedirects ?? 5))
+        throw new FetchFailure(
+          `more than ${limits.maxRedirects ?? 5} redirects`,
+          'too_many_redirects',
+          res.status,
+          true,
+        );
       const next = new URL(res.location, current);
       // Credentials go to the origin that was asked, never to another host a redirect points at (e.g. a CDN).
-      if (next.origin !== new URL(current).origin && limits.headers?.authorization) limits = { ...limits, headers: withoutAuth(limits.headers) };
+      if (next.origin !== new URL(current).origin && limits.headers?.authorization)
+        limits = { ...limits, headers: withoutAuth(limits.headers) };
       current = next.toString();
       continue;
     }
-    return { status: res.status, body: res.body, contentType: res.contentType, finalUrl: current, headers: res.headers };
+    return {
+      status: res.status,
+      body: res.body,
+      contentType: res.contentType,
+      finalUrl: current,
+      headers: res.headers,
+    };
   }
 }
 
@@ -80,38 +99,73 @@ function withoutAuth(h: Record<string, string>): Record<string, string> {
 /** Node skips the lookup hook for IP literals, so those are checked here. */
 function literalCheck(url: string): void {
   const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-  if (net.isIP(host) && isPrivateAddress(host)) throw new FetchFailure(`${host} is a private or loopback address (set csv_allow_private_hosts to allow)`, 'private_address', undefined, true);
+  if (net.isIP(host) && isPrivateAddress(host))
+    throw new FetchFailure(
+      `${host} is a private or loopback address (set csv_allow_private_hosts to allow)`,
+      'private_address',
+      undefined,
+      true,
+    );
 }
 
-interface RawResponse { status: number; body: Buffer; contentType: string; location?: string; headers: http.IncomingHttpHeaders }
+interface RawResponse {
+  status: number;
+  body: Buffer;
+  contentType: string;
+  location?: string;
+  headers: http.IncomingHttpHeaders;
+}
 
 function requestOnce(url: string, limits: FetchLimits, signal: AbortSignal): Promise<RawResponse> {
   const u = new URL(url);
   const mod = u.protocol === 'https:' ? https : http;
   const lookup = guardedLookup(limits.allowPrivate);
-  const headers: Record<string, string> = { 'user-agent': 'tunefeed', accept: '*/*', ...limits.headers, ...(limits.range ? { range: limits.range } : {}) };
+  const headers: Record<string, string> = {
+    'user-agent': 'tunefeed',
+    accept: '*/*',
+    ...limits.headers,
+    ...(limits.range ? { range: limits.range } : {}),
+  };
   return new Promise<RawResponse>((resolve, reject) => {
     const req = mod.request(u, {
-      method: 'GET', headers, signal, timeout: limits.connectTimeoutMs,
+      method: 'GET',
+      headers,
+      signal,
+      timeout: limits.connectTimeoutMs,
       ...(lookup ? { lookup } : {}),
       ...(limits.agents ? { agent: u.protocol === 'https:' ? limits.agents.https : limits.agents.http } : {}),
     });
-    req.on('timeout', () => req.destroy(Object.assign(new Error(`no response within ${limits.connectTimeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    req.on('timeout', () =>
+      req.destroy(Object.assign(new Error(`no response within ${limits.connectTimeoutMs} ms`), { code: 'ETIMEDOUT' })),
+    );
     req.on('error', reject);
     req.on('response', (res) => {
       req.setTimeout(limits.idleTimeoutMs);
       // Settle first: destroying emits 'aborted', whose ECONNRESET would otherwise win and hide the real reason (too_large).
-      onResponse(res, limits, resolve, (e) => { reject(e); res.destroy(); req.destroy(); });
+      onResponse(res, limits, resolve, (e) => {
+        reject(e);
+        res.destroy();
+        req.destroy();
+      });
     });
     req.end();
   });
 }
 
-function onResponse(res: http.IncomingMessage, limits: FetchLimits, resolve: (r: RawResponse) => void, fail: (e: Error) => void): void {
+function onResponse(
+  res: http.IncomingMessage,
+  limits: FetchLimits,
+  resolve: (r: RawResponse) => void,
+  fail: (e: Error) => void,
+): void {
   const status = res.statusCode ?? 0;
   const contentType = String(res.headers['content-type'] ?? '').toLowerCase();
   const location = status >= 300 && status < 400 ? res.headers.location : undefined;
-  if (location !== undefined) { res.resume(); resolve({ status, body: Buffer.alloc(0), contentType, location, headers: res.headers }); return; }
+  if (location !== undefined) {
+    res.resume();
+    resolve({ status, body: Buffer.alloc(0), contentType, location, headers: res.headers });
+    return;
+  }
   if (status >= 400 || status < 200) {
     res.resume();
     const transient = status >= 500 || status === 429 || status === 408;
@@ -119,22 +173,39 @@ function onResponse(res: http.IncomingMessage, limits: FetchLimits, resolve: (r:
     return;
   }
   const declared = Number(res.headers['content-length'] ?? NaN);
-  if (declared > limits.maxBytes) return fail(new FetchFailure(`Content-Length ${declared} exceeds the ${limits.maxBytes}-byte limit`, 'too_large', status, true));
+  if (declared > limits.maxBytes)
+    return fail(
+      new FetchFailure(
+        `Content-Length ${declared} exceeds the ${limits.maxBytes}-byte limit`,
+        'too_large',
+        status,
+        true,
+      ),
+    );
   if (limits.contentTypes?.length && !limits.contentTypes.some((p) => contentType.startsWith(p))) {
-    return fail(new FetchFailure(`content-type "${contentType || 'none'}" is not one of ${limits.contentTypes.join(', ')}`, 'content_type', status, true));
+    return fail(
+      new FetchFailure(
+        `content-type "${contentType || 'none'}" is not one of ${limits.contentTypes.join(', ')}`,
+        'content_type',
+        status,
+        true,
+      ),
+    );
   }
   const chunks: Buffer[] = [];
   let got = 0;
   res.on('data', (c: Buffer) => {
     got += c.length;
-    if (got > limits.maxBytes) return fail(new FetchFailure(`body exceeds the ${limits.maxBytes}-byte limit`, 'too_large', status, true));
+    if (got > limits.maxBytes)
+      return fail(new FetchFailure(`body exceeds the ${limits.maxBytes}-byte limit`, 'too_large', status, true));
     chunks.push(c);
   });
   res.on('error', fail);
   res.on('aborted', () => fail(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));
   res.on('end', () => {
     const body = Buffer.concat(chunks);
-    if (Number.isFinite(declared) && body.length !== declared) return fail(Object.assign(new Error(`body has ${body.length} of ${declared} bytes`), { name: 'TruncatedBody' }));
+    if (Number.isFinite(declared) && body.length !== declared)
+      return fail(Object.assign(new Error(`body has ${body.length} of ${declared} bytes`), { name: 'TruncatedBody' }));
     resolve({ status, body, contentType, headers: res.headers });
   });
 }

@@ -17,11 +17,19 @@ export type HfDescription = Extract<BackendDescription, { kind: 'huggingface' }>
 const VIRTUAL = /^(0|[1-9]\d{0,14})\.([A-Za-z0-9]{1,8})$/;
 
 /** Hub settings from the environment, resolved once by the builder so every worker uses the same. */
-export function hubEnvironment(env: Record<string, string | undefined> = process.env): { endpoint: string; hubCache: string; token?: string } {
+export function hubEnvironment(env: Record<string, string | undefined> = process.env): {
+  endpoint: string;
+  hubCache: string;
+  token?: string;
+} {
   const home = env.HF_HOME ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'huggingface');
   const token = env.HF_TOKEN ?? env.HUGGING_FACE_HUB_TOKEN;
   registerSecret(token);
-  return { endpoint: (env.HF_ENDPOINT ?? 'https://huggingface.co').replace(/\/+$/, ''), hubCache: env.HF_HUB_CACHE ?? path.join(home, 'hub'), ...(token ? { token } : {}) };
+  return {
+    endpoint: (env.HF_ENDPOINT ?? 'https://huggingface.co').replace(/\/+$/, ''),
+    hubCache: env.HF_HUB_CACHE ?? path.join(home, 'hub'),
+    ...(token ? { token } : {}),
+  };
 }
 
 /** One split of a Hub dataset. Media keys are row numbers; every other key is a file in the local cache dir. */
@@ -53,7 +61,8 @@ export class HuggingfaceStorage implements StorageBackend {
     for (const g of t.groups()) {
       options.signal?.throwIfAborted();
       const rows = filter ? await t.groupRows(g.shard, g.group, filter.columns) : null;
-      for (let i = 0; i < g.rows; i++) if (!rows || filter!.keep(rows[i]!)) yield { key: `${g.start + i}.${this.#d.extension}`, size: -1 };
+      for (let i = 0; i < g.rows; i++)
+        if (!rows || filter!.keep(rows[i]!)) yield { key: `${g.start + i}.${this.#d.extension}`, size: -1 };
     }
   }
 
@@ -62,7 +71,12 @@ export class HuggingfaceStorage implements StorageBackend {
     if (row === null) return this.#cache.read(key);
     const t = await this.table();
     const cells = await t.row(row, [this.#d.mediaColumn]);
-    return mediaBytes(cells[this.#d.mediaColumn], { dataset: this.id, file: t.fileOf(row), row, column: this.#d.mediaColumn });
+    return mediaBytes(cells[this.#d.mediaColumn], {
+      dataset: this.id,
+      file: t.fileOf(row),
+      row,
+      column: this.#d.mediaColumn,
+    });
   }
 
   async readRange(key: string, start: number, end: number): Promise<Buffer> {
@@ -105,12 +119,20 @@ export class HuggingfaceStorage implements StorageBackend {
   }
 
   async write(key: string, data: Buffer | string): Promise<void> {
-    if (this.#row(key) !== null) throw new ReadOnlyError('Hugging Face datasets are read-only except for cache files', { dataset: this.id, file: key });
+    if (this.#row(key) !== null)
+      throw new ReadOnlyError('Hugging Face datasets are read-only except for cache files', {
+        dataset: this.id,
+        file: key,
+      });
     await this.#cache.write(key, data);
   }
 
   async delete(key: string): Promise<void> {
-    if (this.#row(key) !== null) throw new ReadOnlyError('Hugging Face datasets are read-only except for cache files', { dataset: this.id, file: key });
+    if (this.#row(key) !== null)
+      throw new ReadOnlyError('Hugging Face datasets are read-only except for cache files', {
+        dataset: this.id,
+        file: key,
+      });
     await this.#cache.delete(key);
   }
 
@@ -136,7 +158,11 @@ export class HuggingfaceStorage implements StorageBackend {
 
   #requireRow(key: string): number {
     const row = this.#row(key);
-    if (row === null) throw new PathEscapeError(`Not a dataset row key: ${JSON.stringify(key)} (expected {idx}.{ext})`, { dataset: this.id, file: key });
+    if (row === null)
+      throw new PathEscapeError(`Not a dataset row key: ${JSON.stringify(key)} (expected {idx}.{ext})`, {
+        dataset: this.id,
+        file: key,
+      });
     return row;
   }
 
@@ -146,16 +172,31 @@ export class HuggingfaceStorage implements StorageBackend {
     const all = await source.files();
     const files = selectSplit(all, this.#d.split);
     if (!files.length) {
-      const shown = all.slice(0, 10).map((f) => f.path).join(', ') || 'none';
-      throw new NotFoundError(`No parquet shards for split "${this.#d.split}" in ${source.label} (parquet files: ${shown})`, { dataset: this.id, field: 'split' });
+      const shown =
+        all
+          .slice(0, 10)
+          .map((f) => f.path)
+          .join(', ') || 'none';
+      throw new NotFoundError(
+        `No parquet shards for split "${this.#d.split}" in ${source.label} (parquet files: ${shown})`,
+        { dataset: this.id, field: 'split' },
+      );
     }
     const table = await ParquetTable.open(source, files, this.id, this.#d.rowGroupCacheBytes ?? 256 * 1024 * 1024);
     table.requireColumns([topColumn(this.#d.mediaColumn)], 'image_column');
     table.requireColumns(captionColumns(this.#d), 'caption_column');
     const filter = rowFilter(this.#d);
     if (filter) table.requireColumns(filter.columns, 'filter_func');
-    logger('storage/huggingface').info({ dataset: this.id, source: source.label, shards: files.length, rows: table.rowCount, ms: Date.now() - started }, 'hugging face shards resolved');
-    metrics.emit('hf.shards', { dataset: this.id, shards: files.length, rows: table.rowCount, ms: Date.now() - started });
+    logger('storage/huggingface').info(
+      { dataset: this.id, source: source.label, shards: files.length, rows: table.rowCount, ms: Date.now() - started },
+      'hugging face shards resolved',
+    );
+    metrics.emit('hf.shards', {
+      dataset: this.id,
+      shards: files.length,
+      rows: table.rowCount,
+      ms: Date.now() - started,
+    });
     return table;
   }
 
@@ -164,13 +205,25 @@ export class HuggingfaceStorage implements StorageBackend {
     if (mode !== 'http' && this.#d.hubCache) {
       const snap = await localSnapshot(this.#d.hubCache, this.#d.datasetName, this.#d.revision);
       if (snap) return new LocalShardSource(snap, this.id);
-      if (mode === 'local') throw new NotFoundError(`Dataset ${this.#d.datasetName}@${this.#d.revision ?? 'main'} is not in the hub cache ${this.#d.hubCache}`, { dataset: this.id, field: 'dataset_name' });
+      if (mode === 'local')
+        throw new NotFoundError(
+          `Dataset ${this.#d.datasetName}@${this.#d.revision ?? 'main'} is not in the hub cache ${this.#d.hubCache}`,
+          { dataset: this.id, field: 'dataset_name' },
+        );
     }
     return new HttpShardSource({
-      endpoint: this.#d.endpoint, datasetName: this.#d.datasetName, revision: this.#d.revision, dataset: this.id, log: logger('storage/huggingface'),
+      endpoint: this.#d.endpoint,
+      datasetName: this.#d.datasetName,
+      revision: this.#d.revision,
+      dataset: this.id,
+      log: logger('storage/huggingface'),
       ...(this.#d.token ? { token: this.#d.token } : {}),
-      policy: { attempts: this.#d.maxAttempts ?? 5, baseDelayMs: this.#d.retryBaseDelayMs ?? 300, maxDelayMs: 10_000, attemptTimeoutMs: this.#d.attemptTimeoutMs ?? 120_000 },
+      policy: {
+        attempts: this.#d.maxAttempts ?? 5,
+        baseDelayMs: this.#d.retryBaseDelayMs ?? 300,
+        maxDelayMs: 10_000,
+        attemptTimeoutMs: this.#d.attemptTimeoutMs ?? 120_000,
+      },
     });
   }
 }
-

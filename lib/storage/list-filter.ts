@@ -1,7 +1,14 @@
 // Shared helpers: OS junk folders to skip, the case-insensitive extension filter, range slicing of whole objects.
 
 /** Folders the OS or tools drop into datasets; never part of a dataset. */
-export const JUNK_DIRS: ReadonlySet<string> = new Set(['.Spotlight-V100', '.Trashes', '.fseventsd', '.TemporaryItems', '.zfs', '.ipynb_checkpoints']);
+export const JUNK_DIRS: ReadonlySet<string> = new Set([
+  '.Spotlight-V100',
+  '.Trashes',
+  '.fseventsd',
+  '.TemporaryItems',
+  '.zfs',
+  '.ipynb_checkpoints',
+]);
 
 /** A predicate for keys, built once per listing so the per-file check is one Set lookup. */
 export function extensionFilter(extensions: readonly string[] | undefined): (key: string) => boolean {

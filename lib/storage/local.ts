@@ -46,7 +46,13 @@ export class LocalStorage implements StorageBackend {
     yield* this.#walk(start, base, seen, keep, options.signal);
   }
 
-  async *#walk(dir: string, keyBase: string, seen: Set<string>, keep: (k: string) => boolean, signal?: AbortSignal): AsyncGenerator<ObjectInfo> {
+  async *#walk(
+    dir: string,
+    keyBase: string,
+    seen: Set<string>,
+    keep: (k: string) => boolean,
+    signal?: AbortSignal,
+  ): AsyncGenerator<ObjectInfo> {
     const names = await this.#readNames(dir);
     for (let i = 0; i < names.length; i += this.#statConcurrency) {
       signal?.throwIfAborted();
@@ -158,8 +164,13 @@ export class LocalStorage implements StorageBackend {
     if (err instanceof PathEscapeError) return err;
     const code = (err as NodeJS.ErrnoException).code;
     const file = path.isAbsolute(key) ? key : path.join(this.root, key);
-    if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return new NotFoundError(`No such file: ${key}`, { dataset: this.id, file, cause: err });
-    return new StorageError(`Could not ${op} ${key} (${code ?? 'error'}): ${(err as Error).message}`, { dataset: this.id, file, cause: err });
+    if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR')
+      return new NotFoundError(`No such file: ${key}`, { dataset: this.id, file, cause: err });
+    return new StorageError(`Could not ${op} ${key} (${code ?? 'error'}): ${(err as Error).message}`, {
+      dataset: this.id,
+      file,
+      cause: err,
+    });
   }
 }
 

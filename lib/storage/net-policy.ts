@@ -16,8 +16,17 @@ export function isPrivateAddress(address: string): boolean {
 
 function privateV4(ip: string): boolean {
   const [a, b] = ip.split('.').map(Number) as [number, number];
-  return a === 0 || a === 10 || a === 127 || (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254)
-    || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 198 && (b === 18 || b === 19)) || a >= 224;
+  return (
+    a === 0 ||
+    a === 10 ||
+    a === 127 ||
+    (a === 100 && b >= 64 && b <= 127) ||
+    (a === 169 && b === 254) ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 198 && (b === 18 || b === 19)) ||
+    a >= 224
+  );
 }
 
 /** Why a URL may not be fetched at all (scheme, credentials in the URL), or null. */
@@ -45,12 +54,17 @@ export class PrivateAddressError extends Error {
  */
 export function guardedLookup(allowPrivate: boolean): LookupFunction | undefined {
   if (allowPrivate) return undefined;
-  return ((hostname: string, options: dns.LookupOptions, callback: (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void) => {
+  return ((
+    hostname: string,
+    options: dns.LookupOptions,
+    callback: (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void,
+  ) => {
     dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 0);
       const list = addresses as dns.LookupAddress[];
       const bad = list.find((a) => isPrivateAddress(a.address));
-      if (bad) return callback(new PrivateAddressError(`${hostname} resolves to private address ${bad.address}`), '', 0);
+      if (bad)
+        return callback(new PrivateAddressError(`${hostname} resolves to private address ${bad.address}`), '', 0);
       if (options.all) return callback(null, list);
       return callback(null, list[0]!.address, list[0]!.family);
     });

@@ -16,7 +16,10 @@ export class PageChannel<T> implements AsyncIterable<T> {
 
   /** Queue a page; resolves false once the consumer has gone away (producer should stop). */
   async push(page: T[]): Promise<boolean> {
-    while (this.#pages.length >= this.#limit && !this.#cancelled) await new Promise<void>((r) => { this.#wakeProducer = r; });
+    while (this.#pages.length >= this.#limit && !this.#cancelled)
+      await new Promise<void>((r) => {
+        this.#wakeProducer = r;
+      });
     if (this.#cancelled) return false;
     if (page.length) this.#pages.push(page);
     this.#wake();
@@ -53,7 +56,9 @@ export class PageChannel<T> implements AsyncIterable<T> {
           if (this.#error !== undefined) throw this.#error;
           return;
         }
-        await new Promise<void>((r) => { this.#wakeConsumer = r; });
+        await new Promise<void>((r) => {
+          this.#wakeConsumer = r;
+        });
       }
     } finally {
       this.cancel();

@@ -37,28 +37,51 @@ export class AttemptTimeout extends Error {
  * Run `fn` until it succeeds, fails permanently, or attempts run out; the last error is rethrown as is
  * (callers wrap it into a coded error). Each attempt gets a signal that fires at its deadline or on caller abort.
  */
-export async function withRetries<T>(policy: RetryPolicy, ctx: RetryContext, classify: Classifier, fn: (signal: AbortSignal, attempt: number) => Promise<T>): Promise<T> {
+export async function withRetries<T>(
+  policy: RetryPolicy,
+  ctx: RetryContext,
+  classify: Classifier,
+  fn: (signal: AbortSignal, attempt: number) => Promise<T>,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     ctx.signal?.throwIfAborted();
     const deadline = policy.attemptTimeoutMs > 0 ? AbortSignal.timeout(policy.attemptTimeoutMs) : undefined;
     const signals = [ctx.signal, deadline].filter((s): s is AbortSignal => s !== undefined);
-    const signal = signals.length === 1 ? signals[0]! : AbortSignal.any(signals.length ? signals : [new AbortController().signal]);
+    const signal =
+      signals.length === 1 ? signals[0]! : AbortSignal.any(signals.length ? signals : [new AbortController().signal]);
     try {
       return await fn(signal, attempt);
     } catch (err) {
       if (ctx.signal?.aborted) throw err;
-      const failure = deadline?.aborted ? new AttemptTimeout(`attempt timed out after ${policy.attemptTimeoutMs} ms`, { cause: err }) : err;
+      const failure = deadline?.aborted
+        ? new AttemptTimeout(`attempt timed out after ${policy.attemptTimeoutMs} ms`, { cause: err })
+        : err;
       const reason = classify(failure);
       if (reason === null || attempt >= policy.attempts) throw failure;
       const delay = Math.floor(Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)));
-      ctx.log.warn({ dataset: ctx.dataset, op: ctx.op, key: ctx.key, attempt, of: policy.attempts, reason, delayMs: delay }, `retrying ${ctx.op} after ${reason}`);
+      ctx.log.warn(
+        { dataset: ctx.dataset, op: ctx.op, key: ctx.key, attempt, of: policy.attempts, reason, delayMs: delay },
+        `retrying ${ctx.op} after ${reason}`,
+      );
       ctx.onRetry?.(reason, attempt);
       await sleep(delay, undefined, ctx.signal ? { signal: ctx.signal } : {});
     }
   }
 }
 
-const RETRYABLE_NET = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'ERR_STREAM_PREMATURE_CLOSE']);
+const RETRYABLE_NET = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
 
 /** Network-level reasons shared by S3 and HTTP downloads: resets, refused, timeouts, truncated bodies. */
 export function networkReason(err: unknown): string | null {
@@ -70,7 +93,8 @@ export function networkReason(err: unknown): string | null {
     if (x.code && RETRYABLE_NET.has(x.code)) return x.code.toLowerCase();
     if (x.name === 'AttemptTimeout' || x.name === 'TimeoutError' || x.name === 'RequestTimeout') return 'timeout';
     if (x.name === 'TruncatedBody') return 'truncated_body';
-    if (typeof x.message === 'string' && /socket hang up|aborted|premature close|other side closed/i.test(x.message)) return 'connection_closed';
+    if (typeof x.message === 'string' && /socket hang up|aborted|premature close|other side closed/i.test(x.message))
+      return 'connection_closed';
     e = x.cause;
   }
   return null;

@@ -14,7 +14,12 @@ export interface OwnedClient {
 
 /** Keep-alive agents sized by aws_max_pool_connections; shared by the SDK client and the lean path. */
 export function createAgents(d: AwsDescription): { http: http.Agent; https: https.Agent } {
-  const options = { keepAlive: true, maxSockets: d.maxPoolConnections, maxFreeSockets: Math.min(d.maxPoolConnections, 256), scheduling: 'lifo' as const };
+  const options = {
+    keepAlive: true,
+    maxSockets: d.maxPoolConnections,
+    maxFreeSockets: Math.min(d.maxPoolConnections, 256),
+    scheduling: 'lifo' as const,
+  };
   return { http: new http.Agent(options), https: new https.Agent(options) };
 }
 
@@ -22,11 +27,19 @@ export function createAgents(d: AwsDescription): { http: http.Agent; https: http
  * The SDK is imported on first use: a worker that only reads local files never pays its ~100 ms load.
  * SDK retries are off (maxAttempts 1): retries are ours, bounded and logged per attempt.
  */
-export async function createS3Client(d: AwsDescription, agents: { http: http.Agent; https: https.Agent }): Promise<OwnedClient> {
+export async function createS3Client(
+  d: AwsDescription,
+  agents: { http: http.Agent; https: https.Agent },
+): Promise<OwnedClient> {
   const sdk = await import('@aws-sdk/client-s3');
-  const credentials = d.accessKeyId && d.secretAccessKey
-    ? { accessKeyId: d.accessKeyId, secretAccessKey: d.secretAccessKey, ...(d.sessionToken ? { sessionToken: d.sessionToken } : {}) }
-    : undefined;
+  const credentials =
+    d.accessKeyId && d.secretAccessKey
+      ? {
+          accessKeyId: d.accessKeyId,
+          secretAccessKey: d.secretAccessKey,
+          ...(d.sessionToken ? { sessionToken: d.sessionToken } : {}),
+        }
+      : undefined;
   const client = new sdk.S3Client({
     region: d.region,
     ...(d.endpoint ? { endpoint: d.endpoint } : {}),

@@ -12,7 +12,15 @@ import { networkReason, withRetries, type RetryPolicy } from './retry.js';
 import { safeKey } from './safe-key.js';
 import type { BackendDescription, ListOptions, ObjectInfo, StorageBackend } from './types.js';
 
-const RETRY_NAMES = new Set(['SlowDown', 'InternalError', 'ServiceUnavailable', 'RequestTimeout', 'Throttling', 'ThrottlingException', 'RequestTimeTooSkewed']);
+const RETRY_NAMES = new Set([
+  'SlowDown',
+  'InternalError',
+  'ServiceUnavailable',
+  'RequestTimeout',
+  'Throttling',
+  'ThrottlingException',
+  'RequestTimeTooSkewed',
+]);
 const NOT_FOUND = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket']);
 
 /** An object body shorter than its Content-Length (connection cut mid-body). */
@@ -48,7 +56,12 @@ export class S3Storage implements StorageBackend {
     this.id = desc.id;
     // Registered at construction (not at first request) so no log line can carry them, even before any I/O.
     // The key id is scrubbed too when it is long enough to be a real one (a short id like "test" would mangle logs).
-    for (const secret of [desc.secretAccessKey, desc.sessionToken, (desc.accessKeyId?.length ?? 0) >= 16 ? desc.accessKeyId : undefined]) registerSecret(secret);
+    for (const secret of [
+      desc.secretAccessKey,
+      desc.sessionToken,
+      (desc.accessKeyId?.length ?? 0) >= 16 ? desc.accessKeyId : undefined,
+    ])
+      registerSecret(secret);
     const p = desc.prefix.replace(/^\/+/, '').replace(/\/+$/, '');
     this.#root = p ? `${safeKey(p, { dataset: desc.id, field: 'aws_data_prefix' })}/` : '';
     this.#policy = {
@@ -65,22 +78,36 @@ export class S3Storage implements StorageBackend {
   }
 
   list(options: ListOptions = {}): AsyncIterable<ObjectInfo> {
-    return listS3({
-      dataset: this.id,
-      root: this.#root,
-      pageSize: Math.min(1000, Math.max(1, this.#desc.listPageSize ?? 1000)),
-      concurrency: Math.max(1, this.#desc.listConcurrency ?? S3_DEFAULTS.listConcurrency),
-      log: this.#log,
-      listPage: (params, signal) => this.#call('list', params.Prefix, signal, (c, s) =>
-        c.client.send(new c.sdk.ListObjectsV2Command({ Bucket: this.#desc.bucket, ...params }), { abortSignal: s }) as Promise<ListObjectsV2CommandOutput>),
-    }, options);
+    return listS3(
+      {
+        dataset: this.id,
+        root: this.#root,
+        pageSize: Math.min(1000, Math.max(1, this.#desc.listPageSize ?? 1000)),
+        concurrency: Math.max(1, this.#desc.listConcurrency ?? S3_DEFAULTS.listConcurrency),
+        log: this.#log,
+        listPage: (params, signal) =>
+          this.#call(
+            'list',
+            params.Prefix,
+            signal,
+            (c, s) =>
+              c.client.send(new c.sdk.ListObjectsV2Command({ Bucket: this.#desc.bucket, ...params }), {
+                abortSignal: s,
+              }) as Promise<ListObjectsV2CommandOutput>,
+          ),
+      },
+      options,
+    );
   }
 
   async read(key: string, signal?: AbortSignal): Promise<Buffer> {
     const full = this.#full(key);
-    if (this.#lean.full) return this.#retried('read', full, signal, (s) => leanGet(this.#desc, this.#agents, full, undefined, s));
+    if (this.#lean.full)
+      return this.#retried('read', full, signal, (s) => leanGet(this.#desc, this.#agents, full, undefined, s));
     return this.#call('read', full, signal, async (c, s) => {
-      const out = await c.client.send(new c.sdk.GetObjectCommand({ Bucket: this.#desc.bucket, Key: full }), { abortSignal: s });
+      const out = await c.client.send(new c.sdk.GetObjectCommand({ Bucket: this.#desc.bucket, Key: full }), {
+        abortSignal: s,
+      });
       return readBody(out, s);
     });
   }
@@ -89,15 +116,24 @@ export class S3Storage implements StorageBackend {
     const full = this.#full(key);
     if (end <= start) return Buffer.alloc(0);
     try {
-      if (this.#lean.ranges) return await this.#retried('readRange', full, signal, (s) => leanGet(this.#desc, this.#agents, full, `bytes=${start}-${end - 1}`, s));
+      if (this.#lean.ranges)
+        return await this.#retried('readRange', full, signal, (s) =>
+          leanGet(this.#desc, this.#agents, full, `bytes=${start}-${end - 1}`, s),
+        );
       return await this.#call('readRange', full, signal, async (c, s) => {
-        const out = await c.client.send(new c.sdk.GetObjectCommand({ Bucket: this.#desc.bucket, Key: full, Range: `bytes=${start}-${end - 1}` }), { abortSignal: s });
+        const out = await c.client.send(
+          new c.sdk.GetObjectCommand({ Bucket: this.#desc.bucket, Key: full, Range: `bytes=${start}-${end - 1}` }),
+          { abortSignal: s },
+        );
         return readBody(out, s);
       });
     } catch (err) {
       // Past the end (416 InvalidRange on S3; a broken 206 on some test servers for empty objects): empty, as on disk.
       if (err instanceof NotFoundError) throw err;
-      const size = await this.stat(key).then((i) => i.size, () => undefined);
+      const size = await this.stat(key).then(
+        (i) => i.size,
+        () => undefined,
+      );
       if (size !== undefined && start >= size) return Buffer.alloc(0);
       throw err;
     }
@@ -105,8 +141,15 @@ export class S3Storage implements StorageBackend {
 
   async stat(key: string): Promise<ObjectInfo> {
     const full = this.#full(key);
-    const out = await this.#call('stat', full, undefined, (c, s) => c.client.send(new c.sdk.HeadObjectCommand({ Bucket: this.#desc.bucket, Key: full }), { abortSignal: s }));
-    return { key: full.slice(this.#root.length), size: out.ContentLength ?? 0, ...(out.LastModified ? { mtimeMs: out.LastModified.getTime() } : {}), ...(out.ETag ? { etag: out.ETag.replace(/"/g, '') } : {}) };
+    const out = await this.#call('stat', full, undefined, (c, s) =>
+      c.client.send(new c.sdk.HeadObjectCommand({ Bucket: this.#desc.bucket, Key: full }), { abortSignal: s }),
+    );
+    return {
+      key: full.slice(this.#root.length),
+      size: out.ContentLength ?? 0,
+      ...(out.LastModified ? { mtimeMs: out.LastModified.getTime() } : {}),
+      ...(out.ETag ? { etag: out.ETag.replace(/"/g, '') } : {}),
+    };
   }
 
   async exists(key: string): Promise<boolean> {
@@ -122,12 +165,18 @@ export class S3Storage implements StorageBackend {
   async write(key: string, data: Buffer | string): Promise<void> {
     const full = this.#full(key);
     const body = typeof data === 'string' ? Buffer.from(data) : data;
-    await this.#call('write', full, undefined, (c, s) => c.client.send(new c.sdk.PutObjectCommand({ Bucket: this.#desc.bucket, Key: full, Body: body }), { abortSignal: s }));
+    await this.#call('write', full, undefined, (c, s) =>
+      c.client.send(new c.sdk.PutObjectCommand({ Bucket: this.#desc.bucket, Key: full, Body: body }), {
+        abortSignal: s,
+      }),
+    );
   }
 
   async delete(key: string): Promise<void> {
     const full = this.#full(key);
-    await this.#call('delete', full, undefined, (c, s) => c.client.send(new c.sdk.DeleteObjectCommand({ Bucket: this.#desc.bucket, Key: full }), { abortSignal: s }));
+    await this.#call('delete', full, undefined, (c, s) =>
+      c.client.send(new c.sdk.DeleteObjectCommand({ Bucket: this.#desc.bucket, Key: full }), { abortSignal: s }),
+    );
   }
 
   /** The full S3 key, as SimpleTuner records it in its cache files. */
@@ -136,7 +185,11 @@ export class S3Storage implements StorageBackend {
   }
 
   keyFromExternal(path: string): string {
-    if (!path.startsWith(this.#root)) throw new PathEscapeError(`S3 key ${JSON.stringify(path)} is outside the prefix "${this.#root}"`, { dataset: this.id, file: path });
+    if (!path.startsWith(this.#root))
+      throw new PathEscapeError(`S3 key ${JSON.stringify(path)} is outside the prefix "${this.#root}"`, {
+        dataset: this.id,
+        file: path,
+      });
     return safeKey(path.slice(this.#root.length), { dataset: this.id, file: path });
   }
 
@@ -162,15 +215,32 @@ export class S3Storage implements StorageBackend {
   }
 
   /** One SDK operation with bounded retries. */
-  async #call<T>(op: string, key: string, signal: AbortSignal | undefined, fn: (c: OwnedClient, s: AbortSignal) => Promise<T>): Promise<T> {
+  async #call<T>(
+    op: string,
+    key: string,
+    signal: AbortSignal | undefined,
+    fn: (c: OwnedClient, s: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const c = await this.#client();
     return this.#retried(op, key, signal, (s) => fn(c, s));
   }
 
   /** Bounded retries around one attempt function; failures become coded errors naming the bucket and key. */
-  async #retried<T>(op: string, key: string, signal: AbortSignal | undefined, attempt: (s: AbortSignal) => Promise<T>): Promise<T> {
-    const ctx = { log: this.#log, op, dataset: this.id, key: `s3://${this.#desc.bucket}/${key}`, ...(signal ? { signal } : {}),
-      onRetry: (reason: string, attempt: number) => metrics.emit('storage.retry', { dataset: this.id, backend: 'aws', op, reason, attempt }) };
+  async #retried<T>(
+    op: string,
+    key: string,
+    signal: AbortSignal | undefined,
+    attempt: (s: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const ctx = {
+      log: this.#log,
+      op,
+      dataset: this.id,
+      key: `s3://${this.#desc.bucket}/${key}`,
+      ...(signal ? { signal } : {}),
+      onRetry: (reason: string, attempt: number) =>
+        metrics.emit('storage.retry', { dataset: this.id, backend: 'aws', op, reason, attempt }),
+    };
     try {
       return await withRetries(this.#policy, ctx, s3RetryReason, attempt);
     } catch (err) {
@@ -183,10 +253,17 @@ export class S3Storage implements StorageBackend {
     const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
     const status = e.$metadata?.httpStatusCode;
     const file = `s3://${this.#desc.bucket}/${key}`;
-    if ((e.name && NOT_FOUND.has(e.name)) || status === 404) return new NotFoundError(`No such S3 object: ${file}`, { dataset: this.id, file, cause: err });
+    if ((e.name && NOT_FOUND.has(e.name)) || status === 404)
+      return new NotFoundError(`No such S3 object: ${file}`, { dataset: this.id, file, cause: err });
     const reason = s3RetryReason(err);
-    const why = reason ? `${reason}, gave up after ${this.#policy.attempts} attempts` : `${e.name ?? 'error'}${status ? ` (HTTP ${status})` : ''}`;
-    return new StorageError(`S3 ${op} of ${file} failed: ${why}: ${e.message ?? String(err)}`, { dataset: this.id, file, cause: err });
+    const why = reason
+      ? `${reason}, gave up after ${this.#policy.attempts} attempts`
+      : `${e.name ?? 'error'}${status ? ` (HTTP ${status})` : ''}`;
+    return new StorageError(`S3 ${op} of ${file} failed: ${why}: ${e.message ?? String(err)}`, {
+      dataset: this.id,
+      file,
+      cause: err,
+    });
   }
 }
 
@@ -194,12 +271,15 @@ export class S3Storage implements StorageBackend {
 async function readBody(out: GetObjectCommandOutput, signal: AbortSignal): Promise<Buffer> {
   const body = out.Body as (Readable & { transformToByteArray(): Promise<Uint8Array> }) | undefined;
   if (!body) return Buffer.alloc(0);
-  const onAbort = (): void => { body.destroy(new Error('aborted')); };
+  const onAbort = (): void => {
+    body.destroy(new Error('aborted'));
+  };
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     const bytes = await body.transformToByteArray();
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (out.ContentLength !== undefined && buf.length !== out.ContentLength) throw new TruncatedBody(`body has ${buf.length} of ${out.ContentLength} bytes`);
+    if (out.ContentLength !== undefined && buf.length !== out.ContentLength)
+      throw new TruncatedBody(`body has ${buf.length} of ${out.ContentLength} bytes`);
     return buf;
   } finally {
     signal.removeEventListener('abort', onAbort);

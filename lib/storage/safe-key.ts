@@ -21,7 +21,8 @@ const WINDOWS_ABSOLUTE = /^[a-zA-Z]:[\\/]|^[\\/]{2}/;
 export function safeKey(key: string, ctx: KeyContext = {}): string {
   if (typeof key !== 'string' || key.length === 0) throw escape('empty key', key, ctx);
   if (key.includes('\0')) throw escape('key contains a NUL byte', key, ctx);
-  if (key.startsWith('/') || key.startsWith('\\') || WINDOWS_ABSOLUTE.test(key)) throw escape('absolute path where a relative key was expected', key, ctx);
+  if (key.startsWith('/') || key.startsWith('\\') || WINDOWS_ABSOLUTE.test(key))
+    throw escape('absolute path where a relative key was expected', key, ctx);
   if (URL_LIKE.test(key)) throw escape('a URL where a relative key was expected', key, ctx);
   // Backslashes are separators on Windows, so a `..` between them is refused too; on POSIX they stay part of the name.
   if (key.split(/[\\/]/).includes('..')) throw escape("key contains a '..' segment", key, ctx);
@@ -54,6 +55,12 @@ export function keyUnder(root: string, fullPath: string, ctx: KeyContext = {}): 
 }
 
 function escape(why: string, key: string, ctx: KeyContext): PathEscapeError {
-  const shown = typeof key === 'string' ? JSON.stringify(key.length > 200 ? `${key.slice(0, 200)}…` : key) : String(key);
-  return new PathEscapeError(`Refused key ${shown}: ${why}`, { dataset: ctx.dataset, file: ctx.file, field: ctx.field, row: ctx.row });
+  const shown =
+    typeof key === 'string' ? JSON.stringify(key.length > 200 ? `${key.slice(0, 200)}…` : key) : String(key);
+  return new PathEscapeError(`Refused key ${shown}: ${why}`, {
+    dataset: ctx.dataset,
+    file: ctx.file,
+    field: ctx.field,
+    row: ctx.row,
+  });
 }

@@ -21,18 +21,30 @@ const keyCache = new Map<string, Map<string, Buffer>>();
 
 /** The headers to send: host, x-amz-date, x-amz-content-sha256, the token if any, the extras, and Authorization. */
 export function signS3Request(i: SigV4Input): Record<string, string> {
-  const amzDate = (i.date ?? new Date()).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const amzDate = (i.date ?? new Date())
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   const day = amzDate.slice(0, 8);
-  const headers: Record<string, string> = { ...i.headers, host: i.host, 'x-amz-content-sha256': UNSIGNED, 'x-amz-date': amzDate };
+  const headers: Record<string, string> = {
+    ...i.headers,
+    host: i.host,
+    'x-amz-content-sha256': UNSIGNED,
+    'x-amz-date': amzDate,
+  };
   if (i.sessionToken) headers['x-amz-security-token'] = i.sessionToken;
-  const names = Object.keys(headers).map((h) => h.toLowerCase()).sort();
+  const names = Object.keys(headers)
+    .map((h) => h.toLowerCase())
+    .sort();
   const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
   const canonicalHeaders = names.map((n) => `${n}:${String(lower[n]).trim().replace(/\s+/g, ' ')}\n`).join('');
   const signedHeaders = names.join(';');
   const canonical = [i.method, i.path, '', canonicalHeaders, signedHeaders, UNSIGNED].join('\n');
   const scope = `${day}/${i.region}/s3/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
-  const signature = createHmac('sha256', signingKey(i.secretAccessKey, day, i.region)).update(toSign).digest('hex');
+  const signature = createHmac('sha256', signingKey(i.secretAccessKey, day, i.region))
+    .update(toSign)
+    .digest('hex');
   headers.authorization = `AWS4-HMAC-SHA256 Credential=${i.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
   return headers;
 }
@@ -61,5 +73,8 @@ function signingKey(secret: string, day: string, region: string): Buffer {
 
 /** S3's path encoding: every byte except unreserved characters, `/` kept between segments. */
 export function encodeS3Path(key: string): string {
-  return key.split('/').map((seg) => encodeURIComponent(seg).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join('/');
+  return key
+    .split('/')
+    .map((seg) => encodeURIComponent(seg).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    .join('/');
 }

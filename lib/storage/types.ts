@@ -97,7 +97,12 @@ export type BackendDescription =
       heightColumn: string | null;
       /** Column with a dict of quality metrics for filter.quality_thresholds. @default "quality_assessment" */
       qualityColumn?: string | null;
-      filter: { collection?: string | string[]; quality_thresholds?: Record<string, number>; min_width?: number; min_height?: number } | null;
+      filter: {
+        collection?: string | string[];
+        quality_thresholds?: Record<string, number>;
+        min_width?: number;
+        min_height?: number;
+      } | null;
       /** Local directory for cache files written through this backend. */
       cacheDir: string;
       /** Hub cache root ($HF_HUB_CACHE or $HF_HOME/hub), resolved when the backend was built; null = none. */

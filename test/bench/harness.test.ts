@@ -11,8 +11,17 @@ const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
 
 t.test('parseBenchOutput keeps only JSON objects with bench and case', async (t) => {
-  const out = ['hello', '{"bench":"scan","case":"a","figures":{"x":1}}', '{"nope":1}', '{broken', '  {"bench":"decode","case":"b"}  '].join('\n');
-  t.same(parseBenchOutput(out).map((l) => l.case), ['a', 'b']);
+  const out = [
+    'hello',
+    '{"bench":"scan","case":"a","figures":{"x":1}}',
+    '{"nope":1}',
+    '{broken',
+    '  {"bench":"decode","case":"b"}  ',
+  ].join('\n');
+  t.same(
+    parseBenchOutput(out).map((l) => l.case),
+    ['a', 'b'],
+  );
 });
 
 t.test('targets: PASS, MISS, NOT RUN, percent keys and ±10 % band', async (t) => {
@@ -35,16 +44,38 @@ t.test('targets: PASS, MISS, NOT RUN, percent keys and ±10 % band', async (t) =
 });
 
 t.test('renderResults has machine, command, targets and every figure', async (t) => {
-  const md = renderResults({
-    date: '2026-11-26T00:00:00Z', command: 'npm run bench', commit: 'abc1234',
-    machine: { cpu: 'Test CPU', cores: 2, memoryGiB: 4, os: 'Linux' }, versions: { node: 'v20' },
-    runs: [{ file: 'bench/scan.ts', exitCode: 0, seconds: 1, lines: 1 }],
-  }, [
-    { bench: 'scan', case: 'local', figures: { header_files_s: 12345.6 }, ratios: { vs_full_decode: 61.2 }, checksum: 'deadbeef', caveat: 'tiny' },
-    { bench: 'latents', case: 'f16', ratios: { vs_raw_read: 0.5 }, bottleneck: 'unpickling on the main thread' },
-  ]);
-  for (const s of ['Test CPU × 2 cores', 'abc1234', 'npm run bench', '| local | 12346 | 61.2 | deadbeef |', '**PASS**', '`local`: tiny', '## Caveats',
-    '- MISS: cached latents ≥ 0.8× raw read loop — `f16` measured 0.5.', 'latents / `f16`: unpickling on the main thread']) {
+  const md = renderResults(
+    {
+      date: '2026-11-26T00:00:00Z',
+      command: 'npm run bench',
+      commit: 'abc1234',
+      machine: { cpu: 'Test CPU', cores: 2, memoryGiB: 4, os: 'Linux' },
+      versions: { node: 'v20' },
+      runs: [{ file: 'bench/scan.ts', exitCode: 0, seconds: 1, lines: 1 }],
+    },
+    [
+      {
+        bench: 'scan',
+        case: 'local',
+        figures: { header_files_s: 12345.6 },
+        ratios: { vs_full_decode: 61.2 },
+        checksum: 'deadbeef',
+        caveat: 'tiny',
+      },
+      { bench: 'latents', case: 'f16', ratios: { vs_raw_read: 0.5 }, bottleneck: 'unpickling on the main thread' },
+    ],
+  );
+  for (const s of [
+    'Test CPU × 2 cores',
+    'abc1234',
+    'npm run bench',
+    '| local | 12346 | 61.2 | deadbeef |',
+    '**PASS**',
+    '`local`: tiny',
+    '## Caveats',
+    '- MISS: cached latents ≥ 0.8× raw read loop — `f16` measured 0.5.',
+    'latents / `f16`: unpickling on the main thread',
+  ]) {
     t.ok(md.includes(s), `contains ${s}`);
   }
 });
@@ -55,9 +86,16 @@ t.test('run-all runs bench files as processes and writes RESULTS.md', async (t) 
   const out = path.join(dir, 'RESULTS.md');
   const env = { ...process.env, TUNEFEED_BENCH_NO_INSTALL: '1', TUNEFEED_CORPUS_DIR: path.join(dir, '.corpus') };
   const only = 'pil,test/fixtures/bench/failing.ts,no-such-bench';
-  await run(process.execPath, ['--import', 'tsx', 'bench/run-all.ts', '--only', only, '--scale', 'tiny', '--out', out], { env, cwd: root });
+  await run(
+    process.execPath,
+    ['--import', 'tsx', 'bench/run-all.ts', '--only', only, '--scale', 'tiny', '--out', out],
+    { env, cwd: root },
+  );
   const md = await readFile(out, 'utf8');
-  const lines = (await readFile(path.join(dir, '.data/last-run.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as BenchLine);
+  const lines = (await readFile(path.join(dir, '.data/last-run.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as BenchLine);
   const pil = lines.find((l) => l.bench === 'pil')!;
   t.ok(pil, 'pil printed a line');
   t.type(pil.figures?.tunefeed_img_s, 'number');

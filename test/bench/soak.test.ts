@@ -40,9 +40,14 @@ t.test('expected order walks the sampler: every epoch is a permutation of the ke
 t.test('short soak through createLoader: no mismatch, no violation, fds released', async (t) => {
   const dir = await mkdtemp(path.join(tmpdir(), 'tf-soak-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/soak.ts', '--minutes', '0.05', '--samples', '3200', '--index', '256', '--step-ms', '1'], {
-    cwd: root, env: { ...process.env, TUNEFEED_CORPUS_DIR: dir, TUNEFEED_LOG_LEVEL: 'warn' },
-  });
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', 'bench/soak.ts', '--minutes', '0.05', '--samples', '3200', '--index', '256', '--step-ms', '1'],
+    {
+      cwd: root,
+      env: { ...process.env, TUNEFEED_CORPUS_DIR: dir, TUNEFEED_LOG_LEVEL: 'warn' },
+    },
+  );
   const line = JSON.parse(stdout.trim().split('\n').pop()!) as BenchLine;
   const f = line.figures!;
   t.equal(line.bench, 'soak');

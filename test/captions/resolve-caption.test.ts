@@ -12,19 +12,68 @@ import { awsDescription, startS3Server } from '../helpers/s3-server.js';
 
 function dataset(over: Partial<ImageDatasetConfig> = {}): ImageDatasetConfig {
   return {
-    id: 'ds', type: 'local', dataset_type: 'image', instance_data_dir: '/data/ds', resolution: 512, resolution_type: 'pixel',
-    minimum_image_size: null, maximum_image_size: null, target_downsample_size: null, minimum_aspect_ratio: null, maximum_aspect_ratio: null,
-    max_upscale_threshold: null, crop: false, crop_aspect: 'square', crop_aspect_buckets: null, crop_style: 'random',
-    caption_strategy: 'filename', instance_prompt: null, prepend_instance_prompt: false, only_instance_prompt: false, caption_shuffle: null,
-    metadata_backend: 'discovery', train_batch_size: 1, repeats: 0, probability: 1, start_epoch: 1, start_step: 0, end_epoch: null, end_step: null,
-    disable_after_epoch_step: null, max_num_samples: null, scan_for_errors: false, cache_dir_vae: '/cache/vae', cache_file_suffix: '',
-    text_embeds: null, image_embeds: null, conditioning_data: [], source_dataset_id: null, conditioning_type: null, skip_file_discovery: '',
-    preserve_data_backend_cache: false, compress_cache: false, vae_cache_ondemand: false, vae_cache_disable: false, video: null, aws: null,
-    csv: null, parquet: null, huggingface: null, aspect_bucket_alignment: 64, aspect_bucket_rounding: 2, ...over,
+    id: 'ds',
+    type: 'local',
+    dataset_type: 'image',
+    instance_data_dir: '/data/ds',
+    resolution: 512,
+    resolution_type: 'pixel',
+    minimum_image_size: null,
+    maximum_image_size: null,
+    target_downsample_size: null,
+    minimum_aspect_ratio: null,
+    maximum_aspect_ratio: null,
+    max_upscale_threshold: null,
+    crop: false,
+    crop_aspect: 'square',
+    crop_aspect_buckets: null,
+    crop_style: 'random',
+    caption_strategy: 'filename',
+    instance_prompt: null,
+    prepend_instance_prompt: false,
+    only_instance_prompt: false,
+    caption_shuffle: null,
+    metadata_backend: 'discovery',
+    train_batch_size: 1,
+    repeats: 0,
+    probability: 1,
+    start_epoch: 1,
+    start_step: 0,
+    end_epoch: null,
+    end_step: null,
+    disable_after_epoch_step: null,
+    max_num_samples: null,
+    scan_for_errors: false,
+    cache_dir_vae: '/cache/vae',
+    cache_file_suffix: '',
+    text_embeds: null,
+    image_embeds: null,
+    conditioning_data: [],
+    source_dataset_id: null,
+    conditioning_type: null,
+    skip_file_discovery: '',
+    preserve_data_backend_cache: false,
+    compress_cache: false,
+    vae_cache_ondemand: false,
+    vae_cache_disable: false,
+    video: null,
+    aws: null,
+    csv: null,
+    parquet: null,
+    huggingface: null,
+    aspect_bucket_alignment: 64,
+    aspect_bucket_rounding: 2,
+    ...over,
   };
 }
 
-const index = (captions?: DatasetIndex['captions']): DatasetIndex => ({ id: 'ds', buckets: {}, metadata: {}, captions, stats: { total_processed: 0, skipped: {} } });
+const index = (captions?: DatasetIndex['captions']): DatasetIndex => ({
+  id: 'ds',
+  buckets: {},
+  metadata: {},
+  captions,
+  stats: { total_processed: 0, skipped: {} },
+});
 
 function local(tt: Pick<typeof t, 'testdir'>, files: Parameters<typeof t.testdir>[0]): LocalStorage {
   return new LocalStorage({ id: 'ds', root: tt.testdir(files) });
@@ -38,16 +87,28 @@ t.test('filename: stem with underscores as spaces, prepend', async (t) => {
 });
 
 t.test('textfile: single, multi-line, CRLF kept, missing and blank files', async (t) => {
-  const s = local(t, { 'a.txt': 'one caption', sub: { 'b.txt': 'first\n\nsecond\nthird\n', 'c.txt': 'x\r\ny' }, 'blank.txt': '\n\n' });
+  const s = local(t, {
+    'a.txt': 'one caption',
+    sub: { 'b.txt': 'first\n\nsecond\nthird\n', 'c.txt': 'x\r\ny' },
+    'blank.txt': '\n\n',
+  });
   const src = createCaptionSource(dataset({ caption_strategy: 'textfile' }), s, index(), 7);
   t.same(await src.candidates('a.png'), ['one caption']);
   t.same(await src.candidates('sub/b.jpeg'), ['first', 'second', 'third'], 'empty lines dropped');
   t.same(await src.candidates('sub/c.png'), ['x\r', 'y'], 'no strip, as SimpleTuner (cache-name parity)');
-  const whole = createCaptionSource(dataset({ caption_strategy: 'textfile', disable_multiline_split: true }), s, index(), 7);
+  const whole = createCaptionSource(
+    dataset({ caption_strategy: 'textfile', disable_multiline_split: true }),
+    s,
+    index(),
+    7,
+  );
   t.same(await whole.candidates('sub/b.png'), ['first\n\nsecond\nthird\n']);
   const missing = await src.resolve('nope.png', 0).catch((e: unknown) => e);
   t.ok(missing instanceof CaptionNotFoundError);
-  t.match((missing as CaptionNotFoundError).message, /Caption file nope\.txt not found\. \(dataset=ds, file=nope\.txt\)/);
+  t.match(
+    (missing as CaptionNotFoundError).message,
+    /Caption file nope\.txt not found\. \(dataset=ds, file=nope\.txt\)/,
+  );
   await t.rejects(src.resolve('blank.png', 0), CaptionNotFoundError);
 });
 
@@ -64,7 +125,9 @@ t.test('multi-caption picks are seeded, stable and cover every line', async (t) 
   t.same([...seen.keys()].sort(), ['a', 'b', 'c', 'd']);
   for (const n of seen.values()) t.ok(n > 25, `roughly uniform (${n}/200)`);
   const other = createCaptionResolver(dataset({ caption_strategy: 'textfile' }), s, index(), 43);
-  const differs = await Promise.all(Array.from({ length: 20 }, async (_, i) => (await other('m.png', i)) !== (await r1('m.png', i))));
+  const differs = await Promise.all(
+    Array.from({ length: 20 }, async (_, i) => (await other('m.png', i)) !== (await r1('m.png', i))),
+  );
   t.ok(differs.some(Boolean), 'another global seed gives another sequence');
 });
 
@@ -80,63 +143,171 @@ t.test('textfile through S3 (same storage backend as the images)', async (t) => 
 
 t.test('instanceprompt and only_instance_prompt read nothing', async (t) => {
   const s = local(t, {});
-  t.equal(await createCaptionResolver(dataset({ caption_strategy: 'instanceprompt', instance_prompt: '  sks dog ' }), s, index(), 1)('x.png', 0), 'sks dog');
-  const list = createCaptionSource(dataset({ caption_strategy: 'instanceprompt', instance_prompt: 'a', instance_prompts: ['a', ' ', 'b '] }), s, index(), 1);
+  t.equal(
+    await createCaptionResolver(
+      dataset({ caption_strategy: 'instanceprompt', instance_prompt: '  sks dog ' }),
+      s,
+      index(),
+      1,
+    )('x.png', 0),
+    'sks dog',
+  );
+  const list = createCaptionSource(
+    dataset({ caption_strategy: 'instanceprompt', instance_prompt: 'a', instance_prompts: ['a', ' ', 'b '] }),
+    s,
+    index(),
+    1,
+  );
   t.same(await list.candidates('x.png'), ['a', 'b']);
-  const only = createCaptionResolver(dataset({ caption_strategy: 'textfile', only_instance_prompt: true, instance_prompt: 'sks', prepend_instance_prompt: true }), s, index(), 1);
+  const only = createCaptionResolver(
+    dataset({
+      caption_strategy: 'textfile',
+      only_instance_prompt: true,
+      instance_prompt: 'sks',
+      prepend_instance_prompt: true,
+    }),
+    s,
+    index(),
+    1,
+  );
   t.equal(await only('missing-caption.png', 0), 'sks', 'no caption file needed, no self-prepend');
-  t.throws(() => createCaptionResolver(dataset({ caption_strategy: 'instanceprompt' }), s, index(), 1), ConfigValidationError);
-  t.throws(() => createCaptionResolver(dataset({ caption_strategy: 'instanceprompt', instance_prompt: '  ' }), s, index(), 1), /non-empty prompt/);
-  t.throws(() => createCaptionResolver(dataset({ only_instance_prompt: true }), s, index(), 1), /Instance prompt is required/);
-  t.throws(() => createCaptionResolver(dataset({ prepend_instance_prompt: true }), s, index(), 1), /Backend ds has prepend_instance_prompt=True/);
-  t.throws(() => createCaptionResolver(dataset({ caption_strategy: 'webshart' as never }), s, index(), 1), RegistryLookupError);
+  t.throws(
+    () => createCaptionResolver(dataset({ caption_strategy: 'instanceprompt' }), s, index(), 1),
+    ConfigValidationError,
+  );
+  t.throws(
+    () => createCaptionResolver(dataset({ caption_strategy: 'instanceprompt', instance_prompt: '  ' }), s, index(), 1),
+    /non-empty prompt/,
+  );
+  t.throws(
+    () => createCaptionResolver(dataset({ only_instance_prompt: true }), s, index(), 1),
+    /Instance prompt is required/,
+  );
+  t.throws(
+    () => createCaptionResolver(dataset({ prepend_instance_prompt: true }), s, index(), 1),
+    /Backend ds has prepend_instance_prompt=True/,
+  );
+  t.throws(
+    () => createCaptionResolver(dataset({ caption_strategy: 'webshart' as never }), s, index(), 1),
+    RegistryLookupError,
+  );
 });
 
 t.test('parquet: keyed without extension unless identifier_includes_extension', async (t) => {
   const s = local(t, {});
-  const parquet = { path: 'meta.parquet', filename_column: 'id', caption_column: 'caption', fallback_caption_column: null, width_column: null,
-    height_column: null, aspect_ratio_column: null, num_frames_column: null, fps_column: null, identifier_includes_extension: false };
+  const parquet = {
+    path: 'meta.parquet',
+    filename_column: 'id',
+    caption_column: 'caption',
+    fallback_caption_column: null,
+    width_column: null,
+    height_column: null,
+    aspect_ratio_column: null,
+    num_frames_column: null,
+    fps_column: null,
+    identifier_includes_extension: false,
+  };
   const idx = index({ 'img/001': '  a cat  ', 'img/002': ['x', ' ', 'y'], 'img/003.jpg': 'with ext' });
-  const src = createCaptionSource(dataset({ caption_strategy: 'parquet', metadata_backend: 'parquet', parquet }), s, idx, 1);
+  const src = createCaptionSource(
+    dataset({ caption_strategy: 'parquet', metadata_backend: 'parquet', parquet }),
+    s,
+    idx,
+    1,
+  );
   t.same(await src.candidates('img/001.png'), ['a cat'], 'stripped');
   t.same(await src.candidates('img/002.png'), ['x', 'y'], 'list → multi-caption, empties dropped');
   const err = await src.resolve('img/404.png', 0).catch((e: unknown) => e);
   t.ok(err instanceof CaptionNotFoundError);
-  t.match((err as Error).message, /Could not locate caption for image img\/404\.png in sampler_backend ds with filename column id, caption column "caption", and a parquet database with 3 entries/);
-  const ext = createCaptionSource(dataset({ caption_strategy: 'parquet', parquet: { ...parquet, identifier_includes_extension: true } }), s, idx, 1);
+  t.match(
+    (err as Error).message,
+    /Could not locate caption for image img\/404\.png in sampler_backend ds with filename column id, caption column "caption", and a parquet database with 3 entries/,
+  );
+  const ext = createCaptionSource(
+    dataset({ caption_strategy: 'parquet', parquet: { ...parquet, identifier_includes_extension: true } }),
+    s,
+    idx,
+    1,
+  );
   t.same(await ext.candidates('img/003.jpg'), ['with ext']);
-  const pre = createCaptionSource(dataset({ caption_strategy: 'parquet', parquet, prepend_instance_prompt: true, instance_prompt: 'sks' }), s, idx, 1);
+  const pre = createCaptionSource(
+    dataset({ caption_strategy: 'parquet', parquet, prepend_instance_prompt: true, instance_prompt: 'sks' }),
+    s,
+    idx,
+    1,
+  );
   t.same(await pre.candidates('img/002.png'), ['sks x', 'sks y']);
 });
 
 t.test('csv and huggingface captions', async (t) => {
   const s = local(t, {});
   const url = 'https://example.invalid/a.jpg';
-  const csv = createCaptionResolver(dataset({ caption_strategy: 'csv', type: 'csv', prepend_instance_prompt: true, instance_prompt: 'p' }), s, index({ [url]: 'csv caption ' }), 1);
+  const csv = createCaptionResolver(
+    dataset({ caption_strategy: 'csv', type: 'csv', prepend_instance_prompt: true, instance_prompt: 'p' }),
+    s,
+    index({ [url]: 'csv caption ' }),
+    1,
+  );
   t.equal(await csv(url, 0), 'csv caption ', 'raw cell, no prepend (SimpleTuner returns it as-is)');
-  const captioned = Object.assign(Object.create(s) as LocalStorage, { captionFor: async (k: string) => (k === url ? 'from storage' : null) });
-  t.equal(await createCaptionResolver(dataset({ caption_strategy: 'csv' }), captioned, index(), 1)(url, 0), 'from storage');
-  await t.rejects(createCaptionResolver(dataset({ caption_strategy: 'csv' }), captioned, index(), 1)('https://x.invalid/b.png', 0), CaptionNotFoundError);
-  const hf = createCaptionSource(dataset({ caption_strategy: 'huggingface', type: 'huggingface' }), s, index({ '0.jpg': ' hf one ', '1.jpg': ['a', 'b'] }), 1);
+  const captioned = Object.assign(Object.create(s) as LocalStorage, {
+    captionFor: async (k: string) => (k === url ? 'from storage' : null),
+  });
+  t.equal(
+    await createCaptionResolver(dataset({ caption_strategy: 'csv' }), captioned, index(), 1)(url, 0),
+    'from storage',
+  );
+  await t.rejects(
+    createCaptionResolver(dataset({ caption_strategy: 'csv' }), captioned, index(), 1)('https://x.invalid/b.png', 0),
+    CaptionNotFoundError,
+  );
+  const hf = createCaptionSource(
+    dataset({ caption_strategy: 'huggingface', type: 'huggingface' }),
+    s,
+    index({ '0.jpg': ' hf one ', '1.jpg': ['a', 'b'] }),
+    1,
+  );
   t.same(await hf.candidates('0.jpg'), ['hf one']);
   t.same(await hf.candidates('1.jpg'), ['a', 'b']);
   await t.rejects(hf.candidates('2.jpg'), /Could not find caption for 2\.jpg in HuggingFace dataset/);
 });
 
 t.test('caption_shuffle: CPython variants, then prepend; seed falls back to the global seed', async (t) => {
-  const vectors = JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/embeds/expected.json', import.meta.url)), 'utf8')) as { shuffles: { caption: string; variants: string[] }[] };
+  const vectors = JSON.parse(
+    readFileSync(fileURLToPath(new URL('../fixtures/embeds/expected.json', import.meta.url)), 'utf8'),
+  ) as { shuffles: { caption: string; variants: string[] }[] };
   const first = vectors.shuffles[0]!; // seed 42, count 3, comma, position_start 0, include_original
   const s = local(t, { 'tags.txt': first.caption });
   const shuffle = { enabled: true, count: 3, position_start: 0, include_original: true, split_on: 'comma' as const };
   const src = createCaptionSource(dataset({ caption_strategy: 'textfile', caption_shuffle: shuffle }), s, index(), 42);
   t.same(await src.candidates('tags.png'), first.variants, 'global seed 42 used when caption_shuffle.seed is unset');
-  const pre = createCaptionSource(dataset({ caption_strategy: 'textfile', caption_shuffle: { ...shuffle, seed: 42 }, prepend_instance_prompt: true, instance_prompt: 'sks' }), s, index(), 0);
-  t.same(await pre.candidates('tags.png'), first.variants.map((v) => `sks ${v}`));
+  const pre = createCaptionSource(
+    dataset({
+      caption_strategy: 'textfile',
+      caption_shuffle: { ...shuffle, seed: 42 },
+      prepend_instance_prompt: true,
+      instance_prompt: 'sks',
+    }),
+    s,
+    index(),
+    0,
+  );
+  t.same(
+    await pre.candidates('tags.png'),
+    first.variants.map((v) => `sks ${v}`),
+  );
   const r = createCaptionResolver(dataset({ caption_strategy: 'textfile', caption_shuffle: shuffle }), s, index(), 42);
   const picked = new Set<string>();
   for (let i = 0; i < 60; i++) picked.add(String(await r('tags.png', i)));
   t.equal(picked.size, first.variants.length, 'every variant is served over time');
   const empty = local(t, { 'e.txt': '' });
-  const shuffledEmpty = createCaptionSource(dataset({ caption_strategy: 'textfile', caption_shuffle: shuffle }), empty, index(), 1);
-  t.same(await shuffledEmpty.candidates('e.png'), [''], 'an empty caption stays an (empty) caption with shuffle on, as without');
+  const shuffledEmpty = createCaptionSource(
+    dataset({ caption_strategy: 'textfile', caption_shuffle: shuffle }),
+    empty,
+    index(),
+    1,
+  );
+  t.same(
+    await shuffledEmpty.candidates('e.png'),
+    [''],
+    'an empty caption stays an (empty) caption with shuffle on, as without',
+  );
 });

@@ -10,7 +10,14 @@ function sink(isTTY: boolean) {
 t.test('plain mode: throttled lines, final line always written', async (t) => {
   let now = 0;
   const { chunks, stream } = sink(false);
-  const p = createProgress({ label: 'scan photos', total: 100, unit: 'files', stream, now: () => now, lineIntervalMs: 1000 });
+  const p = createProgress({
+    label: 'scan photos',
+    total: 100,
+    unit: 'files',
+    stream,
+    now: () => now,
+    lineIntervalMs: 1000,
+  });
   for (let i = 0; i < 100; i++) {
     now += 25;
     p.tick();
@@ -20,7 +27,10 @@ t.test('plain mode: throttled lines, final line always written', async (t) => {
   p.finish('skipped 4');
   const last = chunks[chunks.length - 1]!;
   t.match(last, /^scan photos \[#{24}\] 100% 100\/100 files 40\.0\/s 2\.5s skipped 4\n$/);
-  t.notOk(chunks.some((c) => c.includes('\r') || c.includes('\x1b')), 'no control codes off a TTY');
+  t.notOk(
+    chunks.some((c) => c.includes('\r') || c.includes('\x1b')),
+    'no control codes off a TTY',
+  );
   p.tick();
   t.equal(p.done, 100, 'ignored after finish');
 });

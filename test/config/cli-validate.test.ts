@@ -8,7 +8,11 @@ import t, { type Test } from 'tap';
 const root = join(import.meta.dirname, '..', '..');
 const fixtures = join(root, 'test', 'fixtures', 'configs');
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
@@ -30,11 +34,25 @@ const noStack = (t: Test, r: Run): void => {
 };
 
 t.test('valid config: exit 0, datasets in dependency order', async (t) => {
-  const r = await cli([join(fixtures, 'multi_backend_dependencies.json'), '--no-check-paths', '--set', 'model_family=flux']);
+  const r = await cli([
+    join(fixtures, 'multi_backend_dependencies.json'),
+    '--no-check-paths',
+    '--set',
+    'model_family=flux',
+  ]);
   t.equal(r.code, 0, r.stderr);
-  const order = ['text_embeds_primary', 'text_embeds_secondary', 'main_dataset', 'conditioning_dataset', 'secondary_dataset'];
+  const order = [
+    'text_embeds_primary',
+    'text_embeds_secondary',
+    'main_dataset',
+    'conditioning_dataset',
+    'secondary_dataset',
+  ];
   const at = order.map((id) => r.stdout.indexOf(`] ${id}  (`));
-  t.ok(at.every((i, k) => i > 0 && (k === 0 || i > at[k - 1]!)), 'printed in order');
+  t.ok(
+    at.every((i, k) => i > 0 && (k === 0 || i > at[k - 1]!)),
+    'printed in order',
+  );
   t.match(r.stdout, 'valid, 5 dataset(s)');
   t.match(r.stdout, 'cache_dir_vae: output/cache/vae/flux/main_dataset');
   noStack(t, r);
@@ -43,7 +61,15 @@ t.test('valid config: exit 0, datasets in dependency order', async (t) => {
 t.test('invalid config: exit 1, every error printed', async (t) => {
   const r = await cli([join(fixtures, 'many_errors.json'), '--no-check-paths']);
   t.equal(r.code, 1);
-  for (const f of ['[a] crop_aspect_buckets', '[a] train_batch_size', '[text] type', '[a] end_epoch', '[a] id', 'error id:']) t.match(r.stdout, f);
+  for (const f of [
+    '[a] crop_aspect_buckets',
+    '[a] train_batch_size',
+    '[text] type',
+    '[a] end_epoch',
+    '[a] id',
+    'error id:',
+  ])
+    t.match(r.stdout, f);
   t.match(r.stdout, '(id=a) train_batch_size must be a positive integer.');
   noStack(t, r);
 });
@@ -55,9 +81,18 @@ t.test('--json prints exactly one object of the documented shape, credentials re
   t.same(Object.keys(out).sort(), ['datasets', 'errors', 'ok', 'warnings']);
   t.equal(out.ok, true);
   const ds = out.datasets as { id: string; dataset_type: string; config: Record<string, unknown> }[];
-  t.same(ds.map((d) => [d.id, d.dataset_type]), [['text', 'text_embeds'], ['bucket_images', 'image']]);
+  t.same(
+    ds.map((d) => [d.id, d.dataset_type]),
+    [
+      ['text', 'text_embeds'],
+      ['bucket_images', 'image'],
+    ],
+  );
   t.same(Object.keys(ds[1]!).sort(), ['config', 'dataset_type', 'id']);
-  t.match(ds[1]!.config, { aws_checksum_mode: undefined, aws: { aws_secret_access_key: '[REDACTED]', aws_access_key_id: '[REDACTED]' } });
+  t.match(ds[1]!.config, {
+    aws_checksum_mode: undefined,
+    aws: { aws_secret_access_key: '[REDACTED]', aws_access_key_id: '[REDACTED]' },
+  });
   t.notOk(r.stdout.includes('fixture-secret-do-not-print'));
   t.notOk(r.stderr.includes('fixture-secret-do-not-print'));
 });
@@ -65,7 +100,12 @@ t.test('--json prints exactly one object of the documented shape, credentials re
 t.test('--json on errors: ok false, issues with id/field/message', async (t) => {
   const r = await cli([join(fixtures, 'error_missing_aws_fields.json'), '--json']);
   t.equal(r.code, 1);
-  const out = JSON.parse(r.stdout) as { ok: boolean; datasets: unknown[]; errors: Record<string, unknown>[]; warnings: Record<string, unknown>[] };
+  const out = JSON.parse(r.stdout) as {
+    ok: boolean;
+    datasets: unknown[];
+    errors: Record<string, unknown>[];
+    warnings: Record<string, unknown>[];
+  };
   t.equal(out.ok, false);
   t.same(out.datasets, []);
   t.ok(out.errors.length > 0 && out.errors.every((e) => Object.keys(e).sort().join() === 'field,id,message'));
@@ -91,14 +131,32 @@ t.test('--training-config and path checks', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'tf-cli-'));
   await mkdir(join(dir, 'imgs'));
   const cfg = join(dir, 'multidatabackend.json');
-  await writeFile(cfg, JSON.stringify([{ id: 'text', dataset_type: 'text_embeds' }, { id: 'imgs', instance_data_dir: join(dir, 'imgs') }, { id: 'gone', instance_data_dir: join(dir, 'gone') }]));
+  await writeFile(
+    cfg,
+    JSON.stringify([
+      { id: 'text', dataset_type: 'text_embeds' },
+      { id: 'imgs', instance_data_dir: join(dir, 'imgs') },
+      { id: 'gone', instance_data_dir: join(dir, 'gone') },
+    ]),
+  );
   const tc = join(dir, 'config.json');
   await writeFile(tc, JSON.stringify({ '--resolution': 512, '--resolution_type': 'pixel', '--train_batch_size': '4' }));
   const r = await cli([cfg, '--training-config', tc, '--json']);
   t.equal(r.code, 1);
   const out = JSON.parse(r.stdout) as { errors: { id: string; field: string }[] };
-  t.same(out.errors.map((e) => `${e.id}:${e.field}`), ['gone:instance_data_dir']);
-  await writeFile(tc, JSON.stringify({ '--resolution': 512, '--resolution_type': 'pixel', '--train_batch_size': '4', '--data_backend_config': cfg }));
+  t.same(
+    out.errors.map((e) => `${e.id}:${e.field}`),
+    ['gone:instance_data_dir'],
+  );
+  await writeFile(
+    tc,
+    JSON.stringify({
+      '--resolution': 512,
+      '--resolution_type': 'pixel',
+      '--train_batch_size': '4',
+      '--data_backend_config': cfg,
+    }),
+  );
   const ok = await cli(['--training-config', tc, '--no-check-paths', '--json']);
   t.equal(ok.code, 0, 'CONFIG taken from data_backend_config');
   const parsed = JSON.parse(ok.stdout) as { datasets: { config: Record<string, unknown> }[] };

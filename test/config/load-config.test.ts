@@ -23,9 +23,19 @@ t.test('the stages run as one object stream and keep dependency order', async (t
     { id: 'text', dataset_type: 'text_embeds' },
     { id: 'main', instance_data_dir: '/m', conditioning_data: ['cond'] },
   ];
-  await pipeline(Readable.from([{ source }]), stream, new Writable({ objectMode: true, write: (d, _e, cb) => (out.push(d), cb()) }));
-  t.same(out.map((d) => d.id), ['main', 'cond', 'text']);
-  t.ok(out.every((d) => Object.isFrozen(d)), 'frozen');
+  await pipeline(
+    Readable.from([{ source }]),
+    stream,
+    new Writable({ objectMode: true, write: (d, _e, cb) => (out.push(d), cb()) }),
+  );
+  t.same(
+    out.map((d) => d.id),
+    ['main', 'cond', 'text'],
+  );
+  t.ok(
+    out.every((d) => Object.isFrozen(d)),
+    'frozen',
+  );
   t.same(log.errors, []);
 });
 
@@ -41,14 +51,23 @@ t.test('loadConfig throws coded errors: file, parse, validation with every issue
   await writeFile(bad, JSON.stringify([{ id: 'a', instance_data_dir: '/x', crop_aspect: 'no', crop_style: 'no' }]));
   const err = await loadConfig(bad, { checkPaths: false }).catch((e: unknown) => e);
   t.ok(err instanceof ConfigValidationError);
-  t.same((err as ConfigValidationError).issues.map((i) => i.field), ['crop_aspect', 'crop_style']);
+  t.same(
+    (err as ConfigValidationError).issues.map((i) => i.field),
+    ['crop_aspect', 'crop_style'],
+  );
 });
 
 t.test('loadConfig returns frozen, typed datasets and the args used', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'tf-load-'));
   await mkdir(join(dir, 'imgs'));
   const file = join(dir, 'multidatabackend.json');
-  await writeFile(file, JSON.stringify([{ id: 'text', dataset_type: 'text_embeds' }, { id: 'imgs', instance_data_dir: '{env:TF_ROOT}/imgs' }]));
+  await writeFile(
+    file,
+    JSON.stringify([
+      { id: 'text', dataset_type: 'text_embeds' },
+      { id: 'imgs', instance_data_dir: '{env:TF_ROOT}/imgs' },
+    ]),
+  );
   const loaded = await api.loadConfig(file, { env: { TF_ROOT: dir }, set: ['model_family=flux'] });
   t.equal(loaded.args.model_family, 'flux');
   const imgs = loaded.datasets.find((d) => d.id === 'imgs');
@@ -59,28 +78,52 @@ t.test('loadConfig returns frozen, typed datasets and the args used', async (t) 
 });
 
 t.test('path checks: missing local directory, csv file and parquet file', async (t) => {
-  const r = await validateConfig([
-    { id: 'text', dataset_type: 'text_embeds' },
-    { id: 'a', instance_data_dir: '/nonexistent/tf-a', metadata_backend: 'parquet', parquet: { path: '/nonexistent/p.parquet' } },
-    { id: 'c', type: 'csv', csv_file: '/nonexistent/l.csv', csv_cache_dir: '/tmp/c', csv_caption_column: 'cap' },
-  ], { env: {} });
-  t.same(r.errors.map((e) => `${e.id}:${e.field}`), ['a:instance_data_dir', 'a:parquet.path', 'c:csv_file']);
+  const r = await validateConfig(
+    [
+      { id: 'text', dataset_type: 'text_embeds' },
+      {
+        id: 'a',
+        instance_data_dir: '/nonexistent/tf-a',
+        metadata_backend: 'parquet',
+        parquet: { path: '/nonexistent/p.parquet' },
+      },
+      { id: 'c', type: 'csv', csv_file: '/nonexistent/l.csv', csv_cache_dir: '/tmp/c', csv_caption_column: 'cap' },
+    ],
+    { env: {} },
+  );
+  t.same(
+    r.errors.map((e) => `${e.id}:${e.field}`),
+    ['a:instance_data_dir', 'a:parquet.path', 'c:csv_file'],
+  );
   t.match(r.errors[0]?.message, 'does not exist');
 });
 
 t.test('credentials are redacted in results and never appear in messages', async (t) => {
   const secret = 'wJalrXUtnFEMI-very-secret';
-  const r = await validateConfig([
-    { id: 'text', dataset_type: 'text_embeds' },
-    { id: 's3', type: 'aws', aws_bucket_name: 'b', aws_access_key_id: 'AKIAEXAMPLE', aws_secret_access_key: secret, crop_style: secret },
-  ], { env: {} });
+  const r = await validateConfig(
+    [
+      { id: 'text', dataset_type: 'text_embeds' },
+      {
+        id: 's3',
+        type: 'aws',
+        aws_bucket_name: 'b',
+        aws_access_key_id: 'AKIAEXAMPLE',
+        aws_secret_access_key: secret,
+        crop_style: secret,
+      },
+    ],
+    { env: {} },
+  );
   const dump = JSON.stringify({ datasets: r.datasets, errors: r.errors, warnings: r.warnings });
   t.notOk(dump.includes(secret), 'secret value scrubbed everywhere');
   t.ok(dump.includes('[REDACTED]'));
 });
 
 t.test('in-memory sources are not mutated', async (t) => {
-  const src = [{ id: 'text', dataset_type: 'text_embeds' }, { id: 'i', instance_data_dir: '/i', crop: 'false', video: { num_frames: 'x' } }];
+  const src = [
+    { id: 'text', dataset_type: 'text_embeds' },
+    { id: 'i', instance_data_dir: '/i', crop: 'false', video: { num_frames: 'x' } },
+  ];
   const copy = structuredClone(src);
   await validateConfig(src, { checkPaths: false });
   t.same(src, copy);

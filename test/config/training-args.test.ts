@@ -5,15 +5,32 @@ import { join } from 'node:path';
 import t from 'tap';
 import { IssueLog } from '../../lib/config/issues.js';
 import { resolveArgs } from '../../lib/config/load-config.js';
-import { defaultTrainingArgs, normaliseArgKey, parseSetPairs, resolveTrainingArgs } from '../../lib/config/training-args.js';
+import {
+  defaultTrainingArgs,
+  normaliseArgKey,
+  parseSetPairs,
+  resolveTrainingArgs,
+} from '../../lib/config/training-args.js';
 
 t.test('defaults match SimpleTuner', async (t) => {
   const a = resolveTrainingArgs([], new IssueLog());
   t.match(a, {
-    resolution: 1024, resolution_type: 'pixel_area', aspect_bucket_alignment: 64, aspect_bucket_rounding: 2,
-    caption_strategy: 'filename', data_backend_sampling: 'auto-weighting', train_batch_size: 1, gradient_accumulation_steps: 1,
-    compress_disk_cache: true, dataloader_prefetch_qlen: 10, seed: 42, output_dir: 'output', cache_dir: 'cache',
-    metadata_update_interval: 3600, cache_dir_text: 'output/cache/text', cache_dir_vae: 'output/cache/vae',
+    resolution: 1024,
+    resolution_type: 'pixel_area',
+    aspect_bucket_alignment: 64,
+    aspect_bucket_rounding: 2,
+    caption_strategy: 'filename',
+    data_backend_sampling: 'auto-weighting',
+    train_batch_size: 1,
+    gradient_accumulation_steps: 1,
+    compress_disk_cache: true,
+    dataloader_prefetch_qlen: 10,
+    seed: 42,
+    output_dir: 'output',
+    cache_dir: 'cache',
+    metadata_update_interval: 3600,
+    cache_dir_text: 'output/cache/text',
+    cache_dir_vae: 'output/cache/vae',
   });
   t.not(defaultTrainingArgs(), defaultTrainingArgs(), 'fresh object each call');
 });
@@ -29,7 +46,11 @@ t.test('cache dirs derive from output_dir and model_family unless given', async 
 t.test('--set parsing: JSON when possible, raw string otherwise, dashes normalised', async (t) => {
   const log = new IssueLog();
   t.same(parseSetPairs(['resolution=512', 'model_family=flux', '--crop-x=true', 'list=[1,2]', 'eq=a=b', 'bad'], log), {
-    resolution: 512, model_family: 'flux', crop_x: true, list: [1, 2], eq: 'a=b',
+    resolution: 512,
+    model_family: 'flux',
+    crop_x: true,
+    list: [1, 2],
+    eq: 'a=b',
   });
   t.equal(log.errors.length, 1);
   t.match(log.errors[0]?.message, 'key=value');
@@ -38,7 +59,18 @@ t.test('--set parsing: JSON when possible, raw string otherwise, dashes normalis
 
 t.test('string values of known args are coerced; bad values reported and defaulted', async (t) => {
   const log = new IssueLog();
-  const a = resolveTrainingArgs([{ resolution: '512', compress_disk_cache: 'false', instance_prompt: 'a cat', seed: 'x', aspect_bucket_alignment: 7 }], log);
+  const a = resolveTrainingArgs(
+    [
+      {
+        resolution: '512',
+        compress_disk_cache: 'false',
+        instance_prompt: 'a cat',
+        seed: 'x',
+        aspect_bucket_alignment: 7,
+      },
+    ],
+    log,
+  );
   t.equal(a.resolution, 512);
   t.equal(a.compress_disk_cache, false);
   t.equal(a.instance_prompt, 'a cat', 'strings that fit stay strings');
@@ -50,7 +82,16 @@ t.test('string values of known args are coerced; bad values reported and default
 t.test('precedence: defaults < training config < args < --set', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'tf-args-'));
   const file = join(dir, 'config.json');
-  await writeFile(file, JSON.stringify({ '--resolution': 768, '--seed': '7', model_family: 'sdxl', '--output_dir': '/out', '--train_batch_size': 2 }));
+  await writeFile(
+    file,
+    JSON.stringify({
+      '--resolution': 768,
+      '--seed': '7',
+      model_family: 'sdxl',
+      '--output_dir': '/out',
+      '--train_batch_size': 2,
+    }),
+  );
   const log = new IssueLog();
   const a = await resolveArgs({ trainingConfig: file, args: { train_batch_size: 3 }, set: ['seed=9'] }, log);
   t.match(a, { resolution: 768, seed: 9, model_family: 'sdxl', output_dir: '/out', train_batch_size: 3 });
@@ -64,5 +105,8 @@ t.test('training config problems are issues, not exceptions', async (t) => {
   const log = new IssueLog();
   await resolveArgs({ trainingConfig: join(dir, 'missing.json') }, log);
   await resolveArgs({ trainingConfig: arr }, log);
-  t.match(log.errors.map((e) => e.message), [/file not found/, /must be a JSON object, got array/]);
+  t.match(
+    log.errors.map((e) => e.message),
+    [/file not found/, /must be a JSON object, got array/],
+  );
 });

@@ -6,7 +6,11 @@ import { batchSize, consume } from '../../lib/demo/consumer.js';
 async function* producer(delayMs: number, count: number, size = 4) {
   for (let i = 0; i < count; i++) {
     if (delayMs) await sleep(delayMs);
-    yield { dataset: i % 2 ? 'a' : 'b', samples: Array.from({ length: size }, (_, k) => `${i}-${k}`), targetSize: [256, 192] };
+    yield {
+      dataset: i % 2 ? 'a' : 'b',
+      samples: Array.from({ length: size }, (_, k) => `${i}-${k}`),
+      targetSize: [256, 192],
+    };
   }
 }
 

@@ -12,11 +12,31 @@ const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
 
 async function demo(dir: string, extra: string[]): Promise<{ stdout: string; stderr: string }> {
-  const args = ['--import', 'tsx', 'lib/cli/main.ts', 'demo', '--dir', dir, '--images', '45', '--batches', '12', '--step-ms', '5', ...extra];
-  return run(process.execPath, args, { cwd: root, env: { ...process.env, TUNEFEED_LOG_LEVEL: 'warn' }, maxBuffer: 1 << 24 });
+  const args = [
+    '--import',
+    'tsx',
+    'lib/cli/main.ts',
+    'demo',
+    '--dir',
+    dir,
+    '--images',
+    '45',
+    '--batches',
+    '12',
+    '--step-ms',
+    '5',
+    ...extra,
+  ];
+  return run(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, TUNEFEED_LOG_LEVEL: 'warn' },
+    maxBuffer: 1 << 24,
+  });
 }
 
-const missing = Object.entries(await loadStages()).filter(([, v]) => v === null).map(([k]) => k);
+const missing = Object.entries(await loadStages())
+  .filter(([, v]) => v === null)
+  .map(([k]) => k);
 const skip = missing.length ? `engine stages not in this build yet: ${missing.join(', ')}` : false;
 
 t.test('demo runs every stage, reports the planted skips, and reuses its scan cache', { skip }, async (t) => {
@@ -30,17 +50,34 @@ t.test('demo runs every stage, reports the planted skips, and reuses its scan ca
   const [photos, art] = [s.datasets.find((d) => d.id === 'demo-photos')!, s.datasets.find((d) => d.id === 'demo-art')!];
   t.ok(photos && art, 'both image datasets scanned');
   t.equal(photos.processed, 30 + 6, 'every photo and every planted file looked at');
-  const skippedFiles = Object.values((photos.report.examples ?? {}) as Record<string, { file: string }[]>).flat().map((e) => path.basename(e.file)).sort();
+  const skippedFiles = Object.values((photos.report.examples ?? {}) as Record<string, { file: string }[]>)
+    .flat()
+    .map((e) => path.basename(e.file))
+    .sort();
   // The BMP is a valid image that libvips cannot decode: refused by the scan, or (if the scan accepts BMP headers)
   // by the stream. Either way every planted file is accounted for, and nothing else is skipped.
   const planted = ['cut-short.jpg', 'cut-short.png', 'empty.jpg', 'notes.webp', 'thumbnail.jpg'];
   const withBmp = [...planted, 'scanner-output.bmp'].sort();
-  t.ok([planted.join(), withBmp.join()].includes(skippedFiles.join()), `exactly the planted broken files, with reasons: ${skippedFiles}`);
-  t.equal(Object.values(photos.skipped).reduce((a, n) => a + (n ?? 0), 0), skippedFiles.length);
+  t.ok(
+    [planted.join(), withBmp.join()].includes(skippedFiles.join()),
+    `exactly the planted broken files, with reasons: ${skippedFiles}`,
+  );
+  t.equal(
+    Object.values(photos.skipped).reduce((a, n) => a + (n ?? 0), 0),
+    skippedFiles.length,
+  );
   t.same(art.skipped, {}, 'nothing skipped in the clean dataset');
-  for (const d of s.datasets) t.equal(Object.values(d.buckets).reduce((a, n) => a + n, 0), d.samples, `${d.id}: buckets add up`);
+  for (const d of s.datasets)
+    t.equal(
+      Object.values(d.buckets).reduce((a, n) => a + n, 0),
+      d.samples,
+      `${d.id}: buckets add up`,
+    );
   // crop_aspect closest over [0.75, 1.0, 1.5]: at most three buckets whatever the input aspects (keys are the aligned targets' aspects).
-  t.ok(Object.keys(art.buckets).length <= 3, `art cropped to its three configured aspects: ${Object.keys(art.buckets)}`);
+  t.ok(
+    Object.keys(art.buckets).length <= 3,
+    `art cropped to its three configured aspects: ${Object.keys(art.buckets)}`,
+  );
   t.ok(Object.keys(photos.buckets).length > 3, 'photos keep their own aspects');
   t.equal(s.stream!.batches, 12);
   t.equal(s.stream!.samples, 48, 'full batches of 4');
@@ -53,7 +90,11 @@ t.test('demo runs every stage, reports the planted skips, and reuses its scan ca
     t.match(ex.caption, /\w/, `${id}: textfile caption resolved`);
   }
   t.ok(s.peakRssMb > 50);
-  t.equal(s.datasets.every((d) => !d.reusedCache), true, 'first run scans');
+  t.equal(
+    s.datasets.every((d) => !d.reusedCache),
+    true,
+    'first run scans',
+  );
   t.match(first.stderr, /scan demo-photos/, 'scan progress on stderr');
 
   const second = await demo(dir, []);

@@ -16,10 +16,14 @@ t.test('plan is deterministic and mixes formats, aspects and multi-line captions
   t.same(a, b, 'same seed, same plan');
   t.notSame(planDemo(8, { photos: 200, art: 100 }).images, a.images, 'another seed, another plan');
   const formats = new Set(a.images.map((i) => i.format));
-  for (const f of ['jpeg', 'jpeg-progressive', 'jpeg-exif6', 'png', 'webp', 'gif', 'tiff']) t.ok(formats.has(f as never), `has ${f}`);
+  for (const f of ['jpeg', 'jpeg-progressive', 'jpeg-exif6', 'png', 'webp', 'gif', 'tiff'])
+    t.ok(formats.has(f as never), `has ${f}`);
   const aspects = new Set(a.images.map((i) => (i.width / i.height).toFixed(2)));
   t.ok(aspects.size >= 6, `at least 6 aspect ratios (${aspects.size})`);
-  t.ok(a.images.some((i) => i.caption.includes('\n')), 'some captions are multi-line');
+  t.ok(
+    a.images.some((i) => i.caption.includes('\n')),
+    'some captions are multi-line',
+  );
   t.equal(new Set(a.images.map((i) => `${i.dataset}/${i.key}`)).size, a.images.length, 'keys are unique');
 });
 
@@ -46,7 +50,10 @@ t.test('generates decodable images matching the plan, then reuses the folder', a
   await t.rejects(sharp(path.join(broken, 'notes.webp')).metadata(), 'text file is not an image');
 
   const config = JSON.parse(await readFile(first.layout.configPath, 'utf8')) as { id: string; probability?: number }[];
-  t.same(config.map((c) => c.id), ['demo-photos', 'demo-art', 'demo-text']);
+  t.same(
+    config.map((c) => c.id),
+    ['demo-photos', 'demo-art', 'demo-text'],
+  );
   t.not(config[0]!.probability, config[1]!.probability, 'datasets weighted differently');
 
   const again = await generateDemo({ dir, sizes, seed: 99 });

@@ -32,7 +32,9 @@ t.test('without engine stages the demo still generates and says where it stopped
 });
 
 t.test('CLI: usage errors exit 2 with a clear message', async (t) => {
-  const err = await run(process.execPath, ['--import', 'tsx', 'lib/cli/main.ts', 'demo', '--batches', '0'], { cwd: root }).catch((e: unknown) => e as { code: number; stderr: string });
+  const err = await run(process.execPath, ['--import', 'tsx', 'lib/cli/main.ts', 'demo', '--batches', '0'], {
+    cwd: root,
+  }).catch((e: unknown) => e as { code: number; stderr: string });
   t.equal((err as { code: number }).code, 2);
   t.match((err as { stderr: string }).stderr, /Expected `--batches` to be an integer from 1 and up, got `0`/);
 });

@@ -25,8 +25,11 @@ t.test('relative storage keys give the same file as (instance_data_dir, absolute
   t.equal(vaeCacheKey('', 'sub/cat.photo.jpg'), `sub/${stem}.pt`, 'only the last extension is dropped');
   t.equal(vaeCacheKey('', 'sub/cat.photo.jpg', { hashFilenames: false }), 'sub/cat.photo.pt');
   t.equal(vaeCacheKey('', 'already/cached.pt'), 'already/cached.pt', '.pt paths are their own cache file');
-  t.equal(vaeCacheKey('', 'https://host.example/img/a.jpg'), `https:/host.example/img/${createHash('sha256').update('a').digest('hex')}.pt`,
-    'URL keys (CSV datasets) keep their directory, slashes collapsed as on disk');
+  t.equal(
+    vaeCacheKey('', 'https://host.example/img/a.jpg'),
+    `https:/host.example/img/${createHash('sha256').update('a').digest('hex')}.pt`,
+    'URL keys (CSV datasets) keep their directory, slashes collapsed as on disk',
+  );
 });
 
 t.test('text-embed keys equal CPython vectors', async (t) => {
@@ -36,13 +39,24 @@ t.test('text-embed keys equal CPython vectors', async (t) => {
 
 t.test('path-based text-embed keys mix in the prompt', async (t) => {
   const base = textEmbedCacheKey('ds:img/a.png', 'qwen_image', { keyType: 'dataset_and_filename' });
-  const withPrompt = textEmbedCacheKey('ds:img/a.png', 'qwen_image', { keyType: 'dataset_and_filename', prompt: 'a cat' });
+  const withPrompt = textEmbedCacheKey('ds:img/a.png', 'qwen_image', {
+    keyType: 'dataset_and_filename',
+    prompt: 'a cat',
+  });
   const md5 = createHash('md5').update('ds:img/a.png').update('\0prompt\0').update('a cat').digest('hex');
   t.equal(withPrompt, `${md5}-qwen_image.pt`);
   t.not(base, withPrompt);
-  t.equal(textEmbedCacheKey('ds:img/a.png', 'm', { prompt: 'a cat' }), textEmbedCacheKey('ds:img/a.png', 'm'), 'caption keys ignore prompt');
+  t.equal(
+    textEmbedCacheKey('ds:img/a.png', 'm', { prompt: 'a cat' }),
+    textEmbedCacheKey('ds:img/a.png', 'm'),
+    'caption keys ignore prompt',
+  );
   const abs = textEmbedCacheKey('img/./a.png', 'm', { keyType: 'filename', cwd: '/data' });
-  t.equal(abs, textEmbedCacheKey('/data/img/a.png', 'm', { keyType: 'filename' }), 'filename keys are made absolute and normalised');
+  t.equal(
+    abs,
+    textEmbedCacheKey('/data/img/a.png', 'm', { keyType: 'filename' }),
+    'filename keys are made absolute and normalised',
+  );
 });
 
 t.test('python path helpers match CPython', async (t) => {

@@ -27,7 +27,11 @@ t.test('latents come back in key order, dict caches unwrapped', async (t) => {
   const root = t.testdir({});
   layCache(root, samples);
   const storage = new LocalStorage({ id: 'vae-ds', root });
-  const got = await readLatents(storage, samples.map((s) => vaeCacheKey('', s)), { concurrency: 2 });
+  const got = await readLatents(
+    storage,
+    samples.map((s) => vaeCacheKey('', s)),
+    { concurrency: 2 },
+  );
   const direct = readTorchFile(readFileSync(`${fixtures}latent-f32.pt`)) as Tensor;
   t.same([...asFloat32(got[0]!)], [...asFloat32(direct)], 'first file is the f32 latent');
   t.equal(got[1]!.dtype, 'bfloat16');
@@ -45,10 +49,18 @@ t.test('concurrency is bounded', async (t) => {
   const counting: StorageBackend = Object.assign(Object.create(local) as StorageBackend, {
     read: async (key: string) => {
       peak = Math.max(peak, ++inFlight);
-      try { return await local.read(key); } finally { inFlight--; }
+      try {
+        return await local.read(key);
+      } finally {
+        inFlight--;
+      }
     },
   });
-  const got = await readLatents(counting, many.map((s) => vaeCacheKey('', s)), { concurrency: 3 });
+  const got = await readLatents(
+    counting,
+    many.map((s) => vaeCacheKey('', s)),
+    { concurrency: 3 },
+  );
   t.equal(got.length, 24);
   t.equal(peak, 3, 'never more than 3 reads in flight');
 });
@@ -68,7 +80,9 @@ t.test('bad and missing files are coded errors naming the dataset and file', asy
   const evil = vaeCacheKey('', 'evil.png');
   copyFileSync(`${fixtures}malicious-system.pt`, path.join(root, evil));
   await t.rejects(readLatents(storage, [evil]), EmbedFormatError);
-  await t.rejects(readLatents(storage, [vaeCacheKey('', 'ok.png')], { signal: AbortSignal.abort() }), { name: 'AbortError' });
+  await t.rejects(readLatents(storage, [vaeCacheKey('', 'ok.png')], { signal: AbortSignal.abort() }), {
+    name: 'AbortError',
+  });
 });
 
 t.test('isVaeCacheComplete lists once and reports what is missing', async (t) => {
@@ -81,7 +95,11 @@ t.test('isVaeCacheComplete lists once and reports what is missing', async (t) =>
   t.equal(partial.present, 3);
   t.equal(partial.cacheKeys.get('sub/b.jpg'), vaeCacheKey('', 'sub/b.jpg'));
   layCache(root, samples);
-  const full = await isVaeCacheComplete(storage, '/data/ds', samples.map((s) => `/data/ds/${s}`));
+  const full = await isVaeCacheComplete(
+    storage,
+    '/data/ds',
+    samples.map((s) => `/data/ds/${s}`),
+  );
   t.equal(full.complete, true, 'absolute paths with instance_data_dir find the same files');
   t.equal(full.expected, 4);
 });

@@ -22,11 +22,20 @@ t.test('read by caption, list what is missing', async (t) => {
   t.same(e.prompt_embeds!.shape, [1, 7, 8]);
   t.equal(e.pooled_prompt_embeds!.dtype, 'float16');
   await t.rejects(readTextEmbed(storage, 'a photo of a dog', 'flux', { prefix: 'text' }), NotFoundError);
-  await t.rejects(readTextEmbed(storage, 'a photo of a cat', 'sdxl', { prefix: 'text' }), NotFoundError, 'model family is part of the name');
+  await t.rejects(
+    readTextEmbed(storage, 'a photo of a cat', 'sdxl', { prefix: 'text' }),
+    NotFoundError,
+    'model family is part of the name',
+  );
   const evil = await readTextEmbed(storage, 'evil', 'flux', { prefix: 'text' }).catch((err: unknown) => err);
   t.ok(evil instanceof EmbedFormatError);
   t.match((evil as Error).message, /posix\.system/);
-  const missing = await missingTextEmbeds(storage, ['a photo of a cat', 'a photo of a dog', 'a photo of a dog'], 'flux', { prefix: 'text' });
+  const missing = await missingTextEmbeds(
+    storage,
+    ['a photo of a cat', 'a photo of a dog', 'a photo of a dog'],
+    'flux',
+    { prefix: 'text' },
+  );
   t.same(missing, ['a photo of a dog'], 'deduplicated');
 });
 

@@ -8,7 +8,16 @@ import { readSafetensors, readSafetensorsMetadata } from '../../lib/embeds/safet
 import { readEmbedFile } from '../../lib/embeds/latents.js';
 
 const dir = fileURLToPath(new URL('../fixtures/embeds/', import.meta.url));
-type Desc = { tensor?: true; dtype?: string; shape?: number[]; values?: (number | boolean)[]; dict?: Record<string, Desc>; list?: Desc[]; bytes?: string; value?: unknown };
+type Desc = {
+  tensor?: true;
+  dtype?: string;
+  shape?: number[];
+  values?: (number | boolean)[];
+  dict?: Record<string, Desc>;
+  list?: Desc[];
+  bytes?: string;
+  value?: unknown;
+};
 type TestLike = Pick<typeof t, 'ok' | 'equal' | 'same' | 'type'>;
 const expected = JSON.parse(readFileSync(`${dir}expected.json`, 'utf8')) as { files: Record<string, Desc> };
 
@@ -40,7 +49,6 @@ function check(t: TestLike, got: unknown, want: Desc, at: string): void {
     t.same(got, want.value, `${at} value`);
   }
 }
-
 
 for (const [name, want] of Object.entries(expected.files)) {
   t.test(name, async (t) => {

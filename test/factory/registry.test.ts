@@ -15,7 +15,10 @@ t.test('registry discipline', async (t) => {
   const r = defaultRegistry();
   t.same(r.types, ['local', 'aws', 'csv', 'huggingface']);
   t.throws(() => r.register(new LocalBuilder()), RegistryDuplicateError);
-  t.throws(() => r.get('webshart', 'ds1'), { code: 'TF_REGISTRY_UNKNOWN', message: /Unknown backend type: webshart\. Supported types: local, aws, csv, huggingface.*dataset=ds1/ });
+  t.throws(() => r.get('webshart', 'ds1'), {
+    code: 'TF_REGISTRY_UNKNOWN',
+    message: /Unknown backend type: webshart\. Supported types: local, aws, csv, huggingface.*dataset=ds1/,
+  });
   t.throws(() => new BuilderRegistry().register({} as never), RegistryLookupError);
   t.equal(new BuilderRegistry().register(new LocalBuilder()).get('local').type, 'local');
 });
@@ -24,21 +27,44 @@ t.test('a third-party builder package plugs in by name or path', async (t) => {
   const byPath = await loadBuilderPlugin(path.join(fixtures, 'tunefeed-builder-memory'));
   t.equal(byPath[0]!.type, 'memory');
   // A consumer project with the plug-in installed (node_modules is made here: it is git-ignored).
-  const consumer = t.testdir({ node_modules: { 'tunefeed-builder-memory': t.fixture('symlink', path.join(fixtures, 'tunefeed-builder-memory')) } });
+  const consumer = t.testdir({
+    node_modules: { 'tunefeed-builder-memory': t.fixture('symlink', path.join(fixtures, 'tunefeed-builder-memory')) },
+  });
   const byName = await loadBuilderPlugin('tunefeed-builder-memory', consumer);
   t.equal(byName[0]!.type, 'memory', 'resolved as a package from a node_modules folder');
-  await t.rejects(loadBuilderPlugin('no-such-builder-package', fixtures), { code: 'TF_REGISTRY_UNKNOWN', message: /Cannot find builder plug-in "no-such-builder-package"/ });
+  await t.rejects(loadBuilderPlugin('no-such-builder-package', fixtures), {
+    code: 'TF_REGISTRY_UNKNOWN',
+    message: /Cannot find builder plug-in "no-such-builder-package"/,
+  });
 
   const loaded = {
     args: { ...defaultTrainingArgs(), output_dir: '' },
     warnings: [],
-    datasets: [{ id: 'mem', type: 'memory', dataset_type: 'image', metadata_backend: 'discovery', text_embeds: null, image_embeds: null, objects: { 'b.txt': 'bee', 'a.txt': 'ay' } }],
+    datasets: [
+      {
+        id: 'mem',
+        type: 'memory',
+        dataset_type: 'image',
+        metadata_backend: 'discovery',
+        text_embeds: null,
+        image_embeds: null,
+        objects: { 'b.txt': 'bee', 'a.txt': 'ay' },
+      },
+    ],
   } as unknown as LoadedConfig;
   const built = await createFactory(loaded, { plugins: ['tunefeed-builder-memory'], pluginsFrom: consumer }).build();
   const mem = built.get('mem')!;
   t.equal((await mem.storage.read('a.txt')).toString(), 'ay');
-  t.same(built.metrics.backends.mem, { type: 'memory', group: 'data_backends', ms: built.metrics.backends.mem!.ms, probe: { objects: 2 } });
+  t.same(built.metrics.backends.mem, {
+    type: 'memory',
+    group: 'data_backends',
+    ms: built.metrics.backends.mem!.ms,
+    probe: { objects: 2 },
+  });
   await built.close();
   t.equal((mem.storage as unknown as { closed: boolean }).closed, true, 'close() reaches plug-in storages');
-  await t.rejects(createFactory(loaded).build(), { code: 'TF_REGISTRY_UNKNOWN', message: /Unknown backend type: memory/ });
+  await t.rejects(createFactory(loaded).build(), {
+    code: 'TF_REGISTRY_UNKNOWN',
+    message: /Unknown backend type: memory/,
+  });
 });

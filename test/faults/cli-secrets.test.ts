@@ -16,17 +16,30 @@ const CLI = path.join(ROOT, 'lib/cli/main.ts');
 
 function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', TUNEFEED_LOG_LEVEL: 'debug', TUNEFEED_LOG_FORMAT: 'json', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_OPTIONS: '',
+      TUNEFEED_LOG_LEVEL: 'debug',
+      TUNEFEED_LOG_FORMAT: 'json',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
   });
   let out = '';
   let err = '';
-  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err })));
 }
 
 async function files(dir: string): Promise<string[]> {
-  return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => path.join(d.parentPath, d.name));
+  return (await readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((d) => d.isFile())
+    .map((d) => path.join(d.parentPath, d.name));
 }
 
 t.test('no secret in anything the CLI writes during an S3 run with faults', async (t) => {
@@ -34,19 +47,49 @@ t.test('no secret in anything the CLI writes during an S3 run with faults', asyn
   const token = `tfCliToken${randomBytes(12).toString('hex')}`;
   const srv = await startS3Server(t, { bucket: 'cli-secret' });
   const dir = t.testdir({});
-  const keys = await plantCorpus(path.join(dir, 'src'), 30, [[96, 64], [64, 96]]);
-  await srv.putMany(await Promise.all(keys.map(async (k) => [`data/${k}`, await readFile(path.join(dir, 'src', k))] as [string, Buffer])));
+  const keys = await plantCorpus(path.join(dir, 'src'), 30, [
+    [96, 64],
+    [64, 96],
+  ]);
+  await srv.putMany(
+    await Promise.all(
+      keys.map(async (k) => [`data/${k}`, await readFile(path.join(dir, 'src', k))] as [string, Buffer]),
+    ),
+  );
   await srv.put('data/broken.jpg', 'not a jpeg');
   await srv.put('data/doomed.jpg', await readFile(path.join(dir, 'src', keys[0]!)));
   const proxy = await startFaultProxy(t, srv.endpoint, (r) =>
-    r.url.includes('doomed') ? { kind: 'status', status: 403, code: 'AccessDenied' } : r.n % 4 === 0 ? { kind: 'slowdown' } : { kind: 'pass' });
+    r.url.includes('doomed')
+      ? { kind: 'status', status: 403, code: 'AccessDenied' }
+      : r.n % 4 === 0
+        ? { kind: 'slowdown' }
+        : { kind: 'pass' },
+  );
   const cfg = path.join(dir, 'mdb.json');
-  await writeFile(cfg, JSON.stringify([
-    { id: 's3', type: 'aws', aws_bucket_name: srv.bucket, aws_region_name: srv.region, aws_endpoint_url: proxy.url, aws_access_key_id: srv.accessKeyId,
-      aws_secret_access_key: secret, aws_session_token: token, aws_data_prefix: 'data/', aws_checksum_mode: 'WHEN_REQUIRED', aws_max_attempts: 8,
-      resolution: 64, resolution_type: 'pixel', caption_strategy: 'filename', train_batch_size: 2, cache_dir_vae: path.join(dir, 'vae') },
-    { id: 'te', dataset_type: 'text_embeds', type: 'local', default: true, cache_dir: path.join(dir, 'te') },
-  ]));
+  await writeFile(
+    cfg,
+    JSON.stringify([
+      {
+        id: 's3',
+        type: 'aws',
+        aws_bucket_name: srv.bucket,
+        aws_region_name: srv.region,
+        aws_endpoint_url: proxy.url,
+        aws_access_key_id: srv.accessKeyId,
+        aws_secret_access_key: secret,
+        aws_session_token: token,
+        aws_data_prefix: 'data/',
+        aws_checksum_mode: 'WHEN_REQUIRED',
+        aws_max_attempts: 8,
+        resolution: 64,
+        resolution_type: 'pixel',
+        caption_strategy: 'filename',
+        train_batch_size: 2,
+        cache_dir_vae: path.join(dir, 'vae'),
+      },
+      { id: 'te', dataset_type: 'text_embeds', type: 'local', default: true, cache_dir: path.join(dir, 'te') },
+    ]),
+  );
   const set = ['--set', `output_dir=${path.join(dir, 'out')}`];
   const runs = {
     validate: await cli(['validate', cfg, '--json', '--no-check-paths', ...set]),
@@ -64,14 +107,32 @@ t.test('no secret in anything the CLI writes during an S3 run with faults', asyn
   t.equal(runs.stream.out.trim().split('\n').length, 6, 'six batches streamed');
   t.not(runs.bad.code, 0, 'a failing run exits non-zero');
   t.ok((proxy.stats.faults.slowdown ?? 0) > 0, `SlowDown injected ${proxy.stats.faults.slowdown} times`);
-  const written: [string, string][] = Object.entries(runs).flatMap(([k, r]) => [[`${k} stdout`, r.out], [`${k} stderr`, r.err]] as [string, string][]);
-  for (const f of [...await files(dir), ...await files(srv.dir)]) if (f !== cfg) written.push([f, (await readFile(f)).toString('latin1')]);
-  t.ok(written.some(([f]) => f.includes('aspect_ratio_bucket_indices')) && written.some(([f]) => f.endsWith('state.json')), 'cache and state files were written');
+  const written: [string, string][] = Object.entries(runs).flatMap(
+    ([k, r]) =>
+      [
+        [`${k} stdout`, r.out],
+        [`${k} stderr`, r.err],
+      ] as [string, string][],
+  );
+  for (const f of [...(await files(dir)), ...(await files(srv.dir))])
+    if (f !== cfg) written.push([f, (await readFile(f)).toString('latin1')]);
+  t.ok(
+    written.some(([f]) => f.includes('aspect_ratio_bucket_indices')) && written.some(([f]) => f.endsWith('state.json')),
+    'cache and state files were written',
+  );
   let found = 0;
   for (const [name, text] of written) {
     const at = Math.max(text.indexOf(secret), text.indexOf(token));
-    if (at >= 0) { found++; t.fail(`secret in ${name}`, { context: text.slice(Math.max(0, at - 200), at + 60) }); }
+    if (at >= 0) {
+      found++;
+      t.fail(`secret in ${name}`, { context: text.slice(Math.max(0, at - 200), at + 60) });
+    }
   }
   t.equal(found, 0, `secret occurrences in ${written.length} outputs and files: ${found}`);
-  report(t, 'cli-secrets', { outputs_and_files_grepped: written.length, bytes_grepped: written.reduce((a, [, s]) => a + s.length, 0), slowdowns: proxy.stats.faults.slowdown, secret_occurrences: found });
+  report(t, 'cli-secrets', {
+    outputs_and_files_grepped: written.length,
+    bytes_grepped: written.reduce((a, [, s]) => a + s.length, 0),
+    slowdowns: proxy.stats.faults.slowdown,
+    secret_occurrences: found,
+  });
 });

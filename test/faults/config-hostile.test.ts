@@ -14,38 +14,83 @@ const base = (over: Record<string, unknown>): unknown[] => [
 ];
 
 /** Loads `doc`; returns the coded error's code and message, or fails the test when it was accepted or uncoded. */
-async function refused(t: Test, label: string, doc: unknown[] | string): Promise<{ code: string; message: string } | null> {
-  const err = await loadConfig(doc, { checkPaths: false, env: {} }).then(() => null, (e: unknown) => e);
-  if (err === null) { t.fail(`${label}: accepted`); return null; }
-  if (!isTunefeedError(err) || !err.code.startsWith('TF_CONFIG')) { t.fail(`${label}: uncoded ${(err as Error).stack}`); return null; }
+async function refused(
+  t: Test,
+  label: string,
+  doc: unknown[] | string,
+): Promise<{ code: string; message: string } | null> {
+  const err = await loadConfig(doc, { checkPaths: false, env: {} }).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (err === null) {
+    t.fail(`${label}: accepted`);
+    return null;
+  }
+  if (!isTunefeedError(err) || !err.code.startsWith('TF_CONFIG')) {
+    t.fail(`${label}: uncoded ${(err as Error).stack}`);
+    return null;
+  }
   return { code: err.code, message: err.message };
 }
 
-const PATHS = ['..', '../../etc/passwd', '/etc/passwd', 'http://evil.example/x', 'file:///etc/passwd', 'a/b', 'C:\\win', 'x\u0000y'];
+const PATHS = [
+  '..',
+  '../../etc/passwd',
+  '/etc/passwd',
+  'http://evil.example/x',
+  'file:///etc/passwd',
+  'a/b',
+  'C:\\win',
+  'x\u0000y',
+];
 const KEY_FIELDS = ['id', 'cache_file_suffix', 'text_embeds', 'image_embeds', 'source_dataset_id', 'conditioning_data'];
 const NUMBERS = [1e308, -1e308, 2 ** 60, 1e20, Infinity, -Infinity, NaN];
 const NUMBER_FIELDS = ['resolution', 'train_batch_size', 'repeats', 'max_num_samples'];
-const STRING_FIELDS = ['id', 'instance_data_dir', 'cache_dir_vae', 'instance_prompt', 'caption_strategy', 'cache_file_suffix', 'aws_bucket_name', 'csv_file', 'text_embeds'];
+const STRING_FIELDS = [
+  'id',
+  'instance_data_dir',
+  'cache_dir_vae',
+  'instance_prompt',
+  'caption_strategy',
+  'cache_file_suffix',
+  'aws_bucket_name',
+  'csv_file',
+  'text_embeds',
+];
 
 t.test("'..', absolute paths and URLs where a dataset id or cache name is expected", async (t) => {
   let n = 0;
-  for (const field of KEY_FIELDS) for (const v of PATHS) {
-    const r = await refused(t, `${field}=${JSON.stringify(v)}`, base({ [field]: v }));
-    if (r && r.message.includes(field)) n++;
-    else t.fail(`${field}=${JSON.stringify(v)}: message does not name the field: ${r?.message.slice(0, 200)}`);
-  }
+  for (const field of KEY_FIELDS)
+    for (const v of PATHS) {
+      const r = await refused(t, `${field}=${JSON.stringify(v)}`, base({ [field]: v }));
+      if (r && r.message.includes(field)) n++;
+      else t.fail(`${field}=${JSON.stringify(v)}: message does not name the field: ${r?.message.slice(0, 200)}`);
+    }
   t.equal(n, KEY_FIELDS.length * PATHS.length, `${n} hostile ids/names refused, each naming its field`);
   report(t, 'config-path-values', { cases: KEY_FIELDS.length * PATHS.length, coded_errors: n });
 });
 
 t.test('enormous and non-finite numbers', async (t) => {
   let n = 0;
-  for (const field of NUMBER_FIELDS) for (const v of NUMBERS) {
-    const r = await refused(t, `${field}=${v}`, base({ [field]: v }));
-    if (r?.message.includes(field)) n++;
-  }
-  for (const v of [1e8, 1e20]) if ((await refused(t, `pixel_area resolution ${v}`, base({ resolution: v, resolution_type: 'pixel_area' })))?.message.includes('resolution')) n++;
-  if ((await refused(t, 'area resolution 1e9 MP', base({ resolution: 1e9, resolution_type: 'area' })))?.message.includes('resolution')) n++;
+  for (const field of NUMBER_FIELDS)
+    for (const v of NUMBERS) {
+      const r = await refused(t, `${field}=${v}`, base({ [field]: v }));
+      if (r?.message.includes(field)) n++;
+    }
+  for (const v of [1e8, 1e20])
+    if (
+      (
+        await refused(t, `pixel_area resolution ${v}`, base({ resolution: v, resolution_type: 'pixel_area' }))
+      )?.message.includes('resolution')
+    )
+      n++;
+  if (
+    (await refused(t, 'area resolution 1e9 MP', base({ resolution: 1e9, resolution_type: 'area' })))?.message.includes(
+      'resolution',
+    )
+  )
+    n++;
   t.equal(n, NUMBER_FIELDS.length * NUMBERS.length + 3, `${n} enormous numbers refused, each naming its field`);
   report(t, 'config-numbers', { cases: NUMBER_FIELDS.length * NUMBERS.length + 3, coded_errors: n });
 });

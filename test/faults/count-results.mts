@@ -14,24 +14,50 @@ if (process.env.TAP === '1') {
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const FAULT_FILES = [
-  'test/metadata/bad-input.test.ts', 'test/metadata/scan.test.ts', 'test/metadata/scan-processes.test.ts', 'test/image/decode-pool.test.ts',
-  'test/storage/s3-faults.test.ts', 'test/storage/s3-scan-faults.test.ts', 'test/storage/s3-secrets.test.ts',
-  'test/storage/disk-faults.test.ts', 'test/storage/csv.test.ts', 'test/storage/csv-index.test.ts', 'test/storage/local.test.ts',
-  'test/config/fuzz.test.ts', 'test/embeds/hostile-input.test.ts', 'test/metadata/parquet-video.test.ts', 'test/storage/huggingface.test.ts',
-  'test/faults/stream-bad-images.test.ts', 'test/faults/s3-stream-faults.test.ts', 'test/faults/data-files.test.ts', 'test/faults/config-hostile.test.ts',
-  'test/faults/csv-http-bounds.test.ts', 'test/faults/scan-disk-faults.test.ts', 'test/faults/kill-scan.test.ts', 'test/faults/cli-secrets.test.ts',
-  'test/faults/no-listeners.test.ts', 'test/faults/csv-stream-faults.test.ts',
+  'test/metadata/bad-input.test.ts',
+  'test/metadata/scan.test.ts',
+  'test/metadata/scan-processes.test.ts',
+  'test/image/decode-pool.test.ts',
+  'test/storage/s3-faults.test.ts',
+  'test/storage/s3-scan-faults.test.ts',
+  'test/storage/s3-secrets.test.ts',
+  'test/storage/disk-faults.test.ts',
+  'test/storage/csv.test.ts',
+  'test/storage/csv-index.test.ts',
+  'test/storage/local.test.ts',
+  'test/config/fuzz.test.ts',
+  'test/embeds/hostile-input.test.ts',
+  'test/metadata/parquet-video.test.ts',
+  'test/storage/huggingface.test.ts',
+  'test/faults/stream-bad-images.test.ts',
+  'test/faults/s3-stream-faults.test.ts',
+  'test/faults/data-files.test.ts',
+  'test/faults/config-hostile.test.ts',
+  'test/faults/csv-http-bounds.test.ts',
+  'test/faults/scan-disk-faults.test.ts',
+  'test/faults/kill-scan.test.ts',
+  'test/faults/cli-secrets.test.ts',
+  'test/faults/no-listeners.test.ts',
+  'test/faults/csv-stream-faults.test.ts',
 ];
 
 /** Assertion names in other areas' tests that carry counts (they print them; we only collect). */
-const COUNTED = /injected \d+ times|retry reasons seen|checkpoint entries=|balanced:|both outcomes occur|syntax errors reported|took \d+ ms|bounded time|exactly maxAttempts|faults injected:|skips by reason|usable \+ skipped|every planted file|counts match/;
+const COUNTED =
+  /injected \d+ times|retry reasons seen|checkpoint entries=|balanced:|both outcomes occur|syntax errors reported|took \d+ ms|bounded time|exactly maxAttempts|faults injected:|skips by reason|usable \+ skipped|every planted file|counts match/;
 
 const files = process.argv.length > 2 ? process.argv.slice(2) : FAULT_FILES;
 const countsFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'tf-counts-')), 'counts.jsonl');
 const started = Date.now();
 const run = spawnSync('npx', ['tap', '--disable-coverage', '--reporter=tap', ...files], {
-  cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024,
-  env: { ...process.env, TF_FAULT_COUNTS: countsFile, TUNEFEED_LOG_LEVEL: 'error', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  cwd: ROOT,
+  encoding: 'utf8',
+  maxBuffer: 256 * 1024 * 1024,
+  env: {
+    ...process.env,
+    TF_FAULT_COUNTS: countsFile,
+    TUNEFEED_LOG_LEVEL: 'error',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  },
 });
 const seconds = ((Date.now() - started) / 1000).toFixed(0);
 const lines = run.stdout.split('\n');
@@ -42,11 +68,17 @@ for (const l of lines) {
   const m = /^(not ok|ok) \d+ - (\S+\.test\.ts)(?: # time=([\d.]+)ms)?/.exec(l);
   if (m) console.log(`- ${m[1] === 'ok' ? 'PASS' : 'FAIL'} ${m[2]} (${(Number(m[3] ?? 0) / 1000).toFixed(1)} s)`);
 }
-console.log(`\n${lines.filter((l) => /^# \{ total/.test(l)).join('\n')}\n\nRaw TAP: ${countsFile.replace('counts.jsonl', 'tap.txt')}\n`);
+console.log(
+  `\n${lines.filter((l) => /^# \{ total/.test(l)).join('\n')}\n\nRaw TAP: ${countsFile.replace('counts.jsonl', 'tap.txt')}\n`,
+);
 
 console.log('## FAULT-COUNT records (test/faults)\n');
 let records: string[] = [];
-try { records = readFileSync(countsFile, 'utf8').trim().split('\n').filter(Boolean); } catch { /* none written */ }
+try {
+  records = readFileSync(countsFile, 'utf8').trim().split('\n').filter(Boolean);
+} catch {
+  /* none written */
+}
 for (const r of records) console.log(`- ${r}`);
 
 console.log('\n## Counted assertions and comments of the audited tests\n');

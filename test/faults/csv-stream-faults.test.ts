@@ -14,18 +14,31 @@ import { imageConfig } from '../helpers/runtime-dataset.js';
 import { report } from '../helpers/fault-count.js';
 
 t.test('CSV stream with a misbehaving server: skips with reasons, bounded time', async (t) => {
-  const jpg = (i: number) => sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 30 * i, g: 90, b: 200 } } }).jpeg().toBuffer();
+  const jpg = (i: number) =>
+    sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 30 * i, g: 90, b: 200 } } })
+      .jpeg()
+      .toBuffer();
   const img = { 'content-type': 'image/jpeg' };
   const endless = (_: http.IncomingMessage, res: http.ServerResponse): void => {
     res.writeHead(200, img);
     const block = Buffer.alloc(64 * 1024, 0xff);
-    const pump = (): void => { while (!res.destroyed && res.write(block)) { /* fill */ } if (!res.destroyed) res.once('drain', pump); };
+    const pump = (): void => {
+      while (!res.destroyed && res.write(block)) {
+        /* fill */
+      }
+      if (!res.destroyed) res.once('drain', pump);
+    };
     pump();
   };
   const srv = await startHttpServer(t, {
     routes: {
-      ...Object.fromEntries(await Promise.all([0, 1, 2, 3].map(async (i) => [`/g${i}.jpg`, { body: await jpg(i), headers: img }]))),
-      '/flaky.jpg': [{ status: 500, body: 'oops' }, { body: await jpg(5), headers: img }],
+      ...Object.fromEntries(
+        await Promise.all([0, 1, 2, 3].map(async (i) => [`/g${i}.jpg`, { body: await jpg(i), headers: img }])),
+      ),
+      '/flaky.jpg': [
+        { status: 500, body: 'oops' },
+        { body: await jpg(5), headers: img },
+      ],
       '/hang.jpg': { hang: true },
       '/endless.jpg': endless,
       '/gone.jpg': { status: 404, body: 'no' },
@@ -35,26 +48,73 @@ t.test('CSV stream with a misbehaving server: skips with reasons, bounded time',
   const urls = names.map((n) => `${srv.url}/${n}.jpg`);
   const dir = t.testdir({});
   await writeFile(path.join(dir, 'list.csv'), `url,caption\n${urls.map((u, i) => `${u},c${i}`).join('\n')}\n`);
-  const storage = new CsvStorage({ kind: 'csv', id: 'web', csvFile: path.join(dir, 'list.csv'), cacheDir: path.join(dir, 'cache'), urlColumn: 'url', captionColumn: 'caption',
-    allowPrivateHosts: true, maxAttempts: 2, retryBaseDelayMs: 1, attemptTimeoutMs: 700, connectTimeoutMs: 500, maxBytes: 512 * 1024 });
+  const storage = new CsvStorage({
+    kind: 'csv',
+    id: 'web',
+    csvFile: path.join(dir, 'list.csv'),
+    cacheDir: path.join(dir, 'cache'),
+    urlColumn: 'url',
+    captionColumn: 'caption',
+    allowPrivateHosts: true,
+    maxAttempts: 2,
+    retryBaseDelayMs: 1,
+    attemptTimeoutMs: 700,
+    connectTimeoutMs: 500,
+    maxBytes: 512 * 1024,
+  });
   t.teardown(() => storage.close());
-  const index: DatasetIndex = { id: 'web', buckets: { '1.0': urls }, metadata: {}, stats: { total_processed: urls.length, skipped: {} } };
-  for (const u of urls) index.metadata[u] = { original_size: [64, 64], intermediary_size: [64, 64], target_size: [32, 32], crop_coordinates: [16, 16], aspect_ratio: 1 };
-  const input: LoaderDatasetInput = { config: imageConfig('web', dir, { type: 'csv', train_batch_size: 2 }), storage, index, captions: async () => 'x' };
+  const index: DatasetIndex = {
+    id: 'web',
+    buckets: { '1.0': urls },
+    metadata: {},
+    stats: { total_processed: urls.length, skipped: {} },
+  };
+  for (const u of urls)
+    index.metadata[u] = {
+      original_size: [64, 64],
+      intermediary_size: [64, 64],
+      target_size: [32, 32],
+      crop_coordinates: [16, 16],
+      aspect_ratio: 1,
+    };
+  const input: LoaderDatasetInput = {
+    config: imageConfig('web', dir, { type: 'csv', train_batch_size: 2 }),
+    storage,
+    index,
+    captions: async () => 'x',
+  };
   const started = Date.now();
   const batches: Batch[] = [];
-  for await (const b of await createLoader('x', { thread: false, datasets: [input], epochs: 1, seed: 3 })) batches.push(b as Batch);
+  for await (const b of await createLoader('x', { thread: false, datasets: [input], epochs: 1, seed: 3 }))
+    batches.push(b as Batch);
   const ms = Date.now() - started;
   const delivered = new Set(batches.flatMap((b) => b.samples.map((s) => s.key.split('/').pop()!)));
-  const skipped = new Map(batches.flatMap((b) => b.skipped).map((s) => [s.key.split('/').pop()!, `${s.reason}: ${s.message}`]));
-  t.same([...delivered].sort(), ['flaky.jpg', 'g0.jpg', 'g1.jpg', 'g2.jpg', 'g3.jpg'], 'the good URLs and the one that recovered are delivered');
+  const skipped = new Map(
+    batches.flatMap((b) => b.skipped).map((s) => [s.key.split('/').pop()!, `${s.reason}: ${s.message}`]),
+  );
+  t.same(
+    [...delivered].sort(),
+    ['flaky.jpg', 'g0.jpg', 'g1.jpg', 'g2.jpg', 'g3.jpg'],
+    'the good URLs and the one that recovered are delivered',
+  );
   t.same([...skipped.keys()].sort(), ['endless.jpg', 'gone.jpg', 'hang.jpg'], 'the bad URLs are skipped');
   t.match(skipped.get('hang.jpg'), /timeout/, `hang: ${skipped.get('hang.jpg')?.slice(0, 100)}`);
   t.match(skipped.get('endless.jpg'), /too_large/, `endless: ${skipped.get('endless.jpg')?.slice(0, 100)}`);
   t.match(skipped.get('gone.jpg'), /http_404/, `gone: ${skipped.get('gone.jpg')?.slice(0, 100)}`);
-  t.ok(batches.every((b) => b.samples.every((s) => s.pixels?.length === 32 * 32 * 3)), 'delivered samples decoded');
+  t.ok(
+    batches.every((b) => b.samples.every((s) => s.pixels?.length === 32 * 32 * 3)),
+    'delivered samples decoded',
+  );
   t.equal(srv.count('/gone.jpg'), 1, '404 fetched once');
-  t.ok(srv.count('/hang.jpg') <= 2 && srv.count('/endless.jpg') === 1, `hang fetched ${srv.count('/hang.jpg')}×, endless ${srv.count('/endless.jpg')}×`);
+  t.ok(
+    srv.count('/hang.jpg') <= 2 && srv.count('/endless.jpg') === 1,
+    `hang fetched ${srv.count('/hang.jpg')}×, endless ${srv.count('/endless.jpg')}×`,
+  );
   t.ok(ms < 15_000, `bounded time (${ms} ms)`);
-  report(t, 'csv-stream', { urls: urls.length, delivered: delivered.size, skipped: Object.fromEntries([...skipped].map(([k, v]) => [k, v.split(':')[0]])), ms });
+  report(t, 'csv-stream', {
+    urls: urls.length,
+    delivered: delivered.size,
+    skipped: Object.fromEntries([...skipped].map(([k, v]) => [k, v.split(':')[0]])),
+    ms,
+  });
 });

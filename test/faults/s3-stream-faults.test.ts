@@ -26,57 +26,145 @@ function chaos(r: ProxiedRequest): Fault {
 }
 
 async function seed(srv: S3Server): Promise<void> {
-  await srv.putMany(await Promise.all(keys.map(async (k, i) =>
-    [`photos/${k}`, await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: (i * 37) % 256, g: (i * 91) % 256, b: 40 } } }).jpeg().toBuffer()] as [string, Buffer])));
+  await srv.putMany(
+    await Promise.all(
+      keys.map(
+        async (k, i) =>
+          [
+            `photos/${k}`,
+            await sharp({
+              create: {
+                width: 64,
+                height: 64,
+                channels: 3,
+                background: { r: (i * 37) % 256, g: (i * 91) % 256, b: 40 },
+              },
+            })
+              .jpeg()
+              .toBuffer(),
+          ] as [string, Buffer],
+      ),
+    ),
+  );
 }
 
 function dataset(t: Test, srv: S3Server, endpoint: string, extra: string[] = []): LoaderDatasetInput {
-  const storage = new S3Storage(awsDescription(srv, { id: 'remote', prefix: 'photos/', endpoint, maxAttempts: 6, retryBaseDelayMs: 2 }));
+  const storage = new S3Storage(
+    awsDescription(srv, { id: 'remote', prefix: 'photos/', endpoint, maxAttempts: 6, retryBaseDelayMs: 2 }),
+  );
   t.teardown(() => storage.close());
   const all = [...keys, ...extra];
-  const index: DatasetIndex = { id: 'remote', buckets: { '1.0': all }, metadata: {}, stats: { total_processed: all.length, skipped: {} } };
-  for (const k of all) index.metadata[k] = { original_size: [64, 64], intermediary_size: [64, 64], target_size: [48, 48], crop_coordinates: [8, 8], aspect_ratio: 1 };
+  const index: DatasetIndex = {
+    id: 'remote',
+    buckets: { '1.0': all },
+    metadata: {},
+    stats: { total_processed: all.length, skipped: {} },
+  };
+  for (const k of all)
+    index.metadata[k] = {
+      original_size: [64, 64],
+      intermediary_size: [64, 64],
+      target_size: [48, 48],
+      crop_coordinates: [8, 8],
+      aspect_ratio: 1,
+    };
   return { config: imageConfig('remote', 'photos/', { type: 'aws', train_batch_size: 2 }), storage, index };
 }
 
 /** step:key=sha256(pixels) for every sample, in delivery order. */
 async function run(ds: LoaderDatasetInput, thread = false): Promise<{ lines: string[]; batches: Batch[] }> {
   const batches: Batch[] = [];
-  for await (const b of await createLoader('x', { thread, datasets: [ds], epochs: 2, seed: 5, threads: 1, inFlight: 6 })) batches.push(b as Batch);
-  const lines = batches.flatMap((b) => b.samples.map((s) => `${b.step}:${s.key}=${createHash('sha256').update(s.pixels ?? new Uint8Array()).digest('hex').slice(0, 16)}`));
+  for await (const b of await createLoader('x', {
+    thread,
+    datasets: [ds],
+    epochs: 2,
+    seed: 5,
+    threads: 1,
+    inFlight: 6,
+  }))
+    batches.push(b as Batch);
+  const lines = batches.flatMap((b) =>
+    b.samples.map(
+      (s) =>
+        `${b.step}:${s.key}=${createHash('sha256')
+          .update(s.pixels ?? new Uint8Array())
+          .digest('hex')
+          .slice(0, 16)}`,
+    ),
+  );
   return { lines, batches };
 }
 
-for (const thread of [false, true]) t.test(`stream over faulty S3 equals the stream over clean S3, byte for byte (prefetch thread: ${thread})`, async (t) => {
-  const srv = await startS3Server(t, { bucket: 'stream-bucket' });
-  await seed(srv);
-  const proxy = await startFaultProxy(t, srv.endpoint, chaos);
-  const clean = await run(dataset(t, srv, srv.endpoint), thread);
-  const faulty = await run(dataset(t, srv, proxy.url), thread);
-  t.equal(clean.lines.length, 2 * N, 'clean run: every sample of both epochs');
-  t.same(faulty.lines, clean.lines, 'same steps, keys and pixel hashes under faults');
-  t.same(faulty.batches.flatMap((b) => b.skipped), [], 'nothing skipped under transient faults');
-  const f = proxy.stats.faults;
-  const injected = proxy.stats.requests - (f.pass ?? 0) - (f.delay ?? 0);
-  for (const kind of ['slowdown', 'reset', 'truncate', 'status', 'delay']) t.ok((f[kind] ?? 0) > 0, `${kind} injected ${f[kind]} times`);
-  t.ok(proxy.stats.requests >= 2 * N + injected, 'every failed request was followed by a retry');
-  report(t, `s3-stream${thread ? '-thread' : ''}`, { samples: faulty.lines.length, identical: faulty.lines.filter((l, i) => l === clean.lines[i]).length, requests: proxy.stats.requests, failed_requests: injected, ...f });
-});
+for (const thread of [false, true])
+  t.test(
+    `stream over faulty S3 equals the stream over clean S3, byte for byte (prefetch thread: ${thread})`,
+    async (t) => {
+      const srv = await startS3Server(t, { bucket: 'stream-bucket' });
+      await seed(srv);
+      const proxy = await startFaultProxy(t, srv.endpoint, chaos);
+      const clean = await run(dataset(t, srv, srv.endpoint), thread);
+      const faulty = await run(dataset(t, srv, proxy.url), thread);
+      t.equal(clean.lines.length, 2 * N, 'clean run: every sample of both epochs');
+      t.same(faulty.lines, clean.lines, 'same steps, keys and pixel hashes under faults');
+      t.same(
+        faulty.batches.flatMap((b) => b.skipped),
+        [],
+        'nothing skipped under transient faults',
+      );
+      const f = proxy.stats.faults;
+      const injected = proxy.stats.requests - (f.pass ?? 0) - (f.delay ?? 0);
+      for (const kind of ['slowdown', 'reset', 'truncate', 'status', 'delay'])
+        t.ok((f[kind] ?? 0) > 0, `${kind} injected ${f[kind]} times`);
+      t.ok(proxy.stats.requests >= 2 * N + injected, 'every failed request was followed by a retry');
+      report(t, `s3-stream${thread ? '-thread' : ''}`, {
+        samples: faulty.lines.length,
+        identical: faulty.lines.filter((l, i) => l === clean.lines[i]).length,
+        requests: proxy.stats.requests,
+        failed_requests: injected,
+        ...f,
+      });
+    },
+  );
 
-t.test('a permanently failing object is skipped with its reason after bounded attempts; the stream goes on', async (t) => {
-  const srv = await startS3Server(t, { bucket: 'doom-bucket' });
-  await seed(srv);
-  await srv.put('photos/doomed.jpg', await sharp({ create: { width: 64, height: 64, channels: 3, background: '#fff' } }).jpeg().toBuffer());
-  const proxy = await startFaultProxy(t, srv.endpoint, (r) => (r.url.includes('doomed') ? { kind: 'slowdown' } : { kind: 'pass' }));
-  const started = Date.now();
-  const { lines, batches } = await run(dataset(t, srv, proxy.url, ['doomed.jpg']));
-  const skips = batches.flatMap((b) => b.skipped);
-  t.ok(skips.length >= 2 && skips.every((s) => s.key === 'doomed.jpg'), `doomed.jpg skipped in each epoch (${skips.length} times)`);
-  t.match(skips[0]!.message, /slow_down, gave up after 6 attempts/, `reason ${skips[0]!.reason}: ${skips[0]!.message.slice(0, 120)}`);
-  const hits = proxy.stats.log.filter((l) => l.url.includes('doomed')).length;
-  t.equal(hits, 6 * skips.length, 'exactly maxAttempts requests per skip, never more');
-  t.equal(new Set(lines.map((l) => l.split('=')[0]!.split(':')[1])).size, N, 'every good sample delivered');
-  t.ok(batches.every((b) => b.samples.length === 2), 'every batch full (refilled)');
-  t.ok(Date.now() - started < 20000, `bounded time (${Date.now() - started} ms)`);
-  report(t, 's3-stream-permanent', { skips: skips.length, requests_for_object: hits, max_attempts: 6, samples: lines.length });
-});
+t.test(
+  'a permanently failing object is skipped with its reason after bounded attempts; the stream goes on',
+  async (t) => {
+    const srv = await startS3Server(t, { bucket: 'doom-bucket' });
+    await seed(srv);
+    await srv.put(
+      'photos/doomed.jpg',
+      await sharp({ create: { width: 64, height: 64, channels: 3, background: '#fff' } })
+        .jpeg()
+        .toBuffer(),
+    );
+    const proxy = await startFaultProxy(t, srv.endpoint, (r) =>
+      r.url.includes('doomed') ? { kind: 'slowdown' } : { kind: 'pass' },
+    );
+    const started = Date.now();
+    const { lines, batches } = await run(dataset(t, srv, proxy.url, ['doomed.jpg']));
+    const skips = batches.flatMap((b) => b.skipped);
+    t.ok(
+      skips.length >= 2 && skips.every((s) => s.key === 'doomed.jpg'),
+      `doomed.jpg skipped in each epoch (${skips.length} times)`,
+    );
+    t.match(
+      skips[0]!.message,
+      /slow_down, gave up after 6 attempts/,
+      `reason ${skips[0]!.reason}: ${skips[0]!.message.slice(0, 120)}`,
+    );
+    const hits = proxy.stats.log.filter((l) => l.url.includes('doomed')).length;
+    t.equal(hits, 6 * skips.length, 'exactly maxAttempts requests per skip, never more');
+    t.equal(new Set(lines.map((l) => l.split('=')[0]!.split(':')[1])).size, N, 'every good sample delivered');
+    t.ok(
+      batches.every((b) => b.samples.length === 2),
+      'every batch full (refilled)',
+    );
+    t.ok(Date.now() - started < 20000, `bounded time (${Date.now() - started} ms)`);
+    report(t, 's3-stream-permanent', {
+      skips: skips.length,
+      requests_for_object: hits,
+      max_attempts: 6,
+      samples: lines.length,
+    });
+  },
+);

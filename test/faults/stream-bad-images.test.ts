@@ -18,7 +18,10 @@ import { bgrRows, indexRows, rle8, seededBytes, writeBmp } from '../helpers/bmp-
 /** Plants the files; returns the usable keys and the expected skip reason of every bad key. */
 async function plant(dir: string): Promise<{ usable: string[]; bad: Record<string, string> }> {
   const usable: string[] = [];
-  const add = async (name: string, o: MakeImageOptions) => { await makeImage(join(dir, name), o); usable.push(name); };
+  const add = async (name: string, o: MakeImageOptions) => {
+    await makeImage(join(dir, name), o);
+    usable.push(name);
+  };
   for (let o = 1; o <= 8; o++) await add(`exif-o${o}.jpg`, { w: 60, h: 40, format: 'jpeg', orientation: o });
   await add('cmyk.jpg', { w: 60, h: 40, format: 'jpeg', pixels: 'cmyk' });
   await add('rgb16.png', { w: 60, h: 40, format: 'png', pixels: 'rgb16' });
@@ -51,7 +54,10 @@ async function plant(dir: string): Promise<{ usable: string[]; bad: Record<strin
   bad['bomb.png'] = 'pixel_limit';
   // BMPs the stream's own reader refuses, with the words the scan uses for them.
   const idx = new Uint8Array(20 * 10);
-  await writeFile(join(dir, 'rle8.bmp'), writeBmp({ width: 20, height: 10, bpp: 8, rows: [], palette: [[0, 0, 0]], rle: rle8(idx, 20, 10) }));
+  await writeFile(
+    join(dir, 'rle8.bmp'),
+    writeBmp({ width: 20, height: 10, bpp: 8, rows: [], palette: [[0, 0, 0]], rle: rle8(idx, 20, 10) }),
+  );
   bad['rle8.bmp'] = 'unsupported';
   await writeFile(join(dir, 'cut.bmp'), writeBmp({ width: 20, height: 10, bpp: 24, rows: [] }).subarray(0, 300));
   bad['cut.bmp'] = 'truncated';
@@ -79,28 +85,70 @@ async function plantBmps(dir: string): Promise<void> {
 t.test('BMP: the files the scan counts usable are exactly the files the stream delivers', async (t) => {
   const dir = t.testdir({});
   await plantBmps(dir);
-  const { config, args } = await datasetConfig({ id: 'bmp', instance_data_dir: dir, resolution: 48, resolution_type: 'pixel', crop: true, train_batch_size: 1 });
+  const { config, args } = await datasetConfig({
+    id: 'bmp',
+    instance_data_dir: dir,
+    resolution: 48,
+    resolution_type: 'pixel',
+    crop: true,
+    train_batch_size: 1,
+  });
   const storage = new LocalStorage({ id: 'bmp', root: dir });
   const scan = await scanDataset({ id: 'bmp', config, storage, args });
   const usable = Object.values(scan.index.buckets).flat().sort();
   t.same(usable, ['bgr24.bmp', 'bgrx32.bmp', 'helper.bmp', 'pal8.bmp', 'top-down.bmp'], 'scan: five usable');
   t.same(scan.report.skipped, { unsupported: 1, truncated: 1 }, 'scan: RLE8 unsupported, the cut file truncated');
   const batches: Batch[] = [];
-  for await (const b of await createLoader('x', { thread: false, datasets: [{ config, storage, index: scan.index }], epochs: 1, seed: 2, threads: 1 })) batches.push(b as Batch);
+  for await (const b of await createLoader('x', {
+    thread: false,
+    datasets: [{ config, storage, index: scan.index }],
+    epochs: 1,
+    seed: 2,
+    threads: 1,
+  }))
+    batches.push(b as Batch);
   const delivered = [...new Set(batches.flatMap((b) => b.samples.map((s) => s.key)))].sort();
   t.same(delivered, usable, 'stream delivered = scan usable');
-  t.same(batches.flatMap((b) => b.skipped), [], 'the stream skipped nothing');
-  t.ok(batches.every((b) => b.samples.every((s) => s.pixels?.length === 48 * 48 * 3)), 'every BMP decoded to 48×48 RGB');
-  report(t, 'stream-bmp', { planted: 7, scan_usable: usable.length, delivered: delivered.length, skipped: scan.report.skipped });
+  t.same(
+    batches.flatMap((b) => b.skipped),
+    [],
+    'the stream skipped nothing',
+  );
+  t.ok(
+    batches.every((b) => b.samples.every((s) => s.pixels?.length === 48 * 48 * 3)),
+    'every BMP decoded to 48×48 RGB',
+  );
+  report(t, 'stream-bmp', {
+    planted: 7,
+    scan_usable: usable.length,
+    delivered: delivered.length,
+    skipped: scan.report.skipped,
+  });
 });
 
 t.test('bad images in the stream: classified, counted, the stream carries on', async (t) => {
   const dir = t.testdir({});
   const { usable, bad } = await plant(dir);
   const all = [...usable, ...Object.keys(bad)].sort();
-  const index: DatasetIndex = { id: 'zoo', buckets: { '1.0': all }, metadata: {}, stats: { total_processed: all.length, skipped: {} } };
-  for (const k of all) index.metadata[k] = { original_size: [48, 48], intermediary_size: [48, 48], target_size: [48, 48], crop_coordinates: [0, 0], aspect_ratio: 1 };
-  const ds = { config: imageConfig('zoo', dir, { train_batch_size: 1 }), storage: new LocalStorage({ id: 'zoo', root: dir }), index };
+  const index: DatasetIndex = {
+    id: 'zoo',
+    buckets: { '1.0': all },
+    metadata: {},
+    stats: { total_processed: all.length, skipped: {} },
+  };
+  for (const k of all)
+    index.metadata[k] = {
+      original_size: [48, 48],
+      intermediary_size: [48, 48],
+      target_size: [48, 48],
+      crop_coordinates: [0, 0],
+      aspect_ratio: 1,
+    };
+  const ds = {
+    config: imageConfig('zoo', dir, { train_batch_size: 1 }),
+    storage: new LocalStorage({ id: 'zoo', root: dir }),
+    index,
+  };
   const started = Date.now();
   const loader = await createLoader('x', { thread: false, datasets: [ds], epochs: 1, seed: 2, threads: 1 });
   const batches: Batch[] = [];
@@ -108,16 +156,27 @@ t.test('bad images in the stream: classified, counted, the stream carries on', a
   const ms = Date.now() - started;
   const skipped = new Map<string, string>();
   for (const s of batches.flatMap((b) => b.skipped)) skipped.set(s.key, s.reason);
-  t.same(Object.fromEntries([...skipped].sort()), Object.fromEntries(Object.entries(bad).sort()), 'every bad file skipped with its reason');
+  t.same(
+    Object.fromEntries([...skipped].sort()),
+    Object.fromEntries(Object.entries(bad).sort()),
+    'every bad file skipped with its reason',
+  );
   const delivered = new Set(batches.flatMap((b) => b.samples.map((s) => s.key)));
   t.same([...delivered].sort(), [...usable].sort(), 'every odd-but-valid file delivered');
-  t.ok(batches.every((b) => b.samples.every((s) => s.pixels?.length === 48 * 48 * 3)), 'all delivered pixels are 48×48 RGB');
+  t.ok(
+    batches.every((b) => b.samples.every((s) => s.pixels?.length === 48 * 48 * 3)),
+    'all delivered pixels are 48×48 RGB',
+  );
   t.equal(delivered.size + skipped.size, all.length, 'delivered + skipped = planted');
   t.equal(batches.length, all.length, 'one batch per planted key (bad ones refilled)');
   t.ok(ms < 15000, `bounded time with the bomb in the stream (${ms} ms)`);
   const byReason: Record<string, number> = {};
   for (const r of skipped.values()) byReason[r] = (byReason[r] ?? 0) + 1;
   const events = batches.flatMap((b) => b.skipped).length;
-  t.same(loader.skips(), byReason, `loader.skips() counts files per reason (${skipped.size} files, ${events} skip events: a bad file met as a refill candidate and again as a primary is one file)`);
+  t.same(
+    loader.skips(),
+    byReason,
+    `loader.skips() counts files per reason (${skipped.size} files, ${events} skip events: a bad file met as a refill candidate and again as a primary is one file)`,
+  );
   report(t, 'stream-bad-images', { planted: all.length, delivered: delivered.size, skipped: byReason, ms });
 });

@@ -5,7 +5,11 @@ export type Entry = Record<string, unknown>;
 
 /** A text_embeds entry plus one local image dataset with `img` merged over it, then any `more` entries. */
 export function withImage(img: Entry = {}, more: Entry[] = []): Entry[] {
-  return [{ id: 'text', dataset_type: 'text_embeds' }, { id: 'img', type: 'local', instance_data_dir: '/data/img', ...img }, ...more];
+  return [
+    { id: 'text', dataset_type: 'text_embeds' },
+    { id: 'img', type: 'local', instance_data_dir: '/data/img', ...img },
+    ...more,
+  ];
 }
 
 /** validateConfig on an in-memory config, without filesystem checks, with an empty environment by default. */

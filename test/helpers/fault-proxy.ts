@@ -25,13 +25,23 @@ export interface FaultProxy {
   port: number;
   /** Replace the plan (e.g. to turn faults off). */
   setPlan(plan: (r: ProxiedRequest) => Fault): void;
-  readonly stats: { requests: number; faults: Record<string, number>; active: number; maxActive: number; log: { url: string; fault: string }[] };
+  readonly stats: {
+    requests: number;
+    faults: Record<string, number>;
+    active: number;
+    maxActive: number;
+    log: { url: string; fault: string }[];
+  };
 }
 
 const PASS: Fault = { kind: 'pass' };
 
 /** Start a proxy forwarding to `target` (http://127.0.0.1:PORT); closed at teardown. */
-export async function startFaultProxy(t: TeardownHost, target: string, plan: (r: ProxiedRequest) => Fault = () => PASS): Promise<FaultProxy> {
+export async function startFaultProxy(
+  t: TeardownHost,
+  target: string,
+  plan: (r: ProxiedRequest) => Fault = () => PASS,
+): Promise<FaultProxy> {
   const upstream = new URL(target);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   let current = plan;
@@ -40,7 +50,9 @@ export async function startFaultProxy(t: TeardownHost, target: string, plan: (r:
     const n = ++stats.requests;
     stats.active++;
     stats.maxActive = Math.max(stats.maxActive, stats.active);
-    res.on('close', () => { stats.active--; });
+    res.on('close', () => {
+      stats.active--;
+    });
     const fault = current({ n, method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers });
     stats.faults[fault.kind] = (stats.faults[fault.kind] ?? 0) + 1;
     stats.log.push({ url: `${req.method} ${req.url}`, fault: fault.kind });
@@ -49,11 +61,31 @@ export async function startFaultProxy(t: TeardownHost, target: string, plan: (r:
   server.keepAliveTimeout = 5000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
-  t.teardown(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); agent.destroy(); }));
-  return { url: `http://127.0.0.1:${port}`, port, setPlan: (p) => { current = p; }, stats };
+  t.teardown(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+        agent.destroy();
+      }),
+  );
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    setPlan: (p) => {
+      current = p;
+    },
+    stats,
+  };
 }
 
-async function apply(fault: Fault, req: http.IncomingMessage, res: http.ServerResponse, upstream: URL, agent: http.Agent): Promise<void> {
+async function apply(
+  fault: Fault,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  upstream: URL,
+  agent: http.Agent,
+): Promise<void> {
   const body = await readAll(req);
   switch (fault.kind) {
     case 'slowdown':
@@ -70,7 +102,10 @@ async function apply(fault: Fault, req: http.IncomingMessage, res: http.ServerRe
       break;
   }
   const up = await forward(req, body, upstream, agent).catch(() => null);
-  if (!up) { req.socket.destroy(); return; }
+  if (!up) {
+    req.socket.destroy();
+    return;
+  }
   res.writeHead(up.status, up.headers);
   if (fault.kind === 'truncate' && req.method !== 'HEAD' && up.body.length > 1) {
     // Headers promise the full length; half the bytes arrive, then the connection drops.
@@ -80,11 +115,19 @@ async function apply(fault: Fault, req: http.IncomingMessage, res: http.ServerRe
   res.end(up.body);
 }
 
-function forward(req: http.IncomingMessage, body: Buffer, upstream: URL, agent: http.Agent): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+function forward(
+  req: http.IncomingMessage,
+  body: Buffer,
+  upstream: URL,
+  agent: http.Agent,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const out = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent }, (r) => {
-      readAll(r).then((b) => resolve({ status: r.statusCode ?? 502, headers: r.headers, body: b }), reject);
-    });
+    const out = http.request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
+      (r) => {
+        readAll(r).then((b) => resolve({ status: r.statusCode ?? 502, headers: r.headers, body: b }), reject);
+      },
+    );
     out.on('error', reject);
     out.end(body);
   });

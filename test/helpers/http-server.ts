@@ -35,13 +35,20 @@ export interface HttpServer {
 }
 
 /** Start a server; `root` is served statically for paths without a route. Closed at teardown. */
-export async function startHttpServer(t: TeardownHost, opts: { root?: string; routes?: Record<string, Route> } = {}): Promise<HttpServer> {
+export async function startHttpServer(
+  t: TeardownHost,
+  opts: { root?: string; routes?: Record<string, Route> } = {},
+): Promise<HttpServer> {
   const routes = new Map<string, Route>(Object.entries(opts.routes ?? {}));
   const requests: HttpServer['requests'] = [];
   const calls = new Map<string, number>();
   const server = http.createServer((req, res) => {
     const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', ...(req.headers.range ? { range: req.headers.range } : {}) });
+    requests.push({
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      ...(req.headers.range ? { range: req.headers.range } : {}),
+    });
     const call = calls.get(pathname) ?? 0;
     calls.set(pathname, call + 1);
     const route = routes.get(pathname);
@@ -52,8 +59,20 @@ export async function startHttpServer(t: TeardownHost, opts: { root?: string; ro
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
-  t.teardown(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
-  return { url: `http://127.0.0.1:${port}`, port, requests, route: (p, r) => routes.set(p, r), count: (p) => calls.get(p) ?? 0 };
+  t.teardown(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    route: (p, r) => routes.set(p, r),
+    count: (p) => calls.get(p) ?? 0,
+  };
 }
 
 async function play(s: Script, res: http.ServerResponse): Promise<void> {
@@ -71,11 +90,22 @@ async function play(s: Script, res: http.ServerResponse): Promise<void> {
   res.end();
 }
 
-async function serveFile(root: string, pathname: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function serveFile(
+  root: string,
+  pathname: string,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   const file = path.join(root, path.normalize(pathname).replace(/^(\.\.[/\\])+/, ''));
   const st = await stat(file).catch(() => null);
   if (!st?.isFile() || !file.startsWith(path.resolve(root))) return void res.writeHead(404).end('not found');
-  const type = file.endsWith('.json') ? 'application/json' : file.endsWith('.png') ? 'image/png' : file.endsWith('.jpg') ? 'image/jpeg' : 'application/octet-stream';
+  const type = file.endsWith('.json')
+    ? 'application/json'
+    : file.endsWith('.png')
+      ? 'image/png'
+      : file.endsWith('.jpg')
+        ? 'image/jpeg'
+        : 'application/octet-stream';
   const m = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
   if (!m) {
     res.writeHead(200, { 'content-length': String(st.size), 'content-type': type, 'accept-ranges': 'bytes' });
@@ -84,8 +114,16 @@ async function serveFile(root: string, pathname: string, req: http.IncomingMessa
   let start = m[1] ? Number(m[1]) : Math.max(0, st.size - Number(m[2]));
   let end = m[1] && m[2] ? Math.min(Number(m[2]), st.size - 1) : st.size - 1;
   if (start >= st.size) return void res.writeHead(416, { 'content-range': `bytes */${st.size}` }).end();
-  if (end < start) { start = 0; end = st.size - 1; }
-  res.writeHead(206, { 'content-length': String(end - start + 1), 'content-range': `bytes ${start}-${end}/${st.size}`, 'content-type': type, 'accept-ranges': 'bytes' });
+  if (end < start) {
+    start = 0;
+    end = st.size - 1;
+  }
+  res.writeHead(206, {
+    'content-length': String(end - start + 1),
+    'content-range': `bytes ${start}-${end}/${st.size}`,
+    'content-type': type,
+    'accept-ranges': 'bytes',
+  });
   if (req.method === 'HEAD') return void res.end();
   createReadStream(file, { start, end }).pipe(res);
 }

@@ -67,12 +67,18 @@ export async function encodeImage(o: MakeImageOptions): Promise<Buffer> {
   if (o.orientation) img = img.withMetadata({ orientation: o.orientation });
   const q = o.quality ?? 80;
   switch (o.format) {
-    case 'jpeg': return img.jpeg({ quality: q, progressive: o.progressive ?? false }).toBuffer();
-    case 'png': return img.png().toBuffer();
-    case 'webp': return img.webp({ quality: q, ...(frames > 1 ? { loop: 0 } : {}) }).toBuffer();
-    case 'gif': return img.gif().toBuffer();
-    case 'tiff': return img.tiff().toBuffer();
-    case 'avif': return img.avif({ quality: 50, effort: 0 }).toBuffer();
+    case 'jpeg':
+      return img.jpeg({ quality: q, progressive: o.progressive ?? false }).toBuffer();
+    case 'png':
+      return img.png().toBuffer();
+    case 'webp':
+      return img.webp({ quality: q, ...(frames > 1 ? { loop: 0 } : {}) }).toBuffer();
+    case 'gif':
+      return img.gif().toBuffer();
+    case 'tiff':
+      return img.tiff().toBuffer();
+    case 'avif':
+      return img.avif({ quality: 50, effort: 0 }).toBuffer();
   }
 }
 
@@ -116,7 +122,9 @@ export async function makeJpegWithBigApp(path: string, w: number, h: number, pad
   for (let left = padBytes; left > 0; left -= 65000) {
     const n = Math.min(65000, left);
     const seg = Buffer.alloc(4 + n, 0x41);
-    seg[0] = 0xff; seg[1] = 0xeb; seg.writeUInt16BE(n + 2, 2);
+    seg[0] = 0xff;
+    seg[1] = 0xeb;
+    seg.writeUInt16BE(n + 2, 2);
     segs.push(seg);
   }
   const out = Buffer.concat([jpeg.subarray(0, 2), ...segs, jpeg.subarray(2)]);
@@ -129,34 +137,53 @@ export async function makeJpegWithBigApp(path: string, w: number, h: number, pad
  * A real Motion-JPEG AVI (playable by ffmpeg, readable by ffprobe) of `frames` frames at `fps`: tunefeed's test
  * videos without an ffmpeg encoder on the machine.
  */
-export async function makeMjpegAvi(path: string, o: { w: number; h: number; frames: number; fps: number }): Promise<Buffer> {
+export async function makeMjpegAvi(
+  path: string,
+  o: { w: number; h: number; frames: number; fps: number },
+): Promise<Buffer> {
   const jpegs: Buffer[] = [];
-  for (let i = 0; i < o.frames; i++) jpegs.push(await encodeImage({ w: o.w, h: o.h, format: 'jpeg', quality: 60 + (i % 30) }));
+  for (let i = 0; i < o.frames; i++)
+    jpegs.push(await encodeImage({ w: o.w, h: o.h, format: 'jpeg', quality: 60 + (i % 30) }));
   const chunk = (id: string, data: Buffer) => {
     const head = Buffer.alloc(8);
     head.write(id, 0, 'latin1');
     head.writeUInt32LE(data.length, 4);
     return Buffer.concat([head, data, Buffer.alloc(data.length % 2)]);
   };
-  const list = (type: string, ...parts: Buffer[]) => chunk('LIST', Buffer.concat([Buffer.from(type, 'latin1'), ...parts]));
+  const list = (type: string, ...parts: Buffer[]) =>
+    chunk('LIST', Buffer.concat([Buffer.from(type, 'latin1'), ...parts]));
   const maxFrame = Math.max(...jpegs.map((j) => j.length));
   const avih = Buffer.alloc(56);
-  [Math.round(1e6 / o.fps), maxFrame * o.fps, 0, 0x10, o.frames, 0, 1, maxFrame, o.w, o.h].forEach((v, i) => avih.writeUInt32LE(v, i * 4));
+  [Math.round(1e6 / o.fps), maxFrame * o.fps, 0, 0x10, o.frames, 0, 1, maxFrame, o.w, o.h].forEach((v, i) =>
+    avih.writeUInt32LE(v, i * 4),
+  );
   const strh = Buffer.alloc(56);
   strh.write('vidsMJPG', 0, 'latin1');
-  [[20, 1], [24, o.fps], [32, o.frames], [36, maxFrame]].forEach(([off, v]) => strh.writeUInt32LE(v!, off!));
+  [
+    [20, 1],
+    [24, o.fps],
+    [32, o.frames],
+    [36, maxFrame],
+  ].forEach(([off, v]) => strh.writeUInt32LE(v!, off!));
   strh.writeInt32LE(-1, 40);
   strh.writeUInt16LE(o.w, 52);
   strh.writeUInt16LE(o.h, 54);
   const strf = Buffer.alloc(40);
-  strf.writeUInt32LE(40, 0); strf.writeInt32LE(o.w, 4); strf.writeInt32LE(o.h, 8);
-  strf.writeUInt16LE(1, 12); strf.writeUInt16LE(24, 14); strf.write('MJPG', 16, 'latin1'); strf.writeUInt32LE(o.w * o.h * 3, 20);
+  strf.writeUInt32LE(40, 0);
+  strf.writeInt32LE(o.w, 4);
+  strf.writeInt32LE(o.h, 8);
+  strf.writeUInt16LE(1, 12);
+  strf.writeUInt16LE(24, 14);
+  strf.write('MJPG', 16, 'latin1');
+  strf.writeUInt32LE(o.w * o.h * 3, 20);
   const hdrl = list('hdrl', chunk('avih', avih), list('strl', chunk('strh', strh), chunk('strf', strf)));
   const frames = jpegs.map((j) => chunk('00dc', j));
   const idx = Buffer.alloc(16 * frames.length);
   let off = 4;
   frames.forEach((f, i) => {
-    idx.write('00dc', i * 16, 'latin1'); idx.writeUInt32LE(0x10, i * 16 + 4); idx.writeUInt32LE(off, i * 16 + 8);
+    idx.write('00dc', i * 16, 'latin1');
+    idx.writeUInt32LE(0x10, i * 16 + 4);
+    idx.writeUInt32LE(off, i * 16 + 8);
     idx.writeUInt32LE(jpegs[i]!.length, i * 16 + 12);
     off += f.length;
   });
@@ -171,9 +198,21 @@ export async function makeMjpegAvi(path: string, o: { w: number; h: number; fram
  * Plants `n` image files cheaply: a few encoded templates (varied sizes and formats) copied under distinct names
  * `d<dir>/img<i>.<ext>` in 10 folders. Returns the keys in planting order.
  */
-export async function plantCorpus(root: string, n: number, sizes: [number, number][] = [[640, 480], [480, 640], [512, 512], [800, 450], [300, 600]]): Promise<string[]> {
+export async function plantCorpus(
+  root: string,
+  n: number,
+  sizes: [number, number][] = [
+    [640, 480],
+    [480, 640],
+    [512, 512],
+    [800, 450],
+    [300, 600],
+  ],
+): Promise<string[]> {
   const formats: MakeFormat[] = ['jpeg', 'png', 'webp'];
-  const templates = await Promise.all(sizes.flatMap(([w, h]) => formats.map(async (format) => ({ format, buf: await encodeImage({ w, h, format }) }))));
+  const templates = await Promise.all(
+    sizes.flatMap(([w, h]) => formats.map(async (format) => ({ format, buf: await encodeImage({ w, h, format }) }))),
+  );
   const keys: string[] = [];
   for (let d = 0; d < 10; d++) await mkdir(`${root}/d${d}`, { recursive: true });
   for (let i = 0; i < n; i++) {

@@ -7,7 +7,16 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
-import { decodeAwsChunked, errorXml, listPage, listParams, listXml, parseRange, verifySigV4, type MemObject } from './mem-s3-protocol.js';
+import {
+  decodeAwsChunked,
+  errorXml,
+  listPage,
+  listParams,
+  listXml,
+  parseRange,
+  verifySigV4,
+  type MemObject,
+} from './mem-s3-protocol.js';
 import { uploaders, type S3Server, type TeardownHost } from './s3-server.js';
 import type { BackendDescription } from '../../lib/storage/types.js';
 
@@ -38,7 +47,10 @@ export interface MemS3Server extends Omit<S3Server, 'dir'> {
 
 const CREDS = { accessKeyId: 'MEMS3ACCESSKEY', secretAccessKey: 'mem-s3-secret/known-to-tests' };
 
-interface Bucket { objects: Map<string, MemObject>; sorted: string[] | null }
+interface Bucket {
+  objects: Map<string, MemObject>;
+  sorted: string[] | null;
+}
 
 type Req = http.IncomingMessage;
 type Res = http.ServerResponse;
@@ -57,7 +69,11 @@ class MemS3 {
   #open = 0;
   #since = performance.now();
 
-  constructor(buckets: string[], private readonly verify: boolean, private readonly latencyMs: number) {
+  constructor(
+    buckets: string[],
+    private readonly verify: boolean,
+    private readonly latencyMs: number,
+  ) {
     this.#store = new Map(buckets.map((b) => [b, { objects: new Map(), sorted: null }]));
   }
 
@@ -115,31 +131,51 @@ class MemS3 {
     this.#count(head ? 'head' : 'get');
     const o = b.objects.get(key);
     if (!o) return this.#fail(res, 404, 'NoSuchKey', 'The specified key does not exist.', resource, head);
-    const base = { etag: `"${o.etag}"`, 'last-modified': o.lastModified.toUTCString(), 'content-type': o.contentType, 'accept-ranges': 'bytes' };
+    const base = {
+      etag: `"${o.etag}"`,
+      'last-modified': o.lastModified.toUTCString(),
+      'content-type': o.contentType,
+      'accept-ranges': 'bytes',
+    };
     const range = parseRange(req.headers.range, o.body.length);
     if (range === 'unsatisfiable') {
       this.#count('range_416');
-      return send(res, 416, head ? '' : errorXml('InvalidRange', 'The requested range is not satisfiable', resource), { 'content-type': 'application/xml', 'content-range': `bytes */${o.body.length}` });
+      return send(res, 416, head ? '' : errorXml('InvalidRange', 'The requested range is not satisfiable', resource), {
+        'content-type': 'application/xml',
+        'content-range': `bytes */${o.body.length}`,
+      });
     }
     if (!range) {
       res.writeHead(200, { ...base, 'content-length': o.body.length });
       return void res.end(head ? undefined : o.body);
     }
-    res.writeHead(206, { ...base, 'content-length': range.end - range.start + 1, 'content-range': `bytes ${range.start}-${range.end}/${o.body.length}` });
+    res.writeHead(206, {
+      ...base,
+      'content-length': range.end - range.start + 1,
+      'content-range': `bytes ${range.start}-${range.end}/${o.body.length}`,
+    });
     res.end(head ? undefined : o.body.subarray(range.start, range.end + 1));
   }
 
   #put(req: Req, res: Res, b: Bucket, key: string, raw: Buffer, resource: string): void {
     this.#count('put');
-    if (req.headers['x-amz-copy-source']) return this.#fail(res, 501, 'NotImplemented', 'CopyObject is not implemented', resource);
+    if (req.headers['x-amz-copy-source'])
+      return this.#fail(res, 501, 'NotImplemented', 'CopyObject is not implemented', resource);
     const sha = String(req.headers['x-amz-content-sha256'] ?? '');
     const chunked = sha.startsWith('STREAMING-') || /aws-chunked/.test(String(req.headers['content-encoding'] ?? ''));
     if (/^[0-9a-f]{64}$/.test(sha) && createHash('sha256').update(raw).digest('hex') !== sha) {
-      return this.#fail(res, 400, 'XAmzContentSHA256Mismatch', 'The provided x-amz-content-sha256 header does not match what was computed.', resource);
+      return this.#fail(
+        res,
+        400,
+        'XAmzContentSHA256Mismatch',
+        'The provided x-amz-content-sha256 header does not match what was computed.',
+        resource,
+      );
     }
     const body = chunked ? decodeAwsChunked(raw) : raw;
     const declared = req.headers['x-amz-decoded-content-length'];
-    if (!body || (declared !== undefined && Number(declared) !== body.length)) return this.#fail(res, 400, 'IncompleteBody', 'aws-chunked body is malformed', resource);
+    if (!body || (declared !== undefined && Number(declared) !== body.length))
+      return this.#fail(res, 400, 'IncompleteBody', 'aws-chunked body is malformed', resource);
     const o = objectOf(body, String(req.headers['content-type'] ?? 'application/octet-stream'));
     if (!b.objects.has(key)) b.sorted = null;
     b.objects.set(key, o);
@@ -152,7 +188,15 @@ class MemS3 {
       if (!b) this.#store.set(name, { objects: new Map(), sorted: null });
       return send(res, 200, '', { location: `/${name}` });
     }
-    if (!b) return this.#fail(res, 404, 'NoSuchBucket', 'The specified bucket does not exist', `/${name}`, req.method === 'HEAD');
+    if (!b)
+      return this.#fail(
+        res,
+        404,
+        'NoSuchBucket',
+        'The specified bucket does not exist',
+        `/${name}`,
+        req.method === 'HEAD',
+      );
     if (req.method === 'HEAD') return send(res, 200, '');
     if (req.method === 'GET' && url.searchParams.get('list-type') === '2') {
       this.#count('list');
@@ -161,7 +205,13 @@ class MemS3 {
       const keys = (b.sorted ??= [...b.objects.keys()].sort());
       return send(res, 200, listXml(name, p, listPage(keys, p), b.objects), { 'content-type': 'application/xml' });
     }
-    this.#fail(res, 501, 'NotImplemented', `${req.method} ${url.search || '(no query)'} on a bucket is not implemented`, `/${name}`);
+    this.#fail(
+      res,
+      501,
+      'NotImplemented',
+      `${req.method} ${url.search || '(no query)'} on a bucket is not implemented`,
+      `/${name}`,
+    );
   }
 
   async #route(req: Req, res: Res, raw: Buffer): Promise<void> {
@@ -178,12 +228,21 @@ class MemS3 {
     if (!name) return this.#fail(res, 501, 'NotImplemented', 'ListBuckets is not implemented', '/');
     if (!key) return this.#bucketCall(req, res, name, url);
     const b = this.#store.get(name);
-    if (!b) return this.#fail(res, 404, 'NoSuchBucket', 'The specified bucket does not exist', `/${name}`, req.method === 'HEAD');
+    if (!b)
+      return this.#fail(
+        res,
+        404,
+        'NoSuchBucket',
+        'The specified bucket does not exist',
+        `/${name}`,
+        req.method === 'HEAD',
+      );
     const read = req.method === 'GET' || req.method === 'HEAD';
     if (read && this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     if (read) return this.#object(req, res, b, key, url.pathname);
     if (req.method === 'PUT') return this.#put(req, res, b, key, raw, url.pathname);
-    if (req.method !== 'DELETE') return this.#fail(res, 405, 'MethodNotAllowed', `${req.method} is not allowed on an object`, url.pathname);
+    if (req.method !== 'DELETE')
+      return this.#fail(res, 405, 'MethodNotAllowed', `${req.method} is not allowed on an object`, url.pathname);
     this.#count('delete');
     b.objects.delete(key);
     b.sorted = null;
@@ -192,21 +251,36 @@ class MemS3 {
 }
 
 function objectOf(body: Buffer, contentType: string): MemObject {
-  return { body, etag: createHash('md5').update(body).digest('hex'), lastModified: new Date(Math.floor(Date.now() / 1000) * 1000), contentType };
+  return {
+    body,
+    etag: createHash('md5').update(body).digest('hex'),
+    lastModified: new Date(Math.floor(Date.now() / 1000) * 1000),
+    contentType,
+  };
 }
 
 /** Listens on 127.0.0.1, port 0. Long keep-alive so clients never reuse a socket the server is closing. */
 async function listen(o: MemS3Options): Promise<{ port: number; close: () => Promise<void> }> {
-  const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 70_000 }, new MemS3([o.bucket ?? 'test-bucket', ...(o.buckets ?? [])], o.verifySignatures ?? true, o.latencyMs ?? 0).handle);
+  const server = http.createServer(
+    { keepAliveTimeout: 65_000, headersTimeout: 70_000 },
+    new MemS3([o.bucket ?? 'test-bucket', ...(o.buckets ?? [])], o.verifySignatures ?? true, o.latencyMs ?? 0).handle,
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const close = () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); });
+  const close = () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    });
   return { port: (server.address() as AddressInfo).port, close };
 }
 
 /** Runs this file as a child process; resolves with its port and a stopper. */
 async function listenInChild(o: MemS3Options): Promise<{ port: number; close: () => Promise<void> }> {
   const self = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, ['--import', 'tsx', self, JSON.stringify({ ...o, child: false })], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } });
+  const child = spawn(process.execPath, ['--import', 'tsx', self, JSON.stringify({ ...o, child: false })], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -218,7 +292,11 @@ async function listenInChild(o: MemS3Options): Promise<{ port: number; close: ()
   });
   child.stdout!.resume();
   const close = async () => {
-    if (child.exitCode === null) await new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM'); });
+    if (child.exitCode === null)
+      await new Promise<void>((r) => {
+        child.once('exit', () => r());
+        child.kill('SIGTERM');
+      });
   };
   return { port, close };
 }
@@ -229,8 +307,12 @@ export async function startMemS3Server(t: TeardownHost | null, o: MemS3Options =
   const { port, close: stop } = o.child ? await listenInChild(o) : await listen(o);
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new S3Client({
-    endpoint, region: 'us-east-1', forcePathStyle: true, credentials: CREDS,
-    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: CREDS,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
   });
   const admin = async (op: string, body?: string): Promise<unknown> => {
     const r = await fetch(`${endpoint}/__mem_s3/${op}`, body === undefined ? {} : { method: 'POST', body });
@@ -246,19 +328,47 @@ export async function startMemS3Server(t: TeardownHost | null, o: MemS3Options =
   };
   t?.teardown(close);
   const load = async (entries: [string, string][]) => {
-    for (let i = 0; i < entries.length; i += 20_000) await admin('load', JSON.stringify({ bucket, entries: entries.slice(i, i + 20_000) }));
+    for (let i = 0; i < entries.length; i += 20_000)
+      await admin('load', JSON.stringify({ bucket, entries: entries.slice(i, i + 20_000) }));
   };
   const stats = async () => (await admin('stats')) as Record<string, number>;
-  return { endpoint, port, bucket, region: 'us-east-1', ...CREDS, client, ...uploaders(client, bucket), load, stats, close };
+  return {
+    endpoint,
+    port,
+    bucket,
+    region: 'us-east-1',
+    ...CREDS,
+    client,
+    ...uploaders(client, bucket),
+    load,
+    stats,
+    close,
+  };
 }
 
 /** A BackendDescription for an S3Storage on this server, fast retries for tests. */
-export function memAwsDescription(server: MemS3Server, overrides: Partial<Extract<BackendDescription, { kind: 'aws' }>> = {}): Extract<BackendDescription, { kind: 'aws' }> {
+export function memAwsDescription(
+  server: MemS3Server,
+  overrides: Partial<Extract<BackendDescription, { kind: 'aws' }>> = {},
+): Extract<BackendDescription, { kind: 'aws' }> {
   return {
-    kind: 'aws', id: 'mem-s3', bucket: server.bucket, prefix: '', region: server.region, endpoint: server.endpoint,
-    accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey, maxPoolConnections: 16,
-    checksumMode: 'WHEN_REQUIRED', forcePathStyle: true, requestTimeoutMs: 5000, connectTimeoutMs: 2000, maxAttempts: 5,
-    retryBaseDelayMs: 5, attemptTimeoutMs: 5000, ...overrides,
+    kind: 'aws',
+    id: 'mem-s3',
+    bucket: server.bucket,
+    prefix: '',
+    region: server.region,
+    endpoint: server.endpoint,
+    accessKeyId: server.accessKeyId,
+    secretAccessKey: server.secretAccessKey,
+    maxPoolConnections: 16,
+    checksumMode: 'WHEN_REQUIRED',
+    forcePathStyle: true,
+    requestTimeoutMs: 5000,
+    connectTimeoutMs: 2000,
+    maxAttempts: 5,
+    retryBaseDelayMs: 5,
+    attemptTimeoutMs: 5000,
+    ...overrides,
   };
 }
 

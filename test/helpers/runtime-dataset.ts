@@ -11,17 +11,58 @@ import { LocalStorage } from '../../lib/storage/local.js';
 /** Every field of ImageDatasetConfig with SimpleTuner-like defaults. */
 export function imageConfig(id: string, root: string, over: Partial<ImageDatasetConfig> = {}): ImageDatasetConfig {
   return {
-    id, type: 'local', dataset_type: 'image', instance_data_dir: root, resolution: 48, resolution_type: 'pixel',
-    minimum_image_size: null, maximum_image_size: null, target_downsample_size: null, minimum_aspect_ratio: null,
-    maximum_aspect_ratio: null, max_upscale_threshold: null, crop: true, crop_aspect: 'preserve', crop_aspect_buckets: null,
-    crop_style: 'center', caption_strategy: 'filename', instance_prompt: null, prepend_instance_prompt: false,
-    only_instance_prompt: false, caption_shuffle: null, metadata_backend: 'discovery', train_batch_size: 2, repeats: 0,
-    probability: 1, start_epoch: 1, start_step: 0, end_epoch: null, end_step: null, disable_after_epoch_step: null,
-    max_num_samples: null, scan_for_errors: false, cache_dir_vae: path.join(root, '.vae-none'), cache_file_suffix: '',
-    text_embeds: null, image_embeds: null, conditioning_data: [], source_dataset_id: null, conditioning_type: null,
-    skip_file_discovery: '', preserve_data_backend_cache: false, compress_cache: false, vae_cache_ondemand: false,
-    vae_cache_disable: false, video: null, aws: null, csv: null, parquet: null, huggingface: null,
-    aspect_bucket_alignment: 8, aspect_bucket_rounding: 2, ...over,
+    id,
+    type: 'local',
+    dataset_type: 'image',
+    instance_data_dir: root,
+    resolution: 48,
+    resolution_type: 'pixel',
+    minimum_image_size: null,
+    maximum_image_size: null,
+    target_downsample_size: null,
+    minimum_aspect_ratio: null,
+    maximum_aspect_ratio: null,
+    max_upscale_threshold: null,
+    crop: true,
+    crop_aspect: 'preserve',
+    crop_aspect_buckets: null,
+    crop_style: 'center',
+    caption_strategy: 'filename',
+    instance_prompt: null,
+    prepend_instance_prompt: false,
+    only_instance_prompt: false,
+    caption_shuffle: null,
+    metadata_backend: 'discovery',
+    train_batch_size: 2,
+    repeats: 0,
+    probability: 1,
+    start_epoch: 1,
+    start_step: 0,
+    end_epoch: null,
+    end_step: null,
+    disable_after_epoch_step: null,
+    max_num_samples: null,
+    scan_for_errors: false,
+    cache_dir_vae: path.join(root, '.vae-none'),
+    cache_file_suffix: '',
+    text_embeds: null,
+    image_embeds: null,
+    conditioning_data: [],
+    source_dataset_id: null,
+    conditioning_type: null,
+    skip_file_discovery: '',
+    preserve_data_backend_cache: false,
+    compress_cache: false,
+    vae_cache_ondemand: false,
+    vae_cache_disable: false,
+    video: null,
+    aws: null,
+    csv: null,
+    parquet: null,
+    huggingface: null,
+    aspect_bucket_alignment: 8,
+    aspect_bucket_rounding: 2,
+    ...over,
   };
 }
 
@@ -39,8 +80,12 @@ export interface MadeDataset extends LoaderDatasetInput {
  * `counts[i]` images in bucket SHAPES[i], named `<bucket>_<n>.jpg` (filename captions "1.0 3" etc.), each a solid
  * colour that encodes its index, written as JPEG. `broken` keys are written truncated; `missing` keys exist only in the index.
  */
-export async function makeDataset(id: string, counts: number[], opts: { broken?: string[]; missing?: string[]; config?: Partial<ImageDatasetConfig>; root?: string } = {}): Promise<MadeDataset> {
-  const root = opts.root ?? await mkdtemp(path.join(os.tmpdir(), `tf-${id}-`));
+export async function makeDataset(
+  id: string,
+  counts: number[],
+  opts: { broken?: string[]; missing?: string[]; config?: Partial<ImageDatasetConfig>; root?: string } = {},
+): Promise<MadeDataset> {
+  const root = opts.root ?? (await mkdtemp(path.join(os.tmpdir(), `tf-${id}-`)));
   await mkdir(root, { recursive: true });
   const index: DatasetIndex = { id, buckets: {}, metadata: {}, stats: { total_processed: 0, skipped: {} } };
   let n = 0;
@@ -50,10 +95,20 @@ export async function makeDataset(id: string, counts: number[], opts: { broken?:
     for (let i = 0; i < counts[b]!; i++, n++) {
       const key = `${bucket.replace('.', '_')}_${i}.jpg`;
       keys.push(key);
-      const meta: SampleMetadata = { original_size: [w, h], intermediary_size: [w, h], target_size: [tw, th], crop_coordinates: [top, left], aspect_ratio: Number(bucket) };
+      const meta: SampleMetadata = {
+        original_size: [w, h],
+        intermediary_size: [w, h],
+        target_size: [tw, th],
+        crop_coordinates: [top, left],
+        aspect_ratio: Number(bucket),
+      };
       index.metadata[key] = meta;
       if (opts.missing?.includes(key)) continue;
-      const img = await sharp({ create: { width: w, height: h, channels: 3, background: { r: (n * 37) % 256, g: (n * 11) % 256, b: 100 } } }).jpeg().toBuffer();
+      const img = await sharp({
+        create: { width: w, height: h, channels: 3, background: { r: (n * 37) % 256, g: (n * 11) % 256, b: 100 } },
+      })
+        .jpeg()
+        .toBuffer();
       await writeFile(path.join(root, key), opts.broken?.includes(key) ? img.subarray(0, 120) : img);
     }
     index.buckets[bucket] = keys;

@@ -32,17 +32,33 @@ export interface S3Server {
 const require = createRequire(import.meta.url);
 
 /** Spawn s3rver for one test; it is killed and its directory removed at teardown. */
-export async function startS3Server(t: TeardownHost, opts: { bucket?: string; buckets?: string[] } = {}): Promise<S3Server> {
+export async function startS3Server(
+  t: TeardownHost,
+  opts: { bucket?: string; buckets?: string[] } = {},
+): Promise<S3Server> {
   const bucket = opts.bucket ?? 'test-bucket';
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tunefeed-s3rver-'));
   const buckets = [bucket, ...(opts.buckets ?? [])].flatMap((b) => ['--configure-bucket', b]);
   const child = spawn(
     process.execPath,
-    ['--openssl-legacy-provider', require.resolve('s3rver/bin/s3rver.js'), '-d', dir, '-a', '127.0.0.1', '-p', '0', '--silent', ...buckets],
+    [
+      '--openssl-legacy-provider',
+      require.resolve('s3rver/bin/s3rver.js'),
+      '-d',
+      dir,
+      '-a',
+      '127.0.0.1',
+      '-p',
+      '0',
+      '--silent',
+      ...buckets,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
   );
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -56,12 +72,20 @@ export async function startS3Server(t: TeardownHost, opts: { bucket?: string; bu
   const endpoint = `http://127.0.0.1:${port}`;
   const creds = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
   const client = new S3Client({
-    endpoint, region: 'us-east-1', forcePathStyle: true, credentials: creds,
-    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: creds,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
   });
   t.teardown(async () => {
     client.destroy();
-    if (child.exitCode === null) await new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM'); });
+    if (child.exitCode === null)
+      await new Promise<void>((r) => {
+        child.once('exit', () => r());
+        child.kill('SIGTERM');
+      });
     await rm(dir, { recursive: true, force: true });
   });
   return { endpoint, port, bucket, region: 'us-east-1', ...creds, client, ...uploaders(client, bucket), dir };
@@ -88,9 +112,22 @@ export function awsDescription(
   overrides: Partial<Extract<import('../../lib/storage/types.js').BackendDescription, { kind: 'aws' }>> = {},
 ): Extract<import('../../lib/storage/types.js').BackendDescription, { kind: 'aws' }> {
   return {
-    kind: 'aws', id: 's3-test', bucket: server.bucket, prefix: '', region: server.region, endpoint: server.endpoint,
-    accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey, maxPoolConnections: 16,
-    checksumMode: 'WHEN_REQUIRED', forcePathStyle: true, requestTimeoutMs: 5000, connectTimeoutMs: 2000, maxAttempts: 5,
-    retryBaseDelayMs: 5, attemptTimeoutMs: 5000, ...overrides,
+    kind: 'aws',
+    id: 's3-test',
+    bucket: server.bucket,
+    prefix: '',
+    region: server.region,
+    endpoint: server.endpoint,
+    accessKeyId: server.accessKeyId,
+    secretAccessKey: server.secretAccessKey,
+    maxPoolConnections: 16,
+    checksumMode: 'WHEN_REQUIRED',
+    forcePathStyle: true,
+    requestTimeoutMs: 5000,
+    connectTimeoutMs: 2000,
+    maxAttempts: 5,
+    retryBaseDelayMs: 5,
+    attemptTimeoutMs: 5000,
+    ...overrides,
   };
 }

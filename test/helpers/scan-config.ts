@@ -3,10 +3,25 @@ import { loadConfig } from '../../lib/config/load-config.js';
 import type { ImageDatasetConfig, TrainingArgs } from '../../lib/config/types.js';
 
 /** Loads one image dataset entry (plus the required text_embeds entry). */
-export async function datasetConfig(entry: Record<string, unknown>, args: Partial<TrainingArgs> = {}): Promise<{ config: ImageDatasetConfig; args: TrainingArgs }> {
-  const loaded = await loadConfig([
-    { type: 'local', ...entry },
-    { id: 'text-embeds', dataset_type: 'text_embeds', type: 'local', default: true, cache_dir: '/tmp/tunefeed-test-te' },
-  ], { args: { output_dir: '', ...args }, checkPaths: false });
-  return { config: loaded.datasets.find((d) => d.id === entry.id) as ImageDatasetConfig, args: loaded.args as TrainingArgs };
+export async function datasetConfig(
+  entry: Record<string, unknown>,
+  args: Partial<TrainingArgs> = {},
+): Promise<{ config: ImageDatasetConfig; args: TrainingArgs }> {
+  const loaded = await loadConfig(
+    [
+      { type: 'local', ...entry },
+      {
+        id: 'text-embeds',
+        dataset_type: 'text_embeds',
+        type: 'local',
+        default: true,
+        cache_dir: '/tmp/tunefeed-test-te',
+      },
+    ],
+    { args: { output_dir: '', ...args }, checkPaths: false },
+  );
+  return {
+    config: loaded.datasets.find((d) => d.id === entry.id) as ImageDatasetConfig,
+    args: loaded.args as TrainingArgs,
+  };
 }

@@ -6,10 +6,22 @@ import { runStream } from '../../lib/cli/stream.js';
 import { makeDataset } from './runtime-dataset.js';
 
 async function main(): Promise<void> {
-  const [root, format, batches, saveState, resumeFile] = process.argv.slice(2) as [string, 'ndjson' | 'binary', string, string?, string?];
+  const [root, format, batches, saveState, resumeFile] = process.argv.slice(2) as [
+    string,
+    'ndjson' | 'binary',
+    string,
+    string?,
+    string?,
+  ];
   const ds = await makeDataset('cli', [5, 4], { root, broken: ['1_5_2.jpg'] });
   const resume = resumeFile ? await readResumeState(resumeFile) : undefined;
-  const loader = await createLoader('unused', { datasets: [ds], batches: Number(batches), seed: 9, decode: format === 'binary', ...(resume ? { resume } : {}) });
+  const loader = await createLoader('unused', {
+    datasets: [ds],
+    batches: Number(batches),
+    seed: 9,
+    decode: format === 'binary',
+    ...(resume ? { resume } : {}),
+  });
   const s = await runStream(loader, process.stdout, { format, ...(saveState ? { saveState } : {}) });
   process.stderr.write(`${JSON.stringify(s)}\n`);
 }

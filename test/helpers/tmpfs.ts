@@ -15,6 +15,9 @@ export function tmpfs(t: Test, options: string): string | null {
     rmSync(dir, { recursive: true, force: true });
     return null;
   }
-  t.teardown(() => { execFileSync('umount', [dir], { stdio: 'pipe' }); rmSync(dir, { recursive: true, force: true }); });
+  t.teardown(() => {
+    execFileSync('umount', [dir], { stdio: 'pipe' });
+    rmSync(dir, { recursive: true, force: true });
+  });
   return dir;
 }

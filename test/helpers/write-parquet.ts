@@ -3,7 +3,11 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export interface FlatColumn { name: string; data: unknown[]; type: 'STRING' | 'INT32' | 'INT64' | 'DOUBLE' | 'BOOLEAN' }
+export interface FlatColumn {
+  name: string;
+  data: unknown[];
+  type: 'STRING' | 'INT32' | 'INT64' | 'DOUBLE' | 'BOOLEAN';
+}
 
 /** Writes `columns` to `path` as parquet (snappy, one row group). */
 export function writeParquet(path: string, columns: FlatColumn[]): void {
@@ -11,5 +15,8 @@ export function writeParquet(path: string, columns: FlatColumn[]): void {
   const script = `import { parquetWriteBuffer } from 'hyparquet-writer'; import { writeFileSync } from 'node:fs';
 const { path, columns } = JSON.parse(process.argv[1]);
 writeFileSync(path, Buffer.from(parquetWriteBuffer({ columnData: columns })));`;
-  execFileSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify({ path, columns })], { cwd, stdio: 'pipe' });
+  execFileSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify({ path, columns })], {
+    cwd,
+    stdio: 'pipe',
+  });
 }

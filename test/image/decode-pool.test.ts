@@ -14,8 +14,17 @@ const geometry: SampleGeometry = { intermediary_size: [48, 32], target_size: [32
 async function setup() {
   const root = await mkdtemp(path.join(os.tmpdir(), 'tf-pool-'));
   const img = await sharp({ create: { width: 96, height: 64, channels: 3, background: { r: 200, g: 30, b: 60 } } })
-    .composite([{ input: await sharp({ create: { width: 20, height: 20, channels: 3, background: '#00ff00' } }).png().toBuffer(), left: 30, top: 10 }])
-    .jpeg().toBuffer();
+    .composite([
+      {
+        input: await sharp({ create: { width: 20, height: 20, channels: 3, background: '#00ff00' } })
+          .png()
+          .toBuffer(),
+        left: 30,
+        top: 10,
+      },
+    ])
+    .jpeg()
+    .toBuffer();
   for (const k of ['good.jpg', 'crash-once.jpg', 'crash-always.jpg']) await writeFile(path.join(root, k), img);
   await writeFile(path.join(root, 'broken.jpg'), img.subarray(0, 200));
   return { root, img, storage: { kind: 'local' as const, id: 'ds', root } };
@@ -74,7 +83,8 @@ t.test('threads 0 decodes in this thread: same pixels, same skips, at most tasks
   t.equal(pool.queued, 2, 'two wait for a slot');
   const [a, b, c, broken] = await Promise.all(runs);
   const local = await decodeToTarget(img, geometry);
-  for (const r of [a, b, c]) t.ok(r!.ok && r!.kind === 'pixels' && Buffer.from(r!.pixels).equals(local.data), 'same bytes as a direct decode');
+  for (const r of [a, b, c])
+    t.ok(r!.ok && r!.kind === 'pixels' && Buffer.from(r!.pixels).equals(local.data), 'same bytes as a direct decode');
   t.match(broken, { ok: false, reason: 'truncated' });
   t.equal(pool.queued, 0);
 });

@@ -17,7 +17,9 @@ async function coordImage(w: number, h: number, format: 'png' | 'jpeg' = 'png'):
 }
 
 const geom = (iw: number, ih: number, tw: number, th: number, top: number, left: number): SampleGeometry => ({
-  intermediary_size: [iw, ih], target_size: [tw, th], crop_coordinates: [top, left],
+  intermediary_size: [iw, ih],
+  target_size: [tw, th],
+  crop_coordinates: [top, left],
 });
 
 t.test('crop at (top, left) of an unresized image returns exactly that region', async (t) => {
@@ -42,21 +44,35 @@ t.test('resize to intermediary then crop', async (t) => {
 
 t.test('EXIF orientation 6 is applied before geometry', async (t) => {
   const raw = Buffer.alloc(40 * 20 * 3);
-  for (let y = 0; y < 20; y++) for (let x = 0; x < 40; x++) raw.set(x < 20 ? [255, 0, 0] : [0, 0, 255], (y * 40 + x) * 3);
-  const jpg = await sharp(raw, { raw: { width: 40, height: 20, channels: 3 } }).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer();
+  for (let y = 0; y < 20; y++)
+    for (let x = 0; x < 40; x++) raw.set(x < 20 ? [255, 0, 0] : [0, 0, 255], (y * 40 + x) * 3);
+  const jpg = await sharp(raw, { raw: { width: 40, height: 20, channels: 3 } })
+    .jpeg({ quality: 95 })
+    .withMetadata({ orientation: 6 })
+    .toBuffer();
   const out = await decodeToTarget(jpg, geom(20, 40, 20, 40, 0, 0));
   t.equal(out.width, 20);
   t.equal(out.height, 40);
   const top = out.data.subarray(0, 3);
-  const bottom = out.data.subarray((39 * 20) * 3, (39 * 20) * 3 + 3);
+  const bottom = out.data.subarray(39 * 20 * 3, 39 * 20 * 3 + 3);
   t.ok(top[0]! > 200 && top[2]! < 60, 'rotated 90° clockwise: red on top');
   t.ok(bottom[2]! > 200 && bottom[0]! < 60, 'blue at the bottom');
 });
 
 t.test('RGBA and greyscale inputs come out as 3-channel RGB', async (t) => {
-  const rgba = await sharp({ create: { width: 8, height: 8, channels: 4, background: { r: 10, g: 20, b: 30, alpha: 0.5 } } }).png().toBuffer();
-  const grey = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 90, g: 90, b: 90 } } }).greyscale().png().toBuffer();
-  for (const [name, buf] of [['rgba', rgba], ['grey', grey]] as const) {
+  const rgba = await sharp({
+    create: { width: 8, height: 8, channels: 4, background: { r: 10, g: 20, b: 30, alpha: 0.5 } },
+  })
+    .png()
+    .toBuffer();
+  const grey = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 90, g: 90, b: 90 } } })
+    .greyscale()
+    .png()
+    .toBuffer();
+  for (const [name, buf] of [
+    ['rgba', rgba],
+    ['grey', grey],
+  ] as const) {
     const out = await decodeToTarget(buf, geom(8, 8, 8, 8, 0, 0));
     t.equal(out.data.length, 8 * 8 * 3, `${name}: H×W×3`);
   }
@@ -65,7 +81,11 @@ t.test('RGBA and greyscale inputs come out as 3-channel RGB', async (t) => {
 t.test('bad inputs reject with ImageDecodeError and a reason', async (t) => {
   const png = await coordImage(64, 64);
   const corrupt = (await coordImage(64, 64, 'jpeg')).subarray(0, 300);
-  const settle = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e);
+  const settle = (p: Promise<unknown>) =>
+    p.then(
+      () => null,
+      (e: unknown) => e,
+    );
   const cases: [string, Promise<unknown>, string][] = [
     ['pixel limit', settle(decodeToTarget(png, geom(64, 64, 64, 64, 0, 0), { limitInputPixels: 1000 })), 'pixel_limit'],
     ['truncated', settle(decodeToTarget(corrupt, geom(64, 64, 64, 64, 0, 0))), 'truncated'],
@@ -84,7 +104,9 @@ t.test('a file cut short gets the same reason from the stream decode as from the
   const storage = new LocalStorage({ id: 'cut', root: dir });
   const raw = Buffer.alloc(120 * 80 * 3, 0).map((_, i) => (i * 31) & 255);
   for (const f of ['jpeg', 'png', 'webp'] as const) {
-    const full = await sharp(raw, { raw: { width: 120, height: 80, channels: 3 } })[f]({ quality: 95 }).toBuffer();
+    const full = await sharp(raw, { raw: { width: 120, height: 80, channels: 3 } })
+      [f]({ quality: 95 })
+      .toBuffer();
     for (const share of [0.5, 0.9]) {
       const cut = full.subarray(0, Math.floor(full.length * share));
       const key = `cut-${share}.${f}`;

@@ -17,7 +17,8 @@ async function plantZoo(dir: string) {
     await makeImage(join(dir, name), o);
     usable[name] = shown;
   };
-  for (let o = 1; o <= 8; o++) await add(`exif/o${o}.jpg`, { w: 120, h: 80, format: 'jpeg', orientation: o }, o >= 5 ? [80, 120] : [120, 80]);
+  for (let o = 1; o <= 8; o++)
+    await add(`exif/o${o}.jpg`, { w: 120, h: 80, format: 'jpeg', orientation: o }, o >= 5 ? [80, 120] : [120, 80]);
   await add('odd/cmyk.jpg', { w: 90, h: 60, format: 'jpeg', pixels: 'cmyk' });
   await add('odd/rgb16.png', { w: 90, h: 60, format: 'png', pixels: 'rgb16' });
   await add('odd/grey.png', { w: 90, h: 60, format: 'png', pixels: 'grey' });
@@ -31,7 +32,9 @@ async function plantZoo(dir: string) {
   await add('odd/photo.tiff', { w: 64, h: 48, format: 'tiff' });
   await add('odd/photo.avif', { w: 64, h: 48, format: 'avif' });
   await add('odd/photo.bmp', { w: 64, h: 48, format: 'bmp' });
-  await writeFile(join(dir, 'bad/zero.jpg'), '').catch(async () => { await makeImage(join(dir, 'bad/x.png'), { w: 1, h: 1, format: 'png' }); });
+  await writeFile(join(dir, 'bad/zero.jpg'), '').catch(async () => {
+    await makeImage(join(dir, 'bad/x.png'), { w: 1, h: 1, format: 'png' });
+  });
   for (const f of ['jpeg', 'png', 'webp'] as const) {
     const name = `bad/trunc-${f}.${f === 'jpeg' ? 'jpg' : f}`;
     await makeImage(join(dir, name), { w: 400, h: 300, format: f, quality: 95 });
@@ -49,23 +52,44 @@ async function plantZoo(dir: string) {
 }
 
 async function listFiles(dir: string): Promise<string[]> {
-  return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => join(d.parentPath, d.name).slice(dir.length + 1));
+  return (await readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath, d.name).slice(dir.length + 1));
 }
 
-async function check(t: Test, r: Awaited<ReturnType<typeof scanDataset>>, want: Awaited<ReturnType<typeof plantZoo>>, planted: number) {
+async function check(
+  t: Test,
+  r: Awaited<ReturnType<typeof scanDataset>>,
+  want: Awaited<ReturnType<typeof plantZoo>>,
+  planted: number,
+) {
   t.equal(r.files, planted, 'every planted file was listed');
   t.same(r.report.skipped, want.skipped, 'skips by reason');
   const got = Object.fromEntries(Object.entries(r.index.metadata).map(([k, m]) => [k, m.original_size]));
   t.same(got, want.usable, 'every usable file with its displayed size (EXIF 5–8 swapped)');
-  t.equal(Object.keys(got).length + Object.values(r.report.skipped).reduce((a, b) => a + b, 0), planted, 'usable + skipped = planted');
+  t.equal(
+    Object.keys(got).length + Object.values(r.report.skipped).reduce((a, b) => a + b, 0),
+    planted,
+    'usable + skipped = planted',
+  );
 }
 
 t.test('bad and odd images on local disk', async (t) => {
   const dir = t.testdir({ bad: {} });
   const want = await plantZoo(dir);
   const planted = (await listFiles(dir)).length;
-  const { config, args } = await datasetConfig({ id: 'zoo', instance_data_dir: dir, resolution: 256, resolution_type: 'pixel' });
-  await check(t, await scanDataset({ id: 'zoo', config, storage: new LocalStorage({ id: 'zoo', root: dir }), args }), want, planted);
+  const { config, args } = await datasetConfig({
+    id: 'zoo',
+    instance_data_dir: dir,
+    resolution: 256,
+    resolution_type: 'pixel',
+  });
+  await check(
+    t,
+    await scanDataset({ id: 'zoo', config, storage: new LocalStorage({ id: 'zoo', root: dir }), args }),
+    want,
+    planted,
+  );
 });
 
 t.test('the same files on the S3 test server (tail check on)', async (t) => {
@@ -73,12 +97,42 @@ t.test('the same files on the S3 test server (tail check on)', async (t) => {
   const dir = t.testdir({ bad: {} });
   const want = await plantZoo(dir);
   const files = await listFiles(dir);
-  await s3.putMany(await Promise.all(files.map(async (f) => [`zoo/${f}`, await readFile(join(dir, f))] as [string, Buffer])));
-  const storage = new S3Storage({ kind: 'aws', id: 'zoo', bucket: s3.bucket, prefix: 'zoo/', region: s3.region, endpoint: s3.endpoint,
-    accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, maxPoolConnections: 16, checksumMode: 'WHEN_REQUIRED',
-    forcePathStyle: true, requestTimeoutMs: 10000, connectTimeoutMs: 2000, maxAttempts: 2 });
+  await s3.putMany(
+    await Promise.all(files.map(async (f) => [`zoo/${f}`, await readFile(join(dir, f))] as [string, Buffer])),
+  );
+  const storage = new S3Storage({
+    kind: 'aws',
+    id: 'zoo',
+    bucket: s3.bucket,
+    prefix: 'zoo/',
+    region: s3.region,
+    endpoint: s3.endpoint,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    maxPoolConnections: 16,
+    checksumMode: 'WHEN_REQUIRED',
+    forcePathStyle: true,
+    requestTimeoutMs: 10000,
+    connectTimeoutMs: 2000,
+    maxAttempts: 2,
+  });
   t.teardown(() => storage.close());
-  const { config, args } = await datasetConfig({ id: 'zoo', type: 'aws', aws_bucket_name: s3.bucket, aws_data_prefix: 'zoo/', aws_region_name: s3.region, aws_endpoint_url: s3.endpoint,
-    aws_access_key_id: s3.accessKeyId, aws_secret_access_key: s3.secretAccessKey, resolution: 256, resolution_type: 'pixel' });
-  await check(t, await scanDataset({ id: 'zoo', config, storage, args, probe: { verifyTail: true } }), want, files.length);
+  const { config, args } = await datasetConfig({
+    id: 'zoo',
+    type: 'aws',
+    aws_bucket_name: s3.bucket,
+    aws_data_prefix: 'zoo/',
+    aws_region_name: s3.region,
+    aws_endpoint_url: s3.endpoint,
+    aws_access_key_id: s3.accessKeyId,
+    aws_secret_access_key: s3.secretAccessKey,
+    resolution: 256,
+    resolution_type: 'pixel',
+  });
+  await check(
+    t,
+    await scanDataset({ id: 'zoo', config, storage, args, probe: { verifyTail: true } }),
+    want,
+    files.length,
+  );
 });

@@ -25,7 +25,15 @@ t.test('parquet table gives sizes and captions; unmatched files are metadata_mis
     { name: 'height', data: [1080, 1024, 0, 10], type: 'INT32' },
     { name: 'description', data: ['a cat', 'a dog', 'a cow', 'none'], type: 'STRING' },
   ]);
-  const { config, args } = await datasetConfig({ id: 'pq', instance_data_dir: dir, resolution: 1024, resolution_type: 'pixel', metadata_backend: 'parquet', caption_strategy: 'parquet', parquet: { path: join(dir, 'meta.parquet') } });
+  const { config, args } = await datasetConfig({
+    id: 'pq',
+    instance_data_dir: dir,
+    resolution: 1024,
+    resolution_type: 'pixel',
+    metadata_backend: 'parquet',
+    caption_strategy: 'parquet',
+    parquet: { path: join(dir, 'meta.parquet') },
+  });
   const r = await scanParquet({ id: 'pq', config, storage: new LocalStorage({ id: 'pq', root: dir }), args });
   t.same(r.index.buckets, { '1.0': ['b.png'], '1.75': ['a.jpg'] });
   t.same(r.index.metadata['a.jpg']?.target_size, [1792, 1024]);
@@ -36,10 +44,26 @@ t.test('parquet table gives sizes and captions; unmatched files are metadata_mis
 t.test('jsonl with identifier_includes_extension and aspect_ratio column; bad lines name the row', async (t) => {
   const dir = t.testdir({});
   await plantGarbage(dir, ['a.jpg', 'b.jpg']);
-  const rows = [{ file: 'a.jpg', width: 1000, height: 500, ar: 2.0, text: ['one', 'two'] }, { file: 'b.jpg', width: 500, height: 1000 }];
+  const rows = [
+    { file: 'a.jpg', width: 1000, height: 500, ar: 2.0, text: ['one', 'two'] },
+    { file: 'b.jpg', width: 500, height: 1000 },
+  ];
   await writeFile(join(dir, 'meta.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n'));
-  const { config, args } = await datasetConfig({ id: 'jl', instance_data_dir: dir, resolution: 512, resolution_type: 'pixel', metadata_backend: 'parquet', caption_strategy: 'parquet',
-    parquet: { path: join(dir, 'meta.jsonl'), filename_column: 'file', caption_column: 'text', aspect_ratio_column: 'ar', identifier_includes_extension: true } });
+  const { config, args } = await datasetConfig({
+    id: 'jl',
+    instance_data_dir: dir,
+    resolution: 512,
+    resolution_type: 'pixel',
+    metadata_backend: 'parquet',
+    caption_strategy: 'parquet',
+    parquet: {
+      path: join(dir, 'meta.jsonl'),
+      filename_column: 'file',
+      caption_column: 'text',
+      aspect_ratio_column: 'ar',
+      identifier_includes_extension: true,
+    },
+  });
   const storage = new LocalStorage({ id: 'jl', root: dir });
   const r = await scanParquet({ id: 'jl', config, storage, args });
   t.same(Object.keys(r.index.buckets).sort(), ['0.5', '2.0']);
@@ -60,11 +84,20 @@ t.test('video: ffprobe sizes and frames, frame filters, resolution_frames bucket
   await makeMjpegAvi(join(dir, 'mid.avi'), { w: 64, h: 48, frames: 12, fps: 8 });
   await makeMjpegAvi(join(dir, 'wide.avi'), { w: 96, h: 48, frames: 16, fps: 8 });
   await writeFile(join(dir, 'broken.mp4'), 'not a video');
-  const { config, args } = await datasetConfig({ id: 'vid', dataset_type: 'video', instance_data_dir: dir, resolution: 256, resolution_type: 'pixel',
-    video: { num_frames: 8, min_frames: 8, max_frames: 18, bucket_strategy: 'resolution_frames' } });
+  const { config, args } = await datasetConfig({
+    id: 'vid',
+    dataset_type: 'video',
+    instance_data_dir: dir,
+    resolution: 256,
+    resolution_type: 'pixel',
+    video: { num_frames: 8, min_frames: 8, max_frames: 18, bucket_strategy: 'resolution_frames' },
+  });
   const r = await scanDataset({ id: 'vid', config, storage: new LocalStorage({ id: 'vid', root: dir }), args });
   t.same(r.report.skipped, { frames_out_of_range: 2, corrupt: 1 });
   t.same(Object.keys(r.index.buckets).sort(), ['320x256@8', '512x256@8']);
   const m = r.index.metadata['mid.avi']!;
-  t.same([m.original_size, m.target_size, m.num_frames, m.original_num_frames, m.fps, m.video_duration, m.bucket_frames], [[64, 48], [320, 256], 8, 12, 8, 1.5, 8]);
+  t.same(
+    [m.original_size, m.target_size, m.num_frames, m.original_num_frames, m.fps, m.video_duration, m.bucket_frames],
+    [[64, 48], [320, 256], 8, 12, 8, 1.5, 8],
+  );
 });

@@ -5,7 +5,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { LocalStorage } from '../../lib/storage/local.js';
 import { probeFile } from '../../lib/metadata/probe-file.js';
 import { probeImage } from '../../lib/metadata/probe.js';
-import { corruptFile, makeImage, makeJpegWithBigApp, makePngBomb, truncateFile, type MakeFormat } from '../helpers/make-images.js';
+import {
+  corruptFile,
+  makeImage,
+  makeJpegWithBigApp,
+  makePngBomb,
+  truncateFile,
+  type MakeFormat,
+} from '../helpers/make-images.js';
 
 const dir = t.testdir({});
 const storage = new LocalStorage({ id: 'probe', root: dir });
@@ -18,7 +25,10 @@ async function probe(name: string, headBytes = 65536, extra = {}) {
 t.test('every format, two sizes, small and default first reads', async (t) => {
   const formats: MakeFormat[] = ['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'bmp'];
   for (const format of formats) {
-    for (const [w, h] of [[37, 23], [200, 310]] as [number, number][]) {
+    for (const [w, h] of [
+      [37, 23],
+      [200, 310],
+    ] as [number, number][]) {
       const name = `f/${format}-${w}x${h}.${format}`;
       await makeImage(join(dir, name), { w, h, format });
       for (const head of [24, 65536]) {
@@ -99,9 +109,16 @@ t.test('bad input is classified, never thrown', async (t) => {
   await makePngBomb(join(dir, 'bad/bomb.png'));
   await makeImage(join(dir, 'bad/misnamed.jpg'), { w: 30, h: 30, format: 'png' });
   const expect: Record<string, string> = {
-    'bad/zero.jpg': 'corrupt', 'bad/text.png': 'unsupported', 'bad/bomb.png': 'pixel_limit',
-    'bad/trunc.jpeg': 'truncated', 'bad/trunc.png': 'truncated', 'bad/trunc.webp': 'truncated', 'bad/trunc.gif': 'truncated',
-    'bad/head.jpeg': 'corrupt', 'bad/head.png': 'corrupt', 'bad/head.webp': 'corrupt',
+    'bad/zero.jpg': 'corrupt',
+    'bad/text.png': 'unsupported',
+    'bad/bomb.png': 'pixel_limit',
+    'bad/trunc.jpeg': 'truncated',
+    'bad/trunc.png': 'truncated',
+    'bad/trunc.webp': 'truncated',
+    'bad/trunc.gif': 'truncated',
+    'bad/head.jpeg': 'corrupt',
+    'bad/head.png': 'corrupt',
+    'bad/head.webp': 'corrupt',
   };
   for (const [name, reason] of Object.entries(expect)) {
     const r = await probe(name);

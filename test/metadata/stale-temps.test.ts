@@ -24,24 +24,33 @@ t.test('the temp-name pattern', async (t) => {
   t.equal(tempOwner('aspect_ratio_bucket_indices_ds.json.123.a1b2c3d4e5f6.tmp', is), null, 'no leading dot');
 });
 
-t.test('local: only stale temps of this dataset\'s cache files are removed, at the start of a scan', async (t) => {
+t.test("local: only stale temps of this dataset's cache files are removed, at the start of a scan", async (t) => {
   const dir = t.testdir({});
   await makeImage(join(dir, 'a.png'), { w: 64, h: 48, format: 'png' });
   await mkdir(join(dir, 'tunefeed_scan/ds'), { recursive: true });
   const dead = deadPid();
   const stale = [
-    temp('aspect_ratio_bucket_indices_ds.json', dead), temp('aspect_ratio_bucket_metadata_ds.json', dead, '0123456789ab'),
-    `tunefeed_scan/ds/${temp('manifest.json', dead)}`, `tunefeed_scan/ds/${temp('part-0-of-2.json', dead)}`,
+    temp('aspect_ratio_bucket_indices_ds.json', dead),
+    temp('aspect_ratio_bucket_metadata_ds.json', dead, '0123456789ab'),
+    `tunefeed_scan/ds/${temp('manifest.json', dead)}`,
+    `tunefeed_scan/ds/${temp('part-0-of-2.json', dead)}`,
   ];
   const kept = [
     temp('aspect_ratio_bucket_indices_ds.json', process.ppid), // a live writer (another process) may still rename it
     temp('aspect_ratio_bucket_indices_other.json', dead), // another dataset's
     temp('a.png', dead), // looks like a temp, but not of a cache file
-    'aspect_ratio_bucket_indices_ds.json.tmp', '.aspect_ratio_bucket_indices_ds.json.tmp', 'notes.tmp',
+    'aspect_ratio_bucket_indices_ds.json.tmp',
+    '.aspect_ratio_bucket_indices_ds.json.tmp',
+    'notes.tmp',
     `tunefeed_scan/ds/${temp('other.json', dead)}`,
   ];
   for (const f of [...stale, ...kept]) await writeFile(join(dir, f), 'x');
-  const { config, args } = await datasetConfig({ id: 'ds', instance_data_dir: dir, resolution: 32, resolution_type: 'pixel' });
+  const { config, args } = await datasetConfig({
+    id: 'ds',
+    instance_data_dir: dir,
+    resolution: 32,
+    resolution_type: 'pixel',
+  });
   await scanDataset({ id: 'ds', config, storage: new LocalStorage({ id: 'ds', root: dir }), args });
   for (const f of stale) t.notOk(existsSync(join(dir, f)), `removed: ${f}`);
   for (const f of kept) t.ok(existsSync(join(dir, f)), `kept: ${f}`);
@@ -53,7 +62,12 @@ t.test('S3: the scan-state folder through the storage interface, with an age thr
   const srv = await startS3Server(t, { bucket: 'tf-stale' });
   const s3 = new S3Storage(awsDescription(srv, { prefix: 'data/' }));
   t.teardown(() => s3.close());
-  const { config } = await datasetConfig({ id: 'ds', instance_data_dir: 'x', resolution: 32, resolution_type: 'pixel' });
+  const { config } = await datasetConfig({
+    id: 'ds',
+    instance_data_dir: 'x',
+    resolution: 32,
+    resolution_type: 'pixel',
+  });
   const staleKey = `tunefeed_scan/ds/${temp('manifest.json', 4242)}`;
   const otherKey = `tunefeed_scan/ds/${temp('notes.txt', 4242)}`;
   await s3.write(staleKey, 'x');

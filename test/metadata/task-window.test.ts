@@ -24,12 +24,25 @@ t.test('bounded concurrency', async (t) => {
 t.test('a failure stops the window and is rethrown once', async (t) => {
   const w = new TaskWindow(2);
   let unhandled = 0;
-  const onUnhandled = () => { unhandled++; };
+  const onUnhandled = () => {
+    unhandled++;
+  };
   process.on('unhandledRejection', onUnhandled);
-  t.teardown(() => { process.off('unhandledRejection', onUnhandled); });
-  await w.add(async () => { await sleep(1); throw new Error('boom'); });
-  await w.add(async () => { await sleep(5); throw new Error('second'); });
-  await t.rejects(w.add(async () => {}), /boom/);
+  t.teardown(() => {
+    process.off('unhandledRejection', onUnhandled);
+  });
+  await w.add(async () => {
+    await sleep(1);
+    throw new Error('boom');
+  });
+  await w.add(async () => {
+    await sleep(5);
+    throw new Error('second');
+  });
+  await t.rejects(
+    w.add(async () => {}),
+    /boom/,
+  );
   await t.rejects(w.drain(), /boom/);
   await sleep(10);
   t.equal(unhandled, 0, 'no unhandled rejection');

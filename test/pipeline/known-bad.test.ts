@@ -4,7 +4,18 @@ import { KnownBad, skipKnownBad } from '../../lib/pipeline/known-bad.js';
 import type { SampleOutcome } from '../../lib/pipeline/sample-jobs.js';
 import type { SampleJob, StepPlan } from '../../lib/pipeline/step-plan.js';
 
-const plan = (epoch: number): StepPlan => ({ step: 0, epoch, dataset: 'd', bucket: '1.0', cursor: 0, rank: 0, worldSize: 1, keys: ['a', 'b'], padded: 0, state: {} as StepPlan['state'] });
+const plan = (epoch: number): StepPlan => ({
+  step: 0,
+  epoch,
+  dataset: 'd',
+  bucket: '1.0',
+  cursor: 0,
+  rank: 0,
+  worldSize: 1,
+  keys: ['a', 'b'],
+  padded: 0,
+  state: {} as StepPlan['state'],
+});
 const skip = (key: string, reason = 'corrupt') => ({ dataset: 'd', key, reason, message: `${key} is bad` });
 
 t.test('mark: true only for the first skip of a file for a reason', async (t) => {

@@ -12,16 +12,39 @@ t.test('batches come from both datasets; S3 samples are read and decoded inside 
   const srv = await startS3Server(t, { bucket: 'train' });
   const keys = ['s_0.jpg', 's_1.jpg', 's_2.jpg', 's_3.jpg'];
   for (const [i, k] of keys.entries()) {
-    await srv.put(`photos/${k}`, await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 60 * i, g: 200, b: 10 } } }).jpeg().toBuffer());
+    await srv.put(
+      `photos/${k}`,
+      await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 60 * i, g: 200, b: 10 } } })
+        .jpeg()
+        .toBuffer(),
+    );
   }
   const storage = new S3Storage(awsDescription(srv, { id: 'remote', prefix: 'photos/' }));
   t.teardown(() => storage.close());
-  const index: DatasetIndex = { id: 'remote', buckets: { '1.0': keys }, metadata: {}, stats: { total_processed: 4, skipped: {} } };
-  for (const k of keys) index.metadata[k] = { original_size: [64, 64], intermediary_size: [64, 64], target_size: [48, 48], crop_coordinates: [8, 8], aspect_ratio: 1 };
+  const index: DatasetIndex = {
+    id: 'remote',
+    buckets: { '1.0': keys },
+    metadata: {},
+    stats: { total_processed: 4, skipped: {} },
+  };
+  for (const k of keys)
+    index.metadata[k] = {
+      original_size: [64, 64],
+      intermediary_size: [64, 64],
+      target_size: [48, 48],
+      crop_coordinates: [8, 8],
+      aspect_ratio: 1,
+    };
   const remote: LoaderDatasetInput = { config: imageConfig('remote', 'photos/', { type: 'aws' }), storage, index };
   const local = await makeDataset('local', [4]);
   const batches: Batch[] = [];
-  for await (const b of await createLoader('x', { datasets: [remote, local], epochs: 1, seed: 3, weighting: 'uniform' })) batches.push(b as Batch);
+  for await (const b of await createLoader('x', {
+    datasets: [remote, local],
+    epochs: 1,
+    seed: 3,
+    weighting: 'uniform',
+  }))
+    batches.push(b as Batch);
   t.same(new Set(batches.map((b) => b.dataset)), new Set(['remote', 'local']));
   const fromS3 = batches.filter((b) => b.dataset === 'remote').flatMap((b) => b.samples);
   t.equal(fromS3.length, 4, 'every S3 sample once');
@@ -29,33 +52,73 @@ t.test('batches come from both datasets; S3 samples are read and decoded inside 
     t.equal(s.pixels?.length, 48 * 48 * 3);
     t.ok(Math.abs((s.pixels?.[1] ?? 0) - 200) <= 3, `${s.key}: decoded colour (green ≈ 200, got ${s.pixels?.[1]})`);
   }
-  t.same(batches.flatMap((b) => b.skipped), []);
+  t.same(
+    batches.flatMap((b) => b.skipped),
+    [],
+  );
 });
 
-t.test('CSV-of-URLs dataset (loopback HTTP): workers download through their own CsvStorage; a 404 is skipped with its reason', async (t) => {
-  const { mkdtemp, writeFile } = await import('node:fs/promises');
-  const os = await import('node:os');
-  const path = await import('node:path');
-  const { startHttpServer } = await import('../helpers/http-server.js');
-  const { CsvStorage } = await import('../../lib/storage/csv.js');
-  const root = await mkdtemp(path.join(os.tmpdir(), 'tf-csv-'));
-  for (let i = 0; i < 4; i++) {
-    await writeFile(path.join(root, `u${i}.jpg`), await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 10, g: 10, b: 220 } } }).jpeg().toBuffer());
-  }
-  const srv = await startHttpServer(t, { root });
-  const urls = [0, 1, 2, 3, 9].map((i) => `${srv.url}/u${i}.jpg`);
-  const csvFile = path.join(root, 'list.csv');
-  await writeFile(csvFile, `url,caption\n${urls.map((u, i) => `${u},caption ${i}`).join('\n')}\n`);
-  const storage = new CsvStorage({ kind: 'csv', id: 'web', csvFile, cacheDir: path.join(root, 'cache'), urlColumn: 'url', captionColumn: 'caption', allowPrivateHosts: true });
-  t.teardown(() => storage.close());
-  const index: DatasetIndex = { id: 'web', buckets: { '1.0': urls }, metadata: {}, stats: { total_processed: 5, skipped: {} } };
-  for (const u of urls) index.metadata[u] = { original_size: [64, 64], intermediary_size: [64, 64], target_size: [32, 32], crop_coordinates: [16, 16], aspect_ratio: 1 };
-  const input: LoaderDatasetInput = { config: imageConfig('web', root, { type: 'csv', train_batch_size: 2 }), storage, index, captions: async (k) => `url ${k.slice(-6)}` };
-  const batches: Batch[] = [];
-  for await (const b of await createLoader('x', { datasets: [input], epochs: 1, seed: 1 })) batches.push(b as Batch);
-  const samples = batches.flatMap((b) => b.samples);
-  t.ok(samples.length >= 4 && samples.every((s) => s.pixels?.length === 32 * 32 * 3 && Math.abs(s.pixels[2]! - 220) <= 3), 'downloaded and decoded');
-  t.notOk(samples.some((s) => s.key.endsWith('u9.jpg')));
-  const skip = batches.flatMap((b) => b.skipped).find((s) => s.key.endsWith('u9.jpg'));
-  t.ok(skip && skip.reason !== 'worker_crash', `404 skipped with reason ${skip?.reason}`);
-});
+t.test(
+  'CSV-of-URLs dataset (loopback HTTP): workers download through their own CsvStorage; a 404 is skipped with its reason',
+  async (t) => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { startHttpServer } = await import('../helpers/http-server.js');
+    const { CsvStorage } = await import('../../lib/storage/csv.js');
+    const root = await mkdtemp(path.join(os.tmpdir(), 'tf-csv-'));
+    for (let i = 0; i < 4; i++) {
+      await writeFile(
+        path.join(root, `u${i}.jpg`),
+        await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 10, g: 10, b: 220 } } })
+          .jpeg()
+          .toBuffer(),
+      );
+    }
+    const srv = await startHttpServer(t, { root });
+    const urls = [0, 1, 2, 3, 9].map((i) => `${srv.url}/u${i}.jpg`);
+    const csvFile = path.join(root, 'list.csv');
+    await writeFile(csvFile, `url,caption\n${urls.map((u, i) => `${u},caption ${i}`).join('\n')}\n`);
+    const storage = new CsvStorage({
+      kind: 'csv',
+      id: 'web',
+      csvFile,
+      cacheDir: path.join(root, 'cache'),
+      urlColumn: 'url',
+      captionColumn: 'caption',
+      allowPrivateHosts: true,
+    });
+    t.teardown(() => storage.close());
+    const index: DatasetIndex = {
+      id: 'web',
+      buckets: { '1.0': urls },
+      metadata: {},
+      stats: { total_processed: 5, skipped: {} },
+    };
+    for (const u of urls)
+      index.metadata[u] = {
+        original_size: [64, 64],
+        intermediary_size: [64, 64],
+        target_size: [32, 32],
+        crop_coordinates: [16, 16],
+        aspect_ratio: 1,
+      };
+    const input: LoaderDatasetInput = {
+      config: imageConfig('web', root, { type: 'csv', train_batch_size: 2 }),
+      storage,
+      index,
+      captions: async (k) => `url ${k.slice(-6)}`,
+    };
+    const batches: Batch[] = [];
+    for await (const b of await createLoader('x', { datasets: [input], epochs: 1, seed: 1 })) batches.push(b as Batch);
+    const samples = batches.flatMap((b) => b.samples);
+    t.ok(
+      samples.length >= 4 &&
+        samples.every((s) => s.pixels?.length === 32 * 32 * 3 && Math.abs(s.pixels[2]! - 220) <= 3),
+      'downloaded and decoded',
+    );
+    t.notOk(samples.some((s) => s.key.endsWith('u9.jpg')));
+    const skip = batches.flatMap((b) => b.skipped).find((s) => s.key.endsWith('u9.jpg'));
+    t.ok(skip && skip.reason !== 'worker_crash', `404 skipped with reason ${skip?.reason}`);
+  },
+);

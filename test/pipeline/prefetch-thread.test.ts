@@ -26,7 +26,15 @@ async function consumeBusy(thread: boolean) {
   const bus = new MetricsBus();
   const events: MetricEvent[] = [];
   bus.subscribe((e) => events.push(e));
-  const loader = await createLoader('x', { datasets: [ds], batches: TOTAL, prefetch: PREFETCH, inFlight: 2, seed: 2, metrics: bus, thread });
+  const loader = await createLoader('x', {
+    datasets: [ds],
+    batches: TOTAL,
+    prefetch: PREFETCH,
+    inFlight: 2,
+    seed: 2,
+    metrics: bus,
+    thread,
+  });
   const ahead: number[] = [];
   let n = 0;
   let waitsAtWarmup = 0;
@@ -53,9 +61,18 @@ t.test('a consumer that blocks the main thread 30 ms per batch finds batches alr
   // A batch takes a few ms to produce and the consumer blocks 30 ms, so after warm-up one should always be here; two
   // misses are tolerated for scheduler hiccups on a loaded 2-core machine (in-process, nearly every ask waits).
   t.ok(r.waits <= 2, `after warm-up the consumer waited ${r.waits} times in ${r.n - WARMUP} batches`);
-  t.ok(r.ahead.filter((a) => a < 2).length <= 2, `the thread stayed ahead while the main thread was blocked (planned − delivered: ${r.ahead.join(' ')})`);
-  t.ok(Math.max(...r.depths) <= PREFETCH, `credits bound the main-thread queue to prefetch (max ${Math.max(...r.depths)})`);
-  t.ok(r.events.some((e) => e.type === 'loader.batch'), 'the thread\'s per-batch metrics reach the main bus');
+  t.ok(
+    r.ahead.filter((a) => a < 2).length <= 2,
+    `the thread stayed ahead while the main thread was blocked (planned − delivered: ${r.ahead.join(' ')})`,
+  );
+  t.ok(
+    Math.max(...r.depths) <= PREFETCH,
+    `credits bound the main-thread queue to prefetch (max ${Math.max(...r.depths)})`,
+  );
+  t.ok(
+    r.events.some((e) => e.type === 'loader.batch'),
+    "the thread's per-batch metrics reach the main bus",
+  );
 });
 
 t.test('control: the same consumer with the pipeline on the main thread waits for (nearly) every batch', async (t) => {
@@ -67,37 +84,58 @@ t.test('control: the same consumer with the pipeline on the main thread waits fo
   t.ok(r.waits >= (r.n - WARMUP) / 2, `in-process, the consumer waited ${r.waits} times in ${r.n - WARMUP} batches`);
 });
 
-t.test('pixel buffers are transferred: the sender\'s whole buffers detach; shared slices are copied, not detached', async (t) => {
-  const whole = new Uint8Array(48 * 48 * 3).fill(7);
-  const file = new Uint8Array(1000).fill(3);
-  const slice = file.subarray(100, 220);
-  const batch = { samples: [{ pixels: whole, latents: { dtype: 'float32', shape: [30], data: slice } }] } as unknown as Batch;
-  const { port1, port2 } = new MessageChannel();
-  const transfer = transferables(batch);
-  port1.postMessage(batch, transfer);
-  const [got] = (await once(port2, 'message')) as [Batch];
-  port1.close();
-  t.equal(whole.byteLength, 0, 'the owned pixel buffer moved (detached on the sender)');
-  t.equal(file.byteLength, 1000, 'the buffer around a slice is left alone');
-  t.equal(got.samples[0]!.pixels!.byteLength, 48 * 48 * 3);
-  t.equal(got.samples[0]!.pixels![0], 7);
-  t.equal(got.samples[0]!.latents!.data.byteLength, 120, 'only the slice\'s bytes crossed');
-  t.equal(got.samples[0]!.latents!.data.buffer.byteLength, 120);
-});
+t.test(
+  "pixel buffers are transferred: the sender's whole buffers detach; shared slices are copied, not detached",
+  async (t) => {
+    const whole = new Uint8Array(48 * 48 * 3).fill(7);
+    const file = new Uint8Array(1000).fill(3);
+    const slice = file.subarray(100, 220);
+    const batch = {
+      samples: [{ pixels: whole, latents: { dtype: 'float32', shape: [30], data: slice } }],
+    } as unknown as Batch;
+    const { port1, port2 } = new MessageChannel();
+    const transfer = transferables(batch);
+    port1.postMessage(batch, transfer);
+    const [got] = (await once(port2, 'message')) as [Batch];
+    port1.close();
+    t.equal(whole.byteLength, 0, 'the owned pixel buffer moved (detached on the sender)');
+    t.equal(file.byteLength, 1000, 'the buffer around a slice is left alone');
+    t.equal(got.samples[0]!.pixels!.byteLength, 48 * 48 * 3);
+    t.equal(got.samples[0]!.pixels![0], 7);
+    t.equal(got.samples[0]!.latents!.data.byteLength, 120, "only the slice's bytes crossed");
+    t.equal(got.samples[0]!.latents!.data.buffer.byteLength, 120);
+  },
+);
 
 t.test('coded errors keep class, code, message and fields across the thread', async (t) => {
-  const e = fromWireError(structuredClone(toWireError(new ImageDecodeError('bad jpeg', 'corrupt', { dataset: 'photos', file: 'a.jpg' }))));
+  const e = fromWireError(
+    structuredClone(toWireError(new ImageDecodeError('bad jpeg', 'corrupt', { dataset: 'photos', file: 'a.jpg' }))),
+  );
   t.ok(e instanceof ImageDecodeError);
-  t.match(e, { code: 'TF_IMAGE_DECODE', dataset: 'photos', file: 'a.jpg', reason: 'corrupt', message: 'bad jpeg (dataset=photos, file=a.jpg)' });
+  t.match(e, {
+    code: 'TF_IMAGE_DECODE',
+    dataset: 'photos',
+    file: 'a.jpg',
+    reason: 'corrupt',
+    message: 'bad jpeg (dataset=photos, file=a.jpg)',
+  });
   const ds = await makeDataset('tiny', [2], { config: { train_batch_size: 4 } });
-  const err = await createLoader('x', { datasets: [ds], thread: true }).then(() => null, (x: unknown) => x);
+  const err = await createLoader('x', { datasets: [ds], thread: true }).then(
+    () => null,
+    (x: unknown) => x,
+  );
   t.ok(err instanceof ImpossibleBatchError, 'thrown in the thread, rejected on the main thread with its class');
   t.match(err, { code: 'TF_BATCH_IMPOSSIBLE', dataset: 'tiny', message: /Increase repeats/ });
 });
 
-t.test('a user\'s caption function runs on the main thread, asked by the prefetch thread', async (t) => {
+t.test("a user's caption function runs on the main thread, asked by the prefetch thread", async (t) => {
   const ds = await makeDataset('cap', [4]);
-  const loader = await createLoader('x', { datasets: [{ ...ds, captions: async (k) => `main says ${k}` }], batches: 2, decode: false, seed: 1 });
+  const loader = await createLoader('x', {
+    datasets: [{ ...ds, captions: async (k) => `main says ${k}` }],
+    batches: 2,
+    decode: false,
+    seed: 1,
+  });
   t.ok(loader.threaded);
   const out: Batch[] = [];
   for await (const b of loader) out.push(b as Batch);
@@ -114,15 +152,23 @@ t.test('breaking out early closes the thread and reports state for what was deli
   t.ok(loader.planned >= 2);
 });
 
-t.test('a weighting registered on the main thread keeps the pipeline in-process (functions cannot cross)', async (t) => {
-  registerWeighting('prefetch-test-equal', ({ candidates }) => candidates.map(() => 1));
-  const ds = await makeDataset('wt', [4]);
-  const loader = await createLoader('x', { datasets: [ds], batches: 2, decode: false, weighting: 'prefetch-test-equal' });
-  t.notOk(loader.threaded);
-  const out: Batch[] = [];
-  for await (const b of loader) out.push(b as Batch);
-  t.equal(out.length, 2);
-  const builtin = await createLoader('x', { datasets: [ds], batches: 1, decode: false, weighting: 'uniform' });
-  t.ok(builtin.threaded, 'built-in strategies exist in the thread too');
-  await builtin.close();
-});
+t.test(
+  'a weighting registered on the main thread keeps the pipeline in-process (functions cannot cross)',
+  async (t) => {
+    registerWeighting('prefetch-test-equal', ({ candidates }) => candidates.map(() => 1));
+    const ds = await makeDataset('wt', [4]);
+    const loader = await createLoader('x', {
+      datasets: [ds],
+      batches: 2,
+      decode: false,
+      weighting: 'prefetch-test-equal',
+    });
+    t.notOk(loader.threaded);
+    const out: Batch[] = [];
+    for await (const b of loader) out.push(b as Batch);
+    t.equal(out.length, 2);
+    const builtin = await createLoader('x', { datasets: [ds], batches: 1, decode: false, weighting: 'uniform' });
+    t.ok(builtin.threaded, 'built-in strategies exist in the thread too');
+    await builtin.close();
+  },
+);

@@ -16,143 +16,286 @@ const READER = path.join(here, '../../docs/read_batches.py');
 
 /** Each CLI test runs with the prefetch thread (default) and without it (TUNEFEED_PREFETCH_THREAD=0). */
 const THREADS = [true, false] as const;
-const envFor = (thread: boolean) => ({ ...process.env, TUNEFEED_LOG_LEVEL: 'warn', TUNEFEED_PREFETCH_THREAD: thread ? '1' : '0' });
+const envFor = (thread: boolean) => ({
+  ...process.env,
+  TUNEFEED_LOG_LEVEL: 'warn',
+  TUNEFEED_PREFETCH_THREAD: thread ? '1' : '0',
+});
 
 function child(thread: boolean, args: string[]) {
-  return spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: envFor(thread) });
+  return spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: envFor(thread),
+  });
 }
 
-function run(thread: boolean, args: string[], into?: string[]): Promise<{ code: number | null; out: string; err: string }> {
+function run(
+  thread: boolean,
+  args: string[],
+  into?: string[],
+): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
     const c = child(thread, args);
-    let out = '', err = '';
+    let out = '',
+      err = '';
     if (into) {
       const py = spawn('python3', into, { stdio: ['pipe', 'pipe', 'pipe'] });
       c.stdout.pipe(py.stdin);
-      py.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-      py.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-      c.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+      py.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      py.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+      });
+      c.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+      });
       py.on('close', (code) => resolve({ code, out, err }));
       return;
     }
-    c.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    c.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    c.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    c.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     c.on('close', (code) => resolve({ code, out, err }));
   });
 }
 
 let root: string;
-t.before(async () => { root = await mkdtemp(path.join(os.tmpdir(), 'tf-cli-')); });
-
-for (const thread of THREADS) t.test(`binary frames decode in Python to the same arrays the loader produced (thread: ${thread})`, async (t) => {
-  const r = await run(thread, [root, 'binary', '6'], [READER]);
-  t.equal(r.code, 0, r.err);
-  const py = r.out.trim().split('\n').map((l) => JSON.parse(l));
-  t.equal(py.length, 6);
-  const ds = await makeDataset('cli', [5, 4], { root, broken: ['1_5_2.jpg'] });
-  const mine: Batch[] = [];
-  for await (const b of await createLoader('x', { thread, datasets: [ds], batches: 6, seed: 9 })) mine.push(b as Batch);
-  for (let i = 0; i < 6; i++) {
-    const b = mine[i]!;
-    t.equal(py[i].step, b.step);
-    t.equal(py[i].bucket, b.bucket);
-    const want = b.samples.map((s) => ({ path: s.path, pixels: { shape: [s.target_size[1], s.target_size[0], 3], sum: s.pixels!.reduce((a, x) => a + x, 0) } }));
-    t.same(py[i].samples, want, `batch ${i}: paths, shapes and pixel sums`);
-  }
+t.before(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'tf-cli-'));
 });
 
-for (const thread of THREADS) t.test(`ndjson carries the documented fields; skipped samples are listed (thread: ${thread})`, async (t) => {
-  const r = await run(thread, [root, 'ndjson', '8']);
-  t.equal(r.code, 0, r.err);
-  const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
-  t.equal(lines.length, 8);
-  for (const l of lines) {
-    t.hasProps(l, ['step', 'epoch', 'dataset', 'bucket', 'samples']);
-    for (const s of l.samples) t.hasProps(s, ['path', 'caption', 'original_size', 'intermediary_size', 'target_size', 'crop_coordinates', 'aspect_ratio']);
-  }
-});
-
-for (const thread of THREADS) t.test(`--save-state then --resume continues exactly (thread: ${thread})`, async (t) => {
-  const state = path.join(root, 'state.json');
-  const whole = await run(thread, [root, 'ndjson', '7']);
-  const a = await run(thread, [root, 'ndjson', '3', state]);
-  const b = await run(thread, [root, 'ndjson', '4', path.join(root, 'state2.json'), state]);
-  t.equal(a.code, 0, a.err);
-  t.equal(b.code, 0, b.err);
-  t.equal(a.out + b.out, whole.out);
-});
-
-for (const thread of THREADS) t.test(`a reader that closes stdout early stops the stream cleanly (exit 0, no stack) (thread: ${thread})`, async (t) => {
-  const c = child(thread, [root, 'binary', '100000']);
-  let err = '';
-  c.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  await new Promise<void>((resolve) => c.stdout.once('data', () => { c.stdout.destroy(); resolve(); }));
-  const code = await new Promise<number | null>((resolve) => c.on('close', resolve));
-  t.equal(code, 0, err);
-  t.match(err, /"readerClosed":true/);
-  t.notMatch(err, /at .*\.ts:\d+/, 'no stack trace');
-});
-
-for (const thread of THREADS) t.test(`end to end: \`tunefeed stream CONFIG\` (config → factory → scan → loader) binary into the Python reader (thread: ${thread})`, async (t) => {
-  const { writeFile: write, mkdir } = await import('node:fs/promises');
-  const { default: sharpLib } = await import('sharp');
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'tf-e2e-'));
-  await mkdir(path.join(dir, 'imgs'));
-  for (let i = 0; i < 8; i++) {
-    await sharpLib({ create: { width: i % 2 ? 96 : 64, height: 64, channels: 3, background: { r: i * 30, g: 40, b: 90 } } }).jpeg().toFile(path.join(dir, 'imgs', `img_${i}.jpg`));
-  }
-  const cfg = path.join(dir, 'cfg.json');
-  await write(cfg, JSON.stringify([
-    { id: 'e2e', type: 'local', instance_data_dir: path.join(dir, 'imgs'), caption_strategy: 'filename', resolution: 48, resolution_type: 'pixel', crop: true, crop_style: 'center', crop_aspect: 'square', train_batch_size: 2, cache_dir_vae: path.join(dir, 'vae') },
-    { id: 'text', type: 'local', dataset_type: 'text_embeds', default: true, cache_dir: path.join(dir, 'text') },
-  ]));
-  const main = path.join(here, '../../lib/cli/main.ts');
-  const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-    const c = spawn(process.execPath, ['--import', 'tsx', main, 'stream', cfg, '--epochs', '1', '--format', 'binary', '--rank', '1', '--world-size', '2', '--seed', '4'],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: envFor(thread) });
-    const py = spawn('python3', [READER], { stdio: ['pipe', 'pipe', 'pipe'] });
-    c.stdout.pipe(py.stdin);
-    let out = '', err = '';
-    py.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    py.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    c.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    py.on('close', (code) => resolve({ code, out, err }));
+for (const thread of THREADS)
+  t.test(`binary frames decode in Python to the same arrays the loader produced (thread: ${thread})`, async (t) => {
+    const r = await run(thread, [root, 'binary', '6'], [READER]);
+    t.equal(r.code, 0, r.err);
+    const py = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    t.equal(py.length, 6);
+    const ds = await makeDataset('cli', [5, 4], { root, broken: ['1_5_2.jpg'] });
+    const mine: Batch[] = [];
+    for await (const b of await createLoader('x', { thread, datasets: [ds], batches: 6, seed: 9 }))
+      mine.push(b as Batch);
+    for (let i = 0; i < 6; i++) {
+      const b = mine[i]!;
+      t.equal(py[i].step, b.step);
+      t.equal(py[i].bucket, b.bucket);
+      const want = b.samples.map((s) => ({
+        path: s.path,
+        pixels: { shape: [s.target_size[1], s.target_size[0], 3], sum: s.pixels!.reduce((a, x) => a + x, 0) },
+      }));
+      t.same(py[i].samples, want, `batch ${i}: paths, shapes and pixel sums`);
+    }
   });
-  t.equal(r.code, 0, r.err);
-  const frames = r.out.trim().split('\n').map((l) => JSON.parse(l));
-  t.equal(frames.length, 2, '8 images, global batch 2×2 → 2 steps, one frame per step for rank 1');
-  for (const f of frames) {
-    t.equal(f.samples.length, 2);
-    for (const s of f.samples) t.same(s.pixels.shape, [48, 48, 3]);
-  }
-});
+
+for (const thread of THREADS)
+  t.test(`ndjson carries the documented fields; skipped samples are listed (thread: ${thread})`, async (t) => {
+    const r = await run(thread, [root, 'ndjson', '8']);
+    t.equal(r.code, 0, r.err);
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    t.equal(lines.length, 8);
+    for (const l of lines) {
+      t.hasProps(l, ['step', 'epoch', 'dataset', 'bucket', 'samples']);
+      for (const s of l.samples)
+        t.hasProps(s, [
+          'path',
+          'caption',
+          'original_size',
+          'intermediary_size',
+          'target_size',
+          'crop_coordinates',
+          'aspect_ratio',
+        ]);
+    }
+  });
+
+for (const thread of THREADS)
+  t.test(`--save-state then --resume continues exactly (thread: ${thread})`, async (t) => {
+    const state = path.join(root, 'state.json');
+    const whole = await run(thread, [root, 'ndjson', '7']);
+    const a = await run(thread, [root, 'ndjson', '3', state]);
+    const b = await run(thread, [root, 'ndjson', '4', path.join(root, 'state2.json'), state]);
+    t.equal(a.code, 0, a.err);
+    t.equal(b.code, 0, b.err);
+    t.equal(a.out + b.out, whole.out);
+  });
+
+for (const thread of THREADS)
+  t.test(
+    `a reader that closes stdout early stops the stream cleanly (exit 0, no stack) (thread: ${thread})`,
+    async (t) => {
+      const c = child(thread, [root, 'binary', '100000']);
+      let err = '';
+      c.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+      });
+      await new Promise<void>((resolve) =>
+        c.stdout.once('data', () => {
+          c.stdout.destroy();
+          resolve();
+        }),
+      );
+      const code = await new Promise<number | null>((resolve) => c.on('close', resolve));
+      t.equal(code, 0, err);
+      t.match(err, /"readerClosed":true/);
+      t.notMatch(err, /at .*\.ts:\d+/, 'no stack trace');
+    },
+  );
+
+for (const thread of THREADS)
+  t.test(
+    `end to end: \`tunefeed stream CONFIG\` (config → factory → scan → loader) binary into the Python reader (thread: ${thread})`,
+    async (t) => {
+      const { writeFile: write, mkdir } = await import('node:fs/promises');
+      const { default: sharpLib } = await import('sharp');
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'tf-e2e-'));
+      await mkdir(path.join(dir, 'imgs'));
+      for (let i = 0; i < 8; i++) {
+        await sharpLib({
+          create: { width: i % 2 ? 96 : 64, height: 64, channels: 3, background: { r: i * 30, g: 40, b: 90 } },
+        })
+          .jpeg()
+          .toFile(path.join(dir, 'imgs', `img_${i}.jpg`));
+      }
+      const cfg = path.join(dir, 'cfg.json');
+      await write(
+        cfg,
+        JSON.stringify([
+          {
+            id: 'e2e',
+            type: 'local',
+            instance_data_dir: path.join(dir, 'imgs'),
+            caption_strategy: 'filename',
+            resolution: 48,
+            resolution_type: 'pixel',
+            crop: true,
+            crop_style: 'center',
+            crop_aspect: 'square',
+            train_batch_size: 2,
+            cache_dir_vae: path.join(dir, 'vae'),
+          },
+          { id: 'text', type: 'local', dataset_type: 'text_embeds', default: true, cache_dir: path.join(dir, 'text') },
+        ]),
+      );
+      const main = path.join(here, '../../lib/cli/main.ts');
+      const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const c = spawn(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            main,
+            'stream',
+            cfg,
+            '--epochs',
+            '1',
+            '--format',
+            'binary',
+            '--rank',
+            '1',
+            '--world-size',
+            '2',
+            '--seed',
+            '4',
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'], env: envFor(thread) },
+        );
+        const py = spawn('python3', [READER], { stdio: ['pipe', 'pipe', 'pipe'] });
+        c.stdout.pipe(py.stdin);
+        let out = '',
+          err = '';
+        py.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+        });
+        py.stderr.on('data', (d: Buffer) => {
+          err += d.toString();
+        });
+        c.stderr.on('data', (d: Buffer) => {
+          err += d.toString();
+        });
+        py.on('close', (code) => resolve({ code, out, err }));
+      });
+      t.equal(r.code, 0, r.err);
+      const frames = r.out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      t.equal(frames.length, 2, '8 images, global batch 2×2 → 2 steps, one frame per step for rank 1');
+      for (const f of frames) {
+        t.equal(f.samples.length, 2);
+        for (const s of f.samples) t.same(s.pixels.shape, [48, 48, 3]);
+      }
+    },
+  );
 
 t.test('conditioning and latent arrays round-trip through the Python reader', async (t) => {
   const { encodeFrame } = await import('../../lib/pipeline/binary-format.js');
   const px = (n: number) => new Uint8Array(2 * 3 * 3).fill(n);
   const latent = new Uint8Array(new Float32Array([1.5, -2, 0.25, 4]).buffer);
-  const meta = { key: 'k', path: '/p/k.png', caption: 'c', original_size: [3, 2] as [number, number], intermediary_size: [3, 2] as [number, number], target_size: [3, 2] as [number, number], crop_coordinates: [0, 0] as [number, number], aspect_ratio: 1.5 };
+  const meta = {
+    key: 'k',
+    path: '/p/k.png',
+    caption: 'c',
+    original_size: [3, 2] as [number, number],
+    intermediary_size: [3, 2] as [number, number],
+    target_size: [3, 2] as [number, number],
+    crop_coordinates: [0, 0] as [number, number],
+    aspect_ratio: 1.5,
+  };
   const batch: Batch = {
-    step: 7, epoch: 2, dataset: 'd', bucket: '1.5', rank: 0, worldSize: 1, skipped: [],
+    step: 7,
+    epoch: 2,
+    dataset: 'd',
+    bucket: '1.5',
+    rank: 0,
+    worldSize: 1,
+    skipped: [],
     samples: [
-      { ...meta, pixels: px(1), conditioning: [{ dataset: 'c1', path: '/c1/k.png', pixels: px(2) }, { dataset: 'c2', path: '/c2/k.png', pixels: px(3) }] },
+      {
+        ...meta,
+        pixels: px(1),
+        conditioning: [
+          { dataset: 'c1', path: '/c1/k.png', pixels: px(2) },
+          { dataset: 'c2', path: '/c2/k.png', pixels: px(3) },
+        ],
+      },
       { ...meta, latents: { dtype: 'float32', shape: [2, 2], data: latent } },
     ],
   };
   const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
     const py = spawn('python3', [READER], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    py.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    py.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    let out = '',
+      err = '';
+    py.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    py.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     py.on('close', (code) => resolve({ code, out, err }));
     for (const chunk of [...encodeFrame(batch), ...encodeFrame({ ...batch, step: 8 })]) py.stdin.write(chunk);
     py.stdin.end();
   });
   t.equal(r.code, 0, r.err);
-  const [first, second] = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  const [first, second] = r.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   t.same(first.samples[0], {
-    path: '/p/k.png', pixels: { shape: [2, 3, 3], sum: 18 },
-    conditioning: [{ shape: [2, 3, 3], sum: 36 }, { shape: [2, 3, 3], sum: 54 }],
+    path: '/p/k.png',
+    pixels: { shape: [2, 3, 3], sum: 18 },
+    conditioning: [
+      { shape: [2, 3, 3], sum: 36 },
+      { shape: [2, 3, 3], sum: 54 },
+    ],
   });
   t.same(first.samples[1].latents, { shape: [2, 2], sum: 3.75 });
   t.equal(second.step, 8);

@@ -5,9 +5,24 @@ import { once } from 'node:events';
 import { workerExecArgv, workerPath } from '../../lib/pool/worker-path.js';
 
 t.test('loader flags kept with their values, process-wide flags dropped', async (t) => {
-  t.same(workerExecArgv(['--expose-gc', '--import', 'tsx', '--max-old-space-size=512', '--cpu-prof', '--require=x.cjs', '--conditions', 'dev', '--no-warnings']),
-    ['--import', 'tsx', '--require=x.cjs', '--conditions', 'dev', '--no-warnings']);
-  t.same(workerExecArgv(['--experimental-vm-modules', '--enable-source-maps']), ['--experimental-vm-modules', '--enable-source-maps']);
+  t.same(
+    workerExecArgv([
+      '--expose-gc',
+      '--import',
+      'tsx',
+      '--max-old-space-size=512',
+      '--cpu-prof',
+      '--require=x.cjs',
+      '--conditions',
+      'dev',
+      '--no-warnings',
+    ]),
+    ['--import', 'tsx', '--require=x.cjs', '--conditions', 'dev', '--no-warnings'],
+  );
+  t.same(workerExecArgv(['--experimental-vm-modules', '--enable-source-maps']), [
+    '--experimental-vm-modules',
+    '--enable-source-maps',
+  ]);
   t.same(workerExecArgv([]), []);
 });
 

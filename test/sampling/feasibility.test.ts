@@ -18,7 +18,9 @@ t.test('4 images, bs 4, 8 GPUs: effective 32, at least 7 repeats', async (t) => 
 });
 
 t.test('grad accumulation counts; the largest need is reported', async (t) => {
-  const e = t.throws(() => checkFeasibility({ ...base, worldSize: 2, gradAccum: 2, bucketSizes: { '1.0': 3, '0.75': 5, '1.5': 40 } })) as Error;
+  const e = t.throws(() =>
+    checkFeasibility({ ...base, worldSize: 2, gradAccum: 2, bucketSizes: { '1.0': 3, '0.75': 5, '1.5': 40 } }),
+  ) as Error;
   t.match(e.message, 'Problem: 2 bucket(s)');
   t.match(e.message, 'Increase repeats to at least 5');
 });
@@ -26,7 +28,9 @@ t.test('grad accumulation counts; the largest need is reported', async (t) => {
 t.test('oversubscription pads only short buckets, and only without manual repeats', async (t) => {
   const r = checkFeasibility({ ...base, allowOversubscription: true, bucketSizes: { '1.0': 4, '0.5': 40, '2.0': 25 } });
   t.same(r, { '1.0': 7, '0.5': 0, '2.0': 1 });
-  const e = t.throws(() => checkFeasibility({ ...base, repeats: 2, allowOversubscription: true, bucketSizes: { '1.0': 4 } })) as Error;
+  const e = t.throws(() =>
+    checkFeasibility({ ...base, repeats: 2, allowOversubscription: true, bucketSizes: { '1.0': 4 } }),
+  ) as Error;
   t.match(e.message, 'You have manually set repeats=2');
 });
 

@@ -8,7 +8,10 @@ t.test('same key, same stream; different keys, different streams', async (t) => 
   const b = rngFor('x', 1, 'ds');
   const c = rngFor('x', 2, 'ds');
   const sa = Array.from({ length: 8 }, () => a.nextU32());
-  t.same(Array.from({ length: 8 }, () => b.nextU32()), sa);
+  t.same(
+    Array.from({ length: 8 }, () => b.nextU32()),
+    sa,
+  );
   t.not(Array.from({ length: 8 }, () => c.nextU32()).join(), sa.join());
 });
 
@@ -35,7 +38,7 @@ t.test('floats are in [0,1) and roughly uniform (chi-square over 20 bins)', asyn
   }
   t.equal(outside, 0, 'every draw in [0,1)');
   const e = n / 20;
-  const chi = bins.reduce((s, o) => s + ((o - e) ** 2) / e, 0);
+  const chi = bins.reduce((s, o) => s + (o - e) ** 2 / e, 0);
   t.ok(chi < 45, `chi-square ${chi.toFixed(1)} (19 dof, p≈0.001 at 43.8)`);
 });
 

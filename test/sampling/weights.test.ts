@@ -8,7 +8,10 @@ const ctx = (over: Partial<WeightContext> = {}): WeightContext => ({
     { id: 'a', probability: 1, batchesPerEpoch: 30, disableAfterEpochStep: null },
     { id: 'b', probability: 0.5, batchesPerEpoch: 10, disableAfterEpochStep: 100 },
   ],
-  step: 0, optimizerStep: 0, epoch: 1, ...over,
+  step: 0,
+  optimizerStep: 0,
+  epoch: 1,
+  ...over,
 });
 
 t.test('uniform returns probabilities', async (t) => {
@@ -19,7 +22,7 @@ t.test('auto-weighting: probability × batch share, decayed by disable_after_epo
   const w = getWeighting('auto-weighting');
   t.same(w(ctx()), [30 / 40, (0.5 * 10) / 40]);
   const half = w(ctx({ optimizerStep: 50 }));
-  t.equal(half[1], (0.5 * 10) / 40 * 0.5);
+  t.equal(half[1], ((0.5 * 10) / 40) * 0.5);
   t.equal(w(ctx({ optimizerStep: 100 }))[1], 0, 'zero at the limit');
   t.equal(w(ctx({ optimizerStep: 150 }))[1], 0, 'zero after');
 });

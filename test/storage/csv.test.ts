@@ -15,8 +15,16 @@ async function collect(it: AsyncIterable<ObjectInfo>): Promise<ObjectInfo[]> {
   return out;
 }
 
-const png = (w: number, h: number, color: string): Promise<Buffer> => sharp({ create: { width: w, height: h, channels: 3, background: color } }).png().toBuffer();
-const noisy = (bytes: number): Promise<Buffer> => sharp(Buffer.from(Array.from({ length: bytes }, (_, i) => (i * 7919) % 251)), { raw: { width: bytes / 3, height: 1, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
+const png = (w: number, h: number, color: string): Promise<Buffer> =>
+  sharp({ create: { width: w, height: h, channels: 3, background: color } })
+    .png()
+    .toBuffer();
+const noisy = (bytes: number): Promise<Buffer> =>
+  sharp(Buffer.from(Array.from({ length: bytes }, (_, i) => (i * 7919) % 251)), {
+    raw: { width: bytes / 3, height: 1, channels: 3 },
+  })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
 
 t.test('downloads: every HTTP outcome classified, cached, recorded', async (t) => {
   const [ok, ok2, big] = await Promise.all([png(8, 6, '#0f0'), png(5, 9, '#00f'), noisy(90_000)]);
@@ -27,7 +35,10 @@ t.test('downloads: every HTTP outcome classified, cached, recorded', async (t) =
       '/img/second.png': { redirect: '/img/ok2.png' },
       '/img/ok2.png': { body: ok2, headers: img },
       '/img/missing.png': { status: 404, body: 'nope' },
-      '/img/flaky.png': [{ status: 500, body: 'oops' }, { body: ok, headers: img }],
+      '/img/flaky.png': [
+        { status: 500, body: 'oops' },
+        { body: ok, headers: img },
+      ],
       '/img/hang.png': { hang: true },
       '/img/big.png': { body: big, headers: img },
       '/img/page.png': { body: '<html></html>', headers: { 'content-type': 'text/html' } },
@@ -38,17 +49,46 @@ t.test('downloads: every HTTP outcome classified, cached, recorded', async (t) =
   });
   const u = (p: string): string => `${srv.url}/img/${p}`;
   const dir = t.testdir({});
-  const rows = ['ok.png', 'second.png', 'missing.png', 'flaky.png', 'hang.png', 'big.png', 'page.png', 'loop-a.png', 'trickle.png'];
+  const rows = [
+    'ok.png',
+    'second.png',
+    'missing.png',
+    'flaky.png',
+    'hang.png',
+    'big.png',
+    'page.png',
+    'loop-a.png',
+    'trickle.png',
+  ];
   const csv = `\uFEFFurl,caption\r\n${rows.map((r) => `${u(r)},"a ""${r}"" photo"`).join('\r\n')}\r\n${u('ok.png')},last wins\r\n`;
   await writeFile(path.join(dir, 'list.csv'), csv);
-  const desc: CsvDescription = { kind: 'csv', id: 'urls', csvFile: path.join(dir, 'list.csv'), cacheDir: path.join(dir, 'cache'), urlColumn: 'url', captionColumn: 'caption',
-    allowPrivateHosts: true, maxAttempts: 2, retryBaseDelayMs: 1, attemptTimeoutMs: 500, connectTimeoutMs: 400, maxBytes: 50_000 };
+  const desc: CsvDescription = {
+    kind: 'csv',
+    id: 'urls',
+    csvFile: path.join(dir, 'list.csv'),
+    cacheDir: path.join(dir, 'cache'),
+    urlColumn: 'url',
+    captionColumn: 'caption',
+    allowPrivateHosts: true,
+    maxAttempts: 2,
+    retryBaseDelayMs: 1,
+    attemptTimeoutMs: 500,
+    connectTimeoutMs: 400,
+    maxBytes: 50_000,
+  };
   const csvs = new CsvStorage(desc);
   t.teardown(() => csvs.close());
 
   const listed = await collect(csvs.list());
-  t.same(listed.map((o) => o.key), [...rows.slice(1).map(u), u('ok.png')], 'duplicates: last row wins, at its position');
-  t.ok(listed.every((o) => o.size === -1), 'size unknown before download');
+  t.same(
+    listed.map((o) => o.key),
+    [...rows.slice(1).map(u), u('ok.png')],
+    'duplicates: last row wins, at its position',
+  );
+  t.ok(
+    listed.every((o) => o.size === -1),
+    'size unknown before download',
+  );
   t.equal(await csvs.caption(u('ok.png')), 'last wins');
   t.equal(await csvs.captionFor(u('ok.png')), 'last wins', 'alias used by the caption strategies');
   t.equal(await csvs.caption(u('missing.png')), 'a "missing.png" photo', 'quoted caption');
@@ -60,7 +100,11 @@ t.test('downloads: every HTTP outcome classified, cached, recorded', async (t) =
   t.same(await csvs.read(u('second.png')), ok2, 'redirect followed');
   t.same(await csvs.read(u('flaky.png')), ok, '500 then 200');
   t.equal(srv.count('/img/flaky.png'), 2);
-  t.match((await collect(csvs.list())).find((o) => o.key === u('flaky.png')), { size: ok.length }, 'size known once cached');
+  t.match(
+    (await collect(csvs.list())).find((o) => o.key === u('flaky.png')),
+    { size: ok.length },
+    'size known once cached',
+  );
 
   const expectFail = async (name: string, reason: RegExp, status?: number): Promise<void> => {
     const started = Date.now();
@@ -102,25 +146,56 @@ t.test('downloads: every HTTP outcome classified, cached, recorded', async (t) =
 
 t.test('private and loopback targets are refused unless allowed', async (t) => {
   const ok = await png(4, 4, '#f00');
-  const srv = await startHttpServer(t, { routes: { '/a.png': { body: ok, headers: { 'content-type': 'image/png' } }, '/hop.png': { redirect: 'http://127.0.0.1:9/x.png' } } });
+  const srv = await startHttpServer(t, {
+    routes: {
+      '/a.png': { body: ok, headers: { 'content-type': 'image/png' } },
+      '/hop.png': { redirect: 'http://127.0.0.1:9/x.png' },
+    },
+  });
   const dir = t.testdir({ 'l.csv': `url,caption\n${srv.url}/a.png,x\nhttp://localhost:${srv.port}/a.png,y\n` });
-  const csvs = new CsvStorage({ kind: 'csv', id: 'priv', csvFile: path.join(dir, 'l.csv'), cacheDir: path.join(dir, 'c'), urlColumn: 'url', captionColumn: 'caption', retryBaseDelayMs: 1 });
+  const csvs = new CsvStorage({
+    kind: 'csv',
+    id: 'priv',
+    csvFile: path.join(dir, 'l.csv'),
+    cacheDir: path.join(dir, 'c'),
+    urlColumn: 'url',
+    captionColumn: 'caption',
+    retryBaseDelayMs: 1,
+  });
   t.teardown(() => csvs.close());
-  await t.rejects(csvs.read(`${srv.url}/a.png`), { name: 'DownloadError', reason: 'private_address', message: /csv_allow_private_hosts/ });
-  await t.rejects(csvs.read(`http://localhost:${srv.port}/a.png`), { name: 'DownloadError', reason: 'private_address' });
+  await t.rejects(csvs.read(`${srv.url}/a.png`), {
+    name: 'DownloadError',
+    reason: 'private_address',
+    message: /csv_allow_private_hosts/,
+  });
+  await t.rejects(csvs.read(`http://localhost:${srv.port}/a.png`), {
+    name: 'DownloadError',
+    reason: 'private_address',
+  });
   await t.rejects(csvs.read('http://[::1]:9/a.png'), { name: 'DownloadError', reason: 'private_address' });
   t.equal(srv.requests.length, 0, 'nothing reached the server');
   await t.rejects(csvs.read('file:///etc/passwd'), PathEscapeError);
   await t.rejects(csvs.read('../../etc/passwd'), PathEscapeError);
   await t.rejects(csvs.read('/etc/passwd'), PathEscapeError);
-  const allowed = new CsvStorage({ ...(csvs.describe() as CsvDescription), cacheDir: path.join(dir, 'c2'), allowPrivateHosts: true });
+  const allowed = new CsvStorage({
+    ...(csvs.describe() as CsvDescription),
+    cacheDir: path.join(dir, 'c2'),
+    allowPrivateHosts: true,
+  });
   t.teardown(() => allowed.close());
   t.same(await allowed.read(`${srv.url}/a.png`), ok);
 });
 
 t.test('cache-file keys, read-only originals, describe round trip', async (t) => {
   const dir = t.testdir({ 'l.csv': 'url,caption\nhttp://example.invalid/a.jpg,x\n' });
-  const csvs = new CsvStorage({ kind: 'csv', id: 'w', csvFile: path.join(dir, 'l.csv'), cacheDir: path.join(dir, 'c'), urlColumn: 'url', captionColumn: 'caption' });
+  const csvs = new CsvStorage({
+    kind: 'csv',
+    id: 'w',
+    csvFile: path.join(dir, 'l.csv'),
+    cacheDir: path.join(dir, 'c'),
+    urlColumn: 'url',
+    captionColumn: 'caption',
+  });
   t.teardown(() => csvs.close());
   await csvs.write('aspect_ratio_bucket_indices_w.json', '{}');
   t.equal((await readFile(path.join(dir, 'c', 'aspect_ratio_bucket_indices_w.json'))).toString(), '{}');

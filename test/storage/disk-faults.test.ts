@@ -15,7 +15,11 @@ t.test('disk full: ENOSPC named, old content kept, no temp file left', async (t)
   const err = await s.write('aspect_ratio_bucket_indices_x.json', Buffer.alloc(256 * 1024, 1)).catch((e: unknown) => e);
   t.ok(err instanceof StorageError, 'coded StorageError');
   t.match((err as Error).message, /ENOSPC.*dataset=cache.*aspect_ratio_bucket_indices_x\.json/s);
-  t.equal(await readFile(path.join(dir, 'aspect_ratio_bucket_indices_x.json'), 'utf8'), '{"old":true}', 'readers still see the old file');
+  t.equal(
+    await readFile(path.join(dir, 'aspect_ratio_bucket_indices_x.json'), 'utf8'),
+    '{"old":true}',
+    'readers still see the old file',
+  );
   t.same(readdirSync(dir), ['aspect_ratio_bucket_indices_x.json'], 'no partial or temp file');
   await t.rejects(s.write('sub/new.json', Buffer.alloc(256 * 1024)), { code: 'TF_STORAGE' });
   t.same(readdirSync(path.join(dir, 'sub')), [], 'nothing left in a new directory either');

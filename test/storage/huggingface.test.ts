@@ -37,9 +37,24 @@ async function makeFixture(): Promise<{ rows: FixtureRow[]; files: Record<string
 
 function desc(over: Partial<HfDescription>): HfDescription {
   return {
-    kind: 'huggingface', id: 'hf', datasetName: NAME, split: 'train', revision: null, mediaColumn: 'image', extension: 'jpg',
-    captionColumn: 'caption', fallbackCaptionColumn: 'alt', widthColumn: 'width', heightColumn: 'height', filter: null,
-    cacheDir: '/nonexistent', hubCache: null, endpoint: 'http://127.0.0.1:9', source: 'auto', retryBaseDelayMs: 1, ...over,
+    kind: 'huggingface',
+    id: 'hf',
+    datasetName: NAME,
+    split: 'train',
+    revision: null,
+    mediaColumn: 'image',
+    extension: 'jpg',
+    captionColumn: 'caption',
+    fallbackCaptionColumn: 'alt',
+    widthColumn: 'width',
+    heightColumn: 'height',
+    filter: null,
+    cacheDir: '/nonexistent',
+    hubCache: null,
+    endpoint: 'http://127.0.0.1:9',
+    source: 'auto',
+    retryBaseDelayMs: 1,
+    ...over,
   };
 }
 
@@ -50,17 +65,34 @@ t.test('from the local hub cache layout', async (t) => {
   t.equal(hubEnvironment({ HF_HOME: path.join(dir, 'hf') }).hubCache, hub, 'HF_HOME/hub');
   const hf = new HuggingfaceStorage(desc({ hubCache: hub, cacheDir: path.join(dir, 'cache'), source: 'local' }));
   const listed = await keys(hf.list());
-  t.same(listed, rows.map((_, i) => `${i}.jpg`), 'virtual keys over both shards, row groups in order');
-  for (const i of [0, 3, 4, 9, 10, 16]) t.same(await hf.read(`${i}.jpg`), rows[i]!.image, `row ${i} bytes exact (utf8:false)`);
+  t.same(
+    listed,
+    rows.map((_, i) => `${i}.jpg`),
+    'virtual keys over both shards, row groups in order',
+  );
+  for (const i of [0, 3, 4, 9, 10, 16])
+    t.same(await hf.read(`${i}.jpg`), rows[i]!.image, `row ${i} bytes exact (utf8:false)`);
   t.same(await hf.readRange('4.jpg', 0, 4), rows[4]!.image!.subarray(0, 4));
-  await t.rejects(hf.read('5.jpg'), { code: 'TF_DATA_FILE', row: 6, field: 'image', message: /no image bytes.*train-00000-of-00002/ });
+  await t.rejects(hf.read('5.jpg'), {
+    code: 'TF_DATA_FILE',
+    row: 6,
+    field: 'image',
+    message: /no image bytes.*train-00000-of-00002/,
+  });
   await t.rejects(hf.read('17.jpg'), NotFoundError);
   t.equal(await hf.exists('16.jpg'), true);
   t.equal(await hf.exists('17.jpg'), false);
   t.equal(await hf.caption('2.jpg'), 'caption 2');
   t.equal(await hf.caption('3.jpg'), 'alt 3', 'fallback column when the caption is null');
   t.same(await hf.fields('12.jpg', ['width', 'height']), { width: rows[12]!.width, height: rows[12]!.height });
-  const multi = new HuggingfaceStorage(desc({ hubCache: hub, cacheDir: path.join(dir, 'cache'), captionColumn: ['caption', 'meta.caption'], fallbackCaptionColumn: null }));
+  const multi = new HuggingfaceStorage(
+    desc({
+      hubCache: hub,
+      cacheDir: path.join(dir, 'cache'),
+      captionColumn: ['caption', 'meta.caption'],
+      fallbackCaptionColumn: null,
+    }),
+  );
   t.same(await multi.captions('1.jpg'), ['caption 1', 'nested 1'], 'list of columns and a dotted path');
   t.same(await multi.captions('3.jpg'), ['nested 3']);
   const testSplit = new HuggingfaceStorage(desc({ hubCache: hub, cacheDir: path.join(dir, 'c2'), split: 'test' }));
@@ -96,10 +128,15 @@ t.test('filter_func: collection, quality thresholds, min sizes', async (t) => {
   const hub = await writeHubCache(path.join(dir, 'hub'), NAME, REV, files);
   const filter = { collection: ['keep'], quality_thresholds: { aesthetic: 1 }, min_width: 12, min_height: 6 };
   const hf = new HuggingfaceStorage(desc({ hubCache: hub, cacheDir: dir, filter }));
-  const want = rows.map((r, i) => [r, i] as const).filter(([r]) => r.collection === 'keep' && r.aesthetic >= 1 && r.width >= 12 && r.height >= 6).map(([, i]) => `${i}.jpg`);
+  const want = rows
+    .map((r, i) => [r, i] as const)
+    .filter(([r]) => r.collection === 'keep' && r.aesthetic >= 1 && r.width >= 12 && r.height >= 6)
+    .map(([, i]) => `${i}.jpg`);
   t.ok(want.length > 0 && want.length < rows.length, `filter keeps ${want.length} of ${rows.length}`);
   t.same(await keys(hf.list()), want);
-  const bad = new HuggingfaceStorage(desc({ hubCache: hub, cacheDir: dir, filter: { collection: 'x' }, captionColumn: 'caption' }));
+  const bad = new HuggingfaceStorage(
+    desc({ hubCache: hub, cacheDir: dir, filter: { collection: 'x' }, captionColumn: 'caption' }),
+  );
   t.same(await keys(bad.list()), []);
 });
 
@@ -107,14 +144,32 @@ t.test('bad shards and settings give coded errors naming the file and column', a
   const { files } = await fixture();
   const dir = t.testdir({});
   const hub = await writeHubCache(path.join(dir, 'hub'), NAME, REV, files);
-  await t.rejects(keys(new HuggingfaceStorage(desc({ hubCache: hub, cacheDir: dir, mediaColumn: 'picture' })).list()),
-    { code: 'TF_DATA_FILE', field: 'image_column', message: /no column "picture"; columns are: image, caption.*train-00000/ });
-  await t.rejects(keys(new HuggingfaceStorage(desc({ hubCache: hub, cacheDir: dir, captionColumn: 'text' })).list()), { code: 'TF_DATA_FILE', field: 'caption_column' });
-  await t.rejects(keys(new HuggingfaceStorage(desc({ hubCache: hub, cacheDir: dir, split: 'validation' })).list()),
-    { code: 'TF_STORAGE_NOT_FOUND', message: /split "validation".*train-00000-of-00002\.parquet/ });
-  await t.rejects(new HuggingfaceStorage(desc({ hubCache: hub, cacheDir: dir, mediaColumn: 'caption' })).read('0.jpg'), { code: 'TF_DATA_FILE', message: /got a string/ });
-  await t.rejects(keys(new HuggingfaceStorage(desc({ hubCache: hub, cacheDir: dir, source: 'local', datasetName: 'other/name' })).list()), { message: /not in the hub cache/ });
-  const junk = await writeHubCache(path.join(dir, 'hub2'), NAME, REV, { 'data/train-00000-of-00001.parquet': Buffer.from('not parquet at all, just text bytes') });
+  await t.rejects(keys(new HuggingfaceStorage(desc({ hubCache: hub, cacheDir: dir, mediaColumn: 'picture' })).list()), {
+    code: 'TF_DATA_FILE',
+    field: 'image_column',
+    message: /no column "picture"; columns are: image, caption.*train-00000/,
+  });
+  await t.rejects(keys(new HuggingfaceStorage(desc({ hubCache: hub, cacheDir: dir, captionColumn: 'text' })).list()), {
+    code: 'TF_DATA_FILE',
+    field: 'caption_column',
+  });
+  await t.rejects(keys(new HuggingfaceStorage(desc({ hubCache: hub, cacheDir: dir, split: 'validation' })).list()), {
+    code: 'TF_STORAGE_NOT_FOUND',
+    message: /split "validation".*train-00000-of-00002\.parquet/,
+  });
+  await t.rejects(
+    new HuggingfaceStorage(desc({ hubCache: hub, cacheDir: dir, mediaColumn: 'caption' })).read('0.jpg'),
+    { code: 'TF_DATA_FILE', message: /got a string/ },
+  );
+  await t.rejects(
+    keys(
+      new HuggingfaceStorage(desc({ hubCache: hub, cacheDir: dir, source: 'local', datasetName: 'other/name' })).list(),
+    ),
+    { message: /not in the hub cache/ },
+  );
+  const junk = await writeHubCache(path.join(dir, 'hub2'), NAME, REV, {
+    'data/train-00000-of-00001.parquet': Buffer.from('not parquet at all, just text bytes'),
+  });
   await t.rejects(keys(new HuggingfaceStorage(desc({ hubCache: junk, cacheDir: dir })).list()), DataFileError);
   t.throws(() => new HuggingfaceStorage(desc({ cacheDir: dir })).keyFromExternal('../x.json'), PathEscapeError);
 });
@@ -132,17 +187,38 @@ t.test('over HTTP in the Hub URL layout: paginated tree, ranged reads, redirects
   srv.route(`/api/datasets/${NAME}/tree/main`, (req, res) => {
     const page = Number(new URL(req.url!, 'http://x').searchParams.get('cursor') ?? 0);
     const body = JSON.stringify(entries.slice(page * 2, page * 2 + 2));
-    const next = page * 2 + 2 < entries.length ? { link: `<${srv.url}/api/datasets/${NAME}/tree/main?recursive=true&cursor=${page + 1}>; rel="next"` } : {};
+    const next =
+      page * 2 + 2 < entries.length
+        ? { link: `<${srv.url}/api/datasets/${NAME}/tree/main?recursive=true&cursor=${page + 1}>; rel="next"` }
+        : {};
     res.writeHead(200, { 'content-type': 'application/json', ...next }).end(body);
   });
   for (const rel of Object.keys(files)) srv.route(`/datasets/${NAME}/resolve/main/${rel}`, { redirect: `/cdn/${rel}` });
-  const hf = new HuggingfaceStorage(desc({ endpoint: srv.url, cacheDir: path.join(root, 'cache'), hubCache: path.join(root, 'empty-hub'), token: 'hf_secret_token_value' }));
-  t.same(await keys(hf.list()), rows.map((_, i) => `${i}.jpg`));
+  const hf = new HuggingfaceStorage(
+    desc({
+      endpoint: srv.url,
+      cacheDir: path.join(root, 'cache'),
+      hubCache: path.join(root, 'empty-hub'),
+      token: 'hf_secret_token_value',
+    }),
+  );
+  t.same(
+    await keys(hf.list()),
+    rows.map((_, i) => `${i}.jpg`),
+  );
   for (const i of [0, 7, 10, 16]) t.same(await hf.read(`${i}.jpg`), rows[i]!.image, `row ${i} over HTTP`);
   t.equal(await hf.caption('3.jpg'), 'alt 3');
   t.equal(srv.count(`/api/datasets/${NAME}/tree/main`), 2, 'both tree pages followed (Link: rel=next)');
   const shardGets = srv.requests.filter((r) => r.path.startsWith('/cdn/'));
   t.ok(shardGets.length > 0 && shardGets.every((r) => r.range), 'every shard read is a ranged GET');
-  t.notOk(shardGets.some((r) => r.path.includes('test-00000')), 'shards of other splits are never read');
-  await t.rejects(new HuggingfaceStorage(desc({ endpoint: srv.url, cacheDir: root, datasetName: 'nobody/missing', maxAttempts: 1 })).table(), NotFoundError);
+  t.notOk(
+    shardGets.some((r) => r.path.includes('test-00000')),
+    'shards of other splits are never read',
+  );
+  await t.rejects(
+    new HuggingfaceStorage(
+      desc({ endpoint: srv.url, cacheDir: root, datasetName: 'nobody/missing', maxAttempts: 1 }),
+    ).table(),
+    NotFoundError,
+  );
 });

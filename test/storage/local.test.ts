@@ -24,7 +24,9 @@ async function tree(t: Test): Promise<{ root: string; png: Buffer }> {
     '.ipynb_checkpoints': { 'y.png': 'junk' },
     '.Trashes': { 'z.png': 'junk' },
   });
-  const png = await sharp({ create: { width: 8, height: 4, channels: 3, background: '#f00' } }).png().toBuffer();
+  const png = await sharp({ create: { width: 8, height: 4, channels: 3, background: '#f00' } })
+    .png()
+    .toBuffer();
   await writeFile(path.join(root, 'a.PNG'), png);
   return { root, png };
 }
@@ -33,13 +35,22 @@ t.test('lists recursively, sorted, skipping junk, case-insensitive extensions', 
   const { root, png } = await tree(t);
   const s = new LocalStorage({ id: 'ds', root });
   const all = await collect(s.list());
-  t.same(all.map((o) => o.key), ['a.PNG', 'b.jpg', 'notes.txt', 'sub/c.webp', 'sub/deeper/d.Jpeg']);
+  t.same(
+    all.map((o) => o.key),
+    ['a.PNG', 'b.jpg', 'notes.txt', 'sub/c.webp', 'sub/deeper/d.Jpeg'],
+  );
   t.equal(all[0]!.size, png.length);
   t.ok(all[0]!.mtimeMs! > 0);
   const imgs = await collect(s.list({ extensions: ['png', 'JPEG', '.webp'] }));
-  t.same(imgs.map((o) => o.key), ['a.PNG', 'sub/c.webp', 'sub/deeper/d.Jpeg']);
+  t.same(
+    imgs.map((o) => o.key),
+    ['a.PNG', 'sub/c.webp', 'sub/deeper/d.Jpeg'],
+  );
   const sub = await collect(s.list({ prefix: 'sub' }));
-  t.same(sub.map((o) => o.key), ['sub/c.webp', 'sub/deeper/d.Jpeg']);
+  t.same(
+    sub.map((o) => o.key),
+    ['sub/c.webp', 'sub/deeper/d.Jpeg'],
+  );
   t.same(await collect(s.list({ prefix: 'missing' })), []);
 });
 
@@ -60,7 +71,11 @@ t.test('read, readRange, stat, exists', async (t) => {
   t.same(await s.read('a.PNG'), png);
   t.same(await s.readRange('a.PNG', 0, 8), png.subarray(0, 8));
   t.same(await s.readRange('a.PNG', 16, 24), png.subarray(16, 24));
-  t.same(await s.readRange('a.PNG', png.length - 3, png.length + 100), png.subarray(png.length - 3), 'short at the end');
+  t.same(
+    await s.readRange('a.PNG', png.length - 3, png.length + 100),
+    png.subarray(png.length - 3),
+    'short at the end',
+  );
   t.equal((await s.readRange('a.PNG', png.length + 5, png.length + 10)).length, 0);
   t.match(await s.stat('sub/./c.webp'), { key: 'sub/c.webp', size: 1 });
   t.equal(await s.exists('b.jpg'), true);
@@ -87,7 +102,18 @@ t.test('keys that escape the root are refused everywhere', async (t) => {
   const { root } = await tree(t);
   await mkdir(path.join(root, '..', 'outside'), { recursive: true });
   const s = new LocalStorage({ id: 'ds', root });
-  for (const bad of ['file:///etc/passwd', 'https://evil.example/x.png', '../outside/x', 'sub/../../x', '/etc/passwd', 'C:\\windows', '..', '', 'a\0b', '\\\\server\\share']) {
+  for (const bad of [
+    'file:///etc/passwd',
+    'https://evil.example/x.png',
+    '../outside/x',
+    'sub/../../x',
+    '/etc/passwd',
+    'C:\\windows',
+    '..',
+    '',
+    'a\0b',
+    '\\\\server\\share',
+  ]) {
     await t.rejects(s.read(bad), PathEscapeError, `read ${JSON.stringify(bad)}`);
     await t.rejects(s.write(bad, 'x'), PathEscapeError, `write ${JSON.stringify(bad)}`);
     await t.rejects(s.delete(bad), PathEscapeError, `delete ${JSON.stringify(bad)}`);
@@ -106,5 +132,8 @@ t.test('createStorage rebuilds an equivalent client from describe()', async (t) 
   t.same(desc, { kind: 'local', id: 'ds', root });
   const copy = createStorage(JSON.parse(JSON.stringify(desc)));
   t.same(await collect(copy.list()), await collect(s.list()));
-  t.throws(() => createStorage({ kind: 'nope', id: 'x' } as never), { code: 'TF_REGISTRY_UNKNOWN', message: /known kinds: local, aws, csv, huggingface/ });
+  t.throws(() => createStorage({ kind: 'nope', id: 'x' } as never), {
+    code: 'TF_REGISTRY_UNKNOWN',
+    message: /known kinds: local, aws, csv, huggingface/,
+  });
 });

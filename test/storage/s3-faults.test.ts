@@ -26,15 +26,26 @@ function chaos(r: ProxiedRequest): Fault {
 
 t.test('faults change nothing but the retry count', async (t) => {
   const srv = await startS3Server(t, { bucket: 'fault-bucket' });
-  const objects = Array.from({ length: 60 }, (_, i) => [`ds/${['p', 'q', 'r'][i % 3]}dir/img${String(i).padStart(3, '0')}.png`, Buffer.alloc(2000 + i * 37, i)] as [string, Buffer]);
+  const objects = Array.from(
+    { length: 60 },
+    (_, i) =>
+      [`ds/${['p', 'q', 'r'][i % 3]}dir/img${String(i).padStart(3, '0')}.png`, Buffer.alloc(2000 + i * 37, i)] as [
+        string,
+        Buffer,
+      ],
+  );
   await srv.putMany(objects);
   const clean = new S3Storage(awsDescription(srv, { prefix: 'ds', listPageSize: 7 }));
   t.teardown(() => clean.close());
   const proxy = await startFaultProxy(t, srv.endpoint, chaos);
-  const faulty = new S3Storage(awsDescription(srv, { prefix: 'ds', listPageSize: 7, endpoint: proxy.url, maxAttempts: 8, retryBaseDelayMs: 2 }));
+  const faulty = new S3Storage(
+    awsDescription(srv, { prefix: 'ds', listPageSize: 7, endpoint: proxy.url, maxAttempts: 8, retryBaseDelayMs: 2 }),
+  );
   t.teardown(() => faulty.close());
   const retries: MetricEvent[] = [];
-  const off = metrics.subscribe((e) => { if (e.type === 'storage.retry') retries.push(e); });
+  const off = metrics.subscribe((e) => {
+    if (e.type === 'storage.retry') retries.push(e);
+  });
   t.teardown(off);
 
   const want = await collect(clean.list());
@@ -44,19 +55,34 @@ t.test('faults change nothing but the retry count', async (t) => {
   const keys = want.map((o) => o.key);
   const wantBytes = await Promise.all(keys.map((k) => clean.read(k)));
   const gotBytes = await Promise.all(keys.map((k) => faulty.read(k)));
-  t.ok(gotBytes.every((b, i) => b.equals(wantBytes[i]!)), 'every body byte-identical');
+  t.ok(
+    gotBytes.every((b, i) => b.equals(wantBytes[i]!)),
+    'every body byte-identical',
+  );
   const ranges = await Promise.all(keys.map((k) => faulty.readRange(k, 100, 1100)));
-  t.ok(ranges.every((b, i) => b.equals(wantBytes[i]!.subarray(100, 1100))), 'every range byte-identical');
-  for (const kind of ['slowdown', 'reset', 'truncate', 'status', 'delay']) t.ok(proxy.stats.faults[kind]! > 0, `${kind} injected ${proxy.stats.faults[kind]} times`);
+  t.ok(
+    ranges.every((b, i) => b.equals(wantBytes[i]!.subarray(100, 1100))),
+    'every range byte-identical',
+  );
+  for (const kind of ['slowdown', 'reset', 'truncate', 'status', 'delay'])
+    t.ok(proxy.stats.faults[kind]! > 0, `${kind} injected ${proxy.stats.faults[kind]} times`);
   const reasons = new Set(retries.map((e) => String(e.reason)));
-  t.ok(['slow_down', 'InternalError', 'econnreset'].every((r) => reasons.has(r)), `retry reasons seen: ${[...reasons].join(', ')}`);
+  t.ok(
+    ['slow_down', 'InternalError', 'econnreset'].every((r) => reasons.has(r)),
+    `retry reasons seen: ${[...reasons].join(', ')}`,
+  );
   t.ok(retries.length >= proxy.stats.faults.slowdown!, 'every failed attempt was retried and counted');
 });
 
 t.test('a permanently failing object is reported after a bounded number of attempts', async (t) => {
   const srv = await startS3Server(t, { bucket: 'perm-bucket' });
-  await srv.putMany([['ok.png', 'fine'], ['bad.png', 'never arrives']]);
-  const proxy = await startFaultProxy(t, srv.endpoint, (r) => (r.url.includes('bad.png') ? { kind: 'slowdown' } : { kind: 'pass' }));
+  await srv.putMany([
+    ['ok.png', 'fine'],
+    ['bad.png', 'never arrives'],
+  ]);
+  const proxy = await startFaultProxy(t, srv.endpoint, (r) =>
+    r.url.includes('bad.png') ? { kind: 'slowdown' } : { kind: 'pass' },
+  );
   const s3 = new S3Storage(awsDescription(srv, { endpoint: proxy.url, maxAttempts: 4, retryBaseDelayMs: 5 }));
   t.teardown(() => s3.close());
   const started = Date.now();
@@ -76,7 +102,9 @@ t.test('a permanently failing object is reported after a bounded number of attem
 t.test('a hung response times out per attempt and the retry succeeds', async (t) => {
   const srv = await startS3Server(t, { bucket: 'slow-bucket' });
   await srv.put('slow.png', 'eventually');
-  const proxy = await startFaultProxy(t, srv.endpoint, (r) => (r.n === 1 ? { kind: 'delay', ms: 3000 } : { kind: 'pass' }));
+  const proxy = await startFaultProxy(t, srv.endpoint, (r) =>
+    r.n === 1 ? { kind: 'delay', ms: 3000 } : { kind: 'pass' },
+  );
   const s3 = new S3Storage(awsDescription(srv, { endpoint: proxy.url, attemptTimeoutMs: 300, requestTimeoutMs: 300 }));
   t.teardown(() => s3.close());
   const started = Date.now();

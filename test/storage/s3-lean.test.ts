@@ -32,11 +32,45 @@ t.test('signatures match @smithy/signature-v4 byte for byte', async (t) => {
   for (const c of cases) {
     for (const secret of ['wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'other-secret']) {
       const path = `/bucket/${encodeS3Path(c.key)}`;
-      const ours = signS3Request({ method: 'GET', host: '127.0.0.1:9000', path, region: 'us-east-1', accessKeyId: 'AKIDEXAMPLE', secretAccessKey: secret, ...(c.token ? { sessionToken: c.token } : {}), ...(c.range ? { headers: { range: c.range } } : {}), date });
-      const signer = new SignatureV4({ service: 's3', region: 'us-east-1', sha256: NodeSha256 as never, uriEscapePath: false, applyChecksum: false,
-        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: secret, ...(c.token ? { sessionToken: c.token } : {}) } });
-      const signed = await signer.sign({ method: 'GET', protocol: 'http:', hostname: '127.0.0.1', port: 9000, path, query: {},
-        headers: { host: '127.0.0.1:9000', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...(c.range ? { range: c.range } : {}) } } as never, { signingDate: date }) as unknown as { headers: Record<string, string> };
+      const ours = signS3Request({
+        method: 'GET',
+        host: '127.0.0.1:9000',
+        path,
+        region: 'us-east-1',
+        accessKeyId: 'AKIDEXAMPLE',
+        secretAccessKey: secret,
+        ...(c.token ? { sessionToken: c.token } : {}),
+        ...(c.range ? { headers: { range: c.range } } : {}),
+        date,
+      });
+      const signer = new SignatureV4({
+        service: 's3',
+        region: 'us-east-1',
+        sha256: NodeSha256 as never,
+        uriEscapePath: false,
+        applyChecksum: false,
+        credentials: {
+          accessKeyId: 'AKIDEXAMPLE',
+          secretAccessKey: secret,
+          ...(c.token ? { sessionToken: c.token } : {}),
+        },
+      });
+      const signed = (await signer.sign(
+        {
+          method: 'GET',
+          protocol: 'http:',
+          hostname: '127.0.0.1',
+          port: 9000,
+          path,
+          query: {},
+          headers: {
+            host: '127.0.0.1:9000',
+            'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+            ...(c.range ? { range: c.range } : {}),
+          },
+        } as never,
+        { signingDate: date },
+      )) as unknown as { headers: Record<string, string> };
       t.equal(ours.authorization, signed.headers.authorization, `${c.key} (${secret.length})`);
     }
   }
@@ -48,9 +82,17 @@ t.test('lean reads equal SDK reads, through faults too', async (t) => {
   await srv.putMany(keys.map((k, i) => [`d/${k}`, Buffer.alloc(3000 + i * 111, i + 1)] as [string, Buffer]));
   const sdk = new S3Storage(awsDescription(srv, { prefix: 'd', leanReads: false }));
   const lean = new S3Storage(awsDescription(srv, { prefix: 'd', leanReads: true }));
-  const proxy = await startFaultProxy(t, srv.endpoint, (r) => (r.n % 3 === 0 ? { kind: 'slowdown' } : r.n % 5 === 0 ? { kind: 'truncate' } : { kind: 'pass' }));
-  const leanFaulty = new S3Storage(awsDescription(srv, { prefix: 'd', leanReads: true, endpoint: proxy.url, maxAttempts: 8, retryBaseDelayMs: 1 }));
-  t.teardown(async () => { await sdk.close(); await lean.close(); await leanFaulty.close(); });
+  const proxy = await startFaultProxy(t, srv.endpoint, (r) =>
+    r.n % 3 === 0 ? { kind: 'slowdown' } : r.n % 5 === 0 ? { kind: 'truncate' } : { kind: 'pass' },
+  );
+  const leanFaulty = new S3Storage(
+    awsDescription(srv, { prefix: 'd', leanReads: true, endpoint: proxy.url, maxAttempts: 8, retryBaseDelayMs: 1 }),
+  );
+  t.teardown(async () => {
+    await sdk.close();
+    await lean.close();
+    await leanFaulty.close();
+  });
   for (const k of keys) {
     const want = await sdk.read(k);
     t.same(await lean.read(k), want, `read ${k}`);
@@ -65,14 +107,24 @@ t.test('lean reads equal SDK reads, through faults too', async (t) => {
   t.ok(Date.now() - started < 500, 'without retries');
   await t.rejects(lean.read('p/missing.png'), NotFoundError);
   t.ok(proxy.stats.faults.slowdown! > 0 && proxy.stats.faults.truncate! > 0, 'faults were injected');
-  const byDefault = new S3Storage(awsDescription(srv, { prefix: 'd', endpoint: proxy.url, maxAttempts: 8, retryBaseDelayMs: 1 }));
+  const byDefault = new S3Storage(
+    awsDescription(srv, { prefix: 'd', endpoint: proxy.url, maxAttempts: 8, retryBaseDelayMs: 1 }),
+  );
   t.teardown(() => byDefault.close());
   const before = proxy.stats.log.length;
   t.same(await byDefault.readRange('p/a.png', 0, 64), (await sdk.read('p/a.png')).subarray(0, 64));
-  t.ok(proxy.stats.log.slice(before).every((l) => !l.url.includes('x-id=GetObject')), 'ranged reads take the lean path by default (no SDK x-id query)');
-  const sdkProxied = new S3Storage(awsDescription(srv, { prefix: 'd', endpoint: proxy.url, maxAttempts: 8, retryBaseDelayMs: 1, leanReads: false }));
+  t.ok(
+    proxy.stats.log.slice(before).every((l) => !l.url.includes('x-id=GetObject')),
+    'ranged reads take the lean path by default (no SDK x-id query)',
+  );
+  const sdkProxied = new S3Storage(
+    awsDescription(srv, { prefix: 'd', endpoint: proxy.url, maxAttempts: 8, retryBaseDelayMs: 1, leanReads: false }),
+  );
   t.teardown(() => sdkProxied.close());
   const mark = proxy.stats.log.length;
   await sdkProxied.readRange('p/a.png', 0, 64);
-  t.ok(proxy.stats.log.slice(mark).some((l) => l.url.includes('x-id=GetObject')), '... while the SDK path is recognisable (the check has teeth)');
+  t.ok(
+    proxy.stats.log.slice(mark).some((l) => l.url.includes('x-id=GetObject')),
+    '... while the SDK path is recognisable (the check has teeth)',
+  );
 });

@@ -21,21 +21,33 @@ function body(key: string): Buffer {
 const inside = [
   ...Array.from({ length: 9 }, (_, i) => `alpha/a${i}.png`),
   ...Array.from({ length: 4 }, (_, i) => `beta/deep/b${i}.JPG`),
-  'beta/notes.txt', 'gamma/g.webp', 'root1.png', 'zroot.jpeg', 'kappa.png',
-  '.Trashes/t.png', 'delta/.ipynb_checkpoints/c.png',
+  'beta/notes.txt',
+  'gamma/g.webp',
+  'root1.png',
+  'zroot.jpeg',
+  'kappa.png',
+  '.Trashes/t.png',
+  'delta/.ipynb_checkpoints/c.png',
 ];
 const outside = ['other/o.png', 'datafile.png'];
 
 t.test('S3Storage on s3rver', async (t) => {
   const srv = await startS3Server(t, { bucket: 'tf-bucket' });
-  await srv.putMany([...inside.map((k) => [`data/${k}`, body(k)] as [string, Buffer]), ...outside.map((k) => [k, body(k)] as [string, Buffer]), ['data/folder/', '']]);
+  await srv.putMany([
+    ...inside.map((k) => [`data/${k}`, body(k)] as [string, Buffer]),
+    ...outside.map((k) => [k, body(k)] as [string, Buffer]),
+    ['data/folder/', ''],
+  ]);
   const expected = inside.filter((k) => !k.includes('.Trashes') && !k.includes('.ipynb')).sort();
   const s3 = new S3Storage(awsDescription(srv, { prefix: 'data/', listPageSize: 3, listConcurrency: 3 }));
   t.teardown(() => s3.close());
 
   await t.test('listing applies the prefix, paginates and is in key order (parallel and sequential)', async (t) => {
     const par = await collect(s3.list());
-    t.same(par.map((o) => o.key), expected);
+    t.same(
+      par.map((o) => o.key),
+      expected,
+    );
     const seq = new S3Storage(awsDescription(srv, { prefix: '/data', listPageSize: 2, listConcurrency: 1 }));
     t.teardown(() => seq.close());
     t.same(await collect(seq.list()), par, 'same objects, same order, same metadata');
@@ -43,8 +55,14 @@ t.test('S3Storage on s3rver', async (t) => {
     t.equal(png.size, body('alpha/a3.png').length);
     t.match(png.etag, /^[0-9a-f]{32}$/);
     t.ok(png.mtimeMs! > 0);
-    t.same((await collect(s3.list({ extensions: ['jpg', 'png'] }))).map((o) => o.key), expected.filter((k) => /\.(png|jpg)$/i.test(k)));
-    t.same((await collect(s3.list({ prefix: 'beta' }))).map((o) => o.key), ['beta/deep/b0.JPG', 'beta/deep/b1.JPG', 'beta/deep/b2.JPG', 'beta/deep/b3.JPG', 'beta/notes.txt']);
+    t.same(
+      (await collect(s3.list({ extensions: ['jpg', 'png'] }))).map((o) => o.key),
+      expected.filter((k) => /\.(png|jpg)$/i.test(k)),
+    );
+    t.same(
+      (await collect(s3.list({ prefix: 'beta' }))).map((o) => o.key),
+      ['beta/deep/b0.JPG', 'beta/deep/b1.JPG', 'beta/deep/b2.JPG', 'beta/deep/b3.JPG', 'beta/notes.txt'],
+    );
     const whole = new S3Storage(awsDescription(srv, { listConcurrency: 4 }));
     t.teardown(() => whole.close());
     const all = (await collect(whole.list())).map((o) => o.key);
@@ -53,7 +71,9 @@ t.test('S3Storage on s3rver', async (t) => {
 
   await t.test('early exit from a parallel listing stops cleanly', async (t) => {
     let n = 0;
-    for await (const o of s3.list()) { if (o && ++n === 4) break; }
+    for await (const o of s3.list()) {
+      if (o && ++n === 4) break;
+    }
     t.equal(n, 4);
   });
 
@@ -68,13 +88,24 @@ t.test('S3Storage on s3rver', async (t) => {
     t.equal(await s3.exists(k), true);
     t.equal(await s3.exists('alpha/missing.png'), false);
     await t.rejects(s3.read('alpha/missing.png'), NotFoundError);
-    await t.rejects(s3.stat('alpha/missing.png'), { code: 'TF_STORAGE_NOT_FOUND', message: /s3:\/\/tf-bucket\/data\/alpha\/missing\.png/ });
+    await t.rejects(s3.stat('alpha/missing.png'), {
+      code: 'TF_STORAGE_NOT_FOUND',
+      message: /s3:\/\/tf-bucket\/data\/alpha\/missing\.png/,
+    });
   });
 
   await t.test('write, delete, paths, escapes, describe', async (t) => {
     await s3.write('cache/x.json', '{"v":1}');
     t.equal((await s3.read('cache/x.json')).toString(), '{"v":1}');
-    t.equal(await srv.client.send(new (await import('@aws-sdk/client-s3')).HeadObjectCommand({ Bucket: 'tf-bucket', Key: 'data/cache/x.json' })).then(() => true), true, 'stored under the prefix');
+    t.equal(
+      await srv.client
+        .send(
+          new (await import('@aws-sdk/client-s3')).HeadObjectCommand({ Bucket: 'tf-bucket', Key: 'data/cache/x.json' }),
+        )
+        .then(() => true),
+      true,
+      'stored under the prefix',
+    );
     await s3.delete('cache/x.json');
     t.equal(await s3.exists('cache/x.json'), false);
     t.equal(s3.externalPath('alpha/a1.png'), 'data/alpha/a1.png');
@@ -105,14 +136,46 @@ t.test('S3Storage on s3rver', async (t) => {
 t.test('hostile keys in a listing are skipped, never turned into paths', async (t) => {
   // s3rver normalises such keys away, so a scripted server returns the ListObjectsV2 XML a hostile bucket would.
   const { startHttpServer } = await import('../helpers/http-server.js');
-  const keys = ['data/../../etc/passwd', 'data//abs.png', 'data/ok.png', 'data/C:\\win.png', 'data/a/./b.png', 'data/sub/fine.jpg', 'data/x/..', 'data/http://evil/x.png'];
+  const keys = [
+    'data/../../etc/passwd',
+    'data//abs.png',
+    'data/ok.png',
+    'data/C:\\win.png',
+    'data/a/./b.png',
+    'data/sub/fine.jpg',
+    'data/x/..',
+    'data/http://evil/x.png',
+  ];
   const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  const xml = `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>hostile</Name><Prefix>data/</Prefix><KeyCount>${keys.length}</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${
-    keys.map((k) => `<Contents><Key>${esc(k)}</Key><LastModified>2026-11-26T00:00:00.000Z</LastModified><ETag>"abc"</ETag><Size>3</Size><StorageClass>STANDARD</StorageClass></Contents>`).join('')}</ListBucketResult>`;
+  const xml = `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>hostile</Name><Prefix>data/</Prefix><KeyCount>${keys.length}</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${keys
+    .map(
+      (k) =>
+        `<Contents><Key>${esc(k)}</Key><LastModified>2026-11-26T00:00:00.000Z</LastModified><ETag>"abc"</ETag><Size>3</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+    )
+    .join('')}</ListBucketResult>`;
   const listing = { body: xml, headers: { 'content-type': 'application/xml' } };
   const web = await startHttpServer(t, { routes: { '/hostile': listing, '/hostile/': listing } });
-  const s3 = new S3Storage({ kind: 'aws', id: 'hostile', bucket: 'hostile', prefix: 'data', region: 'us-east-1', endpoint: web.url, accessKeyId: 'AKID', secretAccessKey: 'secretsecret',
-    maxPoolConnections: 4, checksumMode: 'WHEN_REQUIRED', forcePathStyle: true, requestTimeoutMs: 2000, connectTimeoutMs: 1000, maxAttempts: 1, listConcurrency: 1 });
+  const s3 = new S3Storage({
+    kind: 'aws',
+    id: 'hostile',
+    bucket: 'hostile',
+    prefix: 'data',
+    region: 'us-east-1',
+    endpoint: web.url,
+    accessKeyId: 'AKID',
+    secretAccessKey: 'secretsecret',
+    maxPoolConnections: 4,
+    checksumMode: 'WHEN_REQUIRED',
+    forcePathStyle: true,
+    requestTimeoutMs: 2000,
+    connectTimeoutMs: 1000,
+    maxAttempts: 1,
+    listConcurrency: 1,
+  });
   t.teardown(() => s3.close());
-  t.same((await collect(s3.list())).map((o) => o.key), ['ok.png', 'sub/fine.jpg'], 'only canonical relative keys survive');
+  t.same(
+    (await collect(s3.list())).map((o) => o.key),
+    ['ok.png', 'sub/fine.jpg'],
+    'only canonical relative keys survive',
+  );
 });

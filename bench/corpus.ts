@@ -62,10 +62,10 @@ export async function generatedImages(spec: GeneratedSpec): Promise<string[]> {
   for (let i = 0; i < spec.count; i++) {
     // Deterministic sizes and aspects from the index, so every run of a spec sees the same bytes.
     const long = edge[0] + ((i * 7919 + seed) % (edge[1] - edge[0] + 1));
-    const aspect = [1, 4 / 3, 3 / 2, 16 / 9, 3 / 4, 2 / 3][i % 6]!;
+    const aspect = [1, 4 / 3, 3 / 2, 16 / 9, 3 / 4, 2 / 3][i % 6];
     const w = aspect >= 1 ? long : Math.round(long * aspect);
     const h = aspect >= 1 ? Math.round(long / aspect) : long;
-    const format = formats[i % formats.length]!;
+    const format = formats[i % formats.length];
     const bytes = await encodeImage(await synthRaw(seed + i, w, h), w, h, format);
     const ext = format.startsWith('jpeg')
       ? 'jpg'
@@ -214,8 +214,8 @@ export async function streamFixture(specs: FixtureSpec[], batchSize: number, see
     ...specs.map((s, i) => ({
       id: s.id,
       type: 'local',
-      instance_data_dir: latents[i]!.root,
-      cache_dir_vae: latents[i]!.vaeDir,
+      instance_data_dir: latents[i].root,
+      cache_dir_vae: latents[i].vaeDir,
       caption_strategy: 'filename',
       resolution: 256,
       resolution_type: 'pixel',
@@ -239,8 +239,8 @@ export async function streamFixture(specs: FixtureSpec[], batchSize: number, see
   });
   const inputs = specs.map((s, i) => ({
     config: loaded.datasets.find((d) => d.id === s.id) as ImageDatasetConfig,
-    storage: new LocalStorage({ id: s.id, root: latents[i]!.root }),
-    index: syntheticIndex(latents[i]!),
+    storage: new LocalStorage({ id: s.id, root: latents[i].root }),
+    index: syntheticIndex(latents[i]),
   }));
   return { loaded, inputs, latents };
 }

@@ -36,7 +36,7 @@ async function indexFor(files: string[], root: string): Promise<DatasetIndex> {
   for (const f of files) {
     const m = await sharp(f).metadata();
     metadata[path.relative(root, f)] = computeGeometry(
-      [m.autoOrient?.width ?? m.width!, m.autoOrient?.height ?? m.height!],
+      [m.autoOrient?.width ?? m.width, m.autoOrient?.height ?? m.height],
       GEOMETRY,
       () => 0.5,
     );
@@ -74,7 +74,7 @@ function cpuMs(): number {
  * timed by the same rule.
  */
 async function rawLoop(index: DatasetIndex, root: string, parallelism: number): Promise<Timed> {
-  const keys = index.buckets['1.0']!;
+  const keys = index.buckets['1.0'];
   const total = keys.length * (WARM_EPOCHS + TIMED_EPOCHS);
   const done: number[] = new Array(total);
   const cpu: number[] = new Array(total);
@@ -84,8 +84,8 @@ async function rawLoop(index: DatasetIndex, root: string, parallelism: number): 
   const lane = async (): Promise<void> => {
     while (next < total) {
       const i = next++;
-      const key = keys[i % keys.length]!;
-      const img = await decodeToTarget(await readFile(path.join(root, key)), index.metadata[key]!, {}, key);
+      const key = keys[i % keys.length];
+      const img = await decodeToTarget(await readFile(path.join(root, key)), index.metadata[key], {}, key);
       done[i] = performance.now();
       cpu[i] = cpuMs();
       if (i >= total - keys.length) last.set(key, img.data); // a reference only: hashed after the clock stops
@@ -93,10 +93,10 @@ async function rawLoop(index: DatasetIndex, root: string, parallelism: number): 
   };
   await Promise.all(Array.from({ length: parallelism }, lane));
   const delivered = done.map((_, i) => Math.max(...done.slice(0, i + 1)));
-  const from = delivered[keys.length * WARM_EPOCHS - 1]!;
-  const seconds = (delivered[total - 1]! - from) / 1000;
-  const cpuFrom = cpu[done.indexOf(from)]!;
-  const cpuEnd = cpu[done.indexOf(delivered[total - 1]!)]!;
+  const from = delivered[keys.length * WARM_EPOCHS - 1];
+  const seconds = (delivered[total - 1] - from) / 1000;
+  const cpuFrom = cpu[done.indexOf(from)];
+  const cpuEnd = cpu[done.indexOf(delivered[total - 1])];
   const n = keys.length * TIMED_EPOCHS;
   return { imgS: n / seconds, seconds, startS: (from - t0) / 1000, cpuMsPerImg: (cpuEnd - cpuFrom) / n, last };
 }
@@ -129,7 +129,7 @@ async function loaderRun(
     timed = 0,
     cpuFrom = 0;
   for await (const x of loader) {
-    const b = x as Batch;
+    const b = x;
     end = performance.now();
     if (b.epoch <= WARM_EPOCHS) {
       from = end;
@@ -155,7 +155,7 @@ async function runCases(configs: [number, number, number][]): Promise<void> {
   const scale = benchScale();
   const count = { tiny: 8, small: 32, full: 128 }[scale];
   const files = await generatedImages({ count, formats: ['jpeg', 'jpeg-progressive', 'webp', 'png'] });
-  const root = path.dirname(files[0]!);
+  const root = path.dirname(files[0]);
   const index = await indexFor(files, root);
   const vips = Number(process.env.TUNEFEED_BENCH_VIPS ?? 0);
   if (vips) sharp.concurrency(vips); // process-wide: libvips threads per image, in workers too

@@ -102,7 +102,7 @@ async function timed(fn: () => Promise<number>): Promise<{ seconds: number; resu
   return { seconds: (performance.now() - t0) / 1000, result };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function runCase(spec: Spec): Promise<BenchLine> {
   const label = `bf16 ${JSON.stringify(spec.shape)} ×${spec.count}${spec.compress ? ' gzip (compress_cache)' : ''}, batch ${BATCH}`;

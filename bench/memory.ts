@@ -64,12 +64,12 @@ async function childLoader(index: number, samples: number): Promise<ChildReport>
 /** Child: the raw baseline — read and parse the same files in a plain loop, keeping nothing but a byte count. */
 async function childRaw(index: number, samples: number): Promise<ChildReport> {
   const fx = await streamFixture([{ id: 'mem', count: index, probability: 1, repeats: 0 }], BATCH, 7);
-  const l = fx.latents[0]!;
+  const l = fx.latents[0];
   const files = l.keys.map((k) => path.join(l.vaeDir, vaeCacheKey('', k)));
   const started = performance.now();
   let bytes = 0;
   for (let i = 0; i < samples; i++)
-    bytes += latentFrom(readEmbedFile(await readFile(files[i % files.length]!))).data.byteLength;
+    bytes += latentFrom(readEmbedFile(await readFile(files[i % files.length]))).data.byteLength;
   return report('raw', samples, started, checksumOf([samples, bytes]), 0);
 }
 
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   const sizes = scale === 'tiny' ? [1_024, 4_096, 16_384] : [10_000, 100_000, 1_000_000];
   // The raw loop holds nothing between reads, so its RSS does not depend on the count: measure it once, at the middle size.
   process.stderr.write(`bench/memory: raw read loop, ${sizes[1]} samples...\n`);
-  const raw = await measure('raw', index, sizes[1]!);
+  const raw = await measure('raw', index, sizes[1]);
   const runs: ChildReport[] = [];
   for (const samples of sizes) {
     process.stderr.write(`bench/memory: loader, ${samples} samples...\n`);
@@ -158,7 +158,7 @@ function flatness(sizes: number[], runs: ChildReport[]): BenchLine {
           "the rest is native memory or the heaps of the loader's worker threads (prefetch and decode), which RSS includes and this probe cannot see";
   return {
     bench: 'memory',
-    case: `flatness ${sizes[1]!.toLocaleString('en')} → ${sizes[2]!.toLocaleString('en')} samples`,
+    case: `flatness ${sizes[1].toLocaleString('en')} → ${sizes[2].toLocaleString('en')} samples`,
     figures: {
       peak_rss_mb_small: small.peak_rss_mb,
       peak_rss_mb_mid: mid.peak_rss_mb,

@@ -70,7 +70,7 @@ async function sharpPipeline(jobs: Job[], parallelism: number): Promise<{ second
   const lane = async (): Promise<void> => {
     while (next < jobs.length) {
       const i = next++;
-      const j = jobs[i]!;
+      const j = jobs[i];
       const { data, info } = await sharp(j.path)
         .autoOrient()
         .resize(j.intermediary[0], j.intermediary[1], { fit: 'fill', kernel: 'lanczos3' })

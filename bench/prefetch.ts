@@ -31,11 +31,11 @@ const BS = 4;
 const WARMUP = 3;
 
 async function inputsFor(files: string[]) {
-  const root = path.dirname(files[0]!);
+  const root = path.dirname(files[0]);
   const metadata: Record<string, SampleMetadata> = {};
   for (const f of files) {
     const m = await sharp(f).metadata();
-    metadata[path.relative(root, f)] = computeGeometry([m.width!, m.height!], GEOMETRY, () => 0.5);
+    metadata[path.relative(root, f)] = computeGeometry([m.width, m.height], GEOMETRY, () => 0.5);
   }
   const index: DatasetIndex = {
     id: 'pf',
@@ -82,8 +82,8 @@ async function onDemand(
   stepMs: number,
   busy: boolean,
 ): Promise<{ waitShare: number; seconds: number }> {
-  const { index, storage } = datasets[0]!;
-  const keys = index.buckets['1.0']!;
+  const { index, storage } = datasets[0];
+  const keys = index.buckets['1.0'];
   let waited = 0,
     t0 = 0;
   for (let i = 0; i < batches + WARMUP; i++) {
@@ -91,8 +91,8 @@ async function onDemand(
     const a = performance.now();
     await Promise.all(
       Array.from({ length: BS }, async (_, j) => {
-        const key = keys[(i * BS + j) % keys.length]!;
-        const g = index.metadata[key]!;
+        const key = keys[(i * BS + j) % keys.length];
+        const g = index.metadata[key];
         const buf = await readFile(path.join(storage.root, key));
         return sharp(buf)
           .rotate()

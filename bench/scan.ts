@@ -18,7 +18,7 @@ import { createAgents, type AwsDescription } from '../lib/storage/s3-client.js';
 import { leanGet } from '../lib/storage/s3-lean.js';
 import type { StorageBackend } from '../lib/storage/types.js';
 import { IMAGE_EXTENSIONS, scanDataset } from '../lib/metadata/scan.js';
-import { probeImage } from '../lib/metadata/probe.js';
+import { probeImage } from '../lib/formats/probe.js';
 import { ScanPool } from '../lib/pool/scan-pool.js';
 import { startS3Server } from '../test/helpers/s3-server.js';
 import { startMemS3Server } from '../test/helpers/mem-s3-server.js';
@@ -73,7 +73,7 @@ async function timed<T>(items: T[], n: number, fn: (item: T) => Promise<void>): 
   let next = 0;
   await Promise.all(
     Array.from({ length: n }, async () => {
-      while (next < items.length) await fn(items[next++]!);
+      while (next < items.length) await fn(items[next++]);
     }),
   );
   return (performance.now() - t0) / 1000;
@@ -226,7 +226,7 @@ function line(
 }
 
 async function localCase(files: string[], tmp: string, pool: ScanPool): Promise<BenchLine> {
-  const root = path.dirname(files[0]!);
+  const root = path.dirname(files[0]);
   const keys = files.map((f) => path.relative(root, f));
   const storage = new LocalStorage({ id: 'bench', root });
   const cfg = await dataset(root);
@@ -310,7 +310,7 @@ async function s3Case(server: 's3rver' | 'mem', files: string[], tmp: string, po
     const host = { teardown: (fn: () => unknown) => teardown.push(fn) };
     const s3: S3Target | (S3Target & { load(e: [string, string][]): Promise<void> }) =
       server === 's3rver' ? await startS3Server(host) : await startMemS3Server(host, { child: true });
-    const root = path.dirname(files[0]!);
+    const root = path.dirname(files[0]);
     const keys = files.map((f) => path.relative(root, f));
     if ('load' in s3) await s3.load(keys.map((k) => [`data/${k}`, path.join(root, k)]));
     else
@@ -367,7 +367,7 @@ async function latencyCase(files: string[], tmp: string, pool: ScanPool): Promis
   const teardown: (() => unknown)[] = [];
   try {
     const s3 = await startMemS3Server({ teardown: (fn) => teardown.push(fn) }, { child: true, latencyMs: LATENCY_MS });
-    const root = path.dirname(files[0]!);
+    const root = path.dirname(files[0]);
     const keys = files.map((f) => path.relative(root, f));
     await s3.load(keys.map((k) => [`data/${k}`, path.join(root, k)]));
     const desc = awsDesc(s3, 'data/');
@@ -423,16 +423,16 @@ async function scaleCase(n: (typeof COUNTS)['small'], tmp: string): Promise<Benc
     const keys = Array.from(
       { length: n.scale },
       (_, i) =>
-        `d${String(i % 100).padStart(2, '0')}/img-${String(i).padStart(6, '0')}${path.extname(distinct[i % distinct.length]!)}`,
+        `d${String(i % 100).padStart(2, '0')}/img-${String(i).padStart(6, '0')}${path.extname(distinct[i % distinct.length])}`,
     );
-    await s3.load(keys.map((k, i) => [`scale/${k}`, distinct[i % distinct.length]!]));
+    await s3.load(keys.map((k, i) => [`scale/${k}`, distinct[i % distinct.length]]));
     const desc = awsDesc(s3, 'scale/');
     const step = Math.floor(n.scale / n.scaleDecode);
     const subset = keys
       .filter((_, i) => i % step === 0)
       .slice(0, n.scaleDecode)
       .sort();
-    const child = await scanInChild(desc, path.dirname(distinct[0]!), subset);
+    const child = await scanInChild(desc, path.dirname(distinct[0]), subset);
     const lean = leanReader(desc);
     teardown.push(lean.close);
     const raw = await withCpu(() => rawLoop(keys, REMOTE.inflight, lean.head));
@@ -476,7 +476,7 @@ async function scanInChild(
     env: { ...process.env, TF_BENCH_SCAN_JOB: JSON.stringify({ desc, root, subset }) },
   });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
   });
   const code = await new Promise<number | null>((r) => child.once('exit', r));

@@ -69,7 +69,7 @@ export function expectedOrder(
     const item = sequence.next();
     const r = resolveItem(item, orders.get(item.dataset)!, world);
     const bucket = keys.get(item.dataset)!;
-    return { step: item.step, epoch: item.epoch, dataset: item.dataset, keys: r.mine.map((i) => bucket[i]!) };
+    return { step: item.step, epoch: item.epoch, dataset: item.dataset, keys: r.mine.map((i) => bucket[i]) };
   };
 }
 
@@ -226,10 +226,10 @@ function summarise(
   // Growth is measured from the first probe after warm-up (10 % of the run) to the end, so start-up allocation is excluded.
   // A run shorter than one probe interval has no live probe: fall back to the end-of-stream one.
   const running = probes.filter((p) => p.running);
-  const live = running.length ? running : [probes[0]!];
-  const warm = live.find((p) => p.t >= live[live.length - 1]!.t * 0.1) ?? live[0]!;
-  const last = live[live.length - 1]!;
-  const closed = probes[probes.length - 1]!;
+  const live = running.length ? running : [probes[0]];
+  const warm = live.find((p) => p.t >= live[live.length - 1].t * 0.1) ?? live[0];
+  const last = live[live.length - 1];
+  const closed = probes[probes.length - 1];
   const every = Math.max(1, Math.floor(probes.length / 12));
   const series = probes
     .filter((_, i) => i % every === 0 || i === probes.length - 1)

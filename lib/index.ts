@@ -75,7 +75,7 @@ export {
   type LoadedCache,
 } from './metadata/cache-files.js';
 export { geometryHash, geometryOptions } from './metadata/build-index.js';
-export { probeImage, type ProbeOutcome, type ImageFormat } from './metadata/probe.js';
+export { probeImage, type ProbeOutcome, type ImageFormat } from './formats/probe.js';
 export { probeFile, type ProbeFileOptions, type FileProbe } from './metadata/probe-file.js';
 export { probeVideo, ffprobeBinary, type VideoProbe } from './metadata/video-probe.js';
 export { parseShard, type Shard } from './metadata/scan-files.js';

@@ -18,7 +18,7 @@ export class PyRandom {
     const mt = this.#mt;
     mt[0] = s >>> 0;
     for (let i = 1; i < N; i++) {
-      const prev = mt[i - 1]!;
+      const prev = mt[i - 1];
       mt[i] = (Math.imul(1812433253, prev ^ (prev >>> 30)) + i) >>> 0;
     }
     this.#index = N;
@@ -30,8 +30,8 @@ export class PyRandom {
     let i = 1;
     let j = 0;
     for (let k = Math.max(N, key.length); k > 0; k--) {
-      const prev = mt[i - 1]!;
-      mt[i] = ((mt[i]! ^ Math.imul(prev ^ (prev >>> 30), 1664525)) + key[j]! + j) >>> 0;
+      const prev = mt[i - 1];
+      mt[i] = ((mt[i] ^ Math.imul(prev ^ (prev >>> 30), 1664525)) + key[j] + j) >>> 0;
       i++;
       j++;
       if (i >= N) {
@@ -41,8 +41,8 @@ export class PyRandom {
       if (j >= key.length) j = 0;
     }
     for (let k = N - 1; k > 0; k--) {
-      const prev = mt[i - 1]!;
-      mt[i] = ((mt[i]! ^ Math.imul(prev ^ (prev >>> 30), 1566083941)) - i) >>> 0;
+      const prev = mt[i - 1];
+      mt[i] = ((mt[i] ^ Math.imul(prev ^ (prev >>> 30), 1566083941)) - i) >>> 0;
       i++;
       if (i >= N) {
         mt[0] = mt[N - 1]!;
@@ -55,8 +55,8 @@ export class PyRandom {
   #twist(): void {
     const mt = this.#mt;
     for (let kk = 0; kk < N; kk++) {
-      const y = (mt[kk]! & 0x80000000) | (mt[(kk + 1) % N]! & 0x7fffffff);
-      mt[kk] = mt[(kk + M) % N]! ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
+      const y = (mt[kk] & 0x80000000) | (mt[(kk + 1) % N] & 0x7fffffff);
+      mt[kk] = mt[(kk + M) % N] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
     }
     this.#index = 0;
   }
@@ -64,7 +64,7 @@ export class PyRandom {
   /** genrand_uint32: the next tempered 32-bit output. */
   nextUint32(): number {
     if (this.#index >= N) this.#twist();
-    let y = this.#mt[this.#index++]!;
+    let y = this.#mt[this.#index++];
     y ^= y >>> 11;
     y ^= (y << 7) & 0x9d2c5680;
     y ^= (y << 15) & 0xefc60000;
@@ -90,7 +90,7 @@ export class PyRandom {
   shuffle<T>(x: T[]): void {
     for (let i = x.length - 1; i > 0; i--) {
       const j = this.randbelow(i + 1);
-      const tmp = x[i]!;
+      const tmp = x[i];
       x[i] = x[j]!;
       x[j] = tmp;
     }

@@ -91,7 +91,7 @@ function fromStrategy(
     return async (key) => {
       const raw = await fn(ctx, key);
       // A single caption stays even when empty (as without shuffle); lists drop their empty entries.
-      const values = raw.length === 1 ? [pyStrip(raw[0]!)] : (normalizeCaptionPayload(raw) ?? []);
+      const values = raw.length === 1 ? [pyStrip(raw[0])] : (normalizeCaptionPayload(raw) ?? []);
       return values.flatMap((v) => expandWithShuffles(v, shuffle)).map((v) => prefix + v);
     };
   }
@@ -150,7 +150,7 @@ export function createCaptionSource(
     candidates: checked,
     async resolve(key, sampleSeed) {
       const list = await checked(key);
-      return list[pick(list.length, seed, sampleSeed, key)]!;
+      return list[pick(list.length, seed, sampleSeed, key)];
     },
   };
 }

@@ -8,7 +8,7 @@ import { ScanPool, type ScanRunner } from '../pool/scan-pool.js';
 import { scanDataset, type ScanResult } from '../metadata/scan.js';
 import { mergeShards } from '../metadata/merge.js';
 import { parseShard, type Shard } from '../metadata/scan-files.js';
-import { createProgress } from './progress.js';
+import { createProgress } from '../terminal/progress.js';
 import { scanStorages } from './scan-storage.js';
 
 interface ScanCliOptions {

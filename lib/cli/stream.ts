@@ -34,7 +34,7 @@ export async function runStream(
   out.on('error', onError);
   try {
     for await (const b of loader) {
-      const batch = b as Batch;
+      const batch = b;
       const chunks = o.format === 'binary' ? encodeFrame(batch) : [Buffer.from(encodeNdjson(batch))];
       for (const c of chunks) {
         if (summary.readerClosed) break;

@@ -32,7 +32,7 @@ export function formatDataset(n: number, d: ValidationResult['datasets'][number]
   for (const [k, v] of Object.entries(c)) {
     if (k === 'id' || k === 'dataset_type' || k === 'type' || v === null || v === '') continue;
     if (Array.isArray(v) && v.length === 0) continue;
-    if (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0) continue;
+    if (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) continue;
     out += `    ${k}: ${formatValue(v)}\n`;
   }
   return out;

@@ -53,7 +53,7 @@ function warnForeignStorageKeys(p: ParsedImage, type: BackendType, ctx: FieldCon
     if (keys.length)
       ctx.log.warn(
         ctx.id,
-        keys[0]!,
+        keys[0],
         `${keys.join(', ')} ${keys.length > 1 ? 'are' : 'is'} ignored: they apply to type='${owner}', but this dataset has type='${type}'.`,
       );
   }
@@ -70,7 +70,7 @@ function storageBlocks(p: ParsedImage, type: BackendType, ctx: FieldContext) {
     aws: type === 'aws' ? buildAws(p, ctx) : null,
     csv: type === 'csv' ? buildCsv(p, ctx) : null,
     huggingface: type === 'huggingface' ? buildHuggingface(p, ctx) : null,
-    parquet: needsParquet ? buildParquet(p.parquet as Loose | null | undefined, ctx) : null,
+    parquet: needsParquet ? buildParquet(p.parquet, ctx) : null,
   };
 }
 

@@ -25,7 +25,7 @@ export function buildAws(raw: Loose, ctx: FieldContext): AwsConfig {
   const get = (k: string): unknown => (raw[k] !== undefined && raw[k] !== null ? raw[k] : block[k]);
   const missing = AWS_REQUIRED.filter((k) => typeof get(k) !== 'string' || get(k) === '');
   if (missing.length)
-    ctx.log.error(ctx.id, missing[0]!, `(id=${ctx.id}) Missing required AWS configuration keys: ${pyList(missing)}`);
+    ctx.log.error(ctx.id, missing[0], `(id=${ctx.id}) Missing required AWS configuration keys: ${pyList(missing)}`);
   for (const k of ['aws_access_key_id', 'aws_secret_access_key', 'aws_session_token']) registerSecret(get(k));
   const endpoint = strOrNull(get('aws_endpoint_url'));
   const pool = get('aws_max_pool_connections');
@@ -53,7 +53,7 @@ export function buildCsv(raw: Loose, ctx: FieldContext): CsvConfig {
   const required = ['csv_file', 'csv_cache_dir', 'csv_caption_column'];
   const missing = required.filter((k) => typeof raw[k] !== 'string' || raw[k] === '');
   if (missing.length)
-    ctx.log.error(ctx.id, missing[0]!, `(id=${ctx.id}) Missing required CSV configuration keys: ${missing.join(', ')}`);
+    ctx.log.error(ctx.id, missing[0], `(id=${ctx.id}) Missing required CSV configuration keys: ${missing.join(', ')}`);
   return {
     csv_file: strOr(raw.csv_file, ''),
     csv_cache_dir: strOr(raw.csv_cache_dir, '').replace(/(.)\/+$/, '$1'),

@@ -35,9 +35,9 @@ export function jsonErrorOffset(s: string): number {
   let st: State = 'value';
   let i = 0;
   for (;;) {
-    while (i < s.length && WS.has(s[i]!)) i++;
+    while (i < s.length && WS.has(s[i])) i++;
     if (i >= s.length) return s.length;
-    const c = s[i]!;
+    const c = s[i];
     const top = stack[stack.length - 1];
     if (st === 'after') {
       if (top === undefined) return i;
@@ -56,7 +56,7 @@ export function jsonErrorOffset(s: string): number {
       const end = stringEnd(s, i);
       if (end < 0) return -end - 1;
       i = end;
-      while (i < s.length && WS.has(s[i]!)) i++;
+      while (i < s.length && WS.has(s[i])) i++;
       if (s[i] !== ':') return i;
       i++;
       st = 'value';

@@ -249,14 +249,14 @@ export function editDistance(a: string, b: string, limit = Infinity): number {
     const cur = [i];
     let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
-      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
       cur.push(v);
       if (v < rowMin) rowMin = v;
     }
     if (rowMin > limit) return rowMin;
     prev = cur;
   }
-  return prev[b.length]!;
+  return prev[b.length];
 }
 
 /** Nearest known key within a third of its length (at least 1 edit), or null. Long keys are not compared. */

@@ -60,7 +60,7 @@ interface StageRun {
 export async function resolveArgs(options: LoadConfigOptions, log: IssueLog): Promise<TrainingArgs> {
   const layers: Record<string, unknown>[] = [];
   if (options.trainingConfig) layers.push(await readTrainingConfig(options.trainingConfig, log));
-  if (options.args) layers.push(options.args as Record<string, unknown>);
+  if (options.args) layers.push(options.args);
   if (options.set?.length) layers.push(parseSetPairs(options.set, log));
   return resolveTrainingArgs(layers, log);
 }
@@ -140,7 +140,7 @@ function toResult(run: StageRun): ValidationResult {
     ? run.datasets.map((d) => ({
         id: d.id,
         dataset_type: d.dataset_type,
-        config: redactValue({ ...d }) as Record<string, unknown>,
+        config: redactValue({ ...d }),
       }))
     : [];
   return {

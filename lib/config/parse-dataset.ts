@@ -21,13 +21,13 @@ function dropPath(raw: Record<string, unknown>, path: readonly PropertyKey[]): b
   let obj: unknown = raw;
   let cut = 0;
   for (let i = 0; i < path.length - 1; i++) {
-    const next = (obj as Record<PropertyKey, unknown>)[path[i]!];
+    const next = (obj as Record<PropertyKey, unknown>)[path[i]];
     if (!next || typeof next !== 'object' || Array.isArray(next)) break;
     obj = next;
     cut = i + 1;
   }
   const key = path[cut];
-  if (key === undefined || !obj || typeof obj !== 'object' || !(key in (obj as object))) return false;
+  if (key === undefined || !obj || typeof obj !== 'object' || !(key in obj)) return false;
   delete (obj as Record<PropertyKey, unknown>)[key];
   return true;
 }
@@ -71,7 +71,7 @@ export function createDatasetParser(args: TrainingArgs, env: Record<string, stri
     ctx.id = e.id;
     for (let attempt = 0; attempt < 8; attempt++) {
       const r = schema.safeParse(e.raw, { reportInput: true });
-      if (r.success) return r.data as DatasetConfig;
+      if (r.success) return r.data;
       let dropped = false;
       for (const issue of r.error.issues) {
         const field = fieldPath(issue.path);

@@ -20,9 +20,9 @@ export function pickDefaultTextEmbeds(texts: readonly TextEmbedsConfig[], log: I
   if (defaults.length > 1) {
     for (const t of defaults.slice(1))
       log.error(t.id, 'default', 'Only one text embed backend can be marked as default.');
-    return defaults[0]!.id;
+    return defaults[0].id;
   }
-  if (defaults.length === 1) return defaults[0]!.id;
+  if (defaults.length === 1) return defaults[0].id;
   const first = texts[0];
   if (!first) return null;
   if (texts.length > 1)
@@ -191,7 +191,7 @@ export function syncConditioningGeometry(images: readonly ImageDatasetConfig[], 
   const byId = new Map(images.map((d) => [d.id, d]));
   for (const main of images) {
     for (const cid of main.conditioning_data) {
-      const cond = byId.get(cid) as Mutable<ImageDatasetConfig> | undefined;
+      const cond = byId.get(cid);
       if (!cond || cond.dataset_type !== 'conditioning') continue;
       for (const k of SYNCED) {
         if (cond[k] === main[k]) continue;
@@ -200,7 +200,7 @@ export function syncConditioningGeometry(images: readonly ImageDatasetConfig[], 
           k,
           `${k} ${String(cond[k])} is replaced by ${String(main[k])} from dataset ${main.id}, which uses this conditioning dataset.`,
         );
-        (cond as Record<string, unknown>)[k] = main[k];
+        (cond as unknown as Record<string, unknown>)[k] = main[k];
       }
     }
   }
@@ -215,7 +215,7 @@ export function crossValidate(all: readonly DatasetConfig[], args: TrainingArgs,
   const images = all.filter(isImageDataset);
   const defaultText = pickDefaultTextEmbeds(texts, log);
   for (const d of images) {
-    checkLinks(d as Mutable<ImageDatasetConfig>, byId, defaultText, log);
+    checkLinks(d, byId, defaultText, log);
     checkStrictSource(d, images, log);
   }
   syncConditioningGeometry(images, log);

@@ -192,7 +192,7 @@ export function instancePrompt() {
     if (v === undefined || v === null) return { ok: true, value: null };
     if (typeof v === 'string') return { ok: true, value: [v] };
     if (Array.isArray(v) && v.every((x) => typeof x === 'string')) {
-      return { ok: true, value: (v as string[]).map((s) => s.trim()).filter((s) => s !== '') };
+      return { ok: true, value: v.map((s) => s.trim()).filter((s) => s !== '') };
     }
     return { ok: false, message: expectedMsg('instance_prompt', 'a string or a list of strings', v) };
   }).optional();

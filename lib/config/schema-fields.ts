@@ -147,8 +147,7 @@ export function idList(field: string) {
   return checked<string[]>((v) => {
     if (v === undefined || v === null || v === '') return { ok: true, value: [] };
     if (typeof v === 'string') return { ok: true, value: [v] };
-    if (Array.isArray(v) && v.every((x) => typeof x === 'string'))
-      return { ok: true, value: [...new Set(v as string[])] };
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return { ok: true, value: [...new Set(v)] };
     return { ok: false, message: expectedMsg(field, 'a dataset id or a list of dataset ids', v) };
   }).optional();
 }

@@ -56,7 +56,7 @@ export function batchSize(batch: unknown): number {
   if (batch && typeof batch === 'object') {
     const b = batch as Record<string, unknown>;
     for (const k of ['samples', 'items', 'keys', 'images']) if (Array.isArray(b[k])) return (b[k] as unknown[]).length;
-    for (const k of ['size', 'length', 'batchSize']) if (typeof b[k] === 'number') return b[k] as number;
+    for (const k of ['size', 'length', 'batchSize']) if (typeof b[k] === 'number') return b[k];
   }
   return 1;
 }
@@ -65,7 +65,7 @@ function describe(batch: unknown): { dataset: string | null; shape: string | nul
   if (!batch || typeof batch !== 'object') return { dataset: null, shape: null };
   const b = batch as Record<string, unknown>;
   const dataset = typeof b.dataset === 'string' ? b.dataset : typeof b.datasetId === 'string' ? b.datasetId : null;
-  const size = (b.targetSize ?? b.target_size ?? b.shape) as unknown;
+  const size = b.targetSize ?? b.target_size ?? b.shape;
   const shape =
     Array.isArray(size) && size.length >= 2
       ? `${size[0]}x${size[1]}`

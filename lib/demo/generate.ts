@@ -109,7 +109,7 @@ async function runLimited(tasks: (() => Promise<number>)[], limit: number, onDon
   let total = 0;
   const lane = async (): Promise<void> => {
     while (next < tasks.length) {
-      const task = tasks[next++]!;
+      const task = tasks[next++];
       total += await task();
       onDone();
     }

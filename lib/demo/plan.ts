@@ -83,7 +83,7 @@ function weighted(rng: DemoRng, table: readonly [DemoFormat, number][]): DemoFor
     r -= w;
     if (r < 0) return f;
   }
-  return table[table.length - 1]![0];
+  return table[table.length - 1][0];
 }
 
 function caption(rng: DemoRng, dataset: DemoDatasetName): string {

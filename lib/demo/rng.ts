@@ -25,7 +25,7 @@ export function createRng(seed: number): DemoRng {
   return {
     next,
     int: (min, max) => min + Math.floor(next() * (max - min + 1)),
-    pick: (items) => items[Math.floor(next() * items.length)] as (typeof items)[number],
+    pick: (items) => items[Math.floor(next() * items.length)],
     chance: (p) => next() < p,
   };
 }

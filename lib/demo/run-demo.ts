@@ -1,6 +1,6 @@
 // The demo run: generate → validate config → build backends → scan (progress, buckets, skips) → stream batches → summary.
 import { isImageDataset, type LoadedConfig, type ImageDatasetConfig } from '../config/types.js';
-import { createProgress, type ProgressStream } from '../cli/progress.js';
+import { createProgress, type ProgressStream } from '../terminal/progress.js';
 import { MetricsBus } from '../metrics/events.js';
 import type { SkipReason } from '../metadata/types.js';
 import { consume, type ConsumerStats } from './consumer.js';

@@ -30,7 +30,7 @@ function skipLines(d: DatasetSummary): string[] {
   const out = [`    skipped ${total} file${total === 1 ? '' : 's'}:`];
   for (const [reason, n] of reasons) {
     const ex = examples[reason] ?? [];
-    out.push(`      ${reason} ${n}${ex.length ? `: ${exampleText(ex[0]!)}` : ''}`);
+    out.push(`      ${reason} ${n}${ex.length ? `: ${exampleText(ex[0])}` : ''}`);
     for (const e of ex.slice(1, 3))
       out.push(`        ${' '.repeat(reason.length + String(n).length)}${exampleText(e)}`);
   }

@@ -51,8 +51,8 @@ export async function synthRaw(seed: number, width: number, height: number): Pro
       const o = (y * w + x) * 3;
       for (let c = 0; c < 3; c++) {
         // bilinear blend of four corner colours + stripes + grain
-        const top = palette[0]![c]! * (1 - fx) + palette[1]![c]! * fx;
-        const bottom = palette[2]![c]! * (1 - fx) + palette[3]![c]! * fx;
+        const top = palette[0][c] * (1 - fx) + palette[1][c] * fx;
+        const bottom = palette[2][c] * (1 - fx) + palette[3][c] * fx;
         const v = top * (1 - fy) + bottom * fy + stripe + (rng.next() - 0.5) * 24;
         small[o + c] = v < 0 ? 0 : v > 255 ? 255 : v;
       }

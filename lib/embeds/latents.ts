@@ -62,7 +62,7 @@ export async function readLatents(
     while (next < keys.length) {
       options.signal?.throwIfAborted();
       const i = next++;
-      out[i] = await readOne(storage, keys[i]!, options);
+      out[i] = await readOne(storage, keys[i], options);
     }
   };
   await Promise.all(Array.from({ length: width }, lane));

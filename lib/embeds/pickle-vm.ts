@@ -44,8 +44,8 @@ function dictKey(k: unknown, pos: number): string {
 function decodeLong(bytes: Uint8Array): number | bigint {
   if (bytes.length === 0) return 0;
   let v = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
-  if (bytes[bytes.length - 1]! & 0x80) v -= 1n << BigInt(bytes.length * 8);
+  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
+  if (bytes[bytes.length - 1] & 0x80) v -= 1n << BigInt(bytes.length * 8);
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
@@ -77,7 +77,7 @@ class Unpickler {
     return at;
   }
   u8(): number {
-    return this.bytes[this.need(1)]!;
+    return this.bytes[this.need(1)];
   }
   u16(): number {
     return this.view.getUint16(this.need(2), true);

@@ -74,7 +74,7 @@ function halfToFloat(h: number): number {
 
 function bf16ToFloat(b: number): number {
   u32Scratch[0] = b << 16;
-  return f32Scratch[0]!;
+  return f32Scratch[0];
 }
 
 /** One element reader per dtype, decided once per tensor so the conversion loop has no branches. */
@@ -113,14 +113,14 @@ function halfWidthToFloat32(t: Tensor, n: number): Float32Array | null {
   const out = new Float32Array(n);
   if (t.dtype === 'bfloat16') {
     const bits = new Uint32Array(out.buffer);
-    for (let i = 0; i < n; i++) bits[i] = src[i]! << 16;
+    for (let i = 0; i < n; i++) bits[i] = src[i] << 16;
     return out;
   }
   if (!halfTable) {
     halfTable = new Float32Array(65536);
     for (let h = 0; h < 65536; h++) halfTable[h] = halfToFloat(h);
   }
-  for (let i = 0; i < n; i++) out[i] = halfTable[src[i]!]!;
+  for (let i = 0; i < n; i++) out[i] = halfTable[src[i]]!;
   return out;
 }
 

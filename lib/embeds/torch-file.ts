@@ -43,7 +43,7 @@ function contiguousStrides(shape: readonly number[]): number[] {
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     strides[i] = s;
-    s *= shape[i]!;
+    s *= shape[i];
   }
   return strides;
 }
@@ -55,10 +55,10 @@ function materialise(src: Uint8Array, offset: number, shape: number[], stride: n
   const idx = new Array<number>(shape.length).fill(0);
   for (let k = 0; k < n; k++) {
     let e = offset;
-    for (let d = 0; d < shape.length; d++) e += idx[d]! * stride[d]!;
+    for (let d = 0; d < shape.length; d++) e += idx[d] * stride[d];
     out.set(src.subarray(e * size, e * size + size), k * size);
     for (let d = shape.length - 1; d >= 0; d--) {
-      if (++idx[d]! < shape[d]!) break;
+      if (++idx[d] < shape[d]) break;
       idx[d] = 0;
     }
   }
@@ -85,13 +85,13 @@ function rebuildTensor(args: unknown[]): Tensor {
   const n = numel(shape);
   const off = offset as number;
   let last = off;
-  for (let d = 0; d < shape.length; d++) last += (shape[d]! - 1) * stride[d]!;
+  for (let d = 0; d < shape.length; d++) last += (shape[d] - 1) * stride[d];
   if (n > 0 && (last + 1) * size > storage.bytes.byteLength) {
     throw new EmbedFormatError(
       `Tensor ${storage.dtype}${JSON.stringify(shape)} reaches past its ${storage.bytes.byteLength}-byte storage`,
     );
   }
-  const contiguous = contiguousStrides(shape).every((s, d) => s === stride[d] || shape[d]! <= 1);
+  const contiguous = contiguousStrides(shape).every((s, d) => s === stride[d] || shape[d] <= 1);
   const data =
     n === 0
       ? new Uint8Array(0)
@@ -190,12 +190,12 @@ function readArchive(buf: Uint8Array, options: TorchReadOptions): TorchValue {
   const entries = readZipEntries(buf, { maxInflatedBytes: options.maxDecompressedBytes, verifyCrc: options.verifyCrc });
   const pkl = [...entries.keys()].filter((k) => k === 'data.pkl' || k.endsWith('/data.pkl'));
   if (pkl.length !== 1) throw new EmbedFormatError(`Torch archive must hold exactly one data.pkl, found ${pkl.length}`);
-  const prefix = pkl[0]!.slice(0, -'data.pkl'.length);
+  const prefix = pkl[0].slice(0, -'data.pkl'.length);
   const order = entries.get(`${prefix}byteorder`);
   if (order && Buffer.from(order).toString('latin1') !== 'little') {
     throw new EmbedFormatError('Big-endian torch files are not supported (re-save on a little-endian machine)');
   }
-  return unpickle(entries.get(pkl[0]!)!, { findGlobal, persistentLoad: storageLoader(entries, prefix) }) as TorchValue;
+  return unpickle(entries.get(pkl[0])!, { findGlobal, persistentLoad: storageLoader(entries, prefix) }) as TorchValue;
 }
 
 function startsWith(buf: Uint8Array, ...magic: number[]): boolean {

@@ -79,7 +79,7 @@ export abstract class BaseBuilder implements BackendBuilder {
   }
 
   metadataBackend(config: DatasetConfig): MetadataBackendType | null {
-    return isImageDataset(config) ? (config as ImageDatasetConfig).metadata_backend : null;
+    return isImageDataset(config) ? config.metadata_backend : null;
   }
 }
 
@@ -103,7 +103,7 @@ export function requireFields(
     ? [
         {
           id: config.id,
-          field: missing[0]!,
+          field: missing[0],
           message: `(id=${config.id}) Missing required ${label} configuration keys: ${missing.join(', ')}`,
         },
       ]

@@ -3,8 +3,8 @@ import { stat } from 'node:fs/promises';
 import type { ConfigIssue } from '../errors.js';
 import type { DatasetConfig, ImageDatasetConfig } from '../config/types.js';
 import { isImageDataset } from '../config/types.js';
-import { CsvStorage } from '../storage/csv.js';
-import { HuggingfaceStorage } from '../storage/huggingface.js';
+import { type CsvStorage } from '../storage/csv.js';
+import { type HuggingfaceStorage } from '../storage/huggingface.js';
 import type { BackendDescription, StorageBackend } from '../storage/types.js';
 import { BaseBuilder, requireFields, type BuildContext } from './builder.js';
 import { datasetRoot, describeAws, describeCsv, describeHuggingface, describeLocal } from './describe.js';
@@ -102,7 +102,7 @@ export class HuggingfaceBuilder extends BaseBuilder {
       ];
     return requireFields(
       config,
-      (config as ImageDatasetConfig).huggingface as unknown as Record<string, unknown> | null,
+      config.huggingface as unknown as Record<string, unknown> | null,
       ['dataset_name'],
       'huggingface',
     );

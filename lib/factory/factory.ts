@@ -8,7 +8,7 @@ import type { BackendDescription, StorageBackend } from '../storage/types.js';
 import type { BuildContext } from './builder.js';
 import { BuildPool } from './build-pool.js';
 import { PerfTracker, type CustomMetric, type FactoryMetrics } from './perf.js';
-import { BuilderRegistry, defaultRegistry, loadBuilderPlugin } from './registry.js';
+import { type BuilderRegistry, defaultRegistry, loadBuilderPlugin } from './registry.js';
 
 /** Options for createFactory. */
 export interface FactoryOptions {
@@ -204,7 +204,7 @@ async function buildGroup(
   let next = 0;
   const lane = async (): Promise<void> => {
     for (let i = next++; i < list.length; i = next++) {
-      const config = list[i]!;
+      const config = list[i];
       const t0 = performance.now();
       const r = await registry.get(config.type, config.id).build(config, ctx);
       const image = isImageDataset(config);
@@ -217,7 +217,7 @@ async function buildGroup(
         textEmbeds: image ? (config.text_embeds ?? defaultText) : null,
         imageEmbeds: image ? config.image_embeds : null,
       };
-      built.push(out[i]!);
+      built.push(out[i]);
       const ms = Math.round((performance.now() - t0) * 100) / 100;
       perf.metrics.backends[config.id] = { type: config.type, group, ms, probe: r.probe };
       log.info(

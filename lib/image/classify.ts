@@ -1,7 +1,7 @@
 // Why a decode failed, in the scan's words: the header probe and the tail check first, then the codec's message.
-import { classifyDecodeError } from '../metadata/decode-check.js';
-import { probeImage, tailLooksComplete } from '../metadata/probe.js';
-import type { SkipReason } from '../metadata/types.js';
+import { classifyDecodeError } from '../formats/decode-check.js';
+import { probeImage, tailLooksComplete } from '../formats/probe.js';
+import type { SkipReason } from '../formats/skip-reason.js';
 
 /**
  * The scan calls a file `truncated` when its end marker is missing and it fails to decode, whatever the codec said

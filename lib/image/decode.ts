@@ -1,7 +1,7 @@
 // Decode one encoded image to the training geometry with sharp: EXIF rotate, RGB, resize to intermediary, crop.
 import sharp, { type Sharp } from 'sharp';
 import { ImageDecodeError } from '../errors.js';
-import { BmpError, decodeBmp, isBmp } from './bmp-decode.js';
+import { BmpError, decodeBmp, isBmp } from '../formats/bmp-decode.js';
 import { classifyDecodeFailure } from './classify.js';
 
 /** The geometry the scan recorded for a sample (SimpleTuner field names; sizes are [width, height], crop is [top, left]). */

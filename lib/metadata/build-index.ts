@@ -133,8 +133,8 @@ interface BuildContext {
 
 function bucketAspect(key: string, index: DatasetIndex): number {
   if (!key.includes('@')) return Number(key);
-  const first = index.buckets[key]![0]!;
-  return index.metadata[first]!.aspect_ratio;
+  const first = index.buckets[key][0];
+  return index.metadata[first].aspect_ratio;
 }
 
 function applyBucketLimits(index: DatasetIndex, ctx: BuildContext): void {
@@ -143,7 +143,7 @@ function applyBucketLimits(index: DatasetIndex, ctx: BuildContext): void {
   const maxAr = config.maximum_aspect_ratio || 0;
   const batch = config.dataset_type === 'eval' ? 1 : config.train_batch_size;
   for (const key of Object.keys(index.buckets).sort()) {
-    const n = index.buckets[key]!.length;
+    const n = index.buckets[key].length;
     const ar = bucketAspect(key, index);
     let reason: string | null = null;
     if (minAr && ar < minAr) reason = 'below_min_aspect_ratio';

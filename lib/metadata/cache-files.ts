@@ -40,7 +40,7 @@ function metaJson(m: SampleMetadata): string {
     `"aspect_ratio": ${pyFloatKey(m.aspect_ratio)}`,
   ];
   for (const k of ['num_frames', 'original_num_frames', 'bucket_frames'] as const)
-    if (m[k] !== undefined) parts.push(`"${k}": ${num(m[k]!)}`);
+    if (m[k] !== undefined) parts.push(`"${k}": ${num(m[k])}`);
   if (m.fps !== undefined) parts.push(`"fps": ${pyFloatKey(m.fps)}`);
   if (m.video_duration !== undefined) parts.push(`"video_duration": ${pyFloatKey(m.video_duration)}`);
   return `{${parts.join(', ')}}`;
@@ -50,7 +50,7 @@ function statistics(index: DatasetIndex): Record<string, unknown> {
   const skipped: Record<string, number> = Object.fromEntries(ST_SKIP_KEYS.map((k) => [k, 0]));
   for (const [reason, n] of Object.entries(index.stats.skipped)) {
     skipped[reason] = (skipped[reason] ?? 0) + (n ?? 0);
-    if (OTHER_REASONS.has(reason as SkipReason)) skipped.other! += n ?? 0;
+    if (OTHER_REASONS.has(reason as SkipReason)) skipped.other += n ?? 0;
   }
   return { total_processed: index.stats.total_processed, skipped };
 }
@@ -80,7 +80,7 @@ export function serialiseCacheFiles(
 ) {
   const buckets: Record<string, string[]> = {};
   for (const k of Object.keys(index.buckets).sort())
-    buckets[k] = index.buckets[k]!.map((key) => storage.externalPath(key));
+    buckets[k] = index.buckets[k].map((key) => storage.externalPath(key));
   const indices = JSON.stringify({
     config: cacheConfig(config),
     aspect_ratio_bucket_indices: buckets,
@@ -89,7 +89,7 @@ export function serialiseCacheFiles(
   });
   const lines = Object.keys(index.metadata)
     .sort()
-    .map((k) => `${JSON.stringify(storage.externalPath(k))}: ${metaJson(index.metadata[k]!)}`);
+    .map((k) => `${JSON.stringify(storage.externalPath(k))}: ${metaJson(index.metadata[k])}`);
   return { indices, metadata: `{${lines.join(', ')}}` };
 }
 

@@ -80,7 +80,7 @@ function selectAspect(original: Size, aspect: number, o: GeometryOptions, rng: (
     ]);
   }
   if (o.cropAspect === 'closest') {
-    let best = buckets[0]!;
+    let best = buckets[0];
     for (const b of buckets) if (Math.abs(bucketAspect(b) - aspect) < Math.abs(bucketAspect(best) - aspect)) best = b;
     return bucketAspect(best);
   }
@@ -90,7 +90,7 @@ function selectAspect(original: Size, aspect: number, o: GeometryOptions, rng: (
     o.onWarning?.('Image dimensions do not fit into the configured aspect buckets. Using square crop.');
     return 1.0;
   }
-  return fitting[Math.floor(rng() * fitting.length)]!;
+  return fitting[Math.floor(rng() * fitting.length)];
 }
 
 function weightedChoice(buckets: { aspect: number; weight: number }[], rng: () => number): number {
@@ -106,7 +106,7 @@ function weightedChoice(buckets: { aspect: number; weight: number }[], rng: () =
     cum += b.weight;
     if (x < cum) return b.aspect;
   }
-  return buckets[buckets.length - 1]!.aspect;
+  return buckets[buckets.length - 1].aspect;
 }
 
 /** max_upscale_threshold: keep a bucket when its target is ≤ original·(1+t) on both edges. */

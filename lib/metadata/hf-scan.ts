@@ -42,8 +42,8 @@ export async function scanHfColumns(opts: ScanDatasetOptions): Promise<ScanResul
   const extensions = config.dataset_type === 'video' ? VIDEO_EXTENSIONS : IMAGE_EXTENSIONS;
   for await (const info of storage.list({ extensions, ...(opts.signal ? { signal: opts.signal } : {}) })) {
     const row = await storage.fields(info.key, cols);
-    const w = cellNumber(row[cols[0]!]);
-    const hh = cellNumber(row[cols[1]!]);
+    const w = cellNumber(row[cols[0]]);
+    const hh = cellNumber(row[cols[1]]);
     entries.set(
       info.key,
       w && hh

@@ -82,7 +82,7 @@ export async function readTable(
     throw new DataFileError(`missing column(s) ${missing.join(', ')}; columns are: ${[...present].join(', ')}`, {
       dataset,
       file: path,
-      field: missing[0]!,
+      field: missing[0],
     });
   }
   return rows;

@@ -4,8 +4,8 @@ import { open } from 'node:fs/promises';
 import { isMainThread } from 'node:worker_threads';
 import type { StorageBackend } from '../storage/types.js';
 import type { SkipReason } from './types.js';
-import { probeImage, tailLooksComplete, type ImageFormat, type ProbeOutcome } from './probe.js';
-import { DEFAULT_PIXEL_LIMIT, decodeCheck } from './decode-check.js';
+import { probeImage, tailLooksComplete, type ImageFormat, type ProbeOutcome } from '../formats/probe.js';
+import { DEFAULT_PIXEL_LIMIT, decodeCheck } from '../formats/decode-check.js';
 
 /** Options for probing one file. */
 export interface ProbeFileOptions {

@@ -100,7 +100,7 @@ export async function runScanTask(task: ScanTask, storage: StorageBackend): Prom
   const lane = async (): Promise<void> => {
     while (next < task.items.length) {
       const i = next++;
-      const [r, n] = await probeOne(storage, task.items[i]!, probeOptions);
+      const [r, n] = await probeOne(storage, task.items[i], probeOptions);
       results[i] = r;
       bytesRead += n;
     }

@@ -23,7 +23,7 @@ const LOCAL_MAX_AGE_MS = 3600_000;
 /** atomicWrite's temp name for `target`: `.<target>.<pid>.<12 hex>.tmp`; returns the pid, or null when not one. */
 export function tempOwner(name: string, targets: (base: string) => boolean): number | null {
   const m = /^\.(.+)\.(\d+)\.[0-9a-f]{12}\.tmp$/.exec(name);
-  return m && targets(m[1]!) ? Number(m[2]) : null;
+  return m && targets(m[1]) ? Number(m[2]) : null;
 }
 
 /** The cache files a scan of this dataset writes, by directory (keys relative to the cache storage root). */

@@ -1,4 +1,5 @@
 // Per-sample geometry and bucket types shared by scans, cache files and the runtime (SimpleTuner's field names).
+import type { SkipReason } from '../formats/skip-reason.js';
 
 /** Per-sample metadata exactly as SimpleTuner stores it (sizes are [width, height]; crop is [top, left]). */
 export interface SampleMetadata {
@@ -14,22 +15,7 @@ export interface SampleMetadata {
   bucket_frames?: number;
 }
 
-/** Skip reasons counted by scans (SimpleTuner's names plus tunefeed's finer ones). */
-export type SkipReason =
-  | 'already_exists'
-  | 'metadata_missing'
-  | 'not_found'
-  | 'too_small'
-  | 'too_long'
-  | 'corrupt'
-  | 'unsupported'
-  | 'pixel_limit'
-  | 'read_error'
-  | 'other'
-  /** Added by the metadata scan: the file ends before its data does. */
-  | 'truncated'
-  /** Added by the metadata scan: video frame count outside min_frames/max_frames. */
-  | 'frames_out_of_range';
+export type { SkipReason } from '../formats/skip-reason.js';
 
 /** The result of scanning one dataset, keyed by storage keys (see StorageBackend.externalPath for cache form). */
 export interface DatasetIndex {

@@ -90,7 +90,7 @@ async function refill(
   const out: BatchSample[] = [];
   let tries = 0;
   for (let i = 0; i < order.length && out.length < need && tries < need * (ctx.refillTries ?? 8); i++) {
-    const key = keys[order[i]!]!;
+    const key = keys[order[i]];
     if (used.has(key) || ctx.known.get(plan.epoch, plan.dataset, key)) continue;
     tries++;
     const r = await ctx.run({ plan, slot: -1, key });

@@ -110,7 +110,7 @@ export async function buildPipeline(
   const body = chain(
     [
       asStream(function* fanOut(plan: StepPlan): Generator<SampleJob> {
-        for (let slot = 0; slot < plan.keys.length; slot++) yield { plan, slot, key: plan.keys[slot]! };
+        for (let slot = 0; slot < plan.keys.length; slot++) yield { plan, slot, key: plan.keys[slot] };
       }, one),
       orderedWindow(run, options.inFlight ?? 16),
       asStream(makeAssembler({ datasets, run, seed, metrics, skips, known }), one),

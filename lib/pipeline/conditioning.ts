@@ -17,7 +17,7 @@ function chosen(
   job: SampleJob,
 ): RuntimeDataset['conditioning'] {
   if (mode === 'combined' || d.conditioning.length < 2) return d.conditioning;
-  return [d.conditioning[rngFor('conditioning', seed, job.plan.epoch, d.id, job.key).below(d.conditioning.length)]!];
+  return [d.conditioning[rngFor('conditioning', seed, job.plan.epoch, d.id, job.key).below(d.conditioning.length)]];
 }
 
 /** Decode (or, without a pool, check) each chosen conditioning sample with the training sample's geometry. */

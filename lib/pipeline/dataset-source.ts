@@ -43,7 +43,7 @@ export class DatasetSource extends Readable {
     }
     const global = this.#order.batchAt(this.epoch, this.#cursor);
     const keys = this.#bucketKeys.get(global.bucket)!;
-    const mine = rankSlice(global.samples, this.#world).map((i) => keys[i]!);
+    const mine = rankSlice(global.samples, this.#world).map((i) => keys[i]);
     this.push({
       epoch: this.epoch,
       cursor: this.#cursor++,

@@ -70,7 +70,7 @@ function inputOf(
 async function insertStage(): Promise<Duplex | undefined> {
   if (!init.insert) return undefined;
   const mod = (await import(init.insert.module)) as Record<string, new () => Duplex>;
-  return new mod[init.insert.name]!();
+  return new mod[init.insert.name]();
 }
 
 /** One batch per credit: with no credit the thread stops pulling, so backpressure reaches the sampler. */

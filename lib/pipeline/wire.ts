@@ -122,7 +122,7 @@ export async function resolveInputs(source: string | LoadedConfig, options: Load
   );
   const built = await createFactory(loaded).build();
   try {
-    const args = { ...loaded.args, ...options.args } as TrainingArgs;
+    const args = { ...loaded.args, ...options.args };
     const rt = runtimeArgs(loaded.args, options.args);
     const datasets: LoaderDatasetInput[] = [];
     for (const b of built.data) {

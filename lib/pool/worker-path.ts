@@ -28,10 +28,10 @@ const TAKES_VALUE = new Set([
 export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
+    const a = argv[i];
     if (!KEEP.test(a)) continue;
     out.push(a);
-    if (!a.includes('=') && TAKES_VALUE.has(a) && i + 1 < argv.length) out.push(argv[++i]!);
+    if (!a.includes('=') && TAKES_VALUE.has(a) && i + 1 < argv.length) out.push(argv[++i]);
   }
   return out;
 }

@@ -26,7 +26,7 @@ export interface PlannedBatch {
 
 /** Batches bucket i yields per epoch: ceil(size × (repeats + 1) / globalBatch). */
 export function bucketBatches(shape: DatasetShape, i: number): number {
-  return Math.ceil((shape.sizes[i]! * (shape.repeats[i]! + 1)) / shape.globalBatch);
+  return Math.ceil((shape.sizes[i] * (shape.repeats[i] + 1)) / shape.globalBatch);
 }
 
 /** Batches the dataset yields per epoch (its sampler length). */
@@ -59,11 +59,11 @@ export class DatasetOrder {
   /** The `cursor`-th batch (0-based) of `epoch` (1-based). */
   batchAt(epoch: number, cursor: number): PlannedBatch {
     if (epoch !== this.#epoch) this.#buildEpoch(epoch);
-    const b = this.#bucketOf[cursor]!;
-    const k = this.#indexInBucket[cursor]!;
+    const b = this.#bucketOf[cursor];
+    const k = this.#indexInBucket[cursor];
     const G = this.shape.globalBatch;
-    const n = this.shape.sizes[b]!;
-    const total = n * (this.shape.repeats[b]! + 1);
+    const n = this.shape.sizes[b];
+    const total = n * (this.shape.repeats[b] + 1);
     const samples = new Uint32Array(G);
     let padded = 0;
     for (let t = 0; t < G; t++) {
@@ -74,7 +74,7 @@ export class DatasetOrder {
       }
       samples[t] = this.#pass(epoch, b, Math.floor(p / n))[p % n]!;
     }
-    return { bucketIndex: b, bucket: this.shape.buckets[b]!, batchInBucket: k, samples, padded };
+    return { bucketIndex: b, bucket: this.shape.buckets[b], batchInBucket: k, samples, padded };
   }
 
   #buildEpoch(epoch: number): void {
@@ -86,7 +86,7 @@ export class DatasetOrder {
     shuffleInPlace(bucketOf, ['interleave', this.seed, epoch, this.shape.id]);
     const seen = new Uint32Array(this.shape.buckets.length);
     const indexInBucket = new Uint32Array(this.length);
-    for (let c = 0; c < this.length; c++) indexInBucket[c] = seen[bucketOf[c]!]!++;
+    for (let c = 0; c < this.length; c++) indexInBucket[c] = seen[bucketOf[c]]++;
     this.#bucketOf = bucketOf;
     this.#indexInBucket = indexInBucket;
     this.#passCache.clear();
@@ -97,12 +97,12 @@ export class DatasetOrder {
   #pass(epoch: number, b: number, pass: number): Uint32Array {
     const hit = this.#passCache.get(b);
     if (hit && hit.pass === pass) return hit.perm;
-    const perm = permutation(this.shape.sizes[b]!, [
+    const perm = permutation(this.shape.sizes[b], [
       'pass',
       this.seed,
       epoch,
       this.shape.id,
-      this.shape.buckets[b]!,
+      this.shape.buckets[b],
       pass,
     ]);
     this.#passCache.set(b, { pass, perm });

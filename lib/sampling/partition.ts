@@ -36,6 +36,6 @@ export function resolveWorld(
 export function rankSlice<T>(global: ArrayLike<T>, world: World): T[] {
   const per = global.length / world.worldSize;
   const out: T[] = [];
-  for (let i = world.rank * per; i < (world.rank + 1) * per; i++) out.push(global[i]!);
+  for (let i = world.rank * per; i < (world.rank + 1) * per; i++) out.push(global[i]);
   return out;
 }

@@ -58,13 +58,13 @@ export function shapeOf(
     isEval: d.isEval ?? false,
   });
   const buckets = Object.keys(d.bucketSizes)
-    .filter((b) => d.bucketSizes[b]! > 0)
+    .filter((b) => d.bucketSizes[b] > 0)
     .sort();
   return {
     id: d.id,
     buckets,
-    sizes: buckets.map((b) => d.bucketSizes[b]!),
-    repeats: buckets.map((b) => reps[b]!),
+    sizes: buckets.map((b) => d.bucketSizes[b]),
+    repeats: buckets.map((b) => reps[b]),
     globalBatch: batchSize * opts.world.worldSize,
   };
 }

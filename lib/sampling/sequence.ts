@@ -36,8 +36,8 @@ export function chooseWeighted(seed: number, step: number, weights: readonly num
   let acc = 0;
   let last = -1;
   for (let i = 0; i < weights.length; i++) {
-    if (!(weights[i]! > 0)) continue;
-    acc += weights[i]!;
+    if (!(weights[i] > 0)) continue;
+    acc += weights[i];
     last = i;
     if (u < acc) return i;
   }
@@ -80,7 +80,7 @@ export class GlobalSequence {
         ? this.#weighting({ candidates: active, step: this.#step, optimizerStep, epoch: this.#epoch })
         : [];
       if (weights.some((w) => w > 0)) {
-        const d = active[chooseWeighted(this.#seed, this.#step, weights)]!;
+        const d = active[chooseWeighted(this.#seed, this.#step, weights)];
         const cursor = this.#cursors.get(d.id)!;
         this.#cursors.set(d.id, cursor + 1);
         return { step: this.#step++, epoch: this.#epoch, dataset: d.id, cursor };
@@ -144,7 +144,7 @@ export class GlobalSequence {
           { dataset: d.id },
         );
       }
-      this.#cursors.set(d.id, s.cursors[d.id]!);
+      this.#cursors.set(d.id, s.cursors[d.id]);
     }
     this.#epoch = s.epoch;
     this.#step = s.step;

@@ -14,7 +14,7 @@ export function shuffleInPlace(a: Uint32Array, key: readonly (string | number)[]
   const rng = rngFor(...key);
   for (let i = a.length - 1; i > 0; i--) {
     const j = rng.below(i + 1);
-    const t = a[i]!;
+    const t = a[i];
     a[i] = a[j]!;
     a[j] = t;
   }

@@ -106,8 +106,8 @@ export class CsvStorage implements StorageBackend {
       for (let j = 0; j < chunk.length; j++) {
         const st = stats[j];
         yield st
-          ? { key: chunk[j]!, size: st.size, ...(st.mtimeMs !== undefined ? { mtimeMs: st.mtimeMs } : {}) }
-          : { key: chunk[j]!, size: -1 };
+          ? { key: chunk[j], size: st.size, ...(st.mtimeMs !== undefined ? { mtimeMs: st.mtimeMs } : {}) }
+          : { key: chunk[j], size: -1 };
       }
     }
   }

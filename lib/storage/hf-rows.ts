@@ -16,7 +16,7 @@ export function atPath(row: Record<string, unknown>, dotted: string): unknown {
 
 /** Top-level column of a dotted path. */
 export function topColumn(dotted: string): string {
-  return dotted.split('.')[0]!;
+  return dotted.split('.')[0];
 }
 
 /** Image/video bytes from an HF Image struct `{bytes, path}` or a raw binary cell. */

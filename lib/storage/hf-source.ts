@@ -153,7 +153,7 @@ export class HttpShardSource implements ShardSource {
 function nextLink(link: string | string[] | undefined, base: string): string | null {
   const text = Array.isArray(link) ? link.join(',') : link;
   const m = text ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(text) : null;
-  return m ? new URL(m[1]!, base).toString() : null;
+  return m ? new URL(m[1], base).toString() : null;
 }
 
 function toArrayBuffer(b: Buffer): ArrayBuffer {

@@ -56,16 +56,16 @@ export class ParquetTable {
     let next = 0;
     const lane = async (): Promise<void> => {
       for (let i = next++; i < files.length; i = next++) {
-        const buffer = source.open(files[i]!);
+        const buffer = source.open(files[i]);
         const metadata = await parquetMetadataAsync(buffer).catch((err: unknown) => {
           throw new DataFileError(`Not a readable parquet file: ${(err as Error).message}`, {
             dataset,
-            file: files[i]!.path,
+            file: files[i].path,
             cause: err,
           });
         });
         shards[i] = {
-          file: files[i]!,
+          file: files[i],
           buffer,
           metadata,
           columns: new Set(parquetSchema(metadata).children.map((c) => c.element.name)),
@@ -97,24 +97,24 @@ export class ParquetTable {
   /** Every row group in order: shard, group, first global row, row count. */
   *groups(): Generator<{ shard: number; group: number; start: number; rows: number }> {
     for (let s = 0; s < this.#shards.length; s++) {
-      const st = this.#shards[s]!.starts;
-      for (let g = 0; g + 1 < st.length; g++) yield { shard: s, group: g, start: st[g]!, rows: st[g + 1]! - st[g]! };
+      const st = this.#shards[s].starts;
+      for (let g = 0; g + 1 < st.length; g++) yield { shard: s, group: g, start: st[g], rows: st[g + 1] - st[g] };
     }
   }
 
   /** The shard, row group and offset of a global row (binary search), or NotFoundError. */
   locate(row: number): RowAddress {
     for (let s = 0; s < this.#shards.length; s++) {
-      const st = this.#shards[s]!.starts;
-      if (row < st[0]! || row >= st.at(-1)!) continue;
+      const st = this.#shards[s].starts;
+      if (row < st[0] || row >= st.at(-1)!) continue;
       let lo = 0;
       let hi = st.length - 2;
       while (lo < hi) {
         const mid = (lo + hi + 1) >> 1;
-        if (st[mid]! <= row) lo = mid;
+        if (st[mid] <= row) lo = mid;
         else hi = mid - 1;
       }
-      return { shard: s, group: lo, offset: row - st[lo]! };
+      return { shard: s, group: lo, offset: row - st[lo] };
     }
     throw new NotFoundError(`Row ${row} does not exist (${this.rowCount} rows)`, {
       dataset: this.#dataset,
@@ -145,13 +145,13 @@ export class ParquetTable {
       this.#cache.set(key, hit); // refresh LRU position
       return hit.rows;
     }
-    const s = this.#shards[shard]!;
+    const s = this.#shards[shard];
     const rows = parquetReadObjects({
       file: s.buffer,
       metadata: s.metadata,
       columns: [...columns],
-      rowStart: s.starts[group]! - s.starts[0]!,
-      rowEnd: s.starts[group + 1]! - s.starts[0]!,
+      rowStart: s.starts[group] - s.starts[0],
+      rowEnd: s.starts[group + 1] - s.starts[0],
       utf8: false,
       compressors,
     }).catch((err: unknown) => {
@@ -179,12 +179,12 @@ export class ParquetTable {
   /** One row's columns. */
   async row(row: number, columns: readonly string[]): Promise<Row> {
     const a = this.locate(row);
-    return (await this.groupRows(a.shard, a.group, columns))[a.offset]!;
+    return (await this.groupRows(a.shard, a.group, columns))[a.offset];
   }
 
   /** Name of the shard file holding a row (for error messages). */
   fileOf(row: number): string {
-    return this.#shards[this.locate(row).shard]!.file.path;
+    return this.#shards[this.locate(row).shard].file.path;
   }
 
   #evict(): void {

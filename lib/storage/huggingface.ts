@@ -62,7 +62,7 @@ export class HuggingfaceStorage implements StorageBackend {
       options.signal?.throwIfAborted();
       const rows = filter ? await t.groupRows(g.shard, g.group, filter.columns) : null;
       for (let i = 0; i < g.rows; i++)
-        if (!rows || filter!.keep(rows[i]!)) yield { key: `${g.start + i}.${this.#d.extension}`, size: -1 };
+        if (!rows || filter!.keep(rows[i])) yield { key: `${g.start + i}.${this.#d.extension}`, size: -1 };
     }
   }
 

@@ -61,13 +61,13 @@ export class LocalStorage implements StorageBackend {
       for (let j = 0; j < chunk.length; j++) {
         const st = stats[j];
         if (!st) continue; // dangling symlink or a file that vanished mid-listing
-        const key = keyBase ? `${keyBase}/${chunk[j]}` : chunk[j]!;
+        const key = keyBase ? `${keyBase}/${chunk[j]}` : chunk[j];
         if (st.isFile()) {
           if (keep(key)) yield { key, size: st.size, mtimeMs: st.mtimeMs };
         } else if (st.isDirectory() && !seen.has(`${st.dev}:${st.ino}`)) {
           // dev:ino of every visited directory: a symlink loop or a second link to the same tree is walked once.
           seen.add(`${st.dev}:${st.ino}`);
-          yield* this.#walk(path.join(dir, chunk[j]!), key, seen, keep, signal);
+          yield* this.#walk(path.join(dir, chunk[j]), key, seen, keep, signal);
         }
       }
     }

@@ -8,7 +8,7 @@ export function isPrivateAddress(address: string): boolean {
   if (net.isIPv4(address)) return privateV4(address);
   const a = address.toLowerCase().replace(/^\[|\]$/g, '');
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
-  if (mapped) return privateV4(mapped[1]!);
+  if (mapped) return privateV4(mapped[1]);
   if (a === '::' || a === '::1') return true;
   // fc00::/7 unique local, fe80::/10 link local, ff00::/8 multicast
   return /^f[cd]/.test(a) || /^fe[89ab]/.test(a) || a.startsWith('ff');
@@ -54,19 +54,19 @@ export class PrivateAddressError extends Error {
  */
 export function guardedLookup(allowPrivate: boolean): LookupFunction | undefined {
   if (allowPrivate) return undefined;
-  return ((
+  return (
     hostname: string,
     options: dns.LookupOptions,
     callback: (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void,
   ) => {
     dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 0);
-      const list = addresses as dns.LookupAddress[];
+      const list = addresses;
       const bad = list.find((a) => isPrivateAddress(a.address));
       if (bad)
         return callback(new PrivateAddressError(`${hostname} resolves to private address ${bad.address}`), '', 0);
       if (options.all) return callback(null, list);
-      return callback(null, list[0]!.address, list[0]!.family);
+      return callback(null, list[0].address, list[0].family);
     });
-  }) as LookupFunction;
+  };
 }

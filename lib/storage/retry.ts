@@ -48,7 +48,7 @@ export async function withRetries<T>(
     const deadline = policy.attemptTimeoutMs > 0 ? AbortSignal.timeout(policy.attemptTimeoutMs) : undefined;
     const signals = [ctx.signal, deadline].filter((s): s is AbortSignal => s !== undefined);
     const signal =
-      signals.length === 1 ? signals[0]! : AbortSignal.any(signals.length ? signals : [new AbortController().signal]);
+      signals.length === 1 ? signals[0] : AbortSignal.any(signals.length ? signals : [new AbortController().signal]);
     try {
       return await fn(signal, attempt);
     } catch (err) {

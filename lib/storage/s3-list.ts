@@ -86,11 +86,11 @@ async function* entries(
     let i = 0;
     let j = 0;
     while (i < objs.length || j < dirs.length) {
-      if (j >= dirs.length || (i < objs.length && objs[i]!.key < dirs[j]!)) {
-        const info = toInfo(objs[i++]!.o);
+      if (j >= dirs.length || (i < objs.length && objs[i].key < dirs[j])) {
+        const info = toInfo(objs[i++].o);
         if (info) yield { obj: info };
       } else {
-        const dir = dirs[j++]!;
+        const dir = dirs[j++];
         if (!inJunkDir(dir.slice(ctx.root.length).replace(/\/$/, ''))) yield { dir };
       }
     }

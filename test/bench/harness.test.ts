@@ -33,13 +33,13 @@ t.test('targets: PASS, MISS, NOT RUN, percent keys and ±10 % band', async (t) =
   ];
   const rows = evaluateTargets(lines);
   const by = (label: RegExp) => rows.filter((r) => label.test(r.target.label));
-  t.equal(by(/50×/)[0]!.verdict, 'PASS');
-  t.equal(by(/0\.8× raw read-and-parse/)[0]!.verdict, 'MISS');
-  t.equal(by(/waits/)[0]!.measured, 0.015, 'percent converted to a fraction');
-  t.equal(by(/waits/)[0]!.verdict, 'PASS');
+  t.equal(by(/50×/)[0].verdict, 'PASS');
+  t.equal(by(/0\.8× raw read-and-parse/)[0].verdict, 'MISS');
+  t.equal(by(/waits/)[0].measured, 0.015, 'percent converted to a fraction');
+  t.equal(by(/waits/)[0].verdict, 'PASS');
   t.equal(by(/waits/).length, 1, 'the no-prefetch control case is not judged');
-  t.equal(by(/RSS flat/)[0]!.verdict, 'MISS', '12 % growth is outside ±10 %');
-  t.equal(by(/latents/)[0]!.verdict, 'NOT RUN');
+  t.equal(by(/RSS flat/)[0].verdict, 'MISS', '12 % growth is outside ±10 %');
+  t.equal(by(/latents/)[0].verdict, 'NOT RUN');
   t.equal(by(/PIL/).length, 1, 'the PIL target appears once when neither bench ran');
 });
 

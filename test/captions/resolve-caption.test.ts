@@ -274,7 +274,7 @@ t.test('caption_shuffle: CPython variants, then prepend; seed falls back to the 
   const vectors = JSON.parse(
     readFileSync(fileURLToPath(new URL('../fixtures/embeds/expected.json', import.meta.url)), 'utf8'),
   ) as { shuffles: { caption: string; variants: string[] }[] };
-  const first = vectors.shuffles[0]!; // seed 42, count 3, comma, position_start 0, include_original
+  const first = vectors.shuffles[0]; // seed 42, count 3, comma, position_start 0, include_original
   const s = local(t, { 'tags.txt': first.caption });
   const shuffle = { enabled: true, count: 3, position_start: 0, include_original: true, split_on: 'comma' as const };
   const src = createCaptionSource(dataset({ caption_strategy: 'textfile', caption_shuffle: shuffle }), s, index(), 42);

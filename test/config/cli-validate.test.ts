@@ -50,7 +50,7 @@ t.test('valid config: exit 0, datasets in dependency order', async (t) => {
   ];
   const at = order.map((id) => r.stdout.indexOf(`] ${id}  (`));
   t.ok(
-    at.every((i, k) => i > 0 && (k === 0 || i > at[k - 1]!)),
+    at.every((i, k) => i > 0 && (k === 0 || i > at[k - 1])),
     'printed in order',
   );
   t.match(r.stdout, 'valid, 5 dataset(s)');
@@ -88,8 +88,8 @@ t.test('--json prints exactly one object of the documented shape, credentials re
       ['bucket_images', 'image'],
     ],
   );
-  t.same(Object.keys(ds[1]!).sort(), ['config', 'dataset_type', 'id']);
-  t.match(ds[1]!.config, {
+  t.same(Object.keys(ds[1]).sort(), ['config', 'dataset_type', 'id']);
+  t.match(ds[1].config, {
     aws_checksum_mode: undefined,
     aws: { aws_secret_access_key: '[REDACTED]', aws_access_key_id: '[REDACTED]' },
   });

@@ -70,7 +70,7 @@ function nest(depth: number): unknown {
 }
 
 function value(r: () => number, entries: number): unknown {
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
   switch (Math.floor(r() * 16)) {
     case 0:
       return pick([null, true, false, 0, -1, -0, 1.5, 3]);
@@ -117,7 +117,7 @@ function value(r: () => number, entries: number): unknown {
 }
 
 function mutateEntry(e: Record<string, unknown>, r: () => number, entries: number): void {
-  const k = keys[Math.floor(r() * keys.length)]!;
+  const k = keys[Math.floor(r() * keys.length)];
   const op = r();
   if (op < 0.2) delete e[Object.keys(e)[Math.floor(r() * Object.keys(e).length)] ?? ''];
   else if (op < 0.35 && e.video && typeof e.video === 'object')
@@ -171,7 +171,7 @@ t.test(`${CASES} mutated in-memory configs (seed ${SEED})`, async (t) => {
   let valid = 0;
   let thrown = 0;
   for (let i = 0; i < CASES; i++) {
-    const doc = mutateDoc(bases[i % bases.length]!, r);
+    const doc = mutateDoc(bases[i % bases.length], r);
     const label = `case ${i} (seed ${SEED})`;
     try {
       const res = await validateConfig(doc as unknown[], { checkPaths: false, env: {} });
@@ -198,7 +198,7 @@ t.test(`${TEXT_CASES} mutated JSON texts through the file reader`, async (t) => 
   const junk = ['', '{', '}', '[', ']', ',', '"', ':', 'null', '\\', '\u00e9', '\ud83d', '1e999', '-', 'NaN'];
   let parseErrors = 0;
   for (let i = 0; i < TEXT_CASES; i++) {
-    let s = texts[i % texts.length]!;
+    let s = texts[i % texts.length];
     for (let m = 0; m < 1 + Math.floor(r() * 3); m++) {
       const at = Math.floor(r() * s.length);
       s = s.slice(0, at) + junk[Math.floor(r() * junk.length)] + s.slice(at + Math.floor(r() * 3));

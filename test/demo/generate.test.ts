@@ -54,7 +54,7 @@ t.test('generates decodable images matching the plan, then reuses the folder', a
     config.map((c) => c.id),
     ['demo-photos', 'demo-art', 'demo-text'],
   );
-  t.not(config[0]!.probability, config[1]!.probability, 'datasets weighted differently');
+  t.not(config[0].probability, config[1].probability, 'datasets weighted differently');
 
   const again = await generateDemo({ dir, sizes, seed: 99 });
   t.equal(again.created, false, 'second run reuses the folder');

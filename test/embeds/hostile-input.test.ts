@@ -183,7 +183,7 @@ t.test('opt-in CRC-32 check catches bit rot inside tensor data', async (t) => {
   }
   const buf = readFileSync(`${dir}latent-f32.pt`);
   const storage = readZipEntries(buf).get('archive/data/0')!;
-  buf[storage.byteOffset - buf.byteOffset + 17]! ^= 0x40;
+  buf[storage.byteOffset - buf.byteOffset + 17] ^= 0x40;
   t.doesNotThrow(() => readTorchFile(buf), 'without the check a flipped value parses');
   t.throws(() => readTorchFile(buf, { verifyCrc: true }), /CRC-32/);
   const sample = readFileSync(`${dir}text-embeds.pt`);
@@ -267,5 +267,5 @@ t.test('safetensors header checks', async (t) => {
   const ok = readSafetensors(
     head('{"__proto__":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}}', Buffer.from([7, 9])),
   );
-  t.same([...ok['__proto__']!.data], [7, 9], '__proto__ is an ordinary tensor name');
+  t.same([...ok['__proto__'].data], [7, 9], '__proto__ is an ordinary tensor name');
 });

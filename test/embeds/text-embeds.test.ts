@@ -19,8 +19,8 @@ t.test('read by caption, list what is missing', async (t) => {
   const storage = new LocalStorage({ id: 'text-cache', root });
   const e = await readTextEmbed(storage, 'a photo of a cat', 'flux', { prefix: 'text' });
   t.same(Object.keys(e).sort(), ['attention_masks', 'pooled_prompt_embeds', 'prompt_embeds']);
-  t.same(e.prompt_embeds!.shape, [1, 7, 8]);
-  t.equal(e.pooled_prompt_embeds!.dtype, 'float16');
+  t.same(e.prompt_embeds.shape, [1, 7, 8]);
+  t.equal(e.pooled_prompt_embeds.dtype, 'float16');
   await t.rejects(readTextEmbed(storage, 'a photo of a dog', 'flux', { prefix: 'text' }), NotFoundError);
   await t.rejects(
     readTextEmbed(storage, 'a photo of a cat', 'sdxl', { prefix: 'text' }),

@@ -49,7 +49,7 @@ t.test('all four backend types build into working backends', async (t) => {
   await writeFile(path.join(dir, 'urls.csv'), `url,caption\n${web.url}/u/1.png,a red square\n`);
   const rows = await makeRows(5);
   const hub = await writeHubCache(path.join(dir, 'hf', 'hub'), 'org/tiny', 'b'.repeat(40), {
-    [shardNames('train', 1)[0]!]: shardBytes(rows, 2),
+    [shardNames('train', 1)[0]]: shardBytes(rows, 2),
   });
 
   const config = [
@@ -126,7 +126,7 @@ t.test('all four backend types build into working backends', async (t) => {
   t.same(await keys(built.get('urls')!.storage.list()), [`${web.url}/u/1.png`]);
   t.same(await built.get('urls')!.storage.read(`${web.url}/u/1.png`), red);
   t.same(await keys(built.get('hub')!.storage.list()), ['0.jpg', '1.jpg', '2.jpg', '3.jpg', '4.jpg']);
-  t.same(await built.get('hub')!.storage.read('2.jpg'), rows[2]!.image);
+  t.same(await built.get('hub')!.storage.read('2.jpg'), rows[2].image);
   for (const b of [...built.data, ...built.textEmbeds]) {
     const copy = createStorage(structuredClone(b.description));
     t.same(
@@ -205,13 +205,13 @@ t.test('big CSV indexes are parsed on a worker thread and adopted', async (t) =>
     workers: 1,
   }).build();
   t.teardown(() => built.close());
-  t.match(built.metrics.backends.urls!.probe, { rows: 3001, urls: 3000, duplicates: 1, parsedOn: 'worker' });
+  t.match(built.metrics.backends.urls.probe, { rows: 3001, urls: 3000, duplicates: 1, parsedOn: 'worker' });
   const csv = built.get('urls')!.storage as import('../../lib/storage/csv.js').CsvStorage;
   t.equal(await csv.caption('http://h.example/img/7.png'), 'dup');
   t.equal(await csv.caption('http://h.example/img/2999.png'), 'caption 2999, quoted');
   t.equal((await keys(csv.list())).length, 3000);
   const small = await createFactory(await loadConfig(cfg('big.csv'), { args: { output_dir: '' } })).build();
-  t.equal(small.metrics.backends.urls!.probe!.parsedOn, 'main', 'below the threshold: no thread');
+  t.equal(small.metrics.backends.urls.probe!.parsedOn, 'main', 'below the threshold: no thread');
   await small.close();
   await t.rejects(
     createFactory(await loadConfig(cfg('bad.csv'), { args: { output_dir: '' } }), {

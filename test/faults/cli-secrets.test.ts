@@ -57,7 +57,7 @@ t.test('no secret in anything the CLI writes during an S3 run with faults', asyn
     ),
   );
   await srv.put('data/broken.jpg', 'not a jpeg');
-  await srv.put('data/doomed.jpg', await readFile(path.join(dir, 'src', keys[0]!)));
+  await srv.put('data/doomed.jpg', await readFile(path.join(dir, 'src', keys[0])));
   const proxy = await startFaultProxy(t, srv.endpoint, (r) =>
     r.url.includes('doomed')
       ? { kind: 'status', status: 403, code: 'AccessDenied' }

@@ -89,7 +89,7 @@ for (const l of lines) {
   if (file.startsWith('test/faults/')) continue;
   const a = /^\s+((?:not )?ok \d+ - .*)$/.exec(l);
   const c = /^\s+# (?!Subtest|time=|FAULT-COUNT)(.*\d.*)$/.exec(l);
-  if (a && COUNTED.test(a[1]!)) console.log(`- ${file}: ${a[1]!.replace(/ # time=.*$/, '').slice(0, 200)}`);
-  else if (c) console.log(`- ${file}: # ${c[1]!.slice(0, 200)}`);
+  if (a && COUNTED.test(a[1])) console.log(`- ${file}: ${a[1].replace(/ # time=.*$/, '').slice(0, 200)}`);
+  else if (c) console.log(`- ${file}: # ${c[1].slice(0, 200)}`);
 }
 process.exit(run.status ?? 1);

@@ -1,7 +1,7 @@
 // CSV-of-URLs downloads against hostile loopback servers: an endless body without Content-Length, a slow-loris body,
 // an endless chain of fresh redirects and a server that never answers are all cut off in bounded time, bytes and requests.
 import t from 'tap';
-import http from 'node:http';
+import type http from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CsvStorage, type CsvDescription } from '../../lib/storage/csv.js';
@@ -23,8 +23,8 @@ t.test('hostile HTTP servers: bounded time, bytes and requests', async (t) => {
       });
       const block = Buffer.alloc(chunk, 0x89);
       const pump = (): void => {
-        while (!res.destroyed && sent[name]! < 1024 * MAX_BYTES) {
-          sent[name]! += block.length;
+        while (!res.destroyed && sent[name] < 1024 * MAX_BYTES) {
+          sent[name] += block.length;
           if (!res.write(block)) return void res.once('drain', pump);
           if (everyMs) return void setTimeout(pump, everyMs);
         }
@@ -91,22 +91,22 @@ t.test('hostile HTTP servers: bounded time, bytes and requests', async (t) => {
   await new Promise((r) => setTimeout(r, 100));
   t.ok(closed.endless && closed.loris, 'the client closed both endless responses');
   t.ok(
-    sent.endless! < MAX_BYTES * 2 + 16 * 1024 * 1024,
-    `endless body: server pushed ${(sent.endless! / 2 ** 20).toFixed(1)} MB in total before the client cut it (cap ${MAX_BYTES / 2 ** 20} MB; socket buffers account for the rest)`,
+    sent.endless < MAX_BYTES * 2 + 16 * 1024 * 1024,
+    `endless body: server pushed ${(sent.endless / 2 ** 20).toFixed(1)} MB in total before the client cut it (cap ${MAX_BYTES / 2 ** 20} MB; socket buffers account for the rest)`,
   );
-  t.equal(outcome.endless!.requests, 1, 'too_large is permanent: not retried');
+  t.equal(outcome.endless.requests, 1, 'too_large is permanent: not retried');
   t.ok(
-    sent.loris! < 200,
-    `slow-loris: ${sent.loris} bytes trickled over ${outcome.loris!.ms} ms across ${outcome.loris!.requests} attempts`,
+    sent.loris < 200,
+    `slow-loris: ${sent.loris} bytes trickled over ${outcome.loris.ms} ms across ${outcome.loris.requests} attempts`,
   );
-  t.equal(outcome.loris!.requests, 2, 'slow-loris retried up to maxAttempts, no more');
-  t.equal(outcome.hang!.requests, 2, 'a hung server: maxAttempts requests');
+  t.equal(outcome.loris.requests, 2, 'slow-loris retried up to maxAttempts, no more');
+  t.equal(outcome.hang.requests, 2, 'a hung server: maxAttempts requests');
   t.ok(hops <= 6, `redirect chain stopped after ${hops} hops`);
   const heapMb = (process.memoryUsage().heapUsed - heap0) / 2 ** 20;
   t.ok(heapMb < 64, `heap grew ${heapMb.toFixed(1)} MB`);
   report(t, 'csv-hostile-http', {
     ...Object.fromEntries(Object.entries(outcome).map(([k, v]) => [k, `${v.reason}/${v.requests}req/${v.ms}ms`])),
-    endless_mb_sent: +(sent.endless! / 2 ** 20).toFixed(1),
+    endless_mb_sent: +(sent.endless / 2 ** 20).toFixed(1),
     loris_bytes: sent.loris,
     redirect_hops: hops,
   });

@@ -1,7 +1,7 @@
 // A decoding stream over a CSV-of-URLs dataset whose server misbehaves (500 then 200, hangs, endless body, 404):
 // workers download with the same limits, bad URLs are skipped with their reasons, the stream ends in bounded time.
 import t from 'tap';
-import http from 'node:http';
+import type http from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -86,7 +86,7 @@ t.test('CSV stream with a misbehaving server: skips with reasons, bounded time',
   const started = Date.now();
   const batches: Batch[] = [];
   for await (const b of await createLoader('x', { thread: false, datasets: [input], epochs: 1, seed: 3 }))
-    batches.push(b as Batch);
+    batches.push(b);
   const ms = Date.now() - started;
   const delivered = new Set(batches.flatMap((b) => b.samples.map((s) => s.key.split('/').pop()!)));
   const skipped = new Map(

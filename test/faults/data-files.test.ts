@@ -200,7 +200,7 @@ t.test("a Hub tree listing with '..' or absolute shard paths is refused before a
       source: 'auto',
       retryBaseDelayMs: 1,
       maxAttempts: 1,
-    } as HfDescription);
+    });
     const err = await (async () => {
       for await (const _ of hf.list()) {
         /* drain */

@@ -41,7 +41,7 @@ function socketInodes(pid: number): Set<string> {
   for (const fd of readdirSync(`/proc/${pid}/fd`)) {
     try {
       const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) out.add(m[1]!);
+      if (m) out.add(m[1]);
     } catch {
       /* fd closed meanwhile */
     }
@@ -66,7 +66,7 @@ function listeningInodes(): Set<string> {
     }
     for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
-      if (cols.length > 9 && (udp || cols[3] === '0A')) out.add(cols[9]!);
+      if (cols.length > 9 && (udp || cols[3] === '0A')) out.add(cols[9]);
     }
   }
   return out;

@@ -82,7 +82,7 @@ async function run(ds: LoaderDatasetInput, thread = false): Promise<{ lines: str
     threads: 1,
     inFlight: 6,
   }))
-    batches.push(b as Batch);
+    batches.push(b);
   const lines = batches.flatMap((b) =>
     b.samples.map(
       (s) =>
@@ -148,13 +148,13 @@ t.test(
       `doomed.jpg skipped in each epoch (${skips.length} times)`,
     );
     t.match(
-      skips[0]!.message,
+      skips[0].message,
       /slow_down, gave up after 6 attempts/,
-      `reason ${skips[0]!.reason}: ${skips[0]!.message.slice(0, 120)}`,
+      `reason ${skips[0].reason}: ${skips[0].message.slice(0, 120)}`,
     );
     const hits = proxy.stats.log.filter((l) => l.url.includes('doomed')).length;
     t.equal(hits, 6 * skips.length, 'exactly maxAttempts requests per skip, never more');
-    t.equal(new Set(lines.map((l) => l.split('=')[0]!.split(':')[1])).size, N, 'every good sample delivered');
+    t.equal(new Set(lines.map((l) => l.split('=')[0].split(':')[1])).size, N, 'every good sample delivered');
     t.ok(
       batches.every((b) => b.samples.length === 2),
       'every batch full (refilled)',

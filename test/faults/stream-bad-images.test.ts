@@ -77,7 +77,7 @@ async function plantBmps(dir: string): Promise<void> {
     'pal8.bmp': writeBmp({ width: w, height: h, bpp: 8, rows: indexRows(idx, w, h, 8), palette: pal }),
     'rle8.bmp': writeBmp({ width: w, height: h, bpp: 8, rows: [], palette: pal, rle: rle8(idx, w, h) }),
   };
-  files['cut.bmp'] = files['bgr24.bmp']!.subarray(0, 3000);
+  files['cut.bmp'] = files['bgr24.bmp'].subarray(0, 3000);
   for (const [name, buf] of Object.entries(files)) await writeFile(join(dir, name), buf);
   await makeImage(join(dir, 'helper.bmp'), { w, h, format: 'bmp' });
 }
@@ -106,7 +106,7 @@ t.test('BMP: the files the scan counts usable are exactly the files the stream d
     seed: 2,
     threads: 1,
   }))
-    batches.push(b as Batch);
+    batches.push(b);
   const delivered = [...new Set(batches.flatMap((b) => b.samples.map((s) => s.key)))].sort();
   t.same(delivered, usable, 'stream delivered = scan usable');
   t.same(
@@ -152,7 +152,7 @@ t.test('bad images in the stream: classified, counted, the stream carries on', a
   const started = Date.now();
   const loader = await createLoader('x', { thread: false, datasets: [ds], epochs: 1, seed: 2, threads: 1 });
   const batches: Batch[] = [];
-  for await (const b of loader) batches.push(b as Batch);
+  for await (const b of loader) batches.push(b);
   const ms = Date.now() - started;
   const skipped = new Map<string, string>();
   for (const s of batches.flatMap((b) => b.skipped)) skipped.set(s.key, s.reason);

@@ -53,7 +53,7 @@ export function bgrRows(rgb: Buffer, width: number, height: number, bytesPerPixe
     const row = Buffer.alloc(width * bytesPerPixel);
     for (let i = 0; i < width; i++) {
       const s = (y * width + i) * 3;
-      row.set([rgb[s + 2]!, rgb[s + 1]!, rgb[s]!], i * bytesPerPixel);
+      row.set([rgb[s + 2], rgb[s + 1], rgb[s]], i * bytesPerPixel);
       if (bytesPerPixel === 4) row[i * 4 + 3] = x;
     }
     rows.push(row);
@@ -68,7 +68,7 @@ export function indexRows(indices: Uint8Array, width: number, height: number, bp
     const row = Buffer.alloc(Math.ceil((width * bpp) / 8));
     for (let i = 0; i < width; i++) {
       const bit = i * bpp;
-      row[bit >> 3] |= indices[y * width + i]! << (8 - bpp - (bit & 7));
+      row[bit >> 3] |= indices[y * width + i] << (8 - bpp - (bit & 7));
     }
     rows.push(row);
   }
@@ -81,8 +81,8 @@ export function wordRows(words: number[], width: number, height: number, bpp: 16
   for (let y = 0; y < height; y++) {
     const row = Buffer.alloc((width * bpp) / 8);
     for (let i = 0; i < width; i++) {
-      if (bpp === 16) row.writeUInt16LE(words[y * width + i]!, i * 2);
-      else row.writeUInt32LE(words[y * width + i]! >>> 0, i * 4);
+      if (bpp === 16) row.writeUInt16LE(words[y * width + i], i * 2);
+      else row.writeUInt32LE(words[y * width + i] >>> 0, i * 4);
     }
     rows.push(row);
   }
@@ -93,7 +93,7 @@ export function wordRows(words: number[], width: number, height: number, bpp: 16
 export function rle8(indices: Uint8Array, width: number, height: number): Buffer {
   const bytes: number[] = [];
   for (let y = height - 1; y >= 0; y--) {
-    for (let i = 0; i < width; i++) bytes.push(1, indices[y * width + i]!);
+    for (let i = 0; i < width; i++) bytes.push(1, indices[y * width + i]);
     bytes.push(0, 0);
   }
   bytes.push(0, 1);

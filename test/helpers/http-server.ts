@@ -53,7 +53,7 @@ export async function startHttpServer(
     calls.set(pathname, call + 1);
     const route = routes.get(pathname);
     if (typeof route === 'function') return route(req, res, call);
-    if (route) return void play(Array.isArray(route) ? route[Math.min(call, route.length - 1)]! : route, res);
+    if (route) return void play(Array.isArray(route) ? route[Math.min(call, route.length - 1)] : route, res);
     if (opts.root) return void serveFile(opts.root, pathname, req, res);
     res.writeHead(404).end('not found');
   });

@@ -164,7 +164,7 @@ export async function makeMjpegAvi(
     [24, o.fps],
     [32, o.frames],
     [36, maxFrame],
-  ].forEach(([off, v]) => strh.writeUInt32LE(v!, off!));
+  ].forEach(([off, v]) => strh.writeUInt32LE(v, off));
   strh.writeInt32LE(-1, 40);
   strh.writeUInt16LE(o.w, 52);
   strh.writeUInt16LE(o.h, 54);
@@ -184,7 +184,7 @@ export async function makeMjpegAvi(
     idx.write('00dc', i * 16, 'latin1');
     idx.writeUInt32LE(0x10, i * 16 + 4);
     idx.writeUInt32LE(off, i * 16 + 8);
-    idx.writeUInt32LE(jpegs[i]!.length, i * 16 + 12);
+    idx.writeUInt32LE(jpegs[i].length, i * 16 + 12);
     off += f.length;
   });
   const body = Buffer.concat([Buffer.from('AVI ', 'latin1'), hdrl, list('movi', ...frames), chunk('idx1', idx)]);
@@ -216,7 +216,7 @@ export async function plantCorpus(
   const keys: string[] = [];
   for (let d = 0; d < 10; d++) await mkdir(`${root}/d${d}`, { recursive: true });
   for (let i = 0; i < n; i++) {
-    const t = templates[i % templates.length]!;
+    const t = templates[i % templates.length];
     const key = `d${i % 10}/img${i}.${t.format === 'jpeg' ? 'jpg' : t.format}`;
     await writeFile(`${root}/${key}`, t.buf);
     keys.push(key);

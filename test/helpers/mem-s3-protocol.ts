@@ -94,7 +94,7 @@ export function decodeAwsChunked(raw: Buffer): Buffer | null {
   for (;;) {
     const eol = raw.indexOf('\r\n', at, 'latin1');
     if (eol < 0) return null;
-    const size = Number.parseInt(raw.toString('latin1', at, eol).split(';')[0]!, 16);
+    const size = Number.parseInt(raw.toString('latin1', at, eol).split(';')[0], 16);
     if (!Number.isFinite(size) || size < 0) return null;
     at = eol + 2;
     if (size === 0) return Buffer.concat(parts);
@@ -144,9 +144,9 @@ export function listPage(
   const contents: string[] = [];
   const prefixes: string[] = [];
   let last: string | null = null;
-  while (i < keys.length && keys[i]!.startsWith(p.prefix)) {
+  while (i < keys.length && keys[i].startsWith(p.prefix)) {
     if (contents.length + prefixes.length >= p.maxKeys) return { contents, prefixes, next: last };
-    const key = keys[i]!;
+    const key = keys[i];
     const cut = p.delimiter ? key.indexOf(p.delimiter, p.prefix.length) : -1;
     if (cut < 0) {
       contents.push(key);
@@ -167,7 +167,7 @@ function lowerBound(keys: readonly string[], x: string): number {
   let hi = keys.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (keys[mid]! < x) lo = mid + 1;
+    if (keys[mid] < x) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -178,7 +178,7 @@ function upperBound(keys: readonly string[], x: string): number {
   let hi = keys.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (keys[mid]! <= x) lo = mid + 1;
+    if (keys[mid] <= x) lo = mid + 1;
     else hi = mid;
   }
   return lo;

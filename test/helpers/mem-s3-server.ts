@@ -283,14 +283,14 @@ async function listenInChild(o: MemS3Options): Promise<{ port: number; close: ()
   });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /mem-s3 listening on [\d.]+:(\d+)/.exec(out);
       if (m) resolve(Number(m[1]));
     });
     child.once('exit', (code) => reject(new Error(`mem-s3 child exited with ${code}`)));
   });
-  child.stdout!.resume();
+  child.stdout.resume();
   const close = async () => {
     if (child.exitCode === null)
       await new Promise<void>((r) => {

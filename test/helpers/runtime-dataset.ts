@@ -90,9 +90,9 @@ export async function makeDataset(
   const index: DatasetIndex = { id, buckets: {}, metadata: {}, stats: { total_processed: 0, skipped: {} } };
   let n = 0;
   for (let b = 0; b < counts.length; b++) {
-    const [bucket, w, h, tw, th, top, left] = SHAPES[b]!;
+    const [bucket, w, h, tw, th, top, left] = SHAPES[b];
     const keys: string[] = [];
-    for (let i = 0; i < counts[b]!; i++, n++) {
+    for (let i = 0; i < counts[b]; i++, n++) {
       const key = `${bucket.replace('.', '_')}_${i}.jpg`;
       keys.push(key);
       const meta: SampleMetadata = {

@@ -22,6 +22,6 @@ export async function datasetConfig(
   );
   return {
     config: loaded.datasets.find((d) => d.id === entry.id) as ImageDatasetConfig,
-    args: loaded.args as TrainingArgs,
+    args: loaded.args,
   };
 }

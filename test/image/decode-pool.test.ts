@@ -67,7 +67,7 @@ t.test('a crashed worker is replaced and its task retried once, then reported', 
   const marker = path.join(root, 'marker');
   const once = await pool.run({ storage, key: 'crash-once.jpg', geometry, marker } as never);
   t.ok(once.ok, 'retried on a fresh worker and succeeded');
-  const always = await pool.run({ storage, key: 'crash-always.jpg', geometry } as never);
+  const always = await pool.run({ storage, key: 'crash-always.jpg', geometry });
   t.match(always, { ok: false, reason: 'worker_crash' });
   const after = await pool.run({ storage, key: 'good.jpg', geometry });
   t.ok(after.ok, 'the pool still works');
@@ -84,7 +84,7 @@ t.test('threads 0 decodes in this thread: same pixels, same skips, at most tasks
   const [a, b, c, broken] = await Promise.all(runs);
   const local = await decodeToTarget(img, geometry);
   for (const r of [a, b, c])
-    t.ok(r!.ok && r!.kind === 'pixels' && Buffer.from(r!.pixels).equals(local.data), 'same bytes as a direct decode');
+    t.ok(r.ok && r.kind === 'pixels' && Buffer.from(r.pixels).equals(local.data), 'same bytes as a direct decode');
   t.match(broken, { ok: false, reason: 'truncated' });
   t.equal(pool.queued, 0);
 });

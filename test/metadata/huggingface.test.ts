@@ -12,10 +12,10 @@ const REV = 'b'.repeat(40);
 
 t.test('huggingface metadata backend: columns, else header probes of the row bytes', async (t) => {
   const rows = await makeRows(12);
-  rows[4]!.image = null;
+  rows[4].image = null;
   const dir = t.testdir({});
   const hub = await writeHubCache(path.join(dir, 'hub'), NAME, REV, {
-    [shardNames('train', 1)[0]!]: shardBytes(rows, 5),
+    [shardNames('train', 1)[0]]: shardBytes(rows, 5),
   });
   const desc: HfDescription = {
     kind: 'huggingface',
@@ -35,7 +35,7 @@ t.test('huggingface metadata backend: columns, else header probes of the row byt
     endpoint: 'http://127.0.0.1:9',
     source: 'local',
     retryBaseDelayMs: 1,
-  } as HfDescription;
+  };
   const storage = new HuggingfaceStorage(desc);
   const cacheStorage = new LocalStorage({ id: 'hf', root: path.join(dir, 'meta') });
   const entry = {
@@ -52,7 +52,7 @@ t.test('huggingface metadata backend: columns, else header probes of the row byt
   const a = await scanDataset({ id: 'hf', config: withCols.config, storage, args: withCols.args, cacheStorage });
   t.equal(a.probed, 0, 'no image probed');
   t.equal(a.files, 12);
-  t.same(a.index.metadata['3.jpg']?.original_size, [rows[3]!.width, rows[3]!.height]);
+  t.same(a.index.metadata['3.jpg']?.original_size, [rows[3].width, rows[3].height]);
   const noCols = await datasetConfig({ ...entry, huggingface: {} });
   const b = await scanDataset({
     id: 'hf',
@@ -69,5 +69,5 @@ t.test('huggingface metadata backend: columns, else header probes of the row byt
     'the row without image bytes is skipped',
   );
   for (const i of [0, 3, 7, 11])
-    t.same(b.index.metadata[`${i}.jpg`]?.original_size, [rows[i]!.width, rows[i]!.height], `row ${i} probed size`);
+    t.same(b.index.metadata[`${i}.jpg`]?.original_size, [rows[i].width, rows[i].height], `row ${i} probed size`);
 });

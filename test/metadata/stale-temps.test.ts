@@ -13,7 +13,7 @@ import { makeImage } from '../helpers/make-images.js';
 import { awsDescription, startS3Server } from '../helpers/s3-server.js';
 
 /** A pid that has just exited (its process is gone). */
-const deadPid = (): number => spawnSync(process.execPath, ['-e', '0']).pid!;
+const deadPid = (): number => spawnSync(process.execPath, ['-e', '0']).pid;
 const temp = (base: string, pid: number, hex = 'a1b2c3d4e5f6') => `.${base}.${pid}.${hex}.tmp`;
 
 t.test('the temp-name pattern', async (t) => {

@@ -54,7 +54,7 @@ function input(id: string, root: string, keys: string[], over: Partial<ImageData
 
 async function collect(opts: Parameters<typeof createLoader>[1]): Promise<Batch[]> {
   const out: Batch[] = [];
-  for await (const b of await createLoader('x', opts)) out.push(b as Batch);
+  for await (const b of await createLoader('x', opts)) out.push(b);
   return out;
 }
 
@@ -84,8 +84,7 @@ t.test(
       t.equal(c?.dataset, 'cn');
       t.equal(c?.path, path.join(cond.storage.externalPath(s.key)));
       let worst = 0;
-      for (let i = 0; i < s.pixels!.length; i++)
-        worst = Math.max(worst, Math.abs(s.pixels![i]! + c!.pixels![i]! - 255));
+      for (let i = 0; i < s.pixels!.length; i++) worst = Math.max(worst, Math.abs(s.pixels![i] + c!.pixels![i] - 255));
       t.equal(worst, 0, `${s.key}: conditioning = 255 − training at every pixel (same crop and size)`);
     }
     const skip = batches.flatMap((b) => b.skipped).find((s) => s.key === 'c.png');

@@ -9,7 +9,7 @@ import { makeDataset } from '../helpers/runtime-dataset.js';
 
 async function collect(loader: Loader): Promise<Batch[]> {
   const out: Batch[] = [];
-  for await (const b of loader) out.push(b as Batch);
+  for await (const b of loader) out.push(b);
   return out;
 }
 /**
@@ -29,7 +29,7 @@ for (const thread of MODES)
     t.same(seen, Object.keys(ds.index.metadata).sort(), 'every sample exactly once');
     for (const b of batches) {
       t.ok(
-        b.samples.every((s) => ds.index.buckets[b.bucket]!.includes(s.key)),
+        b.samples.every((s) => ds.index.buckets[b.bucket].includes(s.key)),
         `step ${b.step}: one bucket`,
       );
       for (const s of b.samples) {
@@ -38,8 +38,8 @@ for (const thread of MODES)
       }
     }
     t.equal(
-      batches[0]!.samples[0]!.caption,
-      batches[0]!.samples[0]!.key.replace('.jpg', '').replaceAll('_', ' '),
+      batches[0].samples[0].caption,
+      batches[0].samples[0].key.replace('.jpg', '').replaceAll('_', ' '),
       'filename caption',
     );
     t.same(
@@ -59,7 +59,7 @@ for (const thread of MODES)
     const first = await createLoader('x', { thread, datasets: [a, b], seed: 3, decode: false });
     const head: Batch[] = [];
     for await (const x of first) {
-      head.push(x as Batch);
+      head.push(x);
       if (head.length === 6) break;
     }
     const state = JSON.parse(JSON.stringify(first.state()));
@@ -86,15 +86,15 @@ for (const thread of [true])
       }),
     );
     for (let i = 0; i < 6; i++) {
-      t.equal(r0[i]!.bucket, r1[i]!.bucket);
-      const k0 = r0[i]!.samples.map((s) => s.key);
-      const k1 = r1[i]!.samples.map((s) => s.key);
+      t.equal(r0[i].bucket, r1[i].bucket);
+      const k0 = r0[i].samples.map((s) => s.key);
+      const k1 = r1[i].samples.map((s) => s.key);
       t.notOk(
         k0.some((k) => k1.includes(k)),
         `step ${i} disjoint`,
       );
     }
-    t.equal(r1[0]!.rank, 1);
+    t.equal(r1[0].rank, 1);
   });
 
 for (const thread of MODES)
@@ -202,7 +202,7 @@ for (const thread of [false])
       batches: 1,
       decode: false,
     });
-    t.equal((await collect(ok))[0]!.samples.length, 4, 'oversubscription pads the bucket');
+    t.equal((await collect(ok))[0].samples.length, 4, 'oversubscription pads the bucket');
   });
 
 for (const thread of MODES)
@@ -216,7 +216,7 @@ for (const thread of MODES)
       const ds = await makeDataset('lat', [4]);
       const cache = path.join(ds.root, 'vae-cache');
       const latentDs = { ...ds, config: { ...ds.config, cache_dir_vae: cache } };
-      const keys = ds.index.buckets['1.0']!;
+      const keys = ds.index.buckets['1.0'];
       for (const k of keys) {
         const target = path.join(cache, vaeCacheKey('', k));
         await mkdir(path.dirname(target), { recursive: true });
@@ -229,7 +229,7 @@ for (const thread of MODES)
         t.same([s.latents?.dtype, s.latents?.shape], ['float32', [4, 6, 5]]);
         t.equal(s.latents?.data.byteLength, 4 * 6 * 5 * 4);
       }
-      await rm(path.join(cache, vaeCacheKey('', keys[0]!)));
+      await rm(path.join(cache, vaeCacheKey('', keys[0])));
       const partial = await collect(await createLoader('x', { thread, datasets: [latentDs], epochs: 1 }));
       t.ok(
         partial.flatMap((b) => b.samples).every((s) => s.pixels && !s.latents),
@@ -285,8 +285,8 @@ for (const thread of [false])
             ),
           ),
         );
-        return per[0]!.map(
-          (b, i) => `${b.step}:${b.bucket}:${per.flatMap((p) => p[i]!.samples.map((s) => s.key)).join(',')}`,
+        return per[0].map(
+          (b, i) => `${b.step}:${b.bucket}:${per.flatMap((p) => p[i].samples.map((s) => s.key)).join(',')}`,
         );
       };
       const whole = await globalSteps(2, 4, 10);
@@ -345,7 +345,7 @@ for (const thread of MODES)
       const got: number[] = [];
       await t.rejects(
         (async () => {
-          for await (const b of loader) got.push((b as Batch).step);
+          for await (const b of loader) got.push(b.step);
         })(),
         { code: 'TF_NO_ACTIVE_DATASET' },
       );

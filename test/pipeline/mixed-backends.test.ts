@@ -44,7 +44,7 @@ t.test('batches come from both datasets; S3 samples are read and decoded inside 
     seed: 3,
     weighting: 'uniform',
   }))
-    batches.push(b as Batch);
+    batches.push(b);
   t.same(new Set(batches.map((b) => b.dataset)), new Set(['remote', 'local']));
   const fromS3 = batches.filter((b) => b.dataset === 'remote').flatMap((b) => b.samples);
   t.equal(fromS3.length, 4, 'every S3 sample once');
@@ -110,11 +110,10 @@ t.test(
       captions: async (k) => `url ${k.slice(-6)}`,
     };
     const batches: Batch[] = [];
-    for await (const b of await createLoader('x', { datasets: [input], epochs: 1, seed: 1 })) batches.push(b as Batch);
+    for await (const b of await createLoader('x', { datasets: [input], epochs: 1, seed: 1 })) batches.push(b);
     const samples = batches.flatMap((b) => b.samples);
     t.ok(
-      samples.length >= 4 &&
-        samples.every((s) => s.pixels?.length === 32 * 32 * 3 && Math.abs(s.pixels[2]! - 220) <= 3),
+      samples.length >= 4 && samples.every((s) => s.pixels?.length === 32 * 32 * 3 && Math.abs(s.pixels[2] - 220) <= 3),
       'downloaded and decoded',
     );
     t.notOk(samples.some((s) => s.key.endsWith('u9.jpg')));

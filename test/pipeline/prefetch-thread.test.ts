@@ -43,7 +43,7 @@ async function consumeBusy(thread: boolean) {
     if (++n === WARMUP) waitsAtWarmup = events.filter((e) => e.type === 'loader.wait').length;
     // Batches planned beyond this one when it was handed over (asking takes in all that arrived); the tail drains.
     if (n >= WARMUP && n <= TOTAL - PREFETCH) ahead.push(loader.planned - n);
-    decoded &&= (b as Batch).samples.every((s) => s.pixels?.byteLength === s.target_size[0] * s.target_size[1] * 3);
+    decoded &&= b.samples.every((s) => s.pixels?.byteLength === s.target_size[0] * s.target_size[1] * 3);
     const end = performance.now() + BLOCK_MS;
     while (performance.now() < end); // the trainer's synchronous step: no event-loop turn at all
   }
@@ -100,10 +100,10 @@ t.test(
     port1.close();
     t.equal(whole.byteLength, 0, 'the owned pixel buffer moved (detached on the sender)');
     t.equal(file.byteLength, 1000, 'the buffer around a slice is left alone');
-    t.equal(got.samples[0]!.pixels!.byteLength, 48 * 48 * 3);
-    t.equal(got.samples[0]!.pixels![0], 7);
-    t.equal(got.samples[0]!.latents!.data.byteLength, 120, "only the slice's bytes crossed");
-    t.equal(got.samples[0]!.latents!.data.buffer.byteLength, 120);
+    t.equal(got.samples[0].pixels!.byteLength, 48 * 48 * 3);
+    t.equal(got.samples[0].pixels![0], 7);
+    t.equal(got.samples[0].latents!.data.byteLength, 120, "only the slice's bytes crossed");
+    t.equal(got.samples[0].latents!.data.buffer.byteLength, 120);
   },
 );
 
@@ -138,7 +138,7 @@ t.test("a user's caption function runs on the main thread, asked by the prefetch
   });
   t.ok(loader.threaded);
   const out: Batch[] = [];
-  for await (const b of loader) out.push(b as Batch);
+  for await (const b of loader) out.push(b);
   t.ok(out.flatMap((b) => b.samples).every((s) => s.caption === `main says ${s.key}`));
 });
 
@@ -165,7 +165,7 @@ t.test(
     });
     t.notOk(loader.threaded);
     const out: Batch[] = [];
-    for await (const b of loader) out.push(b as Batch);
+    for await (const b of loader) out.push(b);
     t.equal(out.length, 2);
     const builtin = await createLoader('x', { datasets: [ds], batches: 1, decode: false, weighting: 'uniform' });
     t.ok(builtin.threaded, 'built-in strategies exist in the thread too');

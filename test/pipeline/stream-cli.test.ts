@@ -79,10 +79,9 @@ for (const thread of THREADS)
     t.equal(py.length, 6);
     const ds = await makeDataset('cli', [5, 4], { root, broken: ['1_5_2.jpg'] });
     const mine: Batch[] = [];
-    for await (const b of await createLoader('x', { thread, datasets: [ds], batches: 6, seed: 9 }))
-      mine.push(b as Batch);
+    for await (const b of await createLoader('x', { thread, datasets: [ds], batches: 6, seed: 9 })) mine.push(b);
     for (let i = 0; i < 6; i++) {
-      const b = mine[i]!;
+      const b = mine[i];
       t.equal(py[i].step, b.step);
       t.equal(py[i].bucket, b.bucket);
       const want = b.samples.map((s) => ({

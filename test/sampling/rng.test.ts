@@ -34,7 +34,7 @@ t.test('floats are in [0,1) and roughly uniform (chi-square over 20 bins)', asyn
   for (let i = 0; i < n; i++) {
     const f = r.nextFloat();
     if (!(f >= 0 && f < 1)) outside++;
-    else bins[Math.floor(f * 20)]!++;
+    else bins[Math.floor(f * 20)]++;
   }
   t.equal(outside, 0, 'every draw in [0,1)');
   const e = n / 20;
@@ -56,6 +56,6 @@ t.test('permutation is a permutation for many sizes and keys', async (t) => {
 
 t.test('position of element 0 is uniform over shuffles', async (t) => {
   const counts = new Array<number>(5).fill(0);
-  for (let s = 0; s < 5000; s++) counts[permutation(5, ['pos', s]).indexOf(0)]!++;
+  for (let s = 0; s < 5000; s++) counts[permutation(5, ['pos', s]).indexOf(0)]++;
   for (const c of counts) t.ok(c > 850 && c < 1150, `count ${c} ≈ 1000`);
 });

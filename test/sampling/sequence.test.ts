@@ -60,7 +60,7 @@ t.test(
           let padded = 0;
           for (const b of batches) {
             padded += b.global.padded;
-            for (const i of b.global.samples) counts[i]!++;
+            for (const i of b.global.samples) counts[i]++;
           }
           const reps = d.repeats + 1;
           const over = counts.reduce((s, c) => s + c - reps, 0);
@@ -85,10 +85,10 @@ t.test('rank shares are disjoint and together make the global batch, for world s
       ];
       const ranks = Array.from({ length: w }, (_, r) => run(datasets, seed, r, w, 40).out);
       for (let s = 0; s < 40; s++) {
-        const union = ranks.flatMap((o) => o[s]!.mine);
-        const g = ranks[0]![s]!.global;
+        const union = ranks.flatMap((o) => o[s].mine);
+        const g = ranks[0][s].global;
         if (union.join() !== Array.from(g.samples).join()) t.fail(`seed ${seed} w ${w} step ${s}`);
-        if (new Set(ranks.map((o) => `${o[s]!.dataset}|${o[s]!.bucket}|${o[s]!.epoch}`)).size !== 1)
+        if (new Set(ranks.map((o) => `${o[s].dataset}|${o[s].bucket}|${o[s].epoch}`)).size !== 1)
           t.fail('ranks agree on dataset/bucket');
         if (g.padded === 0 && new Set(g.samples).size !== g.samples.length) t.fail('disjoint slots in unpadded batch');
       }
@@ -117,10 +117,10 @@ t.test('resume on another world size with the same global batch continues the sa
     ds('b', { '1.0': 20 }, { batchSize: bs }),
   ];
   for (let seed = 0; seed < 8; seed++) {
-    const globalOf = (outs: RankBatch[][], s: number) => outs.flatMap((o) => o[s]!.mine).join(',');
+    const globalOf = (outs: RankBatch[][], s: number) => outs.flatMap((o) => o[s].mine).join(',');
     const four = Array.from({ length: 4 }, (_, r) => run(mk(2), seed, r, 4, 50).out);
     const firstTwo = Array.from({ length: 2 }, (_, r) => run(mk(4), seed, r, 2, 20));
-    const state = firstTwo[0]!.state;
+    const state = firstTwo[0].state;
     const resumed = Array.from({ length: 4 }, (_, r) => run(mk(2), seed, r, 4, 30, state).out);
     for (let s = 0; s < 20; s++) {
       if (
@@ -132,7 +132,7 @@ t.test('resume on another world size with the same global batch continues the sa
         t.fail(`seed ${seed} step ${s} (2 ranks)`);
     }
     for (let s = 0; s < 30; s++) {
-      if (globalOf(resumed, s) !== globalOf(four, s + 20) || resumed[0]![s]!.step !== s + 20)
+      if (globalOf(resumed, s) !== globalOf(four, s + 20) || resumed[0][s].step !== s + 20)
         t.fail(`seed ${seed} step ${s + 20} (resumed)`);
     }
   }

@@ -73,7 +73,7 @@ t.test('hostile URL cells are skipped with row and column, and refused as keys',
       [6, 'url'],
     ],
   );
-  t.match(idx.skipped[2]!.reason, /scheme file:/);
+  t.match(idx.skipped[2].reason, /scheme file:/);
   const csvs = new CsvStorage({
     kind: 'csv',
     id: 'ds',

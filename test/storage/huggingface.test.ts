@@ -24,12 +24,12 @@ const fixture = (): Promise<{ rows: FixtureRow[]; files: Record<string, Buffer> 
 
 async function makeFixture(): Promise<{ rows: FixtureRow[]; files: Record<string, Buffer> }> {
   const rows = await makeRows(17);
-  rows[5]!.image = null;
+  rows[5].image = null;
   const [a, b] = shardNames('train', 2);
   const files = {
-    [a!]: shardBytes(rows.slice(0, 10), 4),
-    [b!]: shardBytes(rows.slice(10), 3),
-    [shardNames('test', 1)[0]!]: shardBytes(rows.slice(0, 2), 2),
+    [a]: shardBytes(rows.slice(0, 10), 4),
+    [b]: shardBytes(rows.slice(10), 3),
+    [shardNames('test', 1)[0]]: shardBytes(rows.slice(0, 2), 2),
     'README.md': Buffer.from('# tiny'),
   };
   return { rows, files };
@@ -71,8 +71,8 @@ t.test('from the local hub cache layout', async (t) => {
     'virtual keys over both shards, row groups in order',
   );
   for (const i of [0, 3, 4, 9, 10, 16])
-    t.same(await hf.read(`${i}.jpg`), rows[i]!.image, `row ${i} bytes exact (utf8:false)`);
-  t.same(await hf.readRange('4.jpg', 0, 4), rows[4]!.image!.subarray(0, 4));
+    t.same(await hf.read(`${i}.jpg`), rows[i].image, `row ${i} bytes exact (utf8:false)`);
+  t.same(await hf.readRange('4.jpg', 0, 4), rows[4].image!.subarray(0, 4));
   await t.rejects(hf.read('5.jpg'), {
     code: 'TF_DATA_FILE',
     row: 6,
@@ -84,7 +84,7 @@ t.test('from the local hub cache layout', async (t) => {
   t.equal(await hf.exists('17.jpg'), false);
   t.equal(await hf.caption('2.jpg'), 'caption 2');
   t.equal(await hf.caption('3.jpg'), 'alt 3', 'fallback column when the caption is null');
-  t.same(await hf.fields('12.jpg', ['width', 'height']), { width: rows[12]!.width, height: rows[12]!.height });
+  t.same(await hf.fields('12.jpg', ['width', 'height']), { width: rows[12].width, height: rows[12].height });
   const multi = new HuggingfaceStorage(
     desc({
       hubCache: hub,
@@ -107,7 +107,7 @@ t.test('from the local hub cache layout', async (t) => {
   t.equal(hf.externalPath('7.jpg'), '7.jpg');
   t.equal(hf.keyFromExternal('7.jpg'), '7.jpg');
   const copy = createStorage(JSON.parse(JSON.stringify(hf.describe())));
-  t.same(await copy.read('9.jpg'), rows[9]!.image);
+  t.same(await copy.read('9.jpg'), rows[9].image);
 });
 
 t.test('GZIP-compressed shards (hyparquet-compressors)', async (t) => {
@@ -115,10 +115,10 @@ t.test('GZIP-compressed shards (hyparquet-compressors)', async (t) => {
   const dir = t.testdir({});
   const gz = shardBytes(rows.slice(0, 6), 3, 'GZIP');
   const meta = parquetMetadata(gz.buffer.slice(gz.byteOffset, gz.byteOffset + gz.byteLength) as ArrayBuffer);
-  t.equal(meta.row_groups[0]!.columns[0]!.meta_data!.codec, 'GZIP', 'the shard really is GZIP-compressed');
+  t.equal(meta.row_groups[0].columns[0].meta_data!.codec, 'GZIP', 'the shard really is GZIP-compressed');
   const hub = await writeHubCache(path.join(dir, 'hub'), NAME, REV, { 'data/train-00000-of-00001.parquet': gz });
   const hf = new HuggingfaceStorage(desc({ hubCache: hub, cacheDir: dir }));
-  for (const i of [0, 4]) t.same(await hf.read(`${i}.jpg`), rows[i]!.image, `row ${i} decompressed exactly`);
+  for (const i of [0, 4]) t.same(await hf.read(`${i}.jpg`), rows[i].image, `row ${i} decompressed exactly`);
   t.equal(await hf.caption('1.jpg'), 'caption 1');
 });
 
@@ -206,7 +206,7 @@ t.test('over HTTP in the Hub URL layout: paginated tree, ranged reads, redirects
     await keys(hf.list()),
     rows.map((_, i) => `${i}.jpg`),
   );
-  for (const i of [0, 7, 10, 16]) t.same(await hf.read(`${i}.jpg`), rows[i]!.image, `row ${i} over HTTP`);
+  for (const i of [0, 7, 10, 16]) t.same(await hf.read(`${i}.jpg`), rows[i].image, `row ${i} over HTTP`);
   t.equal(await hf.caption('3.jpg'), 'alt 3');
   t.equal(srv.count(`/api/datasets/${NAME}/tree/main`), 2, 'both tree pages followed (Link: rel=next)');
   const shardGets = srv.requests.filter((r) => r.path.startsWith('/cdn/'));

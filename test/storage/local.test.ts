@@ -39,8 +39,8 @@ t.test('lists recursively, sorted, skipping junk, case-insensitive extensions', 
     all.map((o) => o.key),
     ['a.PNG', 'b.jpg', 'notes.txt', 'sub/c.webp', 'sub/deeper/d.Jpeg'],
   );
-  t.equal(all[0]!.size, png.length);
-  t.ok(all[0]!.mtimeMs! > 0);
+  t.equal(all[0].size, png.length);
+  t.ok(all[0].mtimeMs! > 0);
   const imgs = await collect(s.list({ extensions: ['png', 'JPEG', '.webp'] }));
   t.same(
     imgs.map((o) => o.key),

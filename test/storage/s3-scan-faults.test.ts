@@ -27,10 +27,10 @@ t.test('scan over faulty S3 equals scan over clean S3', async (t) => {
         [192, 108],
         [100, 100],
         [108, 192],
-      ][i % 3]!;
-      const format = formats[i % 3]!;
+      ][i % 3];
+      const format = formats[i % 3];
       const ext = format === 'jpeg' ? 'jpg' : format;
-      return [`data/${['a', 'b', 'c'][i % 3]}dir/img${i}.${ext}`, await encodeImage({ w: w! + i, h: h!, format })] as [
+      return [`data/${['a', 'b', 'c'][i % 3]}dir/img${i}.${ext}`, await encodeImage({ w: w + i, h: h, format })] as [
         string,
         Buffer,
       ];

@@ -12,7 +12,7 @@ function walk(buf: Buffer, base: number, pos: number, eof: boolean, orientation:
     if (i + 4 > buf.length) return needOrTruncated('jpeg', eof, pos, 4, resume(pos));
     if (buf[i] !== 0xff) return fail('corrupt', `jpeg: expected a marker at byte ${pos}`);
     while (buf[i + 1] === 0xff && i + 4 < buf.length) i++; // fill bytes
-    const m = buf[i + 1]!;
+    const m = buf[i + 1];
     pos = base + i;
     if ((m >= 0xd0 && m <= 0xd7) || m === 0x01) {
       pos += 2;

@@ -172,7 +172,7 @@ function paletteRow(buf: Buffer, h: BmpHeader): RowReader {
   const mask = (1 << h.bpp) - 1;
   return (src, out, dst, width) => {
     for (let x = 0; x < width; x++) {
-      const byte = buf[src + Math.floor(x / perByte)]!;
+      const byte = buf[src + Math.floor(x / perByte)];
       const idx = (byte >> (8 - h.bpp * ((x % perByte) + 1))) & mask;
       palette.copy(out, dst + x * 3, idx * 3, idx * 3 + 3);
     }
@@ -204,7 +204,7 @@ function maskedRow(buf: Buffer, h: BmpHeader, channels: number): RowReader {
   return (src, out, dst, width) => {
     for (let x = 0; x < width; x++) {
       const px = bytes === 2 ? buf.readUInt16LE(src + x * 2) : buf.readUInt32LE(src + x * 4);
-      for (let c = 0; c < channels; c++) out[dst + x * channels + c] = ch[c]!(px);
+      for (let c = 0; c < channels; c++) out[dst + x * channels + c] = ch[c](px);
     }
   };
 }

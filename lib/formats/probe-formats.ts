@@ -1,7 +1,7 @@
 // Header probes for PNG (+APNG frames), WebP (VP8/VP8L/VP8X), GIF, BMP: fixed-offset fields near the start.
 import { fail, needOrTruncated, ok, type ImageFormat, type ProbeOutcome } from './probe-types.js';
 import { tiffOrientation } from './probe-exif.js';
-import { bmpHeaderBytes, readBmpHeader } from '../image/bmp-decode.js';
+import { bmpHeaderBytes, readBmpHeader } from './bmp-decode.js';
 
 /** Chunk walkers share this: where chunks start, how to read one, and what to do with the ones that matter. */
 interface ChunkWalk {
@@ -107,9 +107,9 @@ export function probeWebp(buf: Buffer, eof: boolean): ProbeOutcome {
     return ok('webp', (bits & 0x3fff) + 1, ((bits >>> 14) & 0x3fff) + 1);
   }
   if (chunk === 'VP8X') {
-    const animated = (buf[20]! & 0x02) !== 0;
+    const animated = (buf[20] & 0x02) !== 0;
     const [w, h] = [buf.readUIntLE(24, 3) + 1, buf.readUIntLE(27, 3) + 1];
-    if (buf[20]! & 0x08) return webpExif(buf, eof, w, h, animated);
+    if (buf[20] & 0x08) return webpExif(buf, eof, w, h, animated);
     return ok('webp', w, h, 1, animated ? { animated } : {});
   }
   return fail('corrupt', `webp: unknown first chunk ${JSON.stringify(chunk)}`);

@@ -1,7 +1,7 @@
 // Full decode with sharp (only for scan_for_errors or a suspicious tail): classifies why an image fails.
 import sharp from 'sharp';
-import type { SkipReason } from './types.js';
-import { BmpError, decodeBmp, isBmp } from '../image/bmp-decode.js';
+import type { SkipReason } from './skip-reason.js';
+import { BmpError, decodeBmp, isBmp } from './bmp-decode.js';
 
 sharp.cache(false);
 

@@ -1,6 +1,6 @@
 // The progress reporter draws one redrawn line on a TTY and throttled plain lines otherwise.
 import t from 'tap';
-import { createProgress, formatRate } from '../../lib/cli/progress.js';
+import { createProgress, formatRate } from '../../lib/terminal/progress.js';
 
 function sink(isTTY: boolean) {
   const chunks: string[] = [];
@@ -25,7 +25,7 @@ t.test('plain mode: throttled lines, final line always written', async (t) => {
   t.equal(p.done, 100);
   t.equal(chunks.length, 2, 'one line per full second of the 2.5 s run (none at the start)');
   p.finish('skipped 4');
-  const last = chunks[chunks.length - 1]!;
+  const last = chunks[chunks.length - 1];
   t.match(last, /^scan photos \[#{24}\] 100% 100\/100 files 40\.0\/s 2\.5s skipped 4\n$/);
   t.notOk(
     chunks.some((c) => c.includes('\r') || c.includes('\x1b')),

@@ -1,10 +1,10 @@
 // BMP reader: every supported layout pixel-exact against its source pixels; RLE and cut files refused alike by probe and decoder.
 import t from 'tap';
 import sharp from 'sharp';
-import { decodeBmp } from '../../lib/image/bmp-decode.js';
+import { decodeBmp } from '../../lib/formats/bmp-decode.js';
 import { decodeToTarget } from '../../lib/image/decode.js';
-import { probeImage } from '../../lib/metadata/probe.js';
-import { decodeCheck } from '../../lib/metadata/decode-check.js';
+import { probeImage } from '../../lib/formats/probe.js';
+import { decodeCheck } from '../../lib/formats/decode-check.js';
 import { bgrRows, indexRows, rle8, seededBytes, wordRows, writeBmp } from '../helpers/bmp-encoder.js';
 
 const W = 7; // odd: every row needs padding at 24 bits, and packed rows at 1 and 4 bits end mid-byte
@@ -13,11 +13,11 @@ const rgb = seededBytes(W * H * 3, 1);
 
 function palette(n: number, seed: number): [number, number, number][] {
   const b = seededBytes(n * 3, seed);
-  return Array.from({ length: n }, (_, i) => [b[i * 3]!, b[i * 3 + 1]!, b[i * 3 + 2]!]);
+  return Array.from({ length: n }, (_, i) => [b[i * 3], b[i * 3 + 1], b[i * 3 + 2]]);
 }
 
 function lookup(indices: Uint8Array, pal: [number, number, number][]): Buffer {
-  return Buffer.from([...indices].flatMap((i) => pal[i]!));
+  return Buffer.from([...indices].flatMap((i) => pal[i]));
 }
 
 t.test('24-bit BI_RGB, bottom-up and top-down', async (t) => {
@@ -38,7 +38,7 @@ t.test('32-bit BI_BITFIELDS with an alpha mask (V4 header) gives RGBA', async (t
   const alpha = seededBytes(W * H, 2);
   const words = Array.from(
     { length: W * H },
-    (_, i) => ((alpha[i]! << 24) | (rgb[i * 3]! << 16) | (rgb[i * 3 + 1]! << 8) | rgb[i * 3 + 2]!) >>> 0,
+    (_, i) => ((alpha[i] << 24) | (rgb[i * 3] << 16) | (rgb[i * 3 + 1] << 8) | rgb[i * 3 + 2]) >>> 0,
   );
   const out = decodeBmp(
     writeBmp({
@@ -51,14 +51,14 @@ t.test('32-bit BI_BITFIELDS with an alpha mask (V4 header) gives RGBA', async (t
   );
   t.equal(out.channels, 4);
   const rgba = Buffer.from(
-    Array.from({ length: W * H }, (_, i) => [rgb[i * 3]!, rgb[i * 3 + 1]!, rgb[i * 3 + 2]!, alpha[i]!]).flat(),
+    Array.from({ length: W * H }, (_, i) => [rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2], alpha[i]]).flat(),
   );
   t.ok(out.data.equals(rgba), 'pixels and alpha identical');
 });
 
 t.test('16-bit BI_BITFIELDS 5-6-5 and BI_RGB 5-5-5 expand each channel to 0–255', async (t) => {
   const words = [...seededBytes(W * H * 2, 3)].reduce<number[]>(
-    (a, b, i) => (i % 2 ? ((a[a.length - 1]! |= b << 8), a) : [...a, b]),
+    (a, b, i) => (i % 2 ? ((a[a.length - 1] |= b << 8), a) : [...a, b]),
     [],
   );
   const scale = (v: number, bits: number) => Math.floor((v * 255) / ((1 << bits) - 1));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import { LocalStorage } from '../../lib/storage/local.js';
 import { probeFile } from '../../lib/metadata/probe-file.js';
-import { probeImage } from '../../lib/metadata/probe.js';
+import { probeImage } from '../../lib/formats/probe.js';
 import {
   corruptFile,
   makeImage,

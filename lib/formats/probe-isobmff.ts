@@ -48,7 +48,7 @@ function fromMeta(buf: Buffer, meta: Box, format: ImageFormat): ProbeOutcome {
       const pw = buf.readUInt32BE(p.body + 4);
       const ph = buf.readUInt32BE(p.body + 8);
       if (pw * ph > w * h) [w, h] = [pw, ph];
-    } else if (p.type === 'irot' && p.body < p.end) rot = buf[p.body]! & 3;
+    } else if (p.type === 'irot' && p.body < p.end) rot = buf[p.body] & 3;
   }
   if (!w || !h) return fail('corrupt', `${format}: no ispe box`);
   return ok(format, w, h, [1, 8, 3, 6][rot]);

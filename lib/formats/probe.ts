@@ -4,7 +4,7 @@ import { probeBmp, probeGif, probePng, probeWebp } from './probe-formats.js';
 import { probeTiff } from './probe-tiff.js';
 import { probeIsobmff } from './probe-isobmff.js';
 import { fail, needOrTruncated, type ImageFormat, type ProbeOutcome } from './probe-types.js';
-import { readBmpHeader } from '../image/bmp-decode.js';
+import { readBmpHeader } from './bmp-decode.js';
 
 export type { ProbeOutcome, ProbeOk, ProbeFail, ProbeNeed, ImageFormat } from './probe-types.js';
 

@@ -8,7 +8,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { vaeCacheKey } from '../lib/embeds/cache-keys.js';
 import { latentFrom, readEmbedFile } from '../lib/embeds/latents.js';
-import { loadStages } from '../lib/demo/stages.js';
+import { createLoader } from '../lib/pipeline/create-loader.js';
 import { benchScale, checksumOf, streamFixture } from './corpus.js';
 import type { BenchLine } from './results.js';
 
@@ -40,11 +40,9 @@ function mb(bytes: number): number {
 
 /** Child: stream `samples` samples from an index of `index` latents through the loader and report peak RSS. */
 async function childLoader(index: number, samples: number): Promise<ChildReport> {
-  const stages = await loadStages();
-  if (!stages.loader) throw new Error('createLoader is not in this build');
   const fx = await streamFixture([{ id: 'mem', count: index, probability: 1, repeats: 0 }], BATCH, 7);
   const started = performance.now();
-  const loader = await stages.loader.createLoader(fx.loaded, {
+  const loader = await createLoader(fx.loaded, {
     datasets: fx.inputs,
     batches: Math.ceil(samples / BATCH),
     threads: 1,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { loadStages } from '../lib/demo/stages.js';
+import { createLoader } from '../lib/pipeline/create-loader.js';
 import { createPlan, resolveItem, type PlanDataset } from '../lib/sampling/plan.js';
 import { getWeighting } from '../lib/sampling/weights.js';
 import { checksumOf, streamFixture, type FixtureSpec } from './corpus.js';
@@ -139,8 +139,6 @@ function options(): Options {
 
 async function main(): Promise<void> {
   const o = options();
-  const stages = await loadStages();
-  if (!stages.loader) throw new Error('createLoader is not in this build');
   // Two weighted datasets so the weighted merge is part of what is checked; sizes are multiples of the batch.
   const half = Math.floor(o.index / 2 / o.batchSize) * o.batchSize;
   const specs: FixtureSpec[] = [
@@ -154,7 +152,7 @@ async function main(): Promise<void> {
   // A consumer slow enough that `samples` take `minutes`: the loader sits at full prefetch, the steady state of training.
   const stepMs = o.stepMs ?? (o.minutes * 60_000 * o.batchSize) / o.samples;
   const batches = Math.ceil(o.samples / o.batchSize);
-  const loader = await stages.loader.createLoader(fx.loaded, {
+  const loader = await createLoader(fx.loaded, {
     datasets: fx.inputs,
     batches,
     seed: SEED,

@@ -139,7 +139,7 @@ async function action(file: string, o: ScanCliOptions): Promise<void> {
   const workers = o.workers === undefined ? undefined : Number(o.workers);
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0))
     throw new UsageError(`Expected \`--workers\` to be an integer from 0 and up, got \`${o.workers}\``);
-  const storages = await scanStorages(loaded, datasets);
+  const storages = await scanStorages(loaded);
   const pool = workers === 0 || o.merge ? undefined : new ScanPool(workers ? { threads: workers } : {});
   const lines: DatasetLine[] = [];
   try {

@@ -7,9 +7,12 @@ import { consume, type ConsumerStats } from './consumer.js';
 import { demoTrainingArgs } from './demo-config.js';
 import { generateDemo } from './generate.js';
 import type { DemoSizes } from './plan.js';
-import { loadStages, type BuiltBackend, type Stages } from './stages.js';
 import type { DatasetIndex } from '../metadata/types.js';
 import type { StorageBackend } from '../storage/types.js';
+import { loadConfig } from '../config/load-config.js';
+import { createFactory, type BuiltBackend } from '../factory/factory.js';
+import { scanDataset } from '../metadata/scan.js';
+import { createLoader } from '../pipeline/create-loader.js';
 
 /** A scanned dataset handed to createLoader (lib/pipeline LoaderDatasetInput). */
 interface LoaderInput {
@@ -37,8 +40,6 @@ export interface DemoOptions {
   force?: boolean;
   /** Progress output. @default process.stderr */
   progress?: ProgressStream;
-  /** Stages to use (tests and benchmarks inject them). @default loadStages() */
-  stages?: Stages;
 }
 
 /** One scanned dataset. */
@@ -58,7 +59,7 @@ export interface DemoSummary {
   dir: string;
   configPath: string;
   generated: { created: boolean; images: number; brokenPlanted: number; seconds: number };
-  stages: Record<'config' | 'factory' | 'scan' | 'stream', 'done' | 'not built yet' | 'skipped'>;
+  stages: Record<'config' | 'factory' | 'scan' | 'stream', 'done' | 'skipped'>;
   datasets: DatasetSummary[];
   stream: ConsumerStats | null;
   peakRssMb: number;
@@ -71,7 +72,6 @@ function peakRssMb(): number {
 }
 
 async function scanOne(
-  stages: Stages,
   b: BuiltBackend,
   loaded: LoadedConfig,
   out: ProgressStream,
@@ -90,7 +90,7 @@ async function scanOne(
   });
   const started = performance.now();
   try {
-    const r = await stages.scan!.scanDataset({
+    const r = await scanDataset({
       id: b.id,
       config: b.config as ImageDatasetConfig,
       storage: b.storage,
@@ -109,7 +109,7 @@ async function scanOne(
       buckets,
       reusedCache: r.reusedCache,
       seconds: (performance.now() - started) / 1000,
-      report: r.report,
+      report: { ...r.report },
     };
     // No caption function is passed: the loader builds lib/captions' resolver itself (inside its prefetch
     // thread), where a function handed in would have to be called back on the main thread for every sample.
@@ -120,7 +120,6 @@ async function scanOne(
 }
 
 async function stream(
-  stages: Stages,
   loaded: LoadedConfig,
   inputs: LoaderInput[],
   o: DemoOptions,
@@ -128,7 +127,7 @@ async function stream(
 ): Promise<ConsumerStats> {
   const batches = o.batches ?? 100;
   // The scanned datasets go straight to the loader, so nothing is listed or probed twice.
-  const loader = await stages.loader!.createLoader(loaded, { datasets: inputs, batches });
+  const loader = await createLoader(loaded, { datasets: inputs, batches });
   const progress = createProgress({ label: 'stream', unit: 'batches', total: batches, stream: out });
   try {
     // The first few batches include worker start-up and the first decodes; the issue judges the wait after warm-up.
@@ -142,8 +141,7 @@ async function stream(
     progress.finish(`${stats.samples} samples`);
     return stats;
   } finally {
-    if (loader.close) await loader.close();
-    else loader.destroy();
+    await loader.close();
   }
 }
 
@@ -175,46 +173,35 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoSummary> {
     seconds: 0,
     notes: [],
   };
-  const stages = o.stages ?? (await loadStages());
-  await runStages(stages, summary, o, out, g.layout);
+  await runStages(summary, o, out, g.layout);
   summary.peakRssMb = peakRssMb();
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
 }
 
 async function runStages(
-  stages: Stages,
   s: DemoSummary,
   o: DemoOptions,
   out: ProgressStream,
   layout: Parameters<typeof demoTrainingArgs>[0],
 ): Promise<void> {
-  if (!stages.config) return missing(s, 'config');
   const args = demoTrainingArgs(layout, o.batchSize ?? 4, o.seed ?? 1234);
-  const loaded = await stages.config.loadConfig(s.configPath, { args });
+  const loaded = await loadConfig(s.configPath, { args });
   s.stages.config = 'done';
   for (const w of loaded.warnings) s.notes.push(`config warning${w.id ? ` (${w.id})` : ''}: ${w.field}: ${w.message}`);
-  if (!stages.factory) return missing(s, 'factory');
-  const built = await stages.factory.createFactory(loaded).build();
+  const built = await createFactory(loaded).build();
   s.stages.factory = 'done';
   try {
-    if (!stages.scan) return missing(s, 'scan');
     const inputs: LoaderInput[] = [];
     for (const b of built.data.filter((x) => isImageDataset(x.config))) {
-      const r = await scanOne(stages, b, loaded, out);
+      const r = await scanOne(b, loaded, out);
       s.datasets.push(r.summary);
       inputs.push(r.input);
     }
     s.stages.scan = 'done';
-    if (!stages.loader) return missing(s, 'stream');
-    s.stream = await stream(stages, loaded, inputs, o, out);
+    s.stream = await stream(loaded, inputs, o, out);
     s.stages.stream = 'done';
   } finally {
     await built.close();
   }
-}
-
-function missing(s: DemoSummary, stage: keyof DemoSummary['stages']): void {
-  s.stages[stage] = 'not built yet';
-  s.notes.push(`The ${stage} stage is not in this build yet, so the demo stopped before it.`);
 }

@@ -10,24 +10,32 @@ import { formatSummary } from '../../lib/demo/summary.js';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
-const none = { config: null, factory: null, scan: null, loader: null };
 
-t.test('without engine stages the demo still generates and says where it stopped', async (t) => {
+t.test('the demo generates its dataset, runs every stage, then reuses the dataset and the scan cache', async (t) => {
   const dir = await mkdtemp(path.join(tmpdir(), 'tf-demo-run-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const chunks: string[] = [];
   const progress = { isTTY: false, write: (s: string) => chunks.push(s) };
-  const s = await runDemo({ dir, sizes: { photos: 4, art: 2 }, stages: none, progress });
+  // maxRSS is a high-water mark: it can never be below an RSS this process already had before the run.
+  const rssBeforeMb = process.memoryUsage.rss() / 1048576;
+  const s = await runDemo({ dir, sizes: { photos: 4, art: 2 }, batches: 2, batchSize: 1, stepMs: 0, progress });
   t.equal(s.generated.created, true);
   t.equal(s.generated.images, 6);
-  t.equal(s.stages.config, 'not built yet');
-  t.ok(s.peakRssMb > 10);
+  t.same(s.stages, { config: 'done', factory: 'done', scan: 'done', stream: 'done' });
+  t.same(
+    s.datasets.map((d) => d.reusedCache),
+    [false, false],
+  );
+  t.equal(s.stream?.batches, 2);
+  t.ok(s.peakRssMb >= rssBeforeMb, `peak RSS ${s.peakRssMb} MB is at least the ${rssBeforeMb} MB seen before the run`);
   t.match(chunks.join(''), /generate demo dataset .*100% 12\/12 files/);
-  const text = formatSummary(s);
-  t.match(text, /6 images \+ 6 planted broken files/);
-  t.match(text, /config stage is not in this build yet/);
-  const again = await runDemo({ dir, sizes: { photos: 4, art: 2 }, stages: none, progress });
+  t.match(formatSummary(s), /6 images \+ 6 planted broken files/);
+  const again = await runDemo({ dir, sizes: { photos: 4, art: 2 }, batches: 2, batchSize: 1, stepMs: 0, progress });
   t.equal(again.generated.created, false);
+  t.same(
+    again.datasets.map((d) => d.reusedCache),
+    [true, true],
+  );
   t.match(chunks.join(''), /reusing/);
 });
 

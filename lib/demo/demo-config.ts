@@ -1,4 +1,5 @@
-// The demo's multidatabackend.json: two weighted image datasets with different crop settings, plus a text-embed backend.
+// The demo's multidatabackend.json: two weighted image datasets with different crop settings, plus a text-embed
+// backend.
 import path from 'node:path';
 
 /** Paths inside a demo folder. */

@@ -1,4 +1,4 @@
-// The demo run: generate → validate config → build backends → scan (progress, buckets, skips) → stream batches → summary.
+// The demo run: generate → validate config → build backends → scan (progress, buckets, skips) → stream → summary.
 import { isImageDataset, type LoadedConfig, type ImageDatasetConfig } from '../config/types.js';
 import { createProgress, type ProgressStream } from '../terminal/progress.js';
 import { MetricsBus } from '../metrics/events.js';

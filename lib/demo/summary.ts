@@ -1,4 +1,4 @@
-// Human-readable demo summary: generated data, per-dataset buckets and skips, stream throughput, consumer wait, peak RSS.
+// Human-readable demo summary: data, per-dataset buckets and skips, stream throughput, consumer wait, peak RSS.
 import type { DatasetSummary, DemoSummary } from './run-demo.js';
 
 function bucketLines(d: DatasetSummary): string[] {
@@ -44,14 +44,15 @@ function droppedLines(d: DatasetSummary): string[] {
   if (real.length === 0) return [];
   const total = real.reduce((s, e) => s + (e.removed ?? 0), 0);
   const parts = real.slice(0, 6).map((e) => `${e.bucket} −${e.removed} (${e.reason})`);
-  return [
-    `    removed from buckets: ${total} sample${total === 1 ? '' : 's'}: ${parts.join(', ')}${real.length > 6 ? ', ...' : ''}`,
-  ];
+  const more = real.length > 6 ? ', ...' : '';
+  return [`    removed from buckets: ${total} sample${total === 1 ? '' : 's'}: ${parts.join(', ')}${more}`];
 }
 
 function datasetBlock(d: DatasetSummary): string[] {
+  const cache = d.reusedCache ? ', scan cache reused' : ', scanned';
+  const how = `${d.processed} files looked at, ${d.seconds.toFixed(2)} s${cache}`;
   return [
-    `  ${d.id}: ${d.samples} samples in ${Object.keys(d.buckets).length} buckets (${d.processed} files looked at, ${d.seconds.toFixed(2)} s${d.reusedCache ? ', scan cache reused' : ', scanned'})`,
+    `  ${d.id}: ${d.samples} samples in ${Object.keys(d.buckets).length} buckets (${how})`,
     ...skipLines(d),
     ...droppedLines(d),
     ...bucketLines(d),
@@ -60,12 +61,14 @@ function datasetBlock(d: DatasetSummary): string[] {
 
 /** The text `tunefeed demo` prints on stdout. */
 export function formatSummary(s: DemoSummary): string {
+  const g = s.generated;
+  const made = g.created ? `generated in ${g.seconds.toFixed(1)} s` : 'reused from an earlier run';
   const lines = [
     '',
     'tunefeed demo summary',
     `  dataset folder: ${s.dir}`,
     `  config:         ${s.configPath}`,
-    `  data:           ${s.generated.images} images + ${s.generated.brokenPlanted} planted broken files (${s.generated.created ? `generated in ${s.generated.seconds.toFixed(1)} s` : 'reused from an earlier run'})`,
+    `  data:           ${g.images} images + ${g.brokenPlanted} planted broken files (${made})`,
     `  stages:         ${Object.entries(s.stages)
       .map(([k, v]) => `${k} ${v}`)
       .join(' · ')}`,
@@ -77,12 +80,14 @@ export function formatSummary(s: DemoSummary): string {
   }
   if (s.stream) {
     const st = s.stream;
+    const after = st.warmupBatches === 1 ? 'the first batch' : `the first ${st.warmupBatches} batches`;
+    const wait = `${(100 * st.waitShare).toFixed(2)} % of the time after ${after}`;
     lines.push(
       '',
       'Stream:',
       `  batches:        ${st.batches} (${st.samples} samples) in ${st.seconds.toFixed(2)} s`,
       `  samples/s:      ${st.samplesPerSecond.toFixed(1)}`,
-      `  consumer wait:  ${(100 * st.waitShare).toFixed(2)} % of the time after ${st.warmupBatches === 1 ? 'the first batch' : `the first ${st.warmupBatches} batches`} (first batch after ${st.firstBatchMs.toFixed(0)} ms)`,
+      `  consumer wait:  ${wait} (first batch after ${st.firstBatchMs.toFixed(0)} ms)`,
     );
     const per = Object.entries(st.perDataset);
     if (per.length) lines.push(`  by dataset:     ${per.map(([k, v]) => `${k} ${v}`).join(', ')}`);
@@ -97,10 +102,8 @@ export function formatSummary(s: DemoSummary): string {
       );
     }
     const skips = Object.entries(st.streamSkips);
-    if (skips.length)
-      lines.push(
-        `  skipped while streaming (replaced in their batch): ${skips.map(([r, e]) => `${r} ${e.count} (e.g. ${e.example})`).join(', ')}`,
-      );
+    const skipText = skips.map(([r, e]) => `${r} ${e.count} (e.g. ${e.example})`).join(', ');
+    if (skips.length) lines.push(`  skipped while streaming (replaced in their batch): ${skipText}`);
   }
   lines.push('', `Peak memory (RSS): ${s.peakRssMb.toFixed(0)} MB · total ${s.seconds.toFixed(1)} s`);
   for (const n of s.notes) lines.push(`note: ${n}`);

@@ -64,7 +64,9 @@ export async function synthRaw(seed: number, width: number, height: number): Pro
     .toBuffer();
 }
 
-/** Encode raw RGB into `format`. EXIF-rotated formats store the pixels pre-rotated so the displayed image is upright. */
+/**
+ * Encode raw RGB into `format`. EXIF-rotated formats store the pixels pre-rotated so the displayed image is upright.
+ */
 export async function encodeImage(raw: Buffer, width: number, height: number, format: DemoFormat): Promise<Buffer> {
   if (format === 'bmp') return encodeBmp(raw, width, height);
   const img = sharp(raw, { raw: { width, height, channels: 3 } });

@@ -29,7 +29,9 @@ export interface SequenceOptions {
   resume?: ResumeState;
 }
 
-/** Index chosen by one uniform draw from the generator keyed ['select', seed + step]: independent of everything else. */
+/**
+ * Index chosen by one uniform draw from the generator keyed ['select', seed + step]: independent of everything else.
+ */
 export function chooseWeighted(seed: number, step: number, weights: readonly number[]): number {
   const total = weights.reduce((s, w) => s + (w > 0 ? w : 0), 0);
   const u = rngFor('select', seed + step).nextFloat() * total;

@@ -81,6 +81,7 @@ export class S3Storage implements StorageBackend {
     return listS3(
       {
         dataset: this.id,
+        where: `s3://${this.#desc.bucket}/${this.#root}`,
         root: this.#root,
         pageSize: Math.min(1000, Math.max(1, this.#desc.listPageSize ?? 1000)),
         concurrency: Math.max(1, this.#desc.listConcurrency ?? S3_DEFAULTS.listConcurrency),

@@ -103,7 +103,9 @@ export class RangeLister {
       token = page.NextContinuationToken;
       if (!token) throw this.#error('a truncated page carries no continuation token');
       after = objs.at(-1)?.Key ?? after;
-      if (first && this.#split && objs.length) await this.#splitRest(r, objs);
+      // Enough ranges queued keep every lane busy; more splits would only add probes.
+      const wanted = this.#queue.length < 2 * this.#ctx.concurrency;
+      if (first && wanted && this.#split && objs.length) await this.#splitRest(r, objs);
     }
   }
 

@@ -4,12 +4,12 @@ import { compareKeys } from './s3-key-order.js';
 /** One probe: the first key after `startAfter` (under the listing's prefix), or undefined when there is none. */
 export type Probe = (startAfter: string) => Promise<string | undefined>;
 
-/** Real keys splitting (last, hi) in S3 order, or 'ignored' when the server answered a probe with a key ≤ its StartAfter. */
+/** Real keys splitting (last, hi) in S3 order, or 'ignored' when a probe came back with a key ≤ its StartAfter. */
 export type SplitResult = string[] | 'ignored';
 
 /**
  * Candidate StartAfter keys beyond the page's last key: its prefixes with one character raised, finest position first.
- * The characters come from the page's own keys, so a bucket of digit-named files is split on digits. Any candidate is
+ * The characters come from where the page's keys vary, so digit-numbered files are split on digits. Any candidate is
  * safe: it only places a boundary, and every range is listed flat up to the next one, so no key can fall between.
  */
 export function splitCandidates(
@@ -22,9 +22,10 @@ export function splitCandidates(
   const rel = keys.map((k) => Array.from(k.slice(base.length)));
   const first = rel[0];
   const last = rel[rel.length - 1];
-  const alphabet = [...new Set(rel.flat())].sort(compareKeys);
   let d = 0;
   while (d < first.length && d < last.length && first[d] === last[d]) d++;
+  // Characters of the part that varies within the page: the shared part's letters rarely predict the next names.
+  const alphabet = [...new Set(rel.flatMap((k) => k.slice(d)))].sort(compareKeys);
   const perPosition = Math.max(2, Math.ceil(budget / 3));
   const out: string[] = [];
   for (let j = Math.min(d, last.length - 1); j >= 0 && out.length < budget; j--) {

@@ -87,14 +87,10 @@ export class S3Storage implements StorageBackend {
         concurrency: Math.max(1, this.#desc.listConcurrency ?? S3_DEFAULTS.listConcurrency),
         log: this.#log,
         listPage: (params, signal) =>
-          this.#call(
-            'list',
-            params.Prefix,
-            signal,
-            (c, s) =>
-              c.client.send(new c.sdk.ListObjectsV2Command({ Bucket: this.#desc.bucket, ...params }), {
-                abortSignal: s,
-              }) as Promise<ListObjectsV2CommandOutput>,
+          this.#call('list', params.Prefix, signal, (c, s): Promise<ListObjectsV2CommandOutput> =>
+            c.client.send(new c.sdk.ListObjectsV2Command({ Bucket: this.#desc.bucket, ...params }), {
+              abortSignal: s,
+            }),
           ),
       },
       options,

@@ -32,6 +32,8 @@ const LAYOUTS: Layout[] = [
 
 interface Round {
   s: number;
+  /** Client process CPU (user + system), seconds: robust on a loaded machine where wall time is not. */
+  cpu: number;
   requests: number;
   checksum: string;
   count: number;
@@ -43,13 +45,21 @@ async function listOnce(srv: MemS3Server, endpoint: string, concurrency: number)
   const before = (await srv.stats()).list ?? 0;
   const keys: string[] = [];
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   try {
     for await (const o of s3.list()) keys.push(o.key);
   } finally {
     await s3.close();
   }
   const s = (performance.now() - t0) / 1000;
-  return { s, requests: ((await srv.stats()).list ?? 0) - before, checksum: checksumOf(keys), count: keys.length };
+  const used = process.cpuUsage(cpu0);
+  return {
+    s,
+    cpu: (used.user + used.system) / 1e6,
+    requests: ((await srv.stats()).list ?? 0) - before,
+    checksum: checksumOf(keys),
+    count: keys.length,
+  };
 }
 
 async function runCase(srv: MemS3Server, endpoint: string, n: number): Promise<{ par: Round[]; flat: Round[] }> {
@@ -73,6 +83,8 @@ function line(layout: string, n: number, latencyMs: number, par: Round[], flat: 
     figures: {
       parallel_keys_s: Math.round(n / best(par)),
       flat_keys_s: Math.round(n / best(flat)),
+      parallel_cpu_us_per_key: Math.round((Math.min(...par.map((x) => x.cpu)) * 1e6) / n),
+      flat_cpu_us_per_key: Math.round((Math.min(...flat.map((x) => x.cpu)) * 1e6) / n),
       parallel_list_requests: par[0].requests,
       flat_list_requests: flat[0].requests,
       ratio_spread_min: round(Math.min(...pairs)),
@@ -88,7 +100,8 @@ function line(layout: string, n: number, latencyMs: number, par: Round[], flat: 
     caveat:
       `best of ${ROUNDS} alternating rounds per side, spread = min–max of the per-round ratios; both sides list ` +
       'the same keys through S3Storage (SDK ListObjectsV2) and the checksum hashes the keys in output order; ' +
-      'the server runs in its own process on the same 2 shared cores' +
+      'the server runs in its own process on the same 2 shared cores; CPU = the client process, best round; ' +
+      'the parallel side spends more of it (one-key probes, and the last page of each range reaches past its end)' +
       (latencyMs ? `; a proxy in the bench process holds each list request ${latencyMs} ms (S3's page latency)` : ''),
   };
 }

@@ -113,7 +113,7 @@ export class RangeLister {
   async #splitRest(r: Range, objs: readonly _Object[]): Promise<void> {
     const keys = objs.map((o) => o.Key!);
     const last = keys[keys.length - 1];
-    const budget = Math.max(4, 2 * this.#ctx.concurrency);
+    const budget = Math.max(4, this.#ctx.concurrency);
     const candidates = splitCandidates(this.#prefix, keys, r.hi, budget);
     const found = await findBoundaries(candidates, last, r.hi, (c) => this.#probe(c), this.#ctx.concurrency);
     if (found === 'ignored') {

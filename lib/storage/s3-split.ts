@@ -28,13 +28,15 @@ export function splitCandidates(
   const alphabet = [...new Set(rel.flatMap((k) => k.slice(d)))].sort(compareKeys);
   const perPosition = Math.max(2, Math.ceil(budget / 3));
   const out: string[] = [];
-  for (let j = Math.min(d, last.length - 1); j >= 0 && out.length < budget; j--) {
+  const top = Math.min(d, last.length - 1);
+  for (let j = top; j >= 0 && out.length < budget; j--) {
     const stem = base + last.slice(0, j).join('');
     const eligible = alphabet
       .filter((c) => compareKeys(c, last[j]) > 0)
       .map((c) => stem + c)
       .filter((k) => hi === undefined || compareKeys(k, hi) < 0);
-    out.push(...spread(eligible, Math.min(perPosition, budget - out.length)));
+    // Raising the varying position itself mostly finds the key right after the page (numbered names end in 9s).
+    out.push(...spread(eligible, Math.min(j === top ? 1 : perPosition, budget - out.length)));
   }
   return out;
 }

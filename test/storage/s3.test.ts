@@ -1,4 +1,4 @@
-// S3Storage against a real s3rver on loopback: prefix-scoped paginated/parallel listing, reads, ranges, writes, pool size.
+// S3Storage on a real s3rver on loopback: prefix-scoped paged/parallel listing, reads, ranges, writes, pool size.
 import t from 'tap';
 import { S3Storage } from '../../lib/storage/s3.js';
 import { createStorage } from '../../lib/storage/from-description.js';
@@ -147,12 +147,15 @@ t.test('hostile keys in a listing are skipped, never turned into paths', async (
     'data/http://evil/x.png',
   ];
   const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  const xml = `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>hostile</Name><Prefix>data/</Prefix><KeyCount>${keys.length}</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${keys
-    .map(
-      (k) =>
-        `<Contents><Key>${esc(k)}</Key><LastModified>2026-11-26T00:00:00.000Z</LastModified><ETag>"abc"</ETag><Size>3</Size><StorageClass>STANDARD</StorageClass></Contents>`,
-    )
-    .join('')}</ListBucketResult>`;
+  const contents = keys.map(
+    (k) =>
+      `<Contents><Key>${esc(k)}</Key><LastModified>2026-11-26T00:00:00.000Z</LastModified>` +
+      '<ETag>"abc"</ETag><Size>3</Size><StorageClass>STANDARD</StorageClass></Contents>',
+  );
+  const xml =
+    '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+    `<Name>hostile</Name><Prefix>data/</Prefix><KeyCount>${keys.length}</KeyCount><MaxKeys>1000</MaxKeys>` +
+    `<IsTruncated>false</IsTruncated>${contents.join('')}</ListBucketResult>`;
   const listing = { body: xml, headers: { 'content-type': 'application/xml' } };
   const web = await startHttpServer(t, { routes: { '/hostile': listing, '/hostile/': listing } });
   const s3 = new S3Storage({

@@ -27,11 +27,14 @@ export interface RangeContext {
   listPage(params: ListParams, signal?: AbortSignal): Promise<ListObjectsV2CommandOutput>;
 }
 
-/** Keys in (lo, hi]; undefined ends are open. `hi` only shrinks, when the range's own producer splits it. */
+/** Keys in (lo, hi]; undefined ends are open. `hi` only shrinks, when a split of this range completes. */
 interface Range {
   lo: string | undefined;
   hi: string | undefined;
   channel?: PageChannel<ObjectInfo>;
+  /** The last key received so far; a split may only hand over keys after it. */
+  pos?: string;
+  done?: boolean;
 }
 
 /**
@@ -87,14 +90,22 @@ export class RangeLister {
 
   /** Lists one range flat: StartAfter its low end, then continuation tokens, until a key past its high end. */
   async #run(r: Range, channel: PageChannel<ObjectInfo>): Promise<void> {
-    let after = r.lo;
+    try {
+      await this.#pages(r, channel);
+    } finally {
+      r.done = true;
+    }
+  }
+
+  async #pages(r: Range, channel: PageChannel<ObjectInfo>): Promise<void> {
     let token: string | undefined;
     for (let first = true; ; first = false) {
       const params: ListParams = { Prefix: this.#prefix, MaxKeys: this.#ctx.pageSize };
       if (token) params.ContinuationToken = token;
       else if (r.lo !== undefined) params.StartAfter = r.lo;
       const page = await this.#ctx.listPage(params, this.#signal);
-      const objs = orderedPage(this.#ctx, page.Contents ?? [], after, page.IsTruncated === true);
+      const objs = orderedPage(this.#ctx, page.Contents ?? [], r.pos ?? r.lo, page.IsTruncated === true);
+      r.pos = objs.at(-1)?.Key ?? r.pos;
       const mine = r.hi === undefined ? objs : objs.filter((o) => compareKeys(o.Key!, r.hi!) <= 0);
       const infos = mine.map(this.#toInfo).filter((x): x is ObjectInfo => x !== null);
       if (!(await channel.push(infos))) return;
@@ -102,10 +113,13 @@ export class RangeLister {
       if (reachedEnd || !page.IsTruncated) return;
       token = page.NextContinuationToken;
       if (!token) throw this.#error('a truncated page carries no continuation token');
-      after = objs.at(-1)?.Key ?? after;
-      // Enough ranges queued keep every lane busy; more splits would only add probes.
+      // Enough ranges queued keep every lane busy; more splits would only add probes. The range keeps listing while
+      // its split is probed: a split that completes later hands over only keys after the range's position then.
       const wanted = this.#queue.length < 2 * this.#ctx.concurrency;
-      if (first && wanted && this.#split && objs.length) await this.#splitRest(r, objs);
+      if (first && wanted && this.#split && objs.length)
+        this.#splitRest(r, objs).catch((err: unknown) => {
+          this.#ctx.log.debug({ dataset: this.#ctx.dataset, err }, 'S3 listing split failed; range listed whole');
+        });
     }
   }
 
@@ -125,9 +139,10 @@ export class RangeLister {
       this.#split = false;
       return;
     }
-    if (found.length === 0 || this.#signal.aborted) return;
-    const pieces = found.map((lo, i): Range => ({ lo, hi: found[i + 1] ?? r.hi }));
-    r.hi = found[0];
+    const kept = found.filter((b) => r.pos === undefined || compareKeys(b, r.pos) > 0);
+    if (kept.length === 0 || r.done || this.#signal.aborted) return;
+    const pieces = kept.map((lo, i): Range => ({ lo, hi: kept[i + 1] ?? r.hi }));
+    r.hi = kept[0];
     this.#queue.splice(this.#queue.indexOf(r) + 1, 0, ...pieces);
     this.#startWindow();
   }

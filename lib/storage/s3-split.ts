@@ -26,28 +26,26 @@ export function splitCandidates(
   while (d < first.length && d < last.length && first[d] === last[d]) d++;
   // Characters of the part that varies within the page: the shared part's letters rarely predict the next names.
   const alphabet = [...new Set(rel.flatMap((k) => k.slice(d)))].sort(compareKeys);
-  const perPosition = Math.max(2, Math.ceil(budget / 3));
+  // At the varying position itself only characters seen there: others mostly find the key right after the page.
+  const atTop = new Set(rel.map((k) => k[d]));
   const out: string[] = [];
   const top = Math.min(d, last.length - 1);
+  // Finest position first: only the ranges just ahead of the consumer run at once, so near boundaries matter most.
   for (let j = top; j >= 0 && out.length < budget; j--) {
     const stem = base + last.slice(0, j).join('');
     const eligible = alphabet
-      .filter((c) => compareKeys(c, last[j]) > 0)
+      .filter((c) => compareKeys(c, last[j]) > 0 && (j !== d || atTop.has(c)))
       .map((c) => stem + c)
       .filter((k) => hi === undefined || compareKeys(k, hi) < 0);
-    // Raising the varying position itself mostly finds the key right after the page (numbered names end in 9s).
-    out.push(...spread(eligible, Math.min(j === top ? 1 : perPosition, budget - out.length)));
+    out.push(...eligible.slice(0, budget - out.length));
   }
   return out;
 }
 
-/** `n` items spread evenly over `list`, its first item included (the nearest split keeps the next range short). */
-function spread<T>(list: readonly T[], n: number): T[] {
-  if (list.length <= n) return [...list];
-  return Array.from({ length: n }, (_, i) => list[Math.floor((i * list.length) / n)]);
-}
-
-/** Probes each candidate (at most `limit` at once) and returns the distinct keys found strictly inside (last, hi). */
+/**
+ * Probes each candidate (ascending; at most `limit` at once) and returns the distinct keys found strictly inside
+ * (last, hi). Once a probe finds nothing, larger candidates would find nothing either and are skipped.
+ */
 export async function findBoundaries(
   candidates: readonly string[],
   last: string,
@@ -57,12 +55,16 @@ export async function findBoundaries(
 ): Promise<SplitResult> {
   const found = new Set<string>();
   let ignored = false;
+  let empty = false;
   let next = 0;
   const lane = async (): Promise<void> => {
-    while (next < candidates.length && !ignored) {
+    while (next < candidates.length && !ignored && !empty) {
       const c = candidates[next++];
       const k = await probe(c);
-      if (k === undefined) continue;
+      if (k === undefined) {
+        empty = true;
+        continue;
+      }
       // A server that honours StartAfter never answers with a key at or before it.
       if (compareKeys(k, c) <= 0) ignored = true;
       else if (compareKeys(k, last) > 0 && (hi === undefined || compareKeys(k, hi) < 0)) found.add(k);

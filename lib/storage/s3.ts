@@ -81,19 +81,16 @@ export class S3Storage implements StorageBackend {
     return listS3(
       {
         dataset: this.id,
+        where: `s3://${this.#desc.bucket}/${this.#root}`,
         root: this.#root,
         pageSize: Math.min(1000, Math.max(1, this.#desc.listPageSize ?? 1000)),
         concurrency: Math.max(1, this.#desc.listConcurrency ?? S3_DEFAULTS.listConcurrency),
         log: this.#log,
         listPage: (params, signal) =>
-          this.#call(
-            'list',
-            params.Prefix,
-            signal,
-            (c, s) =>
-              c.client.send(new c.sdk.ListObjectsV2Command({ Bucket: this.#desc.bucket, ...params }), {
-                abortSignal: s,
-              }) as Promise<ListObjectsV2CommandOutput>,
+          this.#call('list', params.Prefix, signal, (c, s): Promise<ListObjectsV2CommandOutput> =>
+            c.client.send(new c.sdk.ListObjectsV2Command({ Bucket: this.#desc.bucket, ...params }), {
+              abortSignal: s,
+            }),
           ),
       },
       options,

@@ -39,7 +39,7 @@ export type BackendDescription =
       requestTimeoutMs: number;
       connectTimeoutMs: number;
       maxAttempts: number;
-      /** Concurrent prefix listings for large buckets (1 = one sequential paginated listing). @default 8 */
+      /** Key ranges listed at once (1 = one sequential paginated listing). @default 8 */
       listConcurrency?: number;
       /** Keys per ListObjectsV2 page (S3 caps it at 1000). @default 1000 */
       listPageSize?: number;

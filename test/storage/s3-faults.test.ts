@@ -112,3 +112,26 @@ t.test('a hung response times out per attempt and the retry succeeds', async (t)
   t.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms, not the 3 s stall`);
   t.equal(proxy.stats.requests, 2);
 });
+
+t.test('429 and a 400 Throttling error are retried; a 404 NoSuchKey is not', async (t) => {
+  const srv = await startS3Server(t, { bucket: 'throttle-bucket' });
+  await srv.put('ok.png', 'fine');
+  const plans: Record<number, Fault> = {
+    1: { kind: 'status', status: 429, code: 'TooManyRequests' },
+    2: { kind: 'status', status: 400, code: 'Throttling' },
+  };
+  const proxy = await startFaultProxy(t, srv.endpoint, (r) => plans[r.n] ?? { kind: 'pass' });
+  const s3 = new S3Storage(awsDescription(srv, { endpoint: proxy.url, maxAttempts: 4, retryBaseDelayMs: 2 }));
+  t.teardown(() => s3.close());
+  const retries: string[] = [];
+  const off = metrics.subscribe((e) => {
+    if (e.type === 'storage.retry') retries.push(String(e.reason));
+  });
+  t.teardown(off);
+  t.equal((await s3.read('ok.png')).toString(), 'fine');
+  t.equal(proxy.stats.requests, 3, 'two throttled attempts, then the one that succeeded');
+  t.same(retries, ['http_429', 'Throttling'], 'both retried, each with its reason');
+  const before = proxy.stats.requests;
+  await t.rejects(s3.read('missing.png'), { code: 'TF_STORAGE_NOT_FOUND' });
+  t.equal(proxy.stats.requests - before, 1, 'NoSuchKey: one request, no retry');
+});

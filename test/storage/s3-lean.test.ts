@@ -1,4 +1,4 @@
-// The lean SigV4 read path: signatures identical to the SDK's signer, and reads identical to SDK reads, faults included.
+// The lean SigV4 read path: signatures identical to the SDK signer, reads identical to SDK reads, faults included.
 import t from 'tap';
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';

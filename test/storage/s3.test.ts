@@ -1,4 +1,4 @@
-// S3Storage against a real s3rver on loopback: prefix-scoped paginated/parallel listing, reads, ranges, writes, pool size.
+// S3Storage on a real s3rver on loopback: prefix-scoped paged/parallel listing, reads, ranges, writes, pool size.
 import t from 'tap';
 import { S3Storage } from '../../lib/storage/s3.js';
 import { createStorage } from '../../lib/storage/from-description.js';
@@ -114,7 +114,7 @@ t.test('S3Storage on s3rver', async (t) => {
     t.throws(() => s3.keyFromExternal('data/../other/o.png'), PathEscapeError);
     await t.rejects(s3.read('../other/o.png'), PathEscapeError);
     await t.rejects(s3.write('/abs.png', 'x'), PathEscapeError);
-    const copy = createStorage(JSON.parse(JSON.stringify(s3.describe())));
+    const copy = createStorage(JSON.parse(JSON.stringify(s3.describe())) as ReturnType<typeof s3.describe>);
     t.teardown(() => copy.close());
     t.same(await copy.read('root1.png'), body('root1.png'));
   });
@@ -147,12 +147,15 @@ t.test('hostile keys in a listing are skipped, never turned into paths', async (
     'data/http://evil/x.png',
   ];
   const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  const xml = `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>hostile</Name><Prefix>data/</Prefix><KeyCount>${keys.length}</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${keys
-    .map(
-      (k) =>
-        `<Contents><Key>${esc(k)}</Key><LastModified>2026-11-26T00:00:00.000Z</LastModified><ETag>"abc"</ETag><Size>3</Size><StorageClass>STANDARD</StorageClass></Contents>`,
-    )
-    .join('')}</ListBucketResult>`;
+  const contents = keys.map(
+    (k) =>
+      `<Contents><Key>${esc(k)}</Key><LastModified>2026-11-26T00:00:00.000Z</LastModified>` +
+      '<ETag>"abc"</ETag><Size>3</Size><StorageClass>STANDARD</StorageClass></Contents>',
+  );
+  const xml =
+    '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+    `<Name>hostile</Name><Prefix>data/</Prefix><KeyCount>${keys.length}</KeyCount><MaxKeys>1000</MaxKeys>` +
+    `<IsTruncated>false</IsTruncated>${contents.join('')}</ListBucketResult>`;
   const listing = { body: xml, headers: { 'content-type': 'application/xml' } };
   const web = await startHttpServer(t, { routes: { '/hostile': listing, '/hostile/': listing } });
   const s3 = new S3Storage({
@@ -179,3 +182,43 @@ t.test('hostile keys in a listing are skipped, never turned into paths', async (
     'only canonical relative keys survive',
   );
 });
+
+t.test(
+  's3rver answers as docs/storage.md says: 416 past the end, a broken reply for empty objects, raw aws-chunked bodies',
+  async (t) => {
+    const { GetObjectCommand, PutObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
+    const { Readable } = await import('node:stream');
+    const srv = await startS3Server(t, { bucket: 'facts' });
+    await srv.putMany([
+      ['full.bin', 'hello world'],
+      ['empty.bin', ''],
+    ]);
+    const get = (Key: string, Range: string) => srv.client.send(new GetObjectCommand({ Bucket: 'facts', Key, Range }));
+    await t.rejects(get('full.bin', 'bytes=100-110'), { name: 'InvalidRange', $metadata: { httpStatusCode: 416 } });
+    await t.rejects(
+      get('empty.bin', 'bytes=0-9').then((o) => o.Body!.transformToByteArray()),
+      'a range of an empty object: s3rver answers a 206 whose body cannot be read (not a 416)',
+    );
+    const s3 = new S3Storage(awsDescription(srv, { maxAttempts: 2 }));
+    t.teardown(() => s3.close());
+    t.equal((await s3.readRange('full.bin', 100, 110)).length, 0, 'readRange past the end: empty');
+    t.equal(
+      (await s3.readRange('empty.bin', 0, 10)).length,
+      0,
+      'readRange of an empty object: empty (HEAD says size 0)',
+    );
+    // The SDK's default checksum mode (WHEN_SUPPORTED) sends streamed bodies aws-chunked; s3rver stores them verbatim.
+    const chunky = new S3Client({
+      endpoint: srv.endpoint,
+      region: srv.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: srv.accessKeyId, secretAccessKey: srv.secretAccessKey },
+    });
+    t.teardown(() => chunky.destroy());
+    const Body = Readable.from([Buffer.from('abc'), Buffer.from('def')]);
+    await chunky.send(new PutObjectCommand({ Bucket: 'facts', Key: 'chunky.bin', Body, ContentLength: 6 }));
+    const stored = (await s3.read('chunky.bin')).toString();
+    t.not(stored, 'abcdef', 'stored bytes differ from the upload');
+    t.match(stored, /^3\r\nabc\r\n3\r\ndef\r\n0\r\n/, 'the aws-chunked framing was stored as data');
+  },
+);

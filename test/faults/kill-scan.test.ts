@@ -6,7 +6,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { plantCorpus } from '../helpers/make-images.js';
 import { report } from '../helpers/fault-count.js';
-import { inspect, killDelays, runCli, type CliRun } from '../helpers/kill-runs.js';
+import { inspect, killDelays, killedRun, runCli } from '../helpers/kill-runs.js';
 
 const DATASETS = ['k0', 'k1', 'k2', 'k3', 'k4'];
 const PER_DATASET = 400;
@@ -44,16 +44,6 @@ const clear = (dir: string) =>
 /** The first file the scan writes: the kill clock starts there, past the process's start-up. */
 const firstCheckpoint = (dir: string) => join(dir, DATASETS[0], 'tunefeed_scan', DATASETS[0], 'manifest.json');
 
-/** Kills after `delay`; a run that finished first (a fast moment of the machine) is repeated with half the delay. */
-async function killedRun(dir: string, args: string[], delay: number): Promise<{ run: CliRun; delay: number }> {
-  for (let attempt = 0; ; attempt++) {
-    await clear(dir);
-    const run = await runCli(args, { killAfterMs: delay, clockFrom: firstCheckpoint(dir) });
-    if (run.killed || attempt === 3) return { run, delay };
-    delay = Math.round(delay / 2);
-  }
-}
-
 t.test('kill -9 at seeded random times: nothing half-written, no temp served, rerun equals a clean scan', async (t) => {
   const dir = t.testdir({});
   for (const id of DATASETS) await plantCorpus(join(dir, id), PER_DATASET);
@@ -70,7 +60,8 @@ t.test('kill -9 at seeded random times: nothing half-written, no temp served, re
   const c = { killed: 0, jsonChecked: 0, halfWritten: 0, tempsByKills: 0, killsLeavingTemps: 0, identical: 0 };
   let tempsAfterReruns = 0;
   for (const [i, planned] of delays.entries()) {
-    const { run, delay } = await killedRun(dir, args, planned);
+    const reset = () => clear(dir);
+    const { run, delay } = await killedRun(args, { killAfterMs: planned, clockFrom: firstCheckpoint(dir) }, reset);
     const after = await inspect(dir);
     t.comment(
       `round ${i}: kill ${delay} ms after the first checkpoint (clean run: ${Math.round(refMs)} ms), killed=${run.killed}`,

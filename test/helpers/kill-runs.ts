@@ -86,6 +86,24 @@ export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliRun
   );
 }
 
+/**
+ * Resets the state, then runs with a kill after `delay` ms; a run that finished before its kill (a fast moment of the
+ * machine) is repeated from the reset with half the delay, up to 3 more times. Returns the run and the delay used.
+ */
+export async function killedRun(
+  args: string[],
+  opts: RunCliOptions & { killAfterMs: number },
+  reset: () => Promise<unknown>,
+): Promise<{ run: CliRun; delay: number }> {
+  let delay = opts.killAfterMs;
+  for (let attempt = 0; ; attempt++) {
+    await reset();
+    const run = await runCli(args, { ...opts, killAfterMs: delay });
+    if (run.killed || attempt === 3) return { run, delay };
+    delay = Math.round(delay / 2);
+  }
+}
+
 /** `n` kill delays in [lo, hi) ms from a seeded generator: the same seed gives the same schedule on every machine. */
 export function killDelays(seed: number, n: number, lo: number, hi: number): number[] {
   const rng = rngFor('kill-delays', seed);

@@ -17,8 +17,5 @@ function storageFor(task: ScanTask): StorageBackend {
 
 /** The pooled function: one chunk in, one result list out. */
 export default async function scan(task: ScanTask): Promise<ScanTaskResult> {
-  if (process.env.TUNEFEED_TEST_CRASH_KEY && task.items.some((i) => i.key === process.env.TUNEFEED_TEST_CRASH_KEY)) {
-    process.exit(70); // test hook: simulates a worker crash on a chosen key
-  }
   return runScanTask(task, storageFor(task));
 }

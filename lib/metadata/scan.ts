@@ -194,7 +194,6 @@ async function collect(
   const window = new TaskWindow(runner.concurrency);
   const infos = new Map<string, ObjectInfo>();
   const options: ScanProbeOptions = { scanForErrors: opts.config.scan_for_errors, ...opts.probe };
-  const holdAt = Number(process.env.TUNEFEED_TEST_HOLD_AT_PROBED) || 0;
   const dispatch = (items: ObjectInfo[]) =>
     window.add(async () => {
       opts.signal?.throwIfAborted();
@@ -208,7 +207,6 @@ async function collect(
       }
       st.probed += res.results.length;
       flusher.maybe(res.bytesRead);
-      if (holdAt > 0 && st.probed >= holdAt) await flusher.holdForTest();
     });
   let chunk: ObjectInfo[] = [];
   try {
@@ -264,7 +262,6 @@ function makeFlusher(
       bytesRead: bytes,
     });
   };
-  let held = false;
   const write = (): Promise<void> => {
     // Earlier facts stay in the checkpoint until this run has replaced them; the final write drops removed files.
     const snapshot = new Map([...prev, ...st.entries]);
@@ -277,7 +274,7 @@ function makeFlusher(
   const maybe = (bytesRead: number) => {
     bytes += bytesRead;
     progress();
-    if (held || writing || performance.now() - last < interval) return;
+    if (writing || performance.now() - last < interval) return;
     writing = write()
       .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'progress flush failed; will retry'))
       .finally(() => {
@@ -285,19 +282,5 @@ function makeFlusher(
         last = performance.now();
       });
   };
-  /**
-   * Test hook (TUNEFEED_TEST_HOLD_AT_PROBED, like workers/scan.ts's crash key): write a checkpoint, say so on stderr,
-   * and never go on, so a test can kill the process at a known mid-scan point instead of racing a fast scan.
-   */
-  const holdForTest = async (): Promise<never> => {
-    if (!held) {
-      held = true;
-      while (writing) await writing;
-      await write();
-      process.stderr.write(`tunefeed-test-hold probed=${st.probed}\n`);
-      setInterval(() => undefined, 60_000);
-    }
-    return new Promise<never>(() => undefined);
-  };
-  return { maybe, progress, holdForTest };
+  return { maybe, progress };
 }

@@ -8,7 +8,8 @@ import { resolveWorld, type World } from '../sampling/partition.js';
 import type { ResumeState } from '../sampling/state.js';
 import { BatchFetcher, type FetcherStats } from './batch-fetcher.js';
 import { buildPipeline, loaderSeed, weightingOf } from './build-pipeline.js';
-import { toWireDataset, type InsertSpec, type ThreadInit, type WireOptions } from './thread-protocol.js';
+import { toWireDataset, type ThreadInit, type WireOptions } from './thread-protocol.js';
+import { insertModulePath, type InsertSpec } from './insert-stage.js';
 import { ThreadSource } from './thread-source.js';
 import type { LoaderDatasetInput, LoaderOptions } from './types.js';
 import { resolveInputs, type RuntimeArgs } from './wire.js';
@@ -44,12 +45,14 @@ export async function createLoader(source: string | LoadedConfig, options: Loade
   }
 }
 
+const isInsertSpec = (x: Duplex | InsertSpec): x is InsertSpec => 'name' in x && 'module' in x;
+
 const BUILTIN_WEIGHTING = new Set(['uniform', 'auto-weighting']);
 
 /** The thread unless turned off (option, or TUNEFEED_PREFETCH_THREAD=0 for the CLI), or the sampler needs a function that lives only on this thread. */
 function threadFor(options: LoaderOptions, args: RuntimeArgs, insert: Duplex | InsertSpec | undefined): boolean {
   if (!(options.thread ?? process.env.TUNEFEED_PREFETCH_THREAD !== '0')) return false;
-  if (insert && !('name' in insert && 'module' in insert && typeof insert.module === 'string')) return false;
+  if (insert && !isInsertSpec(insert)) return false;
   const w = options.weighting ?? args.data_backend_sampling;
   if (typeof w === 'function' || !BUILTIN_WEIGHTING.has(w)) {
     log.info(
@@ -64,7 +67,8 @@ function threadFor(options: LoaderOptions, args: RuntimeArgs, insert: Duplex | I
 /**
  * Internal (not exported from lib/index): build from resolved inputs. `insert`, a diagnostic seam used by the
  * backpressure test, is placed between the sampler and the decode stages: a Duplex (in-process only) or a module
- * export the prefetch thread instantiates.
+ * export the prefetch thread instantiates. Not reachable from createLoader; a spec must name an existing file: URL
+ * (checked here, and again in the thread before its import).
  */
 export async function buildLoader(
   inputs: LoaderDatasetInput[],
@@ -76,6 +80,7 @@ export async function buildLoader(
   const world = resolveWorld(options, options.env ?? process.env);
   const metrics = options.metrics ?? defaultMetrics;
   weightingOf(options, args); // unknown names fail here, on the caller's thread
+  if (insert && isInsertSpec(insert)) insertModulePath(insert);
   if (threadFor(options, args, insert))
     return threadLoader(inputs, args, options, { world, metrics, release, insert: insert as InsertSpec | undefined });
   const p = await buildPipeline(inputs, args, options, world, metrics, insert as Duplex | undefined);

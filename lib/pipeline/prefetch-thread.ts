@@ -16,6 +16,7 @@ import {
   type WireDataset,
 } from './thread-protocol.js';
 import type { LoaderDatasetInput } from './types.js';
+import { loadInsertStage } from './insert-stage.js';
 
 const init = workerData as ThreadInit & { port: MessagePort };
 const port = init.port;
@@ -68,9 +69,7 @@ function inputOf(
 }
 
 async function insertStage(): Promise<Duplex | undefined> {
-  if (!init.insert) return undefined;
-  const mod = (await import(init.insert.module)) as Record<string, new () => Duplex>;
-  return new mod[init.insert.name]();
+  return init.insert ? loadInsertStage(init.insert) : undefined;
 }
 
 /** One batch per credit: with no credit the thread stops pulling, so backpressure reaches the sampler. */

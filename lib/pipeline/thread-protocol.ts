@@ -8,6 +8,7 @@ import type { World } from '../sampling/partition.js';
 import type { ResumeState } from '../sampling/state.js';
 import type { BackendDescription } from '../storage/types.js';
 import type { Envelope } from './assemble.js';
+import type { InsertSpec } from './insert-stage.js';
 import type { Batch, LoaderDatasetInput, LoaderOptions } from './types.js';
 import { rebuildableCaptionSeed, type RuntimeArgs } from './wire.js';
 
@@ -18,12 +19,6 @@ export interface WireDataset {
   index: DatasetIndex;
   /** `default`: the thread builds the config's resolver; `resolver`: same, with this seed; `main`: ask the main thread. */
   captions: { kind: 'default' } | { kind: 'resolver'; seed: number } | { kind: 'main' };
-}
-
-/** A module and export the thread imports to build the diagnostic `insert` stage (tests only). */
-export interface InsertSpec {
-  module: string;
-  name: string;
 }
 
 /** The loader options that mean something inside the thread (everything serialisable). */

@@ -22,6 +22,12 @@ export interface ScanRunner {
 export interface ScanPoolOptions {
   /** Worker threads. @default min(4, availableParallelism()) */
   threads?: number;
+  /**
+   * Worker task file exporting the scan task function (a wrapper around workers/scan, e.g. one that injects faults
+   * in tests). An absolute path.
+   * @default workers/scan
+   */
+  filename?: string;
 }
 
 /** A piscina pool of scan workers. A task whose worker crashes is retried once, then its keys are reported. */
@@ -35,7 +41,7 @@ export class ScanPool implements ScanRunner {
     // Two tasks per worker really run at once (piscina's default is one, which left half the window queued): while
     // one task waits on its last reads, the other keeps requests in flight, and no worker idles between tasks.
     this.#pool = new Piscina({
-      filename: workerPath('scan'),
+      filename: options.filename ?? workerPath('scan'),
       execArgv: workerExecArgv(),
       minThreads: 1,
       maxThreads: threads,

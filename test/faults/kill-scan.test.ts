@@ -1,157 +1,99 @@
-// kill -9 of the real `tunefeed scan` process at several points — early, mid-way, and the instant a cache file's temp
-// copy appears — then an inspection: every JSON file left parses (none half-written) and the rerun's caches equal an
-// uninterrupted scan's.
+// kill -9 of the real `tunefeed scan` process at seeded random times over a five-dataset scan (checkpoints every
+// 20 ms and ten cache-file writes spread over the run), then an inspection: every JSON file left parses and has its
+// format (none half-written), and the rerun's caches equal an uninterrupted scan's with no temp file left.
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { plantCorpus } from '../helpers/make-images.js';
 import { report } from '../helpers/fault-count.js';
+import { inspect, killDelays, killedRun, runCli } from '../helpers/kill-runs.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'lib/cli/main.ts');
-const N = 800;
-const CACHES = ['aspect_ratio_bucket_indices_k.json', 'aspect_ratio_bucket_metadata_k.json'];
+const DATASETS = ['k0', 'k1', 'k2', 'k3', 'k4'];
+const PER_DATASET = 400;
+const ROUNDS = 6;
+const SEED = 20261207;
+const cachesOf = (id: string) => [`aspect_ratio_bucket_indices_${id}.json`, `aspect_ratio_bucket_metadata_${id}.json`];
 
-function cli(
-  args: string[],
-  watch?: (c: ChildProcess) => void,
-): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: '', TUNEFEED_LOG_LEVEL: 'warn' },
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    err += d.toString();
-  });
-  watch?.(child);
-  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, out, err })));
-}
-
-/** Polls every millisecond; kills when `when()` says so. */
-function killWhen(when: () => boolean) {
-  return (c: ChildProcess): void => {
-    const id = setInterval(() => {
-      let hit = false;
-      try {
-        hit = when();
-      } catch {
-        /* a file replaced mid-stat */
-      }
-      if (hit) {
-        clearInterval(id);
-        c.kill('SIGKILL');
-      }
-    }, 1);
-    c.on('close', () => clearInterval(id));
-  };
-}
-
-async function jsonFiles(dir: string): Promise<{ json: string[]; temps: string[] }> {
-  const all = (await readdir(dir, { recursive: true, withFileTypes: true }))
-    .filter((d) => d.isFile())
-    .map((d) => join(d.parentPath, d.name));
-  return { json: all.filter((f) => f.endsWith('.json')), temps: all.filter((f) => f.endsWith('.tmp')) };
-}
-
-t.test('kill -9 at several points: nothing half-written, rerun identical', async (t) => {
-  const dir = t.testdir({});
-  const data = join(dir, 'data');
-  await plantCorpus(data, N);
+async function writeConfig(dir: string): Promise<string> {
   const cfg = join(dir, 'mdb.json');
-  await writeFile(
-    cfg,
-    JSON.stringify([
-      {
-        id: 'k',
-        type: 'local',
-        instance_data_dir: data,
-        caption_strategy: 'filename',
-        resolution: 512,
-        resolution_type: 'pixel',
-        crop: true,
-        crop_style: 'random',
-      },
-      { id: 'te', dataset_type: 'text_embeds', type: 'local', default: true, cache_dir: join(dir, 'te') },
+  const entry = (id: string) => ({
+    id,
+    type: 'local',
+    instance_data_dir: join(dir, id),
+    caption_strategy: 'filename',
+    resolution: 512,
+    resolution_type: 'pixel',
+    crop: true,
+    crop_style: 'random',
+  });
+  const te = { id: 'te', dataset_type: 'text_embeds', type: 'local', default: true, cache_dir: join(dir, 'te') };
+  await writeFile(cfg, JSON.stringify([...DATASETS.map(entry), te]));
+  return cfg;
+}
+
+const readAll = (dir: string) =>
+  Promise.all(DATASETS.flatMap((id) => cachesOf(id).map((f) => readFile(join(dir, id, f), 'utf8'))));
+const clear = (dir: string) =>
+  Promise.all(
+    DATASETS.flatMap((id) => [
+      ...cachesOf(id).map((f) => rm(join(dir, id, f), { force: true })),
+      rm(join(dir, id, 'tunefeed_scan'), { recursive: true, force: true }),
     ]),
   );
+
+/** The first file the scan writes: the kill clock starts there, past the process's start-up. */
+const firstCheckpoint = (dir: string) => join(dir, DATASETS[0], 'tunefeed_scan', DATASETS[0], 'manifest.json');
+
+t.test('kill -9 at seeded random times: nothing half-written, no temp served, rerun equals a clean scan', async (t) => {
+  const dir = t.testdir({});
+  for (const id of DATASETS) await plantCorpus(join(dir, id), PER_DATASET);
+  const cfg = await writeConfig(dir);
   const args = ['scan', cfg, '--json', '--workers', '1', '--flush-seconds', '0.02', '--set', 'output_dir='];
-  const ref = await cli(args);
-  t.equal(ref.code, 0, 'reference scan', { stderr: ref.err.slice(-1000) });
-  const reference = await Promise.all(CACHES.map((f) => readFile(join(data, f), 'utf8')));
-  const manifest = join(data, 'tunefeed_scan/k/manifest.json');
-  const full = statSync(manifest).size;
-  const clear = () =>
-    Promise.all([
-      ...CACHES.map((f) => rm(join(data, f), { force: true })),
-      rm(join(data, 'tunefeed_scan'), { recursive: true, force: true }),
-    ]);
-  const share = (s: number) => () => existsSync(manifest) && statSync(manifest).size >= s * full;
-  const cacheTemp = () => readdirSync(data).some((f) => f.startsWith('.aspect_ratio_bucket_') && f.endsWith('.tmp'));
-  const trials: [string, () => boolean][] = [
-    ['first checkpoint', share(0)],
-    ['share 0.3', share(0.3)],
-    [`share ${(0.4 + Math.random() * 0.5).toFixed(2)}`, share(0.4 + Math.random() * 0.5)],
-    ['cache temp file appears', cacheTemp],
-  ];
-  let parsed = 0;
-  let tempsLeft = 0;
-  let identical = 0;
-  let orphansAfterRerun = 0;
-  for (const [name, when] of trials) {
-    // The cache-write window is a few ms; a poll can miss it, so a trial that finished unkilled is run again (≤ 3 times).
-    let killed: Awaited<ReturnType<typeof cli>> | undefined;
-    for (let attempt = 0; attempt < 3 && killed?.signal !== 'SIGKILL'; attempt++) {
-      await clear();
-      killed = await cli(args, killWhen(when));
-    }
-    const after = await jsonFiles(data);
-    let bad = 0;
-    for (const f of after.json) {
-      try {
-        JSON.parse(await readFile(f, 'utf8'));
-        parsed++;
-      } catch {
-        bad++;
-        t.fail(`${name}: half-written ${f}`);
-      }
-    }
-    tempsLeft += after.temps.length;
+  const ref = await runCli(args, { clockFrom: firstCheckpoint(dir) });
+  t.equal(ref.code, 0, 'reference scan', { stderr: ref.stderr.slice(-1000) });
+  const reference = await readAll(dir);
+  // Delays cover the scan from its first checkpoint to its exit, the last cache writes included: the clean run's own
+  // duration scales them to this machine.
+  const refMs = ref.ranMs ?? 0;
+  t.ok(refMs > 0, `the reference scan wrote its first checkpoint ${Math.round(refMs)} ms before it exited`);
+  const delays = killDelays(SEED, ROUNDS, 0, 0.95 * refMs);
+  const c = { killed: 0, jsonChecked: 0, halfWritten: 0, tempsByKills: 0, killsLeavingTemps: 0, identical: 0 };
+  let tempsAfterReruns = 0;
+  for (const [i, planned] of delays.entries()) {
+    const reset = () => clear(dir);
+    const { run, delay } = await killedRun(args, { killAfterMs: planned, clockFrom: firstCheckpoint(dir) }, reset);
+    const after = await inspect(dir);
     t.comment(
-      `kill at ${name}: signal=${killed!.signal}, ${after.json.length} JSON files complete, ${bad} broken, ${after.temps.length} temp files left`,
+      `round ${i}: kill ${delay} ms after the first checkpoint (clean run: ${Math.round(refMs)} ms), killed=${run.killed}`,
     );
-    t.equal(killed!.signal, 'SIGKILL', `${name}: killed mid-run`);
-    const rerun = await cli(args);
-    t.equal(rerun.code, 0, `${name}: rerun completes`);
-    const same =
-      JSON.stringify(await Promise.all(CACHES.map((f) => readFile(join(data, f), 'utf8')))) ===
-      JSON.stringify(reference);
-    t.ok(same, `${name}: caches identical to the uninterrupted scan`);
-    if (same) identical++;
-    const orphans = (await jsonFiles(data)).temps.length;
-    orphansAfterRerun += orphans;
-    t.equal(
-      orphans,
-      0,
-      `${name}: no temp file left after the rerun (${after.temps.length} left by the kill, removed at the rerun's start)`,
-    );
+    t.comment(`round ${i}: ${after.json} JSON files, ${after.broken.length} broken, ${after.temps.length} temps left`);
+    t.ok(run.killed, `round ${i}: the kill ended the scan`);
+    t.same(after.broken, [], `round ${i}: every JSON file left parses and has its format`);
+    c.killed += run.killed ? 1 : 0;
+    c.jsonChecked += after.json;
+    c.halfWritten += after.broken.length;
+    c.tempsByKills += after.temps.length;
+    c.killsLeavingTemps += after.temps.length > 0 ? 1 : 0;
+    const rerun = await runCli(args);
+    t.equal(rerun.code, 0, `round ${i}: rerun completes`, { stderr: rerun.stderr.slice(-1000) });
+    const same = JSON.stringify(await readAll(dir)) === JSON.stringify(reference);
+    t.ok(same, `round ${i}: the rerun's ${DATASETS.length * 2} cache files equal the uninterrupted scan's`);
+    c.identical += same ? 1 : 0;
+    const left = (await inspect(dir)).temps.length;
+    tempsAfterReruns += left;
+    t.equal(left, 0, `round ${i}: no temp file after the rerun (the kill left ${after.temps.length})`);
   }
-  t.equal(identical, trials.length, `${identical}/${trials.length} reruns identical`);
   report(t, 'kill-scan', {
-    files: N,
-    trials: trials.length,
-    killed: trials.length,
-    json_files_checked: parsed,
-    half_written: 0,
-    temp_files_left_by_kills: tempsLeft,
-    temp_files_after_reruns: orphansAfterRerun,
-    reruns_identical: identical,
+    files: DATASETS.length * PER_DATASET,
+    datasets: DATASETS.length,
+    rounds: ROUNDS,
+    seed: SEED,
+    killed: c.killed,
+    json_files_checked: c.jsonChecked,
+    half_written: c.halfWritten,
+    temp_files_left_by_kills: c.tempsByKills,
+    kills_that_left_a_temp: c.killsLeavingTemps,
+    temp_files_after_reruns: tempsAfterReruns,
+    reruns_identical: c.identical,
   });
 });

@@ -1,55 +1,24 @@
 // Real child processes: kill -9 mid-scan then rerun gives caches identical to an uninterrupted scan; N shard
 // processes + merge give the single-process caches (local and against the S3 test server).
 import t from 'tap';
-import { spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { plantCorpus } from '../helpers/make-images.js';
+import { killDelays, killedRun, runCli } from '../helpers/kill-runs.js';
 import { startS3Server } from '../helpers/s3-server.js';
 import { datasetConfig } from '../helpers/scan-config.js';
 import { LocalStorage } from '../../lib/storage/local.js';
 import { mergeShards } from '../../lib/metadata/merge.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'lib/cli/main.ts');
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
+interface DatasetLine {
+  files: number;
+  scanned: number;
+  skipped: Record<string, number>;
 }
-
-/** Runs the CLI; `watch` is armed at spawn and may SIGKILL it. */
-function cli(
-  args: string[],
-  watch?: (child: ReturnType<typeof spawn>) => void,
-  env: Record<string, string> = {},
-): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_OPTIONS: '',
-      TUNEFEED_LOG_LEVEL: 'warn',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      ...env,
-    },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  watch?.(child);
-  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
-}
+/** The first dataset line of `tunefeed scan --json`. */
+const firstLine = (stdout: string) => (JSON.parse(stdout) as { datasets: DatasetLine[] }).datasets[0];
 
 async function writeConfig(dir: string, entry: Record<string, unknown>): Promise<string> {
   const file = join(dir, 'mdb.json');
@@ -78,46 +47,38 @@ const clearState = (data: string) =>
     rm(join(data, 'tunefeed_scan'), { recursive: true, force: true }),
   ]);
 
-t.test('kill -9 at random points, rerun: caches identical to an uninterrupted scan', async (t) => {
+t.test('kill -9 at seeded random times, rerun: resumes from the checkpoint, caches equal a clean scan', async (t) => {
   const dir = t.testdir({});
   const data = join(dir, 'data');
   await plantCorpus(data, 1500);
   const cfg = await writeConfig(dir, { id: 'c', type: 'local', instance_data_dir: data });
   const args = ['scan', cfg, '--json', '--workers', '1', '--flush-seconds', '0.02', '--set', 'output_dir='];
-  const ref = await cli(args);
-  t.equal(ref.code, 0, ref.stderr);
-  t.equal(JSON.parse(ref.stdout).datasets[0].files, 1500);
-  const reference = await readCaches(data);
   const manifest = join(data, 'tunefeed_scan/c/manifest.json');
-  // The child holds still after writing a checkpoint at a chosen number of probed files (a test hook) and says so on
-  // stderr; it is killed then. A fast scan cannot finish before the kill lands, whatever the machine's speed.
-  const killAtHold = (c: ReturnType<typeof spawn>) => {
-    let err = '';
-    c.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('tunefeed-test-hold')) c.kill('SIGKILL');
-    });
-  };
-  const shares = [0, 0.2 + Math.random() * 0.3, 0.55 + Math.random() * 0.3];
-  const trials = shares.map((share) => ({
-    name: `at checkpoint share ${share.toFixed(2)}`,
-    holdAt: Math.max(1, Math.floor(share * 1500)),
-  }));
-  for (const trial of trials) {
-    await clearState(data);
-    const killed = await cli(args, killAtHold, { TUNEFEED_TEST_HOLD_AT_PROBED: String(trial.holdAt) });
+  const ref = await runCli(args, { clockFrom: manifest });
+  t.equal(ref.code, 0, ref.stderr);
+  t.equal(firstLine(ref.stdout).files, 1500);
+  const reference = await readCaches(data);
+  // No hook in the scan: the clock starts at the first checkpoint, and the delays span the clean run's remaining time.
+  const delays = killDelays(7, 3, 0, 0.9 * (ref.ranMs ?? 0));
+  for (const [i, delay] of delays.entries()) {
+    const { run: killed } = await killedRun(args, { killAfterMs: delay, clockFrom: manifest }, () => clearState(data));
+    t.ok(killed.killed, `kill ${i}: the kill ended the scan`);
     const checkpoint = existsSync(manifest)
-      ? Object.keys(JSON.parse(await readFile(manifest, 'utf8')).entries).length
+      ? Object.keys((JSON.parse(await readFile(manifest, 'utf8')) as { entries: object }).entries).length
       : 0;
-    t.comment(`${trial.name}: signal=${killed.signal} checkpoint entries=${checkpoint}`);
-    t.equal(killed.signal, 'SIGKILL', `killed ${trial.name}`);
-    t.ok(
-      checkpoint >= trial.holdAt && checkpoint < 1500,
-      `killed before the scan finished (${checkpoint} of 1500 in the checkpoint)`,
+    t.comment(
+      `kill ${i} about ${delay} ms after the first checkpoint: killed=${killed.killed}, checkpoint=${checkpoint}`,
     );
-    const rerun = await cli(args);
-    t.equal(rerun.code, 0, `rerun after kill ${trial.name}`);
-    t.same(await readCaches(data), reference, `caches identical after kill ${trial.name}`);
+    const rerun = await runCli(args);
+    t.equal(rerun.code, 0, `rerun after kill ${i}`);
+    const line = firstLine(rerun.stdout);
+    t.equal(line.files, 1500, `kill ${i}: the rerun lists every file`);
+    t.equal(
+      line.scanned,
+      1500 - checkpoint,
+      `kill ${i}: the rerun probes only the ${1500 - checkpoint} files the checkpoint lacks`,
+    );
+    t.same(await readCaches(data), reference, `caches identical after kill ${i}`);
   }
 });
 
@@ -127,15 +88,15 @@ t.test('3 shard processes + merge equal one process (local)', async (t) => {
   await plantCorpus(data, 600);
   const cfg = await writeConfig(dir, { id: 'c', type: 'local', instance_data_dir: data });
   const base = ['--json', '--workers', '1', '--set', 'output_dir='];
-  t.equal((await cli(['scan', cfg, ...base])).code, 0);
+  t.equal((await runCli(['scan', cfg, ...base])).code, 0);
   const single = await readCaches(data);
   await clearState(data);
-  const parts = await Promise.all([0, 1, 2].map((i) => cli(['scan', cfg, '--shard', `${i}/3`, ...base])));
+  const parts = await Promise.all([0, 1, 2].map((i) => runCli(['scan', cfg, '--shard', `${i}/3`, ...base])));
   t.same(
     parts.map((p) => p.code),
     [0, 0, 0],
   );
-  const files = parts.map((p) => JSON.parse(p.stdout).datasets[0].files as number);
+  const files = parts.map((p) => firstLine(p.stdout).files);
   t.equal(
     files.reduce((a, b) => a + b, 0),
     600,
@@ -145,9 +106,9 @@ t.test('3 shard processes + merge equal one process (local)', async (t) => {
     files.every((n) => n > 100),
     `balanced: ${files.join(', ')}`,
   );
-  const again = await cli(['scan', cfg, '--shard', '1/3', ...base]);
-  t.equal(JSON.parse(again.stdout).datasets[0].scanned, 0, 're-running a finished shard is a no-op');
-  const merged = await cli(['merge', cfg, '--json', '--set', 'output_dir=']);
+  const again = await runCli(['scan', cfg, '--shard', '1/3', ...base]);
+  t.equal(firstLine(again.stdout).scanned, 0, 're-running a finished shard is a no-op');
+  const merged = await runCli(['merge', cfg, '--json', '--set', 'output_dir=']);
   t.equal(merged.code, 0, merged.stderr);
   t.same(await readCaches(data), single, 'merged caches are byte-identical');
   await rm(join(data, 'tunefeed_scan/c/part-2-of-3.done'));
@@ -185,15 +146,15 @@ t.test('S3: shards + merge equal one process; counts match the planted objects',
   const base = ['--json', '--workers', '2', '--set', 'output_dir='];
   const getText = async (key: string) =>
     (await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }))).Body!.transformToString();
-  const one = await cli(['scan', cfg, ...base]);
+  const one = await runCli(['scan', cfg, ...base]);
   t.equal(one.code, 0, one.stderr);
-  const d = JSON.parse(one.stdout).datasets[0];
+  const d = firstLine(one.stdout);
   t.same([d.files, d.skipped], [151, { unsupported: 1 }], 'counts match the planted objects');
   const single = await Promise.all(CACHES.map((f) => getText(`data/${f}`)));
   t.notMatch(single.join(''), new RegExp(s3.secretAccessKey), 'no credential in the cache files');
-  await cli(['scan', cfg, '--ignore-cache', '--shard', '0/2', ...base]);
-  await cli(['scan', cfg, '--ignore-cache', '--shard', '1/2', ...base]);
-  const merged = await cli(['merge', cfg, '--json', '--set', 'output_dir=']);
+  await runCli(['scan', cfg, '--ignore-cache', '--shard', '0/2', ...base]);
+  await runCli(['scan', cfg, '--ignore-cache', '--shard', '1/2', ...base]);
+  const merged = await runCli(['merge', cfg, '--json', '--set', 'output_dir=']);
   t.equal(merged.code, 0, merged.stderr);
   t.same(await Promise.all(CACHES.map((f) => getText(`data/${f}`))), single, 'merged S3 caches equal the single scan');
 });

@@ -2,6 +2,7 @@
 // filters, empty-dataset diagnostics, SimpleTuner-written caches, and the piscina pool.
 import t from 'tap';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readFile, rm, writeFile, utimes } from 'node:fs/promises';
 import { LocalStorage } from '../../lib/storage/local.js';
 import { scanDataset } from '../../lib/metadata/scan.js';
@@ -295,12 +296,10 @@ t.test('a worker that crashes is replaced; its task is retried once, then its ke
     resolution: 512,
     resolution_type: 'pixel',
   });
-  process.env.TUNEFEED_TEST_CRASH_KEY = 's/q2.jpg';
-  const pool = new ScanPool({ threads: 1 });
-  t.teardown(async () => {
-    delete process.env.TUNEFEED_TEST_CRASH_KEY;
-    await pool.close();
-  });
+  // The injected worker file kills its thread on every task that holds s/q2.jpg (the shipped worker has no hook).
+  const filename = fileURLToPath(new URL('../fixtures/metadata/crashy-scan.ts', import.meta.url));
+  const pool = new ScanPool({ threads: 1, filename });
+  t.teardown(() => pool.close());
   const r = await scanDataset({
     id: 'crash',
     config,

@@ -112,12 +112,21 @@ t.test(
     const batches: Batch[] = [];
     for await (const b of await createLoader('x', { datasets: [input], epochs: 1, seed: 1 })) batches.push(b);
     const samples = batches.flatMap((b) => b.samples);
+    t.same(
+      [...new Set(samples.map((s) => s.key.slice(-6)))].sort(),
+      ['u0.jpg', 'u1.jpg', 'u2.jpg', 'u3.jpg'],
+      'every reachable URL delivered, nothing else',
+    );
     t.ok(
-      samples.length >= 4 && samples.every((s) => s.pixels?.length === 32 * 32 * 3 && Math.abs(s.pixels[2] - 220) <= 3),
+      batches.every((b) => b.samples.length === 2),
+      'every batch full (the 404 refilled)',
+    );
+    t.ok(
+      samples.every((s) => s.pixels?.length === 32 * 32 * 3 && Math.abs(s.pixels[2] - 220) <= 3),
       'downloaded and decoded',
     );
     t.notOk(samples.some((s) => s.key.endsWith('u9.jpg')));
     const skip = batches.flatMap((b) => b.skipped).find((s) => s.key.endsWith('u9.jpg'));
-    t.ok(skip && skip.reason !== 'worker_crash', `404 skipped with reason ${skip?.reason}`);
+    t.match(skip, { dataset: 'web', reason: 'http_404' }, 'the 404 is skipped with reason http_404');
   },
 );

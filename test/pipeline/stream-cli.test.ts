@@ -1,5 +1,5 @@
 // The stream command's output in real processes: binary frames read by docs/read_batches.py (numpy only), ndjson,
-// --save-state/--resume continuity, and a clean exit when the reader closes stdout early.
+// a clean exit when the reader closes stdout early.
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
@@ -114,17 +114,6 @@ for (const thread of THREADS)
           'aspect_ratio',
         ]);
     }
-  });
-
-for (const thread of THREADS)
-  t.test(`--save-state then --resume continues exactly (thread: ${thread})`, async (t) => {
-    const state = path.join(root, 'state.json');
-    const whole = await run(thread, [root, 'ndjson', '7']);
-    const a = await run(thread, [root, 'ndjson', '3', state]);
-    const b = await run(thread, [root, 'ndjson', '4', path.join(root, 'state2.json'), state]);
-    t.equal(a.code, 0, a.err);
-    t.equal(b.code, 0, b.err);
-    t.equal(a.out + b.out, whole.out);
   });
 
 for (const thread of THREADS)

@@ -85,12 +85,10 @@ t.test('a permanently failing object is reported after a bounded number of attem
   );
   const s3 = new S3Storage(awsDescription(srv, { endpoint: proxy.url, maxAttempts: 4, retryBaseDelayMs: 5 }));
   t.teardown(() => s3.close());
-  const started = Date.now();
   const err = await s3.read('bad.png').catch((e: unknown) => e);
   t.ok(err instanceof StorageError, 'coded StorageError');
   t.match((err as Error).message, /slow_down, gave up after 4 attempts.*s3:\/\/perm-bucket\/bad\.png/s);
   t.equal(proxy.stats.log.filter((l) => l.url.includes('bad.png')).length, 4, 'exactly maxAttempts requests');
-  t.ok(Date.now() - started < 3000, 'bounded time');
   t.equal((await s3.read('ok.png')).toString(), 'fine', 'other objects unaffected');
   const denied = await startFaultProxy(t, srv.endpoint, () => ({ kind: 'status', status: 403, code: 'AccessDenied' }));
   const s3d = new S3Storage(awsDescription(srv, { endpoint: denied.url, maxAttempts: 4 }));
@@ -107,10 +105,9 @@ t.test('a hung response times out per attempt and the retry succeeds', async (t)
   );
   const s3 = new S3Storage(awsDescription(srv, { endpoint: proxy.url, attemptTimeoutMs: 300, requestTimeoutMs: 300 }));
   t.teardown(() => s3.close());
-  const started = Date.now();
   t.equal((await s3.read('slow.png')).toString(), 'eventually');
-  t.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms, not the 3 s stall`);
-  t.equal(proxy.stats.requests, 2);
+  // Waiting out the 3 s stall would have needed one request; a second one means the first attempt was abandoned.
+  t.equal(proxy.stats.requests, 2, 'the stalled attempt was abandoned at its timeout and retried once');
 });
 
 t.test('429 and a 400 Throttling error are retried; a 404 NoSuchKey is not', async (t) => {

@@ -53,6 +53,12 @@ export interface TrainingArgs {
   parquet_filename_column?: string | null;
   /** Default S3 connection pool size. @default 128 */
   aws_max_pool_connections?: number;
+  /** The model's flavour (Wan `5b` flavours align buckets to 64 px instead of 32). @default null */
+  model_flavour?: string | null;
+  /** SimpleTuner's escape hatch; tunefeed honours it where SimpleTuner does (qwen_image alignment). @default false */
+  i_know_what_i_am_doing?: boolean;
+  /** npm packages whose dataset builders are registered before the config is read. @default [] */
+  plugins?: string[];
   [key: string]: unknown;
 }
 

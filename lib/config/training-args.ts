@@ -63,7 +63,7 @@ export function parseSetPairs(pairs: readonly string[], log: IssueLog): Record<s
       continue;
     }
     const raw = pair.slice(eq + 1);
-    let value: unknown = raw;
+    let value: unknown;
     try {
       value = JSON.parse(raw);
     } catch {

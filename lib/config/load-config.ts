@@ -30,6 +30,8 @@ export interface LoadConfigOptions {
   env?: Record<string, string | undefined>;
   /** Check that local instance_data_dir, csv_file and parquet paths exist. @default true */
   checkPaths?: boolean;
+  /** Dataset builder plug-ins (npm package names or paths), added to the `plugins` training argument. @default [] */
+  plugins?: string[];
 }
 
 /** One dataset as printed by `tunefeed validate --json` (credentials redacted). */
@@ -62,7 +64,9 @@ export async function resolveArgs(options: LoadConfigOptions, log: IssueLog): Pr
   if (options.trainingConfig) layers.push(await readTrainingConfig(options.trainingConfig, log));
   if (options.args) layers.push(options.args);
   if (options.set?.length) layers.push(parseSetPairs(options.set, log));
-  return resolveTrainingArgs(layers, log);
+  const args = resolveTrainingArgs(layers, log);
+  if (options.plugins?.length) args.plugins = [...new Set([...(args.plugins ?? []), ...options.plugins])];
+  return args;
 }
 
 /** Read and parse a file, or take an in-memory array (deep-copied: stages normalise in place). */

@@ -100,8 +100,10 @@ async function buildAll(
   const pool = (options.workers ?? 2) > 0 ? new BuildPool(options.workers ?? 2) : undefined;
   try {
     await perf.stage('plugins', async () => {
-      for (const spec of options.plugins ?? [])
-        for (const b of await loadBuilderPlugin(spec, options.pluginsFrom)) registry.register(b);
+      // --plugin / the `plugins` training argument, then the caller's; a type already registered is not re-added.
+      for (const spec of new Set([...(loaded.args.plugins ?? []), ...(options.plugins ?? [])]))
+        for (const b of await loadBuilderPlugin(spec, options.pluginsFrom))
+          if (!registry.has(b.type)) registry.register(b);
     });
     const ctx: BuildContext = {
       loaded,

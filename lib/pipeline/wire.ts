@@ -156,5 +156,11 @@ export async function resolveInputs(source: string | LoadedConfig, options: Load
 }
 
 function configOptions(options: LoaderOptions): LoadConfigOptions {
-  return { ...(options.args ? { args: options.args } : {}), ...(options.env ? { env: options.env } : {}) };
+  return {
+    ...(options.args ? { args: options.args } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.set ? { set: options.set } : {}),
+    ...(options.trainingConfig ? { trainingConfig: options.trainingConfig } : {}),
+    ...(options.plugins ? { plugins: options.plugins } : {}),
+  };
 }

@@ -171,7 +171,8 @@ export function buildImageDataset(p: ParsedImage, ctx: FieldContext): ImageDatas
     ...schedule(p, ctx),
     ...caches(p, id, ctx),
     ...links(p),
-    video: p.dataset_type === 'video' ? buildVideo(p.video ?? {}, ctx) : null,
+    // SimpleTuner keeps a `video` block on conditioning datasets too (IC-LoRA reference videos).
+    video: hasVideo(p) ? buildVideo(p.video ?? {}, ctx) : null,
     extra: {
       ...collectExtra(p),
       ...(p.conditioning !== undefined && p.conditioning !== null ? { conditioning: p.conditioning } : {}),
@@ -179,4 +180,9 @@ export function buildImageDataset(p: ParsedImage, ctx: FieldContext): ImageDatas
   };
   checkImageRules(config, p, ctx);
   return config;
+}
+
+function hasVideo(p: { dataset_type?: unknown; video?: unknown }): boolean {
+  if (p.dataset_type === 'video') return true;
+  return p.dataset_type === 'conditioning' && !!p.video && typeof p.video === 'object' && !Array.isArray(p.video);
 }

@@ -59,6 +59,9 @@ export const NESTED_KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
     'bbox_column',
   ],
   huggingface: [
+    'dataset_name',
+    'split',
+    'revision',
     'cache_dir',
     'streaming',
     'num_proc',

@@ -16,6 +16,7 @@ import { type ConfigDocument, type RawEntry, parseConfigText, readConfigText, sp
 import { crossValidate } from './rules-cross.js';
 import { parseSetPairs, readTrainingConfig, resolveTrainingArgs } from './training-args.js';
 import type { DatasetConfig, LoadedConfig, TrainingArgs } from './types.js';
+import { checkUnstreamed, isUnstreamedEntry, type UnstreamedDataset, warnUnstreamed } from './unstreamed.js';
 import { fillEntryVariables } from './variables.js';
 
 /** Options of loadConfig / validateConfig. */
@@ -39,6 +40,8 @@ export interface ValidatedDataset {
   id: string;
   dataset_type: string;
   config: Record<string, unknown>;
+  /** false for entries tunefeed validates but does not stream (audio, caption, grounding, ...). */
+  streamed?: false;
 }
 
 /** What validateConfig returns: never throws for problems in the user's config. */
@@ -55,6 +58,7 @@ interface StageRun {
   log: IssueLog;
   args: TrainingArgs;
   datasets: DatasetConfig[];
+  unstreamed: UnstreamedDataset[];
   fatal: TunefeedError | null;
 }
 
@@ -99,6 +103,7 @@ export function configStages(
   env: Record<string, string | undefined>,
   log: IssueLog,
   checkPaths: boolean,
+  unstreamed: UnstreamedDataset[] = [],
 ) {
   const vars = { model_family: args.model_family, output_dir: args.output_dir, env };
   const parse = createDatasetParser(args, env, log);
@@ -111,9 +116,18 @@ export function configStages(
     (e: RawEntry) => normaliseEntry(e, args, log),
     collectThen((entries: RawEntry[]) => sortByDependencies(entries, log)),
     (e: RawEntry) => fillEntryVariables(e, vars, log),
-    (e: RawEntry) => parse(e) ?? none,
+    (e: RawEntry) => {
+      if (!isUnstreamedEntry(e.raw)) return parse(e) ?? none;
+      const u = checkUnstreamed(e, log);
+      if (u) unstreamed.push(u);
+      return none;
+    },
     async (d: DatasetConfig) => (checkPaths ? await checkDatasetPaths(d, log) : d),
-    collectThen((all: DatasetConfig[]) => (crossValidate(all, args, log), all)),
+    collectThen((all: DatasetConfig[]) => {
+      crossValidate(all, args, log, unstreamed);
+      warnUnstreamed(unstreamed, log);
+      return all;
+    }),
     (d: DatasetConfig) => deepFreeze(d),
   ];
 }
@@ -122,30 +136,37 @@ async function runStages(source: string | unknown[], options: LoadConfigOptions)
   const log = new IssueLog();
   const env = options.env ?? process.env;
   const datasets: DatasetConfig[] = [];
+  const unstreamed: UnstreamedDataset[] = [];
   let args = resolveTrainingArgs([], log);
   try {
     args = await resolveArgs(options, log);
     const sink = new Writable({ objectMode: true, write: (d: DatasetConfig, _e, cb) => (datasets.push(d), cb()) });
-    const stages = chainUnchecked(configStages(args, env, log, options.checkPaths ?? true));
+    const stages = chainUnchecked(configStages(args, env, log, options.checkPaths ?? true, unstreamed));
     await pipeline(Readable.from([{ source }]), stages, sink);
   } catch (err) {
     if (!isTunefeedError(err)) throw err;
-    return { log, args, datasets: [], fatal: err };
+    return { log, args, datasets: [], unstreamed: [], fatal: err };
   }
-  return { log, args, datasets, fatal: null };
+  return { log, args, datasets, unstreamed, fatal: null };
 }
 
 function toResult(run: StageRun): ValidationResult {
   if (run.fatal) run.log.error(run.fatal.dataset, run.fatal.field ?? '', run.fatal.message);
   const ok = run.log.errors.length === 0;
   const warnings = [...run.log.warnings];
-  const loaded = ok ? deepFreeze<LoadedConfig>({ datasets: run.datasets, args: run.args, warnings }) : undefined;
-  const datasets = ok
-    ? run.datasets.map((d) => ({
-        id: d.id,
-        dataset_type: d.dataset_type,
-        config: redactValue({ ...d }),
-      }))
+  const loaded = ok
+    ? deepFreeze<LoadedConfig>({ datasets: run.datasets, args: run.args, warnings, unstreamed: run.unstreamed })
+    : undefined;
+  const datasets: ValidatedDataset[] = ok
+    ? [
+        ...run.datasets.map((d) => ({ id: d.id, dataset_type: d.dataset_type, config: redactValue({ ...d }) })),
+        ...run.unstreamed.map((d) => ({
+          id: d.id,
+          dataset_type: d.dataset_type,
+          config: redactValue({ ...d.config, type: d.type }),
+          streamed: false as const,
+        })),
+      ]
     : [];
   return {
     ok,

@@ -1,5 +1,6 @@
 // The typed, frozen configs the config stage hands to the engine (SimpleTuner snake_case field names kept).
 // The zod schemas in this folder must produce exactly these shapes; other modules import only from here.
+import type { UnstreamedDataset } from './unstreamed.js';
 
 export type BackendType = 'local' | 'aws' | 'csv' | 'huggingface';
 export type ImageDatasetType = 'image' | 'video' | 'conditioning' | 'eval';
@@ -228,6 +229,8 @@ export interface TextEmbedsConfig {
   readonly text_cache_ondemand: boolean;
   readonly text_cache_disable: boolean;
   readonly aws: AwsConfig | null;
+  /** Keep the `all_text_cache_files_{id}.json` listing across launches (true, or a string naming `text`). */
+  readonly preserve_data_backend_cache?: boolean | string;
   /** Known SimpleTuner keys carried through uninterpreted. */
   readonly extra?: Readonly<Record<string, unknown>>;
 }
@@ -240,6 +243,8 @@ export interface ImageEmbedsConfig {
   readonly cache_dir: string | null;
   readonly compress_cache: boolean;
   readonly aws: AwsConfig | null;
+  /** Keep this cache's file listing across launches (true, or a string naming `vae` / `conditioning_image_embeds`). */
+  readonly preserve_data_backend_cache?: boolean | string;
   /** Known SimpleTuner keys carried through uninterpreted. */
   readonly extra?: Readonly<Record<string, unknown>>;
 }
@@ -251,6 +256,8 @@ export interface LoadedConfig {
   readonly datasets: readonly DatasetConfig[];
   readonly args: Readonly<TrainingArgs>;
   readonly warnings: readonly { id: string | null; field: string; message: string }[];
+  /** Entries validated but not streamed (audio, caption, grounding, distillation_cache, memory embeds). @default [] */
+  readonly unstreamed?: readonly UnstreamedDataset[];
 }
 
 /** Narrowing helper. */

@@ -117,7 +117,7 @@ async function buildAll(
     };
     const groups = splitGroups(loaded.datasets);
     const defaultTextEmbedId = pickDefault(groups.text);
-    checkLinks(groups);
+    checkLinks(groups, loaded.unstreamed ?? []);
     const run = (name: string, list: DatasetConfig[]): Promise<BuiltBackend[]> =>
       perf.stage(name, () =>
         buildGroup(name, list, registry, ctx, perf, options.concurrency ?? 4, built, defaultTextEmbedId),
@@ -171,9 +171,10 @@ function pickDefault(text: DatasetConfig[]): string | null {
  * loadConfig already checks this (config/rules-cross.ts); the factory repeats the cheap check because a
  * LoadedConfig can also be built by hand, and a dangling link would otherwise surface mid-training.
  */
-function checkLinks(g: ReturnType<typeof splitGroups>): void {
-  const text = new Set(g.text.map((d) => d.id));
-  const image = new Set(g.image.map((d) => d.id));
+function checkLinks(g: ReturnType<typeof splitGroups>, unstreamed: readonly { id: string }[]): void {
+  // Memory embed backends are validated, not built: a link to one is not a missing backend.
+  const text = new Set([...g.text.map((d) => d.id), ...unstreamed.map((d) => d.id)]);
+  const image = new Set([...g.image.map((d) => d.id), ...unstreamed.map((d) => d.id)]);
   const issues: ConfigIssue[] = [];
   for (const d of g.data as ImageDatasetConfig[]) {
     if (d.text_embeds && !text.has(d.text_embeds))

@@ -1,4 +1,5 @@
 // Loads the engine stages the demo drives (config, factory, scan, loader) by the team contracts; a missing one is reported, not fatal.
+import type { ScanRunner } from '../pool/scan-pool.js';
 import type { LoadedConfig, ImageDatasetConfig, TrainingArgs, DatasetConfig } from '../config/types.js';
 import type { DatasetIndex } from '../metadata/types.js';
 import type { MetricsBus } from '../metrics/events.js';
@@ -48,6 +49,7 @@ export interface ScanStage {
     args: TrainingArgs;
     signal?: AbortSignal;
     metrics?: MetricsBus;
+    pool?: ScanRunner;
   }): Promise<{ index: DatasetIndex; report: BucketReportLike; reusedCache: boolean }>;
 }
 

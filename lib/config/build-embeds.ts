@@ -52,7 +52,8 @@ function checkForeignKeys(
       ctx.log.error(
         ctx.id,
         k,
-        `caption_filter_list is only a valid setting for text datasets. It is currently set for the ${datasetType} dataset ${ctx.id}.`,
+        `caption_filter_list is only a valid setting for text datasets. It is currently set for the ` +
+          `${datasetType} dataset ${ctx.id}.`,
       );
     } else {
       ctx.log.warn(ctx.id, k, `\`${k}\` has no effect on a ${datasetType} dataset.`);

@@ -1,4 +1,5 @@
-// Builds a typed ImageDatasetConfig (image/video/conditioning/eval) from a parsed entry, applying SimpleTuner's defaults.
+// Builds a typed ImageDatasetConfig (image/video/conditioning/eval) from a parsed entry, applying SimpleTuner's
+// defaults.
 import { posix } from 'node:path';
 import { buildAws, buildCsv, buildHuggingface, buildParquet } from './build-storage.js';
 import { buildVideo } from './build-video.js';
@@ -54,7 +55,8 @@ function warnForeignStorageKeys(p: ParsedImage, type: BackendType, ctx: FieldCon
       ctx.log.warn(
         ctx.id,
         keys[0],
-        `${keys.join(', ')} ${keys.length > 1 ? 'are' : 'is'} ignored: they apply to type='${owner}', but this dataset has type='${type}'.`,
+        `${keys.join(', ')} ${keys.length > 1 ? 'are' : 'is'} ignored: they apply to type='${owner}', but this ` +
+          `dataset has type='${type}'.`,
       );
   }
 }

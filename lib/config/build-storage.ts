@@ -100,7 +100,8 @@ export function buildParquet(block: Loose | null | undefined, ctx: FieldContext)
     ctx.log.error(
       ctx.id,
       'parquet',
-      `(id=${ctx.id}) Parquet backend must have a 'parquet' field in the backend config containing required fields for configuration.`,
+      `(id=${ctx.id}) Parquet backend must have a 'parquet' field in the backend config containing required ` +
+        `fields for configuration.`,
     );
     return null;
   }

@@ -1,4 +1,5 @@
-// Every multidatabackend.json key SimpleTuner knows, which are booleans, which are removed or deprecated, and "did you mean".
+// Every multidatabackend.json key SimpleTuner knows, which are booleans, which are removed or deprecated, and "did you
+// mean".
 
 /** Keys whose values must be booleans (string booleans are coerced with a warning). */
 export const BOOLEAN_KEYS: ReadonlySet<string> = new Set([

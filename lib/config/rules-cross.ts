@@ -73,7 +73,8 @@ function checkLinks(
       log.error(
         d.id,
         'conditioning_data',
-        `(id=${d.id}) Conditioning data backend ${c} not found in data backend list: {${known.map((k) => `'${k}'`).join(', ')}}.`,
+        `(id=${d.id}) Conditioning data backend ${c} not found in data backend list: ` +
+          `{${known.map((k) => `'${k}'`).join(', ')}}.`,
       );
     }
   }
@@ -93,7 +94,8 @@ function checkStrictSource(d: ImageDatasetConfig, images: readonly ImageDatasetC
     log.error(
       d.id,
       'source_dataset_id',
-      `(id=${d.id}) Could not find source dataset for strict conditioning alignment. Please set 'source_dataset_id' in the backend config.`,
+      `(id=${d.id}) Could not find source dataset for strict conditioning alignment. Please set ` +
+        `'source_dataset_id' in the backend config.`,
     );
   }
 }
@@ -110,7 +112,8 @@ function checkCacheDirs(
       log.error(
         t.id,
         'cache_dir',
-        `(id=${t.id}) Text embed cache directory ${t.cache_dir} is the same as the one of text embed backend ${other}. This is not allowed.`,
+        `(id=${t.id}) Text embed cache directory ${t.cache_dir} is the same as the one of text embed backend ` +
+          `${other}. This is not allowed.`,
       );
     else textDirs.set(t.cache_dir, t.id);
   }
@@ -122,14 +125,17 @@ function checkCacheDirs(
       log.error(
         d.id,
         'cache_dir_vae',
-        `(id=${d.id}) VAE image embed cache directory ${dir} is the same as another VAE image embed cache directory. This is not allowed, the trainer will get confused and sleepy and wake up in a distant place ...`,
+        `(id=${d.id}) VAE image embed cache directory ${dir} is the same as another VAE image embed cache ` +
+          `directory. This is not allowed, the trainer will get confused and sleepy and wake up in a distant place ` +
+          `...`,
       );
     }
     if (textDirs.has(dir)) {
       log.error(
         d.id,
         'cache_dir_vae',
-        `(id=${d.id}) VAE image embed cache directory ${dir} is the same as the text embed cache directory. This is not allowed, the trainer will get confused.`,
+        `(id=${d.id}) VAE image embed cache directory ${dir} is the same as the text embed cache directory. This ` +
+          `is not allowed, the trainer will get confused.`,
       );
     }
     vaeDirs.set(dir, d.id);
@@ -165,7 +171,8 @@ function checkTrainingSet(
     log.error(
       null,
       'start_epoch',
-      'At least one dataset must be available at the start of training. Set start_epoch<=1 and start_step<=1 for one or more datasets.',
+      'At least one dataset must be available at the start of training. Set start_epoch<=1 and start_step<=1 for ' +
+        'one or more datasets.',
     );
   }
   if (args.controlnet) {
@@ -174,7 +181,9 @@ function checkTrainingSet(
         log.error(
           d.id,
           'conditioning_data',
-          `(id=${d.id}) When training ControlNet, a conditioning block or conditioning_data string should be configured in your dataloader. See this link for more information: https://bghira.github.io/SimpleTuner/CONTROLNET/`,
+          `(id=${d.id}) When training ControlNet, a conditioning block or conditioning_data string should be ` +
+            `configured in your dataloader. See this link for more information: ` +
+            `https://bghira.github.io/SimpleTuner/CONTROLNET/`,
         );
       }
     }
@@ -204,7 +213,8 @@ export function syncConditioningGeometry(images: readonly ImageDatasetConfig[], 
         log.warn(
           cond.id,
           k,
-          `${k} ${String(cond[k])} is replaced by ${String(main[k])} from dataset ${main.id}, which uses this conditioning dataset.`,
+          `${k} ${String(cond[k])} is replaced by ${String(main[k])} from dataset ${main.id}, which uses this ` +
+            `conditioning dataset.`,
         );
         (cond as unknown as Record<string, unknown>)[k] = main[k];
       }

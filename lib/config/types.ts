@@ -39,7 +39,10 @@ export interface TrainingArgs {
   num_train_epochs: number;
   dataloader_prefetch: boolean;
   dataloader_prefetch_qlen: number;
-  /** With several conditioning datasets linked to one training dataset: pair every one, or one per sample and epoch. @default 'combined' */
+  /**
+   * With several conditioning datasets linked to one training dataset: pair every one, or one per sample and epoch.
+   * @default 'combined'
+   */
   conditioning_multidataset_sampling: 'combined' | 'random';
   instance_prompt: string | null;
   metadata_update_interval: number;
@@ -214,7 +217,9 @@ export interface ImageDatasetConfig {
   readonly conditioning_image_embeds?: string | null;
   /** Rebuild the VAE cache every epoch. @default false */
   readonly vae_cache_clear_each_epoch?: boolean;
-  /** Known SimpleTuner keys tunefeed carries through without interpreting them (write_batch_size, slider_strength, ...). */
+  /**
+   * Known SimpleTuner keys tunefeed carries through without interpreting them (write_batch_size, slider_strength, ...).
+   */
   readonly extra?: Readonly<Record<string, unknown>>;
 }
 

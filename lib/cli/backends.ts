@@ -4,9 +4,9 @@ import { loadConfig } from '../config/load-config.js';
 import { createFactory, type BuiltBackend } from '../factory/factory.js';
 import { redactValue } from '../redact.js';
 import type { ObjectInfo } from '../storage/types.js';
+import { configPathFrom, loadOptionsFrom, withTrainingArgs, type TrainingCliOptions } from './training-options.js';
 
-interface BackendsOptions {
-  set: string[];
+interface BackendsOptions extends TrainingCliOptions {
   limit: string;
   read: boolean;
   allowPrivateHosts: boolean;
@@ -22,10 +22,6 @@ interface BackendCheck {
   sample: string[];
   listed: number;
   read: { key: string; bytes: number } | null;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 async function check(b: BuiltBackend, group: string, limit: number, read: boolean): Promise<BackendCheck> {
@@ -63,19 +59,17 @@ function formatText(checks: BackendCheck[], totalMs: number): string {
 
 /** Registers `tunefeed backends`. */
 export function register(program: Command): void {
-  program
-    .command('backends')
+  withTrainingArgs(program.command('backends'))
     .description(
       'Build every dataset backend (local, S3, CSV, Hugging Face); list a few objects and read one from each',
     )
-    .argument('<config>', 'path of the multidatabackend.json')
-    .option('--set <key=value>', 'training argument override (repeatable)', collect, [])
+    .argument('[config]', 'path of the multidatabackend.json (default: data_backend_config of --training-config)')
     .option('--limit <n>', 'objects to list per backend', '5')
     .option('--no-read', 'list only; do not read (a CSV read downloads)')
     .option('--allow-private-hosts', 'CSV URLs may point at private or loopback hosts', false)
     .option('--json', 'print one JSON object {backends, metrics} on stdout', false)
-    .action(async (file: string, opts: BackendsOptions) => {
-      const loaded = await loadConfig(file, { set: opts.set });
+    .action(async (given: string | undefined, opts: BackendsOptions) => {
+      const loaded = await loadConfig(await configPathFrom(given, opts), loadOptionsFrom(opts));
       // A diagnostic must not change anything: SimpleTuner's file-list caches are left alone.
       const built = await createFactory(loaded, {
         deleteCaches: false,

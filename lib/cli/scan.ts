@@ -10,8 +10,9 @@ import { mergeShards } from '../metadata/merge.js';
 import { parseShard, type Shard } from '../metadata/scan-files.js';
 import { createProgress } from '../terminal/progress.js';
 import { scanStorages } from './scan-storage.js';
+import { configPathFrom, loadOptionsFrom, withTrainingArgs, type TrainingCliOptions } from './training-options.js';
 
-interface ScanCliOptions {
+interface ScanCliOptions extends TrainingCliOptions {
   only: string[];
   dataset?: string[];
   workers?: string;
@@ -19,8 +20,6 @@ interface ScanCliOptions {
   shardCount?: string;
   merge: boolean;
   json: boolean;
-  set: string[];
-  trainingConfig?: string;
   ignoreCache: boolean;
   flushSeconds?: string;
   verifyTail?: boolean;
@@ -129,12 +128,9 @@ async function runOne(
   }
 }
 
-async function action(file: string, o: ScanCliOptions): Promise<void> {
+async function action(given: string | undefined, o: ScanCliOptions): Promise<void> {
   const shard = o.merge ? undefined : shardFrom(o);
-  const loaded = await loadConfig(file, {
-    set: o.set,
-    ...(o.trainingConfig ? { trainingConfig: o.trainingConfig } : {}),
-  });
+  const loaded = await loadConfig(await configPathFrom(given, o), loadOptionsFrom(o));
   const datasets = selectDatasets(loaded.datasets.filter(isImageDataset), [...o.only, ...(o.dataset ?? [])]);
   const workers = o.workers === undefined ? undefined : Number(o.workers);
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0))
@@ -171,12 +167,10 @@ async function action(file: string, o: ScanCliOptions): Promise<void> {
 }
 
 function options(cmd: Command): Command {
-  return cmd
-    .argument('<config>', 'path of the multidatabackend.json')
+  return withTrainingArgs(cmd)
+    .argument('[config]', 'path of the multidatabackend.json (default: data_backend_config of --training-config)')
     .option('--only <id>', 'scan only this dataset (repeatable)', collect, [])
     .option('--dataset <id>', 'alias of --only (repeatable)', collect, [])
-    .option('--set <key=value>', 'training argument override (repeatable)', collect, [])
-    .option('--training-config <file>', 'SimpleTuner config.json with training arguments')
     .option('--json', 'print one JSON object {"datasets": [...]} on stdout', false)
     .option('--flush-seconds <n>', 'seconds between progress checkpoints (default 30)');
 }
@@ -190,8 +184,10 @@ export function register(program: Command): void {
     .option('--merge', 'combine completed shard parts into the cache files', false)
     .option('--ignore-cache', 'probe every file again', false)
     .option('--verify-tail', 'check end markers for truncation on remote storage too (one more request per large file)')
-    .action(async (file: string, o: ScanCliOptions) => action(file, o));
+    .action(async (file: string | undefined, o: ScanCliOptions) => action(file, o));
   options(
     program.command('merge').description('Combine the part files of a sharded scan into SimpleTuner bucket caches'),
-  ).action(async (file: string, o: ScanCliOptions) => action(file, { ...o, merge: true, ignoreCache: false }));
+  ).action(async (file: string | undefined, o: ScanCliOptions) =>
+    action(file, { ...o, merge: true, ignoreCache: false }),
+  );
 }

@@ -7,7 +7,7 @@ import { logger } from '../log.js';
 import { encodeFrame, encodeNdjson } from '../pipeline/binary-format.js';
 import { createLoader, type Loader } from '../pipeline/create-loader.js';
 import { readResumeState, writeResumeState } from '../pipeline/resume-file.js';
-import type { Batch } from '../pipeline/types.js';
+import { configPathFrom, loadOptionsFrom, withTrainingArgs, type TrainingCliOptions } from './training-options.js';
 
 const log = logger('cli/stream');
 
@@ -66,7 +66,7 @@ export async function runStream(
   return summary;
 }
 
-interface StreamOptions {
+interface StreamOptions extends TrainingCliOptions {
   batches?: string;
   epochs?: string;
   seed?: string;
@@ -76,7 +76,6 @@ interface StreamOptions {
   saveState?: string;
   format: string;
   prefetch?: string;
-  set: string[];
 }
 
 function int(name: string, v: string | undefined, min: number): number | undefined {
@@ -87,7 +86,7 @@ function int(name: string, v: string | undefined, min: number): number | undefin
   return n;
 }
 
-async function action(config: string, o: StreamOptions): Promise<void> {
+async function action(given: string | undefined, o: StreamOptions): Promise<void> {
   if (o.batches !== undefined && o.epochs !== undefined)
     throw new UsageError('Use either --batches or --epochs, not both');
   if (o.format !== 'ndjson' && o.format !== 'binary')
@@ -99,7 +98,8 @@ async function action(config: string, o: StreamOptions): Promise<void> {
   const worldSize = int('world-size', o.worldSize, 1);
   const prefetch = int('prefetch', o.prefetch, 1);
   const resume = o.resume ? await readResumeState(o.resume) : undefined;
-  const loader = await createLoader(config, {
+  const loader = await createLoader(await configPathFrom(given, o), {
+    ...loadOptionsFrom(o),
     decode: o.format === 'binary',
     ...(batches !== undefined ? { batches } : {}),
     ...(epochs !== undefined ? { epochs } : {}),
@@ -121,10 +121,9 @@ async function action(config: string, o: StreamOptions): Promise<void> {
 
 /** Registers `tunefeed stream`. */
 export function register(program: Command): void {
-  program
-    .command('stream')
+  withTrainingArgs(program.command('stream'))
     .description('Stream bucketed, weighted batches to stdout (ndjson metadata, or binary frames with pixels/latents)')
-    .argument('<config>', 'multidatabackend.json')
+    .argument('[config]', 'multidatabackend.json (default: data_backend_config of --training-config)')
     .option('--batches <n>', 'stop after N batches')
     .option('--epochs <n>', 'stop after N epochs (default 1 when --batches is not given)')
     .option('--seed <s>', 'seed of every order (default: the training args seed)')

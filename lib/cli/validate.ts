@@ -1,19 +1,12 @@
 // `tunefeed validate CONFIG`: print the normalised datasets (exit 0) or every problem in the file (exit 1).
 import type { Command } from 'commander';
-import { UsageError, type ConfigIssue } from '../errors.js';
+import type { ConfigIssue } from '../errors.js';
 import { type ValidationResult, validateConfig } from '../config/load-config.js';
-import { IssueLog } from '../config/issues.js';
-import { readTrainingConfig } from '../config/training-args.js';
+import { configPathFrom, loadOptionsFrom, withTrainingArgs, type TrainingCliOptions } from './training-options.js';
 
-interface ValidateOptions {
-  set: string[];
-  trainingConfig?: string;
+interface ValidateOptions extends TrainingCliOptions {
   json: boolean;
   checkPaths: boolean;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 function formatIssue(kind: string, i: ConfigIssue): string {
@@ -60,37 +53,16 @@ export function jsonReport(r: ValidationResult): string {
   return `${JSON.stringify({ ok: r.ok, datasets: r.datasets, errors: r.errors, warnings: r.warnings }, null, 2)}\n`;
 }
 
-/** SimpleTuner's config.json names the dataloader config in `--data_backend_config`. */
-async function configFromTrainingConfig(file: string | undefined): Promise<string> {
-  const found = file ? (await readTrainingConfig(file, new IssueLog())).data_backend_config : undefined;
-  if (typeof found === 'string' && found) return found;
-  throw new UsageError(
-    'Missing CONFIG: pass the multidatabackend.json path, or a --training-config whose data_backend_config names it.',
-  );
-}
-
 /** Registers `tunefeed validate`. */
 export function register(program: Command): void {
-  program
-    .command('validate')
+  withTrainingArgs(program.command('validate'))
     .description('Validate a SimpleTuner multidatabackend.json and print the normalised datasets or every problem')
     .argument('[config]', 'path of the multidatabackend.json (default: data_backend_config of --training-config)')
-    .option(
-      '--set <key=value>',
-      'training argument override (repeatable; value parsed as JSON when possible)',
-      collect,
-      [],
-    )
-    .option('--training-config <file>', 'SimpleTuner config.json with training arguments (keys with or without --)')
     .option('--no-check-paths', 'do not check that local dataset paths exist')
     .option('--json', 'print one JSON object {ok, datasets, errors, warnings} on stdout', false)
     .action(async (given: string | undefined, opts: ValidateOptions) => {
-      const config = given ?? (await configFromTrainingConfig(opts.trainingConfig));
-      const result = await validateConfig(config, {
-        set: opts.set,
-        checkPaths: opts.checkPaths,
-        ...(opts.trainingConfig ? { trainingConfig: opts.trainingConfig } : {}),
-      });
+      const config = await configPathFrom(given, opts);
+      const result = await validateConfig(config, { ...loadOptionsFrom(opts), checkPaths: opts.checkPaths });
       process.stdout.write(opts.json ? jsonReport(result) : formatReport(config, result));
       process.exitCode = result.ok ? 0 : 1;
     });

@@ -29,6 +29,7 @@ const EMBED_KEYS = new Set([
   'aws_data_prefix',
   'aws_max_pool_connections',
   'aws_checksum_mode',
+  'preserve_data_backend_cache',
 ]);
 const TEXT_KEYS = new Set([
   ...EMBED_KEYS,
@@ -51,7 +52,8 @@ function checkForeignKeys(
       ctx.log.error(
         ctx.id,
         k,
-        `caption_filter_list is only a valid setting for text datasets. It is currently set for the ${datasetType} dataset ${ctx.id}.`,
+        `caption_filter_list is only a valid setting for text datasets. It is currently set for the ` +
+          `${datasetType} dataset ${ctx.id}.`,
       );
     } else {
       ctx.log.warn(ctx.id, k, `\`${k}\` has no effect on a ${datasetType} dataset.`);
@@ -84,8 +86,22 @@ export function buildTextEmbeds(p: ParsedText, ctx: FieldContext): TextEmbedsCon
     text_cache_ondemand: disable || (p.text_cache_ondemand ?? false),
     text_cache_disable: disable,
     aws: type === 'aws' ? buildAws(p, ctx) : null,
+    ...preserve(p, ctx),
     extra: collectExtra(p),
   };
+}
+
+/** SimpleTuner keeps embed-cache file lists across launches when this is true or names the cache kind. */
+function preserve(p: object, ctx: FieldContext): { preserve_data_backend_cache?: boolean | string } {
+  const v = (p as { preserve_data_backend_cache?: unknown }).preserve_data_backend_cache;
+  if (v === undefined || v === null) return {};
+  if (typeof v === 'boolean' || typeof v === 'string') return { preserve_data_backend_cache: v };
+  ctx.log.error(
+    ctx.id,
+    'preserve_data_backend_cache',
+    'Expected `preserve_data_backend_cache` to be true, false or a string of cache types.',
+  );
+  return {};
 }
 
 /** image_embeds / conditioning_image_embeds: only the cache location and compression. */
@@ -99,6 +115,7 @@ export function buildImageEmbeds(p: ParsedImageEmbeds, ctx: FieldContext): Image
     cache_dir: p.cache_dir ?? null,
     compress_cache: p.compress_cache ?? ctx.args.compress_disk_cache,
     aws: type === 'aws' ? buildAws(p, ctx) : null,
+    ...preserve(p, ctx),
     extra: collectExtra(p),
   };
 }

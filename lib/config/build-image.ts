@@ -1,4 +1,5 @@
-// Builds a typed ImageDatasetConfig (image/video/conditioning/eval) from a parsed entry, applying SimpleTuner's defaults.
+// Builds a typed ImageDatasetConfig (image/video/conditioning/eval) from a parsed entry, applying SimpleTuner's
+// defaults.
 import { posix } from 'node:path';
 import { buildAws, buildCsv, buildHuggingface, buildParquet } from './build-storage.js';
 import { buildVideo } from './build-video.js';
@@ -54,7 +55,8 @@ function warnForeignStorageKeys(p: ParsedImage, type: BackendType, ctx: FieldCon
       ctx.log.warn(
         ctx.id,
         keys[0],
-        `${keys.join(', ')} ${keys.length > 1 ? 'are' : 'is'} ignored: they apply to type='${owner}', but this dataset has type='${type}'.`,
+        `${keys.join(', ')} ${keys.length > 1 ? 'are' : 'is'} ignored: they apply to type='${owner}', but this ` +
+          `dataset has type='${type}'.`,
       );
   }
 }
@@ -171,7 +173,8 @@ export function buildImageDataset(p: ParsedImage, ctx: FieldContext): ImageDatas
     ...schedule(p, ctx),
     ...caches(p, id, ctx),
     ...links(p),
-    video: p.dataset_type === 'video' ? buildVideo(p.video ?? {}, ctx) : null,
+    // SimpleTuner keeps a `video` block on conditioning datasets too (IC-LoRA reference videos).
+    video: hasVideo(p) ? buildVideo(p.video ?? {}, ctx) : null,
     extra: {
       ...collectExtra(p),
       ...(p.conditioning !== undefined && p.conditioning !== null ? { conditioning: p.conditioning } : {}),
@@ -179,4 +182,9 @@ export function buildImageDataset(p: ParsedImage, ctx: FieldContext): ImageDatas
   };
   checkImageRules(config, p, ctx);
   return config;
+}
+
+function hasVideo(p: { dataset_type?: unknown; video?: unknown }): boolean {
+  if (p.dataset_type === 'video') return true;
+  return p.dataset_type === 'conditioning' && !!p.video && typeof p.video === 'object' && !Array.isArray(p.video);
 }

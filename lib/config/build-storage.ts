@@ -67,14 +67,17 @@ export function buildCsv(raw: Loose, ctx: FieldContext): CsvConfig {
 export function buildHuggingface(raw: Loose, ctx: FieldContext): HuggingfaceConfig {
   const hf = raw.huggingface && typeof raw.huggingface === 'object' ? (raw.huggingface as Loose) : {};
   const pick = (k: string): unknown => hf[k] ?? raw[k] ?? null;
-  if (typeof raw.dataset_name !== 'string' || raw.dataset_name === '') {
+  // SimpleTuner reads these top-level first and falls back to the `huggingface` block (ImageBackendConfig).
+  const top = (k: string): unknown => raw[k] ?? hf[k] ?? null;
+  const datasetName = top('dataset_name');
+  if (typeof datasetName !== 'string' || datasetName === '') {
     ctx.log.error(ctx.id, 'dataset_name', `(id=${ctx.id}) dataset_name is required for HuggingFace backends.`);
   }
   const caption = pick('caption_column');
   return {
-    dataset_name: strOr(raw.dataset_name, ''),
-    split: strOr(raw.split, 'train'),
-    revision: strOrNull(raw.revision),
+    dataset_name: strOr(datasetName, ''),
+    split: strOr(top('split'), 'train'),
+    revision: strOrNull(top('revision')),
     image_column: strOr(pick('image_column'), 'image'),
     video_column: strOr(pick('video_column'), 'video'),
     caption_column: typeof caption === 'string' || Array.isArray(caption) ? (caption as string | string[]) : 'caption',
@@ -97,7 +100,8 @@ export function buildParquet(block: Loose | null | undefined, ctx: FieldContext)
     ctx.log.error(
       ctx.id,
       'parquet',
-      `(id=${ctx.id}) Parquet backend must have a 'parquet' field in the backend config containing required fields for configuration.`,
+      `(id=${ctx.id}) Parquet backend must have a 'parquet' field in the backend config containing required ` +
+        `fields for configuration.`,
     );
     return null;
   }

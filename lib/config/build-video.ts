@@ -1,4 +1,5 @@
 // The video block of a video dataset: SimpleTuner's defaults, warnings and frame-count errors.
+import { adjustVideoFrames } from './model-geometry.js';
 import type { FieldContext } from './schema-fields.js';
 import type { VideoConfig } from './types.js';
 
@@ -57,6 +58,27 @@ function checkFrames(num: number | null, min: number | null, ctx: FieldContext):
   }
 }
 
+/** The model's adjust_video_frames on both counts, with SimpleTuner's warning for each one changed. */
+function adjustFrames(
+  num: number | null,
+  min: number | null,
+  ctx: FieldContext,
+): { num: number | null; min: number | null } {
+  const family = ctx.args.model_family;
+  const adjust = (field: string, v: number | null): number | null => {
+    if (v === null) return v;
+    const a = adjustVideoFrames(family, v);
+    if (a !== v)
+      ctx.log.warn(
+        ctx.id,
+        `video.${field}`,
+        `(id=${ctx.id}) Adjusted video->${field} from ${v} to ${a} to satisfy ${family} model constraints.`,
+      );
+    return a;
+  };
+  return { min: adjust('min_frames', min), num: adjust('num_frames', num) };
+}
+
 /** Defaults: num_frames = framerate × 5 (warned), min_frames = num_frames, max_frames warned when absent. */
 export function buildVideo(v: Loose, ctx: FieldContext): VideoConfig {
   const num = v.num_frames !== undefined && v.num_frames !== null ? numOrNull(v.num_frames) : defaultNumFrames(ctx);
@@ -64,7 +86,9 @@ export function buildVideo(v: Loose, ctx: FieldContext): VideoConfig {
   const max = numOrNull(v.max_frames);
   if (max === null)
     ctx.log.warn(ctx.id, 'video.max_frames', 'video->max_frames is not set; videos of any length are accepted.');
+  const ok = ctx.log.errorCount;
   checkFrames(num, min, ctx);
+  const adjusted = ctx.log.errorCount === ok ? adjustFrames(num, min, ctx) : { num, min };
   if (max !== null && min !== null && max < min) {
     ctx.log.error(
       ctx.id,
@@ -73,8 +97,8 @@ export function buildVideo(v: Loose, ctx: FieldContext): VideoConfig {
     );
   }
   return {
-    num_frames: num,
-    min_frames: min,
+    num_frames: adjusted.num,
+    min_frames: adjusted.min,
     max_frames: max,
     is_i2v: isI2v(v, ctx),
     bucket_strategy: v.bucket_strategy === 'resolution_frames' ? 'resolution_frames' : 'aspect_ratio',

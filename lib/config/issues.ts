@@ -36,7 +36,9 @@ export class IssueLog {
 }
 
 const MAX_SHOWN = 60;
-/** Ids longer than this are invalid anyway (the 1 MB string rule); cut so one bad id cannot make a 20 MB error message. */
+/**
+ * Ids longer than this are invalid anyway (the 1 MB string rule); cut so one bad id cannot make a 20 MB error message.
+ */
 const MAX_ID = 1024;
 
 function shortId(id: string | null): string | null {

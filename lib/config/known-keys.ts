@@ -1,4 +1,5 @@
-// Every multidatabackend.json key SimpleTuner knows, which are booleans, which are removed or deprecated, and "did you mean".
+// Every multidatabackend.json key SimpleTuner knows, which are booleans, which are removed or deprecated, and "did you
+// mean".
 
 /** Keys whose values must be booleans (string booleans are coerced with a warning). */
 export const BOOLEAN_KEYS: ReadonlySet<string> = new Set([
@@ -59,6 +60,9 @@ export const NESTED_KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
     'bbox_column',
   ],
   huggingface: [
+    'dataset_name',
+    'split',
+    'revision',
     'cache_dir',
     'streaming',
     'num_proc',

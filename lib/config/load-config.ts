@@ -1,4 +1,5 @@
-// The config stage as an object stream: read → parse → normalise → sort → fill variables → validate → cross-check → freeze.
+// The config stage as an object stream: read → parse → normalise → sort → fill variables → validate → cross-check →
+// freeze.
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { chainUnchecked } from 'stream-chain';
@@ -16,6 +17,7 @@ import { type ConfigDocument, type RawEntry, parseConfigText, readConfigText, sp
 import { crossValidate } from './rules-cross.js';
 import { parseSetPairs, readTrainingConfig, resolveTrainingArgs } from './training-args.js';
 import type { DatasetConfig, LoadedConfig, TrainingArgs } from './types.js';
+import { checkUnstreamed, isUnstreamedEntry, type UnstreamedDataset, warnUnstreamed } from './unstreamed.js';
 import { fillEntryVariables } from './variables.js';
 
 /** Options of loadConfig / validateConfig. */
@@ -30,6 +32,8 @@ export interface LoadConfigOptions {
   env?: Record<string, string | undefined>;
   /** Check that local instance_data_dir, csv_file and parquet paths exist. @default true */
   checkPaths?: boolean;
+  /** Dataset builder plug-ins (npm package names or paths), added to the `plugins` training argument. @default [] */
+  plugins?: string[];
 }
 
 /** One dataset as printed by `tunefeed validate --json` (credentials redacted). */
@@ -37,6 +41,8 @@ export interface ValidatedDataset {
   id: string;
   dataset_type: string;
   config: Record<string, unknown>;
+  /** false for entries tunefeed validates but does not stream (audio, caption, grounding, ...). */
+  streamed?: false;
 }
 
 /** What validateConfig returns: never throws for problems in the user's config. */
@@ -53,6 +59,7 @@ interface StageRun {
   log: IssueLog;
   args: TrainingArgs;
   datasets: DatasetConfig[];
+  unstreamed: UnstreamedDataset[];
   fatal: TunefeedError | null;
 }
 
@@ -62,7 +69,9 @@ export async function resolveArgs(options: LoadConfigOptions, log: IssueLog): Pr
   if (options.trainingConfig) layers.push(await readTrainingConfig(options.trainingConfig, log));
   if (options.args) layers.push(options.args);
   if (options.set?.length) layers.push(parseSetPairs(options.set, log));
-  return resolveTrainingArgs(layers, log);
+  const args = resolveTrainingArgs(layers, log);
+  if (options.plugins?.length) args.plugins = [...new Set([...(args.plugins ?? []), ...options.plugins])];
+  return args;
 }
 
 /** Read and parse a file, or take an in-memory array (deep-copied: stages normalise in place). */
@@ -95,6 +104,7 @@ export function configStages(
   env: Record<string, string | undefined>,
   log: IssueLog,
   checkPaths: boolean,
+  unstreamed: UnstreamedDataset[] = [],
 ) {
   const vars = { model_family: args.model_family, output_dir: args.output_dir, env };
   const parse = createDatasetParser(args, env, log);
@@ -107,9 +117,18 @@ export function configStages(
     (e: RawEntry) => normaliseEntry(e, args, log),
     collectThen((entries: RawEntry[]) => sortByDependencies(entries, log)),
     (e: RawEntry) => fillEntryVariables(e, vars, log),
-    (e: RawEntry) => parse(e) ?? none,
+    (e: RawEntry) => {
+      if (!isUnstreamedEntry(e.raw)) return parse(e) ?? none;
+      const u = checkUnstreamed(e, log);
+      if (u) unstreamed.push(u);
+      return none;
+    },
     async (d: DatasetConfig) => (checkPaths ? await checkDatasetPaths(d, log) : d),
-    collectThen((all: DatasetConfig[]) => (crossValidate(all, args, log), all)),
+    collectThen((all: DatasetConfig[]) => {
+      crossValidate(all, args, log, unstreamed);
+      warnUnstreamed(unstreamed, log);
+      return all;
+    }),
     (d: DatasetConfig) => deepFreeze(d),
   ];
 }
@@ -118,30 +137,37 @@ async function runStages(source: string | unknown[], options: LoadConfigOptions)
   const log = new IssueLog();
   const env = options.env ?? process.env;
   const datasets: DatasetConfig[] = [];
+  const unstreamed: UnstreamedDataset[] = [];
   let args = resolveTrainingArgs([], log);
   try {
     args = await resolveArgs(options, log);
     const sink = new Writable({ objectMode: true, write: (d: DatasetConfig, _e, cb) => (datasets.push(d), cb()) });
-    const stages = chainUnchecked(configStages(args, env, log, options.checkPaths ?? true));
+    const stages = chainUnchecked(configStages(args, env, log, options.checkPaths ?? true, unstreamed));
     await pipeline(Readable.from([{ source }]), stages, sink);
   } catch (err) {
     if (!isTunefeedError(err)) throw err;
-    return { log, args, datasets: [], fatal: err };
+    return { log, args, datasets: [], unstreamed: [], fatal: err };
   }
-  return { log, args, datasets, fatal: null };
+  return { log, args, datasets, unstreamed, fatal: null };
 }
 
 function toResult(run: StageRun): ValidationResult {
   if (run.fatal) run.log.error(run.fatal.dataset, run.fatal.field ?? '', run.fatal.message);
   const ok = run.log.errors.length === 0;
   const warnings = [...run.log.warnings];
-  const loaded = ok ? deepFreeze<LoadedConfig>({ datasets: run.datasets, args: run.args, warnings }) : undefined;
-  const datasets = ok
-    ? run.datasets.map((d) => ({
-        id: d.id,
-        dataset_type: d.dataset_type,
-        config: redactValue({ ...d }),
-      }))
+  const loaded = ok
+    ? deepFreeze<LoadedConfig>({ datasets: run.datasets, args: run.args, warnings, unstreamed: run.unstreamed })
+    : undefined;
+  const datasets: ValidatedDataset[] = ok
+    ? [
+        ...run.datasets.map((d) => ({ id: d.id, dataset_type: d.dataset_type, config: redactValue({ ...d }) })),
+        ...run.unstreamed.map((d) => ({
+          id: d.id,
+          dataset_type: d.dataset_type,
+          config: redactValue({ ...d.config, type: d.type }),
+          streamed: false as const,
+        })),
+      ]
     : [];
   return {
     ok,

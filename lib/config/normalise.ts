@@ -70,7 +70,10 @@ export function applyAliases(e: RawEntry, log: IssueLog): void {
   if (mb === '' || mb === null) delete r.metadata_backend;
 }
 
-/** A string boolean becomes a real one with a warning ("False" is never silently truthy); other strings stay for zod to reject. */
+/**
+ * A string boolean becomes a real one with a warning ("False" is never silently truthy); other strings stay for zod to
+ * reject.
+ */
 function coerceBool(obj: Record<string, unknown>, key: string, path: string, e: RawEntry, log: IssueLog): void {
   const v = obj[key];
   if (typeof v !== 'string' && typeof v !== 'number') return;

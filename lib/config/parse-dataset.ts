@@ -46,7 +46,8 @@ function checkDatasetType(e: RawEntry, log: IssueLog): boolean {
     log.error(
       e.id,
       'dataset_type',
-      `Unknown dataset_type: ${typeof t === 'string' ? t : `${showValue(t)} (${typeName(t)})`}. Supported: ${pyList(SUPPORTED_TYPES)}.`,
+      `Unknown dataset_type: ${typeof t === 'string' ? t : `${showValue(t)} (${typeName(t)})`}. ` +
+        `Supported: ${pyList(SUPPORTED_TYPES)}.`,
     );
   }
   return false;

@@ -20,7 +20,8 @@ export async function checkDatasetPaths(d: DatasetConfig, log: IssueLog): Promis
     log.error(
       d.id,
       'instance_data_dir',
-      `(id=${d.id}) instance_data_dir: ${d.instance_data_dir} does not exist or is not a directory. Please ensure all dataset paths exist before starting training.`,
+      `(id=${d.id}) instance_data_dir: ${d.instance_data_dir} does not exist or is not a directory. Please ` +
+        `ensure all dataset paths exist before starting training.`,
     );
   }
   const csvFile = d.csv?.csv_file;

@@ -2,10 +2,12 @@
 import type { IssueLog } from './issues.js';
 import type { DatasetConfig, ImageDatasetConfig, TextEmbedsConfig, TrainingArgs } from './types.js';
 import { isImageDataset } from './types.js';
+import { checkQwenEditConditioning } from './rules-model.js';
+import type { UnstreamedDataset } from './unstreamed.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-function checkUniqueIds(all: readonly DatasetConfig[], log: IssueLog): void {
+function checkUniqueIds(all: readonly { id: string }[], log: IssueLog): void {
   const seen = new Set<string>();
   for (const d of all) {
     if (seen.has(d.id))
@@ -37,8 +39,11 @@ function checkLinks(
   byId: Map<string, DatasetConfig>,
   defaultText: string | null,
   log: IssueLog,
+  unstreamed: ReadonlyMap<string, string> = new Map(),
 ): void {
-  const typeOf = (x: string | null): string | undefined => (x === null ? undefined : byId.get(x)?.dataset_type);
+  // A memory embed backend is validated but not built; linking to it is still a valid link.
+  const typeOf = (x: string | null): string | undefined =>
+    x === null ? undefined : (byId.get(x)?.dataset_type ?? unstreamed.get(x));
   if (d.text_embeds !== null && typeOf(d.text_embeds) !== 'text_embeds') {
     log.error(
       d.id,
@@ -68,7 +73,8 @@ function checkLinks(
       log.error(
         d.id,
         'conditioning_data',
-        `(id=${d.id}) Conditioning data backend ${c} not found in data backend list: {${known.map((k) => `'${k}'`).join(', ')}}.`,
+        `(id=${d.id}) Conditioning data backend ${c} not found in data backend list: ` +
+          `{${known.map((k) => `'${k}'`).join(', ')}}.`,
       );
     }
   }
@@ -88,7 +94,8 @@ function checkStrictSource(d: ImageDatasetConfig, images: readonly ImageDatasetC
     log.error(
       d.id,
       'source_dataset_id',
-      `(id=${d.id}) Could not find source dataset for strict conditioning alignment. Please set 'source_dataset_id' in the backend config.`,
+      `(id=${d.id}) Could not find source dataset for strict conditioning alignment. Please set ` +
+        `'source_dataset_id' in the backend config.`,
     );
   }
 }
@@ -105,7 +112,8 @@ function checkCacheDirs(
       log.error(
         t.id,
         'cache_dir',
-        `(id=${t.id}) Text embed cache directory ${t.cache_dir} is the same as the one of text embed backend ${other}. This is not allowed.`,
+        `(id=${t.id}) Text embed cache directory ${t.cache_dir} is the same as the one of text embed backend ` +
+          `${other}. This is not allowed.`,
       );
     else textDirs.set(t.cache_dir, t.id);
   }
@@ -117,14 +125,17 @@ function checkCacheDirs(
       log.error(
         d.id,
         'cache_dir_vae',
-        `(id=${d.id}) VAE image embed cache directory ${dir} is the same as another VAE image embed cache directory. This is not allowed, the trainer will get confused and sleepy and wake up in a distant place ...`,
+        `(id=${d.id}) VAE image embed cache directory ${dir} is the same as another VAE image embed cache ` +
+          `directory. This is not allowed, the trainer will get confused and sleepy and wake up in a distant place ` +
+          `...`,
       );
     }
     if (textDirs.has(dir)) {
       log.error(
         d.id,
         'cache_dir_vae',
-        `(id=${d.id}) VAE image embed cache directory ${dir} is the same as the text embed cache directory. This is not allowed, the trainer will get confused.`,
+        `(id=${d.id}) VAE image embed cache directory ${dir} is the same as the text embed cache directory. This ` +
+          `is not allowed, the trainer will get confused.`,
       );
     }
     vaeDirs.set(dir, d.id);
@@ -136,8 +147,15 @@ function checkTrainingSet(
   texts: readonly TextEmbedsConfig[],
   args: TrainingArgs,
   log: IssueLog,
+  unstreamed: readonly UnstreamedDataset[] = [],
 ): void {
   const training = images.filter((d) => d.dataset_type === 'image' || d.dataset_type === 'video');
+  const audio = unstreamed.some((d) => d.dataset_type === 'audio');
+  const memoryTexts = unstreamed.some((d) => d.dataset_type === 'text_embeds');
+  if (training.length === 0 && audio) {
+    if (texts.length === 0 && !memoryTexts) missingTextEmbeds(log);
+    return;
+  }
   if (training.length === 0) {
     // An entry that failed validation may well have been the primary dataset: do not pile on.
     if (log.errorCount > 0) return;
@@ -148,18 +166,13 @@ function checkTrainingSet(
     );
     return;
   }
-  if (texts.length === 0) {
-    log.warn(
-      null,
-      'dataset_type',
-      'Your dataloader config must contain at least a primary dataset (image, video, or audio) AND a text_embed dataset',
-    );
-  }
+  if (texts.length === 0 && !memoryTexts) missingTextEmbeds(log);
   if (!training.some((d) => d.start_epoch <= 1 && d.start_step <= 1)) {
     log.error(
       null,
       'start_epoch',
-      'At least one dataset must be available at the start of training. Set start_epoch<=1 and start_step<=1 for one or more datasets.',
+      'At least one dataset must be available at the start of training. Set start_epoch<=1 and start_step<=1 for ' +
+        'one or more datasets.',
     );
   }
   if (args.controlnet) {
@@ -168,7 +181,9 @@ function checkTrainingSet(
         log.error(
           d.id,
           'conditioning_data',
-          `(id=${d.id}) When training ControlNet, a conditioning block or conditioning_data string should be configured in your dataloader. See this link for more information: https://bghira.github.io/SimpleTuner/CONTROLNET/`,
+          `(id=${d.id}) When training ControlNet, a conditioning block or conditioning_data string should be ` +
+            `configured in your dataloader. See this link for more information: ` +
+            `https://bghira.github.io/SimpleTuner/CONTROLNET/`,
         );
       }
     }
@@ -198,7 +213,8 @@ export function syncConditioningGeometry(images: readonly ImageDatasetConfig[], 
         log.warn(
           cond.id,
           k,
-          `${k} ${String(cond[k])} is replaced by ${String(main[k])} from dataset ${main.id}, which uses this conditioning dataset.`,
+          `${k} ${String(cond[k])} is replaced by ${String(main[k])} from dataset ${main.id}, which uses this ` +
+            `conditioning dataset.`,
         );
         (cond as unknown as Record<string, unknown>)[k] = main[k];
       }
@@ -206,21 +222,39 @@ export function syncConditioningGeometry(images: readonly ImageDatasetConfig[], 
   }
 }
 
-/** The cross-dataset stage: runs once over every built dataset (in dependency order) and fills default links. */
-export function crossValidate(all: readonly DatasetConfig[], args: TrainingArgs, log: IssueLog): void {
-  checkUniqueIds(all, log);
+/**
+ * SimpleTuner's config rule names only what is missing; a primary dataset is there by now, so only the text
+ * embeds can be (SimpleTuner then creates one under output_dir, hence a warning).
+ */
+function missingTextEmbeds(log: IssueLog): void {
+  log.warn(null, 'dataset_type', 'Your dataloader config must contain at least a text_embed dataset');
+}
+
+/**
+ * The cross-dataset stage: runs once over every built dataset (in dependency order) and fills default links.
+ * `unstreamed` entries (validated, not streamed) count for ids, links and the training-set rule.
+ */
+export function crossValidate(
+  all: readonly DatasetConfig[],
+  args: TrainingArgs,
+  log: IssueLog,
+  unstreamed: readonly UnstreamedDataset[] = [],
+): void {
+  checkUniqueIds([...all, ...unstreamed], log);
+  const unstreamedTypes = new Map(unstreamed.map((d) => [d.id, d.dataset_type]));
   const byId = new Map<string, DatasetConfig>();
   for (const d of all) if (!byId.has(d.id)) byId.set(d.id, d);
   const texts = all.filter((d): d is TextEmbedsConfig => d.dataset_type === 'text_embeds');
   const images = all.filter(isImageDataset);
   const defaultText = pickDefaultTextEmbeds(texts, log);
   for (const d of images) {
-    checkLinks(d, byId, defaultText, log);
+    checkLinks(d, byId, defaultText, log, unstreamedTypes);
     checkStrictSource(d, images, log);
   }
   syncConditioningGeometry(images, log);
   checkCacheDirs(images, texts, log);
-  checkTrainingSet(images, texts, args, log);
+  checkTrainingSet(images, texts, args, log, unstreamed);
+  checkQwenEditConditioning(images, args, log);
   if (args.caption_dropout_probability === 0) {
     log.warn(
       null,

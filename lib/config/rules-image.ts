@@ -60,13 +60,15 @@ export function resolveCaptionStrategy(
   if (!(CAPTION_STRATEGIES as readonly string[]).includes(v)) {
     const near = suggestKey(v.replace(/_/g, ''), CAPTION_STRATEGIES);
     err(
-      `Unsupported caption strategy: ${showValue(v)}. Supported: ${SUPPORTED_CAPTIONS}${near ? `. Did you mean '${near}'?` : ''}`,
+      `Unsupported caption strategy: ${showValue(v)}. Supported: ${SUPPORTED_CAPTIONS}` +
+        `${near ? `. Did you mean '${near}'?` : ''}`,
     );
     return fallback;
   }
   if (v === 'parquet' && mb !== 'parquet') {
     err(
-      `Cannot use caption_strategy=parquet with metadata_backend=${mb}. Instead, it is recommended to use the textfile strategy and extract your captions into txt files.`,
+      `Cannot use caption_strategy=parquet with metadata_backend=${mb}. Instead, it is recommended to use the ` +
+        `textfile strategy and extract your captions into txt files.`,
     );
   }
   if (v === 'huggingface' && type !== 'huggingface')
@@ -85,7 +87,10 @@ function checkCrop(c: ImageDatasetConfig, ctx: FieldContext): void {
     ctx.log.error(
       ctx.id,
       'crop_aspect_buckets',
-      `(id=${ctx.id}) crop_aspect_buckets must be provided when crop_aspect is set to '${c.crop_aspect}'. This should be a list of float values or a list of dictionaries following the format: {'aspect_bucket': float, 'weight': float}. The weight represents how likely this bucket is to be chosen, and all weights should add up to 1.0 collectively.`,
+      `(id=${ctx.id}) crop_aspect_buckets must be provided when crop_aspect is set to '${c.crop_aspect}'. This ` +
+        `should be a list of float values or a list of dictionaries following the format: {'aspect_bucket': float, ` +
+        `'weight': float}. The weight represents how likely this bucket is to be chosen, and all weights should ` +
+        `add up to 1.0 collectively.`,
     );
   }
   if (!needsBuckets && c.crop_aspect_buckets) {
@@ -125,7 +130,8 @@ function checkSizes(c: ImageDatasetConfig, ctx: FieldContext): void {
     ctx.log.error(
       ctx.id,
       'target_downsample_size',
-      `(id=${ctx.id}) When a data backend is configured to use \`maximum_image_size\`, you must also provide a value for \`target_downsample_size\`.`,
+      `(id=${ctx.id}) When a data backend is configured to use \`maximum_image_size\`, you must also provide a ` +
+        `value for \`target_downsample_size\`.`,
     );
   }
   checkSizeField(c, 'maximum_image_size', ctx);
@@ -135,7 +141,8 @@ function checkSizes(c: ImageDatasetConfig, ctx: FieldContext): void {
     ctx.log.error(
       ctx.id,
       'minimum_image_size',
-      `(id=${ctx.id}) --minimum_image_size was given with a value of ${min} but resolution_type is area, which means this value is most likely too large. Please use a value less than 5.`,
+      `(id=${ctx.id}) --minimum_image_size was given with a value of ${min} but resolution_type is area, which ` +
+        `means this value is most likely too large. Please use a value less than 5.`,
     );
   }
   // Beyond libvips's largest coordinate (10,000,000 px per edge) no image can be decoded to the target size.
@@ -144,13 +151,15 @@ function checkSizes(c: ImageDatasetConfig, ctx: FieldContext): void {
     ctx.log.error(
       ctx.id,
       'resolution',
-      `(id=${ctx.id}) resolution ${c.resolution} (${c.resolution_type}) implies an edge of ${edge.toExponential(2)} pixels; the largest decodable edge is 10000000.`,
+      `(id=${ctx.id}) resolution ${c.resolution} (${c.resolution_type}) implies an edge of ` +
+        `${edge.toExponential(2)} pixels; the largest decodable edge is 10000000.`,
     );
   } else if (c.resolution_type === 'area' && c.resolution > 16) {
     ctx.log.warn(
       ctx.id,
       'resolution',
-      `resolution ${c.resolution} with resolution_type 'area' means ${c.resolution} megapixels; did you mean resolution_type 'pixel_area'?`,
+      `resolution ${c.resolution} with resolution_type 'area' means ${c.resolution} megapixels; did you mean ` +
+        `resolution_type 'pixel_area'?`,
     );
   }
 }
@@ -161,14 +170,16 @@ function checkPrompts(c: ImageDatasetConfig, ctx: FieldContext): void {
     ctx.log.error(
       ctx.id,
       'instance_prompt',
-      `(id=${ctx.id}) Backend ${ctx.id} has prepend_instance_prompt=True, but no instance_prompt was provided. You must provide an instance_prompt, or disable this option.`,
+      `(id=${ctx.id}) Backend ${ctx.id} has prepend_instance_prompt=True, but no instance_prompt was provided. ` +
+        `You must provide an instance_prompt, or disable this option.`,
     );
   }
   if (c.caption_strategy === 'instanceprompt' && !has) {
     ctx.log.error(
       ctx.id,
       'instance_prompt',
-      `(id=${ctx.id}) Backend ${ctx.id} has caption_strategy=instanceprompt, but no instance_prompt was provided. You must provide an instance_prompt, or change the caption_strategy.`,
+      `(id=${ctx.id}) Backend ${ctx.id} has caption_strategy=instanceprompt, but no instance_prompt was ` +
+        `provided. You must provide an instance_prompt, or change the caption_strategy.`,
     );
   } else if (c.only_instance_prompt && !has) {
     ctx.log.error(
@@ -192,7 +203,8 @@ function checkSchedule(c: ImageDatasetConfig, ctx: FieldContext): void {
     ctx.log.warn(
       id,
       'start_epoch',
-      `(id=${id}) Scheduled to start at epoch ${c.start_epoch}, but training ends at epoch ${epochs}. It will never sample.`,
+      `(id=${id}) Scheduled to start at epoch ${c.start_epoch}, but training ends at epoch ${epochs}. It will ` +
+        `never sample.`,
     );
   }
   const steps = ctx.args.max_train_steps;
@@ -200,7 +212,8 @@ function checkSchedule(c: ImageDatasetConfig, ctx: FieldContext): void {
     ctx.log.warn(
       id,
       'start_step',
-      `(id=${id}) Scheduled to start at step ${c.start_step}, but training ends at step ${steps}. It will never sample.`,
+      `(id=${id}) Scheduled to start at step ${c.start_step}, but training ends at step ${steps}. It will never ` +
+        `sample.`,
     );
   }
 }
@@ -216,14 +229,16 @@ function checkConditioningBlock(p: ParsedImage, ctx: FieldContext): void {
     ctx.log.error(
       ctx.id,
       'conditioning',
-      `(id=${ctx.id}) Conditioning config must have a 'type' field containing a value like 'canny', 'depth_midas', etc.`,
+      `(id=${ctx.id}) Conditioning config must have a 'type' field containing a value like 'canny', ` +
+        `'depth_midas', etc.`,
     );
     return;
   }
   ctx.log.warn(
     ctx.id,
     'conditioning',
-    'Inline `conditioning` generators are not run by tunefeed; generate the conditioning dataset with SimpleTuner and list it in conditioning_data.',
+    'Inline `conditioning` generators are not run by tunefeed; generate the conditioning dataset with ' +
+      'SimpleTuner and list it in conditioning_data.',
   );
 }
 
@@ -238,7 +253,8 @@ export function checkImageRules(c: ImageDatasetConfig, p: ParsedImage, ctx: Fiel
     ctx.log.error(
       ctx.id,
       'caption_filter_list',
-      `caption_filter_list is only a valid setting for text datasets. It is currently set for the ${c.dataset_type} dataset ${ctx.id}.`,
+      `caption_filter_list is only a valid setting for text datasets. It is currently set for the ` +
+        `${c.dataset_type} dataset ${ctx.id}.`,
     );
   }
   if (p.video && c.dataset_type !== 'video')

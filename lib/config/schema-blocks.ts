@@ -1,4 +1,5 @@
-// zod schemas for the structured values of a dataset: crop_aspect_buckets, caption_shuffle, video, parquet, huggingface.
+// zod schemas for the structured values of a dataset: crop_aspect_buckets, caption_shuffle, video, parquet,
+// huggingface.
 import { z } from 'zod';
 import { showValue } from './issues.js';
 import type { Check, FieldContext } from './schema-fields.js';
@@ -6,14 +7,16 @@ import { bool, checked, expected, expectedMsg, nonNegInt, posInt, str, strOrList
 import type { AspectBucketSpec } from './types.js';
 
 const BUCKET_FORMAT =
-  "must be a list of float values or a list of dictionaries following the format: {'aspect_bucket': float, 'weight': float}. " +
+  "must be a list of float values or a list of dictionaries following the format: {'aspect_bucket': float, " +
+  "'weight': float}. " +
   'The weight represents how likely this bucket is to be chosen, and all weights should add up to 1.0 collectively.';
 
 function bucketEntry(b: unknown): AspectBucketSpec | null {
   if (typeof b === 'number') return Number.isFinite(b) && b > 0 ? b : null;
   if (!b || typeof b !== 'object' || Array.isArray(b)) return null;
   const o = b as Record<string, unknown>;
-  // SimpleTuner's message says `aspect_bucket`, its sampler reads `aspect` and its trim reads `aspect_ratio`: accept all three.
+  // SimpleTuner's message says `aspect_bucket`, its sampler reads `aspect` and its trim reads `aspect_ratio`: accept
+  // all three.
   const aspect = o.aspect ?? o.aspect_bucket ?? o.aspect_ratio;
   const weight = o.weight;
   if (typeof aspect !== 'number' || !(aspect > 0) || !Number.isFinite(aspect)) return null;
@@ -73,7 +76,9 @@ export function captionShuffle(ctx: FieldContext) {
     if (split !== 'comma' && split !== 'space' && split !== 'period') {
       return {
         ok: false,
-        message: `(id=${id}) caption_shuffle.split_on must be one of {'comma', 'space', 'period'}, got ${showValue(split)}`,
+        message:
+          `(id=${id}) caption_shuffle.split_on must be one of {'comma', 'space', 'period'}, ` +
+          `got ${showValue(split)}`,
       };
     }
     const count = o.count ?? 1;

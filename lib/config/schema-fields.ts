@@ -160,7 +160,9 @@ export function datasetId() {
     if (/[/\\\u0000-\u001f]/.test(v) || v === '.' || v === '..') {
       return {
         ok: false,
-        message: `id ${showValue(v)} must not contain '/', '\\' or control characters, nor be '.' or '..' (it names cache files).`,
+        message:
+          `id ${showValue(v)} must not contain '/', '\\' or control characters, nor be '.' or '..' (it names cache ` +
+          `files).`,
       };
     }
     return { ok: true, value: v };
@@ -175,7 +177,9 @@ export function fileNamePart(field: string) {
     if (/[/\\\u0000-\u001f]/.test(v) || v === '.' || v === '..') {
       return {
         ok: false,
-        message: `${field} ${showValue(v)} must not contain '/', '\\' or control characters, nor be '.' or '..' (it names cache files).`,
+        message:
+          `${field} ${showValue(v)} must not contain '/', '\\' or control characters, nor be '.' or '..' (it names ` +
+          `cache files).`,
       };
     }
     return { ok: true, value: v };

@@ -1,9 +1,10 @@
 // Global training arguments with SimpleTuner's defaults, merged from a config.json, programmatic args and --set k=v.
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { z } from 'zod';
 import type { IssueLog } from './issues.js';
 import { showValue, typeName } from './issues.js';
+import { modelAlignment } from './model-geometry.js';
+import { ARG_SPECS, readCliValue, readConfigJsonValue } from './training-arg-spec.js';
 import type { TrainingArgs } from './types.js';
 
 /** SimpleTuner's registry defaults for the arguments the data pipeline reads (cache dirs are derived later). */
@@ -41,45 +42,11 @@ export function defaultTrainingArgs(): TrainingArgs {
     parquet_caption_column: null,
     parquet_filename_column: null,
     aws_max_pool_connections: 128,
+    model_flavour: null,
+    i_know_what_i_am_doing: false,
+    plugins: [],
   };
 }
-
-const posInt = z.number().int().positive();
-const nonNegInt = z.number().int().nonnegative();
-const optNum = z.number().positive().nullable();
-/** Types of the arguments tunefeed reads; other keys pass through untouched. */
-const argShapes: Record<string, z.ZodType> = {
-  resolution: z.number().positive(),
-  resolution_type: z.enum(['pixel', 'area', 'pixel_area']),
-  model_family: z.string(),
-  output_dir: z.string(),
-  train_batch_size: posInt,
-  seed: z.number().int(),
-  aspect_bucket_alignment: z.union([z.literal(8), z.literal(16), z.literal(24), z.literal(32), z.literal(64)]),
-  aspect_bucket_rounding: z.number().int().min(1).max(9),
-  caption_strategy: z.enum(['filename', 'textfile', 'instanceprompt', 'parquet', 'csv', 'huggingface']),
-  minimum_image_size: optNum,
-  maximum_image_size: optNum,
-  target_downsample_size: optNum,
-  cache_dir: z.string(),
-  cache_dir_text: z.string(),
-  cache_dir_vae: z.string(),
-  data_backend_sampling: z.enum(['auto-weighting', 'uniform']),
-  gradient_accumulation_steps: posInt,
-  compress_disk_cache: z.boolean(),
-  allow_dataset_oversubscription: z.boolean(),
-  max_train_steps: nonNegInt,
-  num_train_epochs: nonNegInt,
-  dataloader_prefetch: z.boolean(),
-  dataloader_prefetch_qlen: posInt,
-  conditioning_multidataset_sampling: z.enum(['combined', 'random']),
-  instance_prompt: z.string().nullable(),
-  metadata_update_interval: z.number().positive(),
-  skip_file_discovery: z.string(),
-  controlnet: z.boolean(),
-  framerate: optNum,
-  aws_max_pool_connections: posInt,
-};
 
 /** Strip leading dashes and turn `foo-bar` into `foo_bar`, so config.json and CLI spellings both work. */
 export function normaliseArgKey(key: string): string {
@@ -96,7 +63,7 @@ export function parseSetPairs(pairs: readonly string[], log: IssueLog): Record<s
       continue;
     }
     const raw = pair.slice(eq + 1);
-    let value: unknown = raw;
+    let value: unknown;
     try {
       value = JSON.parse(raw);
     } catch {
@@ -122,43 +89,63 @@ export async function readTrainingConfig(file: string, log: IssueLog): Promise<R
     return {};
   }
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(parsed)) out[normaliseArgKey(k)] = v;
+  for (const [k, v] of Object.entries(parsed)) {
+    const key = normaliseArgKey(k);
+    const spec = ARG_SPECS[key];
+    if (!spec) {
+      out[key] = v;
+      continue;
+    }
+    const r = readConfigJsonValue(spec, v);
+    if ('error' in r) badArg(log, key, v, r.error, file);
+    else if ('value' in r) out[key] = r.value;
+  }
   return out;
 }
 
-/** config.json and --set values are often strings ("1024", "true"); coerce them to the declared type. */
-function coerceArg(key: string, value: unknown): unknown {
-  const shape = argShapes[key];
-  if (!shape || typeof value !== 'string') return value;
-  if (shape.safeParse(value).success) return value;
-  const lower = value.trim().toLowerCase();
-  if (lower === 'true' || lower === 'false')
-    return shape.safeParse(lower === 'true').success ? lower === 'true' : value;
-  if (lower === 'none' || lower === 'null' || lower === '') return shape.safeParse(null).success ? null : value;
-  const n = Number(lower);
-  return Number.isFinite(n) && shape.safeParse(n).success ? n : value;
+function badArg(log: IssueLog, key: string, v: unknown, expected: string, file?: string): void {
+  const where = file ? ` in ${file}` : '';
+  log.error(
+    null,
+    `args.${key}`,
+    `Invalid training argument \`${key}\`${where}: got ${showValue(v)} (${typeName(v)}); expected ${expected}.`,
+  );
 }
 
 /** Merge the layers (defaults < training config < args < --set), check the known keys and derive cache dirs. */
 export function resolveTrainingArgs(layers: readonly Record<string, unknown>[], log: IssueLog): TrainingArgs {
-  const defaults = defaultTrainingArgs();
-  const merged: Record<string, unknown> = { ...defaults };
+  const merged: Record<string, unknown> = { ...defaultTrainingArgs() };
   for (const layer of layers) {
-    for (const [k, v] of Object.entries(layer)) if (v !== undefined) merged[k] = coerceArg(k, v);
-  }
-  for (const [key, shape] of Object.entries(argShapes)) {
-    const r = shape.safeParse(merged[key]);
-    if (r.success) continue;
-    const expected = r.error.issues[0]?.message ?? 'a valid value';
-    log.error(
-      null,
-      `args.${key}`,
-      `Invalid training argument \`${key}\`: got ${showValue(merged[key])} (${typeName(merged[key])}); ${expected}.`,
-    );
-    merged[key] = (defaults as Record<string, unknown>)[key];
+    for (const [k, v] of Object.entries(layer)) {
+      const spec = ARG_SPECS[k];
+      if (!spec) {
+        if (v !== undefined) merged[k] = v;
+        continue;
+      }
+      const r = readCliValue(spec, v);
+      if ('error' in r) badArg(log, k, v, r.error);
+      else if ('value' in r) merged[k] = r.value;
+    }
   }
   const args = merged as TrainingArgs;
+  if (args.caption_strategy === ('instance_prompt' as string)) args.caption_strategy = 'instanceprompt';
+  args.model_family = args.model_family.trim().toLowerCase();
   if (!args.cache_dir_text) args.cache_dir_text = posix.join(args.output_dir, 'cache', 'text', args.model_family);
   if (!args.cache_dir_vae) args.cache_dir_vae = posix.join(args.output_dir, 'cache', 'vae', args.model_family);
+  applyModelAlignment(args, log);
   return args;
+}
+
+/** SimpleTuner's model classes force their bucket alignment in check_user_config; do the same, with its warning. */
+function applyModelAlignment(args: TrainingArgs, log: IssueLog): void {
+  const flavour = typeof args.model_flavour === 'string' ? args.model_flavour : null;
+  const o = modelAlignment(args.model_family, flavour, args.aspect_bucket_alignment, args.i_know_what_i_am_doing);
+  if (!o.overridden) return;
+  log.warn(
+    null,
+    'args.aspect_bucket_alignment',
+    `model_family ${args.model_family} requires an alignment value of ${o.alignment}px; ` +
+      `overriding --aspect_bucket_alignment=${args.aspect_bucket_alignment}.`,
+  );
+  args.aspect_bucket_alignment = o.alignment;
 }

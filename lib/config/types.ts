@@ -1,5 +1,6 @@
 // The typed, frozen configs the config stage hands to the engine (SimpleTuner snake_case field names kept).
 // The zod schemas in this folder must produce exactly these shapes; other modules import only from here.
+import type { UnstreamedDataset } from './unstreamed.js';
 
 export type BackendType = 'local' | 'aws' | 'csv' | 'huggingface';
 export type ImageDatasetType = 'image' | 'video' | 'conditioning' | 'eval';
@@ -38,7 +39,10 @@ export interface TrainingArgs {
   num_train_epochs: number;
   dataloader_prefetch: boolean;
   dataloader_prefetch_qlen: number;
-  /** With several conditioning datasets linked to one training dataset: pair every one, or one per sample and epoch. @default 'combined' */
+  /**
+   * With several conditioning datasets linked to one training dataset: pair every one, or one per sample and epoch.
+   * @default 'combined'
+   */
   conditioning_multidataset_sampling: 'combined' | 'random';
   instance_prompt: string | null;
   metadata_update_interval: number;
@@ -53,6 +57,12 @@ export interface TrainingArgs {
   parquet_filename_column?: string | null;
   /** Default S3 connection pool size. @default 128 */
   aws_max_pool_connections?: number;
+  /** The model's flavour (Wan `5b` flavours align buckets to 64 px instead of 32). @default null */
+  model_flavour?: string | null;
+  /** SimpleTuner's escape hatch; tunefeed honours it where SimpleTuner does (qwen_image alignment). @default false */
+  i_know_what_i_am_doing?: boolean;
+  /** npm packages whose dataset builders are registered before the config is read. @default [] */
+  plugins?: string[];
   [key: string]: unknown;
 }
 
@@ -207,7 +217,9 @@ export interface ImageDatasetConfig {
   readonly conditioning_image_embeds?: string | null;
   /** Rebuild the VAE cache every epoch. @default false */
   readonly vae_cache_clear_each_epoch?: boolean;
-  /** Known SimpleTuner keys tunefeed carries through without interpreting them (write_batch_size, slider_strength, ...). */
+  /**
+   * Known SimpleTuner keys tunefeed carries through without interpreting them (write_batch_size, slider_strength, ...).
+   */
   readonly extra?: Readonly<Record<string, unknown>>;
 }
 
@@ -222,6 +234,8 @@ export interface TextEmbedsConfig {
   readonly text_cache_ondemand: boolean;
   readonly text_cache_disable: boolean;
   readonly aws: AwsConfig | null;
+  /** Keep the `all_text_cache_files_{id}.json` listing across launches (true, or a string naming `text`). */
+  readonly preserve_data_backend_cache?: boolean | string;
   /** Known SimpleTuner keys carried through uninterpreted. */
   readonly extra?: Readonly<Record<string, unknown>>;
 }
@@ -234,6 +248,8 @@ export interface ImageEmbedsConfig {
   readonly cache_dir: string | null;
   readonly compress_cache: boolean;
   readonly aws: AwsConfig | null;
+  /** Keep this cache's file listing across launches (true, or a string naming `vae` / `conditioning_image_embeds`). */
+  readonly preserve_data_backend_cache?: boolean | string;
   /** Known SimpleTuner keys carried through uninterpreted. */
   readonly extra?: Readonly<Record<string, unknown>>;
 }
@@ -245,6 +261,8 @@ export interface LoadedConfig {
   readonly datasets: readonly DatasetConfig[];
   readonly args: Readonly<TrainingArgs>;
   readonly warnings: readonly { id: string | null; field: string; message: string }[];
+  /** Entries validated but not streamed (audio, caption, grounding, distillation_cache, memory embeds). @default [] */
+  readonly unstreamed?: readonly UnstreamedDataset[];
 }
 
 /** Narrowing helper. */

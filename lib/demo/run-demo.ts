@@ -1,4 +1,5 @@
 // The demo run: generate → validate config → build backends → scan (progress, buckets, skips) → stream → summary.
+import { ScanPool, type ScanRunner } from '../pool/scan-pool.js';
 import { isImageDataset, type LoadedConfig, type ImageDatasetConfig } from '../config/types.js';
 import { createProgress, type ProgressStream } from '../terminal/progress.js';
 import { MetricsBus } from '../metrics/events.js';
@@ -75,6 +76,7 @@ async function scanOne(
   b: BuiltBackend,
   loaded: LoadedConfig,
   out: ProgressStream,
+  pool: ScanRunner,
 ): Promise<{ summary: DatasetSummary; input: LoaderInput }> {
   const bus = new MetricsBus();
   const progress = createProgress({ label: `scan ${b.id}`, unit: 'files', stream: out });
@@ -96,6 +98,7 @@ async function scanOne(
       storage: b.storage,
       args: loaded.args,
       metrics: bus,
+      pool,
     });
     const buckets = Object.fromEntries(Object.entries(r.index.buckets).map(([k, v]) => [k, v.length]));
     const samples = Object.values(buckets).reduce((s, n) => s + n, 0);
@@ -193,10 +196,16 @@ async function runStages(
   s.stages.factory = 'done';
   try {
     const inputs: LoaderInput[] = [];
-    for (const b of built.data.filter((x) => isImageDataset(x.config))) {
-      const r = await scanOne(b, loaded, out);
-      s.datasets.push(r.summary);
-      inputs.push(r.input);
+    // The same scan worker pool `tunefeed scan` and createLoader use.
+    const pool = new ScanPool();
+    try {
+      for (const b of built.data.filter((x) => isImageDataset(x.config))) {
+        const r = await scanOne(b, loaded, out, pool);
+        s.datasets.push(r.summary);
+        inputs.push(r.input);
+      }
+    } finally {
+      await pool.close();
     }
     s.stages.scan = 'done';
     s.stream = await stream(loaded, inputs, o, out);

@@ -100,8 +100,10 @@ async function buildAll(
   const pool = (options.workers ?? 2) > 0 ? new BuildPool(options.workers ?? 2) : undefined;
   try {
     await perf.stage('plugins', async () => {
-      for (const spec of options.plugins ?? [])
-        for (const b of await loadBuilderPlugin(spec, options.pluginsFrom)) registry.register(b);
+      // --plugin / the `plugins` training argument, then the caller's; a type already registered is not re-added.
+      for (const spec of new Set([...(loaded.args.plugins ?? []), ...(options.plugins ?? [])]))
+        for (const b of await loadBuilderPlugin(spec, options.pluginsFrom))
+          if (!registry.has(b.type)) registry.register(b);
     });
     const ctx: BuildContext = {
       loaded,
@@ -115,7 +117,7 @@ async function buildAll(
     };
     const groups = splitGroups(loaded.datasets);
     const defaultTextEmbedId = pickDefault(groups.text);
-    checkLinks(groups);
+    checkLinks(groups, loaded.unstreamed ?? []);
     const run = (name: string, list: DatasetConfig[]): Promise<BuiltBackend[]> =>
       perf.stage(name, () =>
         buildGroup(name, list, registry, ctx, perf, options.concurrency ?? 4, built, defaultTextEmbedId),
@@ -169,9 +171,10 @@ function pickDefault(text: DatasetConfig[]): string | null {
  * loadConfig already checks this (config/rules-cross.ts); the factory repeats the cheap check because a
  * LoadedConfig can also be built by hand, and a dangling link would otherwise surface mid-training.
  */
-function checkLinks(g: ReturnType<typeof splitGroups>): void {
-  const text = new Set(g.text.map((d) => d.id));
-  const image = new Set(g.image.map((d) => d.id));
+function checkLinks(g: ReturnType<typeof splitGroups>, unstreamed: readonly { id: string }[]): void {
+  // Memory embed backends are validated, not built: a link to one is not a missing backend.
+  const text = new Set([...g.text.map((d) => d.id), ...unstreamed.map((d) => d.id)]);
+  const image = new Set([...g.image.map((d) => d.id), ...unstreamed.map((d) => d.id)]);
   const issues: ConfigIssue[] = [];
   for (const d of g.data as ImageDatasetConfig[]) {
     if (d.text_embeds && !text.has(d.text_embeds))

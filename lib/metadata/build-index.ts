@@ -8,6 +8,7 @@ import { AspectResolutionMap } from './size-calculators.js';
 import { pyFloatKey, pyRound } from './python-format.js';
 import { sampleRng } from './sample-rng.js';
 import type { BucketReport } from './bucket-report.js';
+import { maxCanvasSize } from '../config/model-geometry.js';
 
 /** Geometry options from a dataset config (pixel_area is already converted to area by the config stage). */
 export function geometryOptions(
@@ -30,15 +31,20 @@ export function geometryOptions(
   };
 }
 
-/** Hash of every setting that changes which samples exist or their geometry (stored in the cache files). */
-export function geometryHash(
+/** The model's canvas limit unless the caller gives one (HiDream's MAXIMUM_CANVAS_SIZE). */
+function canvasFor(args: TrainingArgs, extra: { maxCanvasSize?: number | null }): number | null {
+  return extra.maxCanvasSize ?? maxCanvasSize(args.model_family);
+}
+
+/** Every setting that changes which samples exist or their geometry, by name (kept in the cache files). */
+export function geometryParts(
   config: ImageDatasetConfig,
   args: TrainingArgs,
   extra: { maxCanvasSize?: number | null } = {},
-): string {
-  const { aspectMap: _m, onWarning: _w, ...g } = geometryOptions(config, extra);
-  const parts = {
-    g,
+): Record<string, unknown> {
+  const { aspectMap: _m, onWarning: _w, ...g } = geometryOptions(config, { maxCanvasSize: canvasFor(args, extra) });
+  return {
+    ...g,
     seed: args.seed,
     min: config.minimum_image_size,
     minAr: config.minimum_aspect_ratio,
@@ -50,7 +56,18 @@ export function geometryHash(
     prune: Boolean(args.disable_bucket_pruning),
     max: config.max_num_samples,
   };
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
+}
+
+/** Hash of geometryParts (stored in the cache files; a different hash means the buckets must be recomputed). */
+export function geometryHash(
+  config: ImageDatasetConfig,
+  args: TrainingArgs,
+  extra: { maxCanvasSize?: number | null } = {},
+): string {
+  return createHash('sha256')
+    .update(JSON.stringify(geometryParts(config, args, extra)))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** SimpleTuner's meets_resolution_requirements (conditioning datasets always pass). */
@@ -169,7 +186,7 @@ export function buildIndex(
 ): DatasetIndex {
   const ctx: BuildContext = { config, args, seed: args.seed, report };
   const o: GeometryOptions = {
-    ...geometryOptions(config, extra),
+    ...geometryOptions(config, { maxCanvasSize: canvasFor(args, extra) }),
     aspectMap: extra.aspectMap ?? new AspectResolutionMap(),
     onWarning: (m) => report.warn(m),
   };

@@ -77,6 +77,7 @@ export function serialiseCacheFiles(
   storage: StorageBackend,
   config: ImageDatasetConfig,
   hash: string,
+  geometry?: Record<string, unknown>,
 ) {
   const buckets: Record<string, string[]> = {};
   for (const k of Object.keys(index.buckets).sort())
@@ -85,7 +86,7 @@ export function serialiseCacheFiles(
     config: cacheConfig(config),
     aspect_ratio_bucket_indices: buckets,
     filtering_statistics: statistics(index),
-    tunefeed: { version: 1, geometry_hash: hash },
+    tunefeed: { version: 1, geometry_hash: hash, ...(geometry ? { geometry } : {}) },
   });
   const lines = Object.keys(index.metadata)
     .sort()
@@ -100,8 +101,9 @@ export async function writeCacheFiles(
   config: ImageDatasetConfig,
   index: DatasetIndex,
   hash: string,
+  geometry?: Record<string, unknown>,
 ): Promise<void> {
-  const { indices, metadata } = serialiseCacheFiles(index, storage, config, hash);
+  const { indices, metadata } = serialiseCacheFiles(index, storage, config, hash, geometry);
   const suffix = cacheSuffix(config);
   await cache.write(metadataKey(suffix), metadata);
   await cache.write(indicesKey(suffix), indices);

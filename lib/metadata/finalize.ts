@@ -5,7 +5,7 @@ import { metrics as defaultMetrics } from '../metrics/events.js';
 import type { DatasetIndex } from './types.js';
 import type { ManifestEntry } from './manifest.js';
 import type { BucketReport } from './bucket-report.js';
-import { buildIndex, geometryHash } from './build-index.js';
+import { buildIndex, geometryHash, geometryParts } from './build-index.js';
 import { writeCacheFiles } from './cache-files.js';
 import { loadAspectMap, saveAspectMap } from './aspect-map-file.js';
 import type { ScanDatasetOptions } from './scan-types.js';
@@ -28,6 +28,7 @@ export async function finalize(
     opts.config,
     index,
     geometryHash(opts.config, opts.args, { maxCanvasSize: opts.maxCanvasSize ?? null }),
+    geometryParts(opts.config, opts.args, { maxCanvasSize: opts.maxCanvasSize ?? null }),
   );
   await saveAspectMap(opts.config, opts.args, aspectMap);
   (opts.metrics ?? defaultMetrics).emit('scan.done', {

@@ -19,6 +19,7 @@ import { VIDEO_EXTENSIONS } from './video-probe.js';
 import { TaskWindow } from './task-window.js';
 import { readCacheFiles } from './cache-files.js';
 import { removeStaleTemps } from './stale-temps.js';
+import { geometryChange } from './geometry-change.js';
 
 export { IMAGE_EXTENSIONS, type ScanDatasetOptions, type ScanResult } from './scan-types.js';
 export { finalize } from './finalize.js';
@@ -38,6 +39,7 @@ export async function scanDataset(opts: ScanDatasetOptions): Promise<ScanResult>
   if (shard && (await cache.exists(markerPath(config, shard)))) return finishedShard(opts, cache, report, t0);
   const trusted = await trustedCache(opts, cache, report, t0);
   if (trusted) return trusted;
+  if (!shard) await geometryChange(opts, cache);
   const prev = opts.ignoreCache
     ? new Map<string, ManifestEntry>()
     : await loadPreviousFacts(cache, storage, config, shard);

@@ -123,4 +123,10 @@ export interface LoaderOptions {
    * @default true (false when the environment sets TUNEFEED_PREFETCH_THREAD=0)
    */
   thread?: boolean;
+  /** `key=value` training-argument overrides, as `tunefeed stream --set` (when `source` is a path). @default [] */
+  set?: string[];
+  /** SimpleTuner's config.json with training arguments, as `--training-config` (when `source` is a path). */
+  trainingConfig?: string;
+  /** Dataset builder plug-ins (npm package names or paths), added to the `plugins` training argument. @default [] */
+  plugins?: string[];
 }

@@ -11,6 +11,7 @@ import { UsageError } from '../errors.js';
 import type { DatasetIndex } from '../metadata/types.js';
 import type { MetricsBus } from '../metrics/events.js';
 import type { StorageBackend } from '../storage/types.js';
+import { ScanPool, type ScanRunner } from '../pool/scan-pool.js';
 import type { LoaderDatasetInput, LoaderOptions } from './types.js';
 
 /** The runtime's view of the training arguments it uses. */
@@ -70,6 +71,7 @@ interface ScanModule {
     storage: StorageBackend;
     args: TrainingArgs;
     metrics?: MetricsBus;
+    pool?: ScanRunner;
   }): Promise<{ index: DatasetIndex }>;
 }
 interface CaptionModule {
@@ -106,6 +108,45 @@ export function rebuildableCaptionSeed(fn: object): number | undefined {
   return rebuildable.get(fn);
 }
 
+type Built = { id: string; config: DatasetConfig; storage: StorageBackend };
+type Captions = NonNullable<LoaderDatasetInput['captions']>;
+
+/**
+ * Scan every sampled dataset in one ScanPool, the same worker pool `tunefeed scan` uses: one scan path whichever
+ * command starts it. Conditioning datasets are paired by relative path, never sampled, so never scanned.
+ */
+async function scanInputs(
+  built: readonly Built[],
+  ctx: { args: TrainingArgs; metrics: MetricsBus | undefined; scanDataset: ScanModule['scanDataset'] },
+  captionsFor: (config: ImageDatasetConfig, storage: StorageBackend, index: DatasetIndex) => Captions,
+): Promise<LoaderDatasetInput[]> {
+  const datasets: LoaderDatasetInput[] = [];
+  const pool = new ScanPool();
+  try {
+    for (const b of built) {
+      const config = b.config;
+      if (!isImageDataset(config)) continue;
+      if (config.dataset_type === 'conditioning') {
+        const index = { id: b.id, buckets: {}, metadata: {}, stats: { total_processed: 0, skipped: {} } };
+        datasets.push({ config, storage: b.storage, index });
+        continue;
+      }
+      const { index } = await ctx.scanDataset({
+        id: b.id,
+        config,
+        storage: b.storage,
+        args: ctx.args,
+        pool,
+        ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
+      });
+      datasets.push({ config, storage: b.storage, index, captions: captionsFor(config, b.storage, index) });
+    }
+  } finally {
+    await pool.close();
+  }
+  return datasets;
+}
+
 /** Resolve `source` into datasets. */
 export async function resolveInputs(source: string | LoadedConfig, options: LoaderOptions): Promise<ResolvedInputs> {
   if (options.datasets) {
@@ -124,30 +165,10 @@ export async function resolveInputs(source: string | LoadedConfig, options: Load
   try {
     const args = { ...loaded.args, ...options.args };
     const rt = runtimeArgs(loaded.args, options.args);
-    const datasets: LoaderDatasetInput[] = [];
-    for (const b of built.data) {
-      const config = b.config;
-      if (!isImageDataset(config)) continue;
-      if (config.dataset_type === 'conditioning') {
-        // Paired by relative path with the training samples; never sampled, so never scanned here.
-        datasets.push({
-          config,
-          storage: b.storage,
-          index: { id: b.id, buckets: {}, metadata: {}, stats: { total_processed: 0, skipped: {} } },
-        });
-        continue;
-      }
-      const { index } = await scanDataset({
-        id: b.id,
-        config,
-        storage: b.storage,
-        args,
-        ...(options.metrics ? { metrics: options.metrics } : {}),
-      });
-      const seed = options.seed ?? rt.seed;
-      const captions = markRebuildable(createCaptionResolver(config, b.storage, index, seed), seed);
-      datasets.push({ config, storage: b.storage, index, captions });
-    }
+    const seed = options.seed ?? rt.seed;
+    const datasets = await scanInputs(built.data, { args, metrics: options.metrics, scanDataset }, (c, s, i) =>
+      markRebuildable(createCaptionResolver(c, s, i, seed), seed),
+    );
     return { datasets, args: rt, close: () => built.close() };
   } catch (err) {
     await built.close();
@@ -156,5 +177,11 @@ export async function resolveInputs(source: string | LoadedConfig, options: Load
 }
 
 function configOptions(options: LoaderOptions): LoadConfigOptions {
-  return { ...(options.args ? { args: options.args } : {}), ...(options.env ? { env: options.env } : {}) };
+  return {
+    ...(options.args ? { args: options.args } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.set ? { set: options.set } : {}),
+    ...(options.trainingConfig ? { trainingConfig: options.trainingConfig } : {}),
+    ...(options.plugins ? { plugins: options.plugins } : {}),
+  };
 }

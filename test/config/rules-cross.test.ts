@@ -356,7 +356,11 @@ const cases: Case[] = [
     entries: [text({ default: true }), { id: 't2', dataset_type: 'text_embeds' }, img('i')],
     error: ['t2', 'cache_dir', 'is the same as the one of text embed backend text'],
   },
-  { name: 'no text embeds warns', entries: [img('i')], warning: 'AND a text_embed dataset' },
+  {
+    name: 'no text embeds warns, naming only what is missing',
+    entries: [img('i')],
+    warning: 'must contain at least a text_embed dataset',
+  },
   {
     name: 'no primary dataset',
     entries: [text()],

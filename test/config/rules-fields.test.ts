@@ -49,7 +49,11 @@ const cases: Case[] = [
     img: { type: 'ftp' },
     error: ['type', "Unknown backend type: ftp. Supported types: ['local', 'aws', 'csv', 'huggingface']"],
   },
-  { name: 'memory type', img: { type: 'memory' }, error: ['type', "type 'memory' is not supported by tunefeed"] },
+  {
+    name: 'memory type on an image dataset',
+    img: { type: 'memory' },
+    error: ['type', "Memory backends only support dataset_type='text_embeds' or 'image_embeds'."],
+  },
   { name: 'webshart type', img: { type: 'webshart' }, error: ['type', "type 'webshart' is not supported by tunefeed"] },
   {
     name: 'unknown dataset_type',
@@ -57,9 +61,9 @@ const cases: Case[] = [
     error: ['dataset_type', 'Unknown dataset_type: bogus'],
   },
   {
-    name: 'audio dataset_type',
+    name: 'audio dataset_type validates and is not streamed',
     img: { dataset_type: 'audio' },
-    error: ['dataset_type', "dataset_type 'audio' is not supported by tunefeed"],
+    warning: 'tunefeed validates but does not stream img (audio)',
   },
   { name: 'dataset_type case', img: { dataset_type: ' IMAGE ' }, expect: { dataset_type: 'image' } },
   {

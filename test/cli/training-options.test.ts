@@ -1,0 +1,133 @@
+// Every config-reading command (validate, backends, scan, merge, stream) honours --training-config and --set.
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import t from 'tap';
+
+const root = join(import.meta.dirname, '..', '..');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'lib/cli/main.ts', ...args], {
+      cwd: root,
+      env: { ...process.env, TUNEFEED_LOG_LEVEL: 'warn', TUNEFEED_DEBUG: '' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Four real 640×480 JPEGs, a dataloader config and SimpleTuner's config.json naming it (0/false values included). */
+async function setup(): Promise<{ dir: string; data: string; stConfig: string; out: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'tf-cli-args-'));
+  const data = join(dir, 'photos');
+  await mkdir(data);
+  for (let i = 0; i < 4; i++) {
+    const background = { r: 40 * i, g: 90, b: 200 - 30 * i };
+    await sharp({ create: { width: 640, height: 480, channels: 3, background } })
+      .jpeg()
+      .toFile(join(data, `photo ${i}.jpg`));
+  }
+  const out = join(dir, 'out');
+  const backend = join(dir, 'multidatabackend.json');
+  await writeFile(
+    backend,
+    JSON.stringify([
+      { id: 'text', type: 'local', dataset_type: 'text_embeds', default: true, cache_dir: join(dir, 'text') },
+      { id: 'photos', type: 'local', instance_data_dir: data, caption_strategy: 'filename', crop: false },
+    ]),
+  );
+  const stConfig = join(dir, 'config.json');
+  await writeFile(
+    stConfig,
+    JSON.stringify({
+      '--data_backend_config': backend,
+      '--model_family': 'sdxl',
+      '--output_dir': out,
+      '--resolution': 256,
+      '--resolution_type': 'pixel',
+      '--train_batch_size': 2,
+      '--minimum_image_size': 0,
+      '--skip_file_discovery': false,
+      '--report_to': 'none',
+    }),
+  );
+  return { dir, data, stConfig, out };
+}
+
+t.test('validate reads --training-config (CONFIG from data_backend_config) and --set wins over it', async (t) => {
+  const s = await setup();
+  const a = await cli(['validate', '--json', '--training-config', s.stConfig]);
+  t.equal(a.code, 0, a.stderr);
+  const photos = (
+    JSON.parse(a.stdout) as { datasets: { id: string; config: Record<string, unknown> }[] }
+  ).datasets.find((d) => d.id === 'photos');
+  t.match(photos?.config, { resolution: 256, resolution_type: 'pixel', train_batch_size: 2 });
+  const b = await cli(['validate', '--json', '--training-config', s.stConfig, '--set', 'resolution=320']);
+  const photosB = (
+    JSON.parse(b.stdout) as { datasets: { id: string; config: Record<string, unknown> }[] }
+  ).datasets.find((d) => d.id === 'photos');
+  t.equal(photosB?.config.resolution, 320);
+});
+
+t.test('backends takes its CONFIG from --training-config', async (t) => {
+  const s = await setup();
+  const r = await cli(['backends', '--json', '--training-config', s.stConfig]);
+  t.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as { backends: { id: string; listed: number }[] };
+  t.equal(j.backends.find((b) => b.id === 'photos')?.listed, 4);
+});
+
+t.test('scan and merge bucket with the training config geometry, --set overriding it', async (t) => {
+  const s = await setup();
+  const shard = await cli(['scan', '--json', '--workers', '0', '--shard', '0/1', '--training-config', s.stConfig]);
+  t.equal(shard.code, 0, shard.stderr);
+  const merged = await cli(['merge', '--json', '--training-config', s.stConfig, '--set', 'resolution=320']);
+  t.equal(merged.code, 0, merged.stderr);
+  const m = JSON.parse(merged.stdout) as { datasets: { id: string; buckets: Record<string, number> }[] };
+  t.same(m.datasets[0]?.buckets, { '1.4': 4 }, '448×320 targets');
+  const meta = JSON.parse(await readFile(join(s.data, 'aspect_ratio_bucket_metadata_photos.json'), 'utf8')) as Record<
+    string,
+    { target_size: [number, number] }
+  >;
+  const sizes = Object.values(meta).map((v) => v.target_size);
+  t.same(sizes, Array(4).fill([448, 320]), 'pixel 320 (from --set) on the shorter edge, 64-px aligned');
+  const scan = await cli(['scan', '--json', '--workers', '0', '--ignore-cache', '--training-config', s.stConfig]);
+  t.equal(scan.code, 0, scan.stderr);
+  const sj = JSON.parse(scan.stdout) as { datasets: { id: string; buckets: Record<string, number> }[] };
+  t.same(sj.datasets[0]?.buckets, { '1.25': 4 }, '320×256 targets');
+  const meta2 = JSON.parse(await readFile(join(s.data, 'aspect_ratio_bucket_metadata_photos.json'), 'utf8')) as Record<
+    string,
+    { target_size: [number, number] }
+  >;
+  t.same(
+    Object.values(meta2).map((v) => v.target_size),
+    Array(4).fill([320, 256]),
+    'pixel 256 from the training config',
+  );
+});
+
+t.test('stream batches by the training config (train_batch_size, resolution) and --set overrides it', async (t) => {
+  const s = await setup();
+  const r = await cli(['stream', '--training-config', s.stConfig, '--batches', '1']);
+  t.equal(r.code, 0, r.stderr);
+  const batch = JSON.parse(r.stdout.trim().split('\n')[0] ?? '{}') as { samples: { target_size: number[] }[] };
+  t.equal(batch.samples.length, 2, 'train_batch_size 2 from config.json');
+  t.same(batch.samples[0]?.target_size, [320, 256]);
+  const o = await cli(['stream', '--training-config', s.stConfig, '--set', 'train_batch_size=4', '--batches', '1']);
+  t.equal(o.code, 0, o.stderr);
+  const b2 = JSON.parse(o.stdout.trim().split('\n')[0] ?? '{}') as { samples: unknown[] };
+  t.equal(b2.samples.length, 4, 'train_batch_size 4 from --set');
+});

@@ -143,19 +143,28 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(flatness(sizes, runs)));
 }
 
+/** Where growth from the middle to the largest size sits; a fall in RSS is reported as a fall, not as growth. */
+function growthNote(rssGrowth: number, heapGrowth: number): string {
+  const mb = (x: number): string => `${x.toFixed(1)} MB`;
+  if (Math.abs(rssGrowth) < 1) return 'no growth';
+  if (rssGrowth < 0)
+    return `peak RSS fell by ${mb(-rssGrowth)} (JS heap after a full GC changed by ${mb(heapGrowth)}): nothing grows with the sample count`;
+  if (heapGrowth > rssGrowth / 2)
+    return `the main thread's JS heap grew by ${mb(heapGrowth)} of the ${mb(rssGrowth)}: something there holds per-sample objects`;
+  return (
+    `the main thread's JS heap (after a full GC) changed by ${mb(heapGrowth)} of the ${mb(rssGrowth)}, so batches ` +
+    "are not retained there; the rest is native memory or the heaps of the loader's worker threads (prefetch and " +
+    'decode), which RSS includes and this probe cannot see'
+  );
+}
+
 /** The line the ±10 % target is judged on, with a note on where any growth sits (JS heap or native memory). */
 function flatness(sizes: number[], runs: ChildReport[]): BenchLine {
   const [small, mid, big] = runs as [ChildReport, ChildReport, ChildReport];
   const ratio = big.peak_rss_mb / mid.peak_rss_mb;
   const heapGrowth = big.heap_mb - mid.heap_mb;
   const rssGrowth = big.peak_rss_mb - mid.peak_rss_mb;
-  const where =
-    Math.abs(rssGrowth) < 1
-      ? 'no growth'
-      : heapGrowth > rssGrowth / 2
-        ? `the main thread's JS heap grew by ${heapGrowth.toFixed(1)} MB of the ${rssGrowth.toFixed(1)} MB: something there holds per-sample objects`
-        : `the main thread's JS heap (after a full GC) changed by ${heapGrowth.toFixed(1)} MB of the ${rssGrowth.toFixed(1)} MB, so batches are not retained there; ` +
-          "the rest is native memory or the heaps of the loader's worker threads (prefetch and decode), which RSS includes and this probe cannot see";
+  const where = growthNote(rssGrowth, heapGrowth);
   return {
     bench: 'memory',
     case: `flatness ${sizes[1].toLocaleString('en')} → ${sizes[2].toLocaleString('en')} samples`,

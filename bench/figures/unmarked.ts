@@ -16,6 +16,7 @@ const MEASURED: readonly RegExp[] = [
   /\bratios? (?:of )?\d\.\d+/,
   /\b\d+ (?:assertions|passed|failed|todo)\b/,
   /\b\d+ requests, \d+ failed\b/,
+  /\b(?:in about|in under|took under|took about|finished in|after) \d+(?:\.\d+)? ?(?:ms|s)\b/,
 ];
 
 /** A table whose header names a rate, ratio, wait or time column holds measurements in its decimal cells. */

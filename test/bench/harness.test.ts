@@ -108,3 +108,55 @@ t.test('run-all runs bench files as processes and writes RESULTS.md', async (t) 
   t.match(md, /\| bench\/no-such-bench\.ts \| – \| 0\.0 \| 0 \| file not present/, 'absent bench recorded');
   t.match(md, /slow consumer waits < 2 % after warm-up \| fixture slow consumer \| 0\.015/);
 });
+
+t.test(
+  'every case with a tunefeed side is judged, even one its bench marks exempt or "for information only"',
+  async (t) => {
+    const lines: BenchLine[] = [
+      { bench: 'latents', case: 'gzip', ratios: { vs_raw_read: 0.17 }, target_exempt: true },
+      { bench: 'latents', case: 'plain', ratios: { vs_raw_read: 0.85 }, caveat: 'judged for information only' },
+      {
+        bench: 'prefetch',
+        case: 'busy, pipeline on the main thread',
+        figures: { wait_share: 0.04 },
+        target_exempt: true,
+      },
+      { bench: 'prefetch', case: 'busy, no prefetch (decode on demand)', figures: { wait_share: 0.3 } },
+    ];
+    const rows = evaluateTargets(lines);
+    const verdicts = rows.filter((r) => r.line).map((r) => `${r.line!.case}: ${r.verdict}`);
+    t.same(
+      verdicts.sort(),
+      ['busy, pipeline on the main thread: MISS', 'gzip: MISS', 'plain: PASS'],
+      'exempt-marked cases are judged; only the no-prefetch control is left out',
+    );
+  },
+);
+
+t.test('a ratio whose spread over rounds crosses the target is UNDECIDED and shows its min–max', async (t) => {
+  const lines: BenchLine[] = [
+    { bench: 'decode', case: 'crossing', ratios: { vs_raw_sharp: 0.93 }, spread: { vs_raw_sharp: [0.85, 1.01] } },
+    { bench: 'decode', case: 'clear', ratios: { vs_raw_sharp: 0.97 }, spread: { vs_raw_sharp: [0.94, 1.02] } },
+    { bench: 'decode', case: 'below', ratios: { vs_raw_sharp: 0.8 }, spread: { vs_raw_sharp: [0.78, 0.83] } },
+  ];
+  const rows = evaluateTargets(lines).filter((r) => r.target.bench === 'decode' && r.line);
+  t.same(
+    rows.map((r) => `${r.line!.case}: ${r.verdict}`),
+    ['crossing: UNDECIDED', 'clear: PASS', 'below: MISS'],
+  );
+  const info = {
+    date: 'd',
+    command: 'c',
+    commit: 'x',
+    machine: { cpu: 'cpu', cores: 2, memoryGiB: 1, os: 'os' },
+    versions: {},
+    runs: [],
+  };
+  const md = renderResults(info, lines);
+  t.ok(md.includes('| crossing | 0.93 (0.85–1.01) |'), 'the bench table shows the ratio with its spread');
+  t.ok(md.includes('0.93 (0.85–1.01) (`vs_raw_sharp`) | **UNDECIDED** |'), 'the targets table shows it too');
+  t.match(
+    md,
+    /- UNDECIDED: loader ≥ 0\.9× raw sharp loop, equal parallelism — `crossing` measured 0\.93, but its rounds ranged 0\.85–1\.01/,
+  );
+});

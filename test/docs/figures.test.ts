@@ -76,6 +76,7 @@ t.test('the unmarked-figure scan flags rates, ratios and decimal percentages, no
   t.ok(flagged('header scan 367× the full decode'), 'a ratio');
   t.ok(flagged('the consumer waited 9.7 % of its time'), 'a decimal percentage');
   t.ok(flagged('| case | ratio |\n|---|---|\n| a | 0.94 |'), 'a decimal in a measured table');
+  t.ok(flagged('retried and finished in about 340 ms'), 'a measured duration');
   t.notOk(flagged('a 96×72 JPEG, 2 × 16 reads, 25 ms per step, a 24 kB tmpfs'), 'sizes and settings');
   t.notOk(flagged('ratio <!-- fig x#y a="b" col="c" -->0.94<!-- /fig -->'), 'a quoted figure');
   t.notOk(flagged('```\n1 458 files/s\n```'), 'inside a code block');

@@ -16,6 +16,7 @@ import { benchScale, checksumOf, generatedImages } from './corpus.js';
 import { codeDefault } from './figures/code-defaults.js';
 import { REPO_ROOT } from './figures/docs-figures.js';
 import type { BenchLine } from './results.js';
+import { median, spread } from './stats.js';
 
 const GEOMETRY: GeometryOptions = {
   resolution: 512,
@@ -154,13 +155,6 @@ function pixelSum(last: Map<string, Uint8Array>): string {
 /** Rounds per case: each round measures both sides once, alternating which goes first. */
 const ROUNDS = { tiny: 2, small: 5, full: 7 };
 
-/** The middle value; with an even count, the mean of the two middle ones (so 2 rounds do not report the better). */
-function median(xs: number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 /** Both sides measured `rounds` times; one ratio per round, so the spread over rounds is known. */
 async function measureCase(
   index: DatasetIndex,
@@ -215,7 +209,7 @@ async function runCases(configs: [number, number, number][]): Promise<void> {
         raw_cpu_ms_per_img: median(m.raw.map((x) => x.cpuMsPerImg)),
       },
       ratios: { vs_raw_sharp: median(m.ratios) },
-      spread: { vs_raw_sharp: [Math.min(...m.ratios), Math.max(...m.ratios)] },
+      spread: { vs_raw_sharp: spread(m.ratios) },
       checksum: { tunefeed: tfSum, raw: rawSum, same: tfSum === rawSum },
       params: {
         images: count,

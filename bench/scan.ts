@@ -22,6 +22,7 @@ import { probeImage } from '../lib/formats/probe.js';
 import { ScanPool } from '../lib/pool/scan-pool.js';
 import { startS3Server } from '../test/helpers/s3-server.js';
 import { startMemS3Server } from '../test/helpers/mem-s3-server.js';
+import { median, medianIndex, spread } from './stats.js';
 
 const COUNTS = {
   tiny: { local: 40, s3: 20, mem: 40, scale: 2000, scaleDecode: 40, scaleDistinct: 40 },
@@ -29,7 +30,7 @@ const COUNTS = {
   full: { local: 10000, s3: 2000, mem: 2000, scale: 100_000, scaleDecode: 1000, scaleDistinct: 400 },
 };
 const THREADS = 2;
-/** Header scan and raw loop alternate this many times; each side keeps its best round (the machine is shared). */
+/** Header scan, raw loop and full decode each run this many rounds, interleaved; ratios are per round. */
 const ROUNDS = 3;
 const LOCAL = { inflight: 8, head: 65536 };
 /** The scan's remote defaults: ScanPool window (2 tasks per thread) × 16 reads per task, 16 KiB heads. */
@@ -116,14 +117,17 @@ async function rawLoop(keys: string[], inflight: number, readHead: (k: string) =
   return { s, checksum: dimsChecksum(dims) };
 }
 
-/** Baseline 2, SimpleTuner's method: read the whole file, decode, EXIF-rotate, resize to the 1024 px target. */
+/**
+ * Baseline 2, SimpleTuner's method: read the whole file, decode, EXIF-rotate, downscale towards the 1024 px target.
+ * Never upscale: the header scan does no pixel work, so enlarging small images would only slow the baseline down.
+ */
 async function fullDecode(keys: string[], readAll: (k: string) => Promise<Buffer>): Promise<Timed> {
   const dims = new Map<string, string>();
   const s = await timed(keys, DECODE_INFLIGHT, async (k) => {
     const bytes = await readAll(k);
     const { info } = await sharp(bytes)
       .rotate()
-      .resize(1024, 1024, { fit: 'outside' })
+      .resize(1024, 1024, { fit: 'outside', withoutEnlargement: true })
       .raw()
       .toBuffer({ resolveWithObject: true });
     const m = await sharp(bytes).metadata();
@@ -142,17 +146,36 @@ async function withCpu<T extends { s: number }>(fn: () => Promise<T>): Promise<T
   return { ...r, cpu: (c.user + c.system) / 1e6 };
 }
 
-/** Header scan and raw loop in alternating rounds; each keeps its best (a shared machine only ever slows a round down). */
-async function rounds(scan: () => Promise<Awaited<ReturnType<typeof headerScan>>>, raw: () => Promise<Timed>) {
-  let h: (Awaited<ReturnType<typeof headerScan>> & { cpu: number }) | null = null;
-  let r: (Timed & { cpu: number }) | null = null;
+type HeaderRun = Awaited<ReturnType<typeof headerScan>>;
+
+/**
+ * Header scan, raw loop and (when given) full decode, once each per round for ROUNDS rounds, so every side is measured
+ * the same number of times. Each side reports its median round; each ratio is the median of the per-round ratios,
+ * with their min–max as its spread.
+ */
+async function rounds<H extends HeaderRun>(
+  scan: () => Promise<H>,
+  raw: () => Promise<Timed>,
+  full?: () => Promise<Timed>,
+) {
+  const hs: (H & { cpu: number })[] = [];
+  const rs: (Timed & { cpu: number })[] = [];
+  const fs: Timed[] = [];
   for (let i = 0; i < ROUNDS; i++) {
-    const hi = await withCpu(scan);
-    if (!h || hi.s < h.s) h = hi;
-    const ri = await withCpu(raw);
-    if (!r || ri.s < r.s) r = ri;
+    hs.push(await withCpu(scan));
+    rs.push(await withCpu(raw));
+    if (full) fs.push(await full());
   }
-  return { h: h!, raw: r! };
+  const vsRaw = hs.map((h, i) => rs[i].s / h.s);
+  const vsFull = fs.map((f, i) => f.s / hs[i].s);
+  const pick = <T extends { s: number }>(xs: T[]): T => xs[medianIndex(xs.map((x) => x.s))];
+  return {
+    h: pick(hs),
+    raw: pick(rs),
+    full: fs.length ? pick(fs) : null,
+    ratios: { vs_raw_loop: median(vsRaw), ...(fs.length ? { vs_full_decode: median(vsFull) } : {}) },
+    spread: { vs_raw_loop: spread(vsRaw), ...(fs.length ? { vs_full_decode: spread(vsFull) } : {}) },
+  };
 }
 
 const cpuFigures = (n: number, h: { cpu: number }, raw: { cpu: number }) => ({
@@ -201,7 +224,14 @@ function line(
   h: Timed,
   raw: Timed,
   full: Timed,
-  extra: { figures?: Record<string, number>; params?: Record<string, unknown>; caveat: string; fullChecksum?: string },
+  extra: {
+    figures?: Record<string, number>;
+    params?: Record<string, unknown>;
+    caveat: string;
+    fullChecksum?: string;
+    /** Per-round ratios (median and min–max) from rounds(); without it, the ratios of this single run. */
+    rounds?: { ratios: Record<string, number>; spread: Record<string, [number, number]> };
+  },
 ): BenchLine {
   return {
     bench: 'scan',
@@ -213,7 +243,11 @@ function line(
       header_s: +h.s.toFixed(3),
       ...extra.figures,
     },
-    ratios: { vs_full_decode: +(full.s / h.s).toFixed(1), vs_raw_loop: +(raw.s / h.s).toFixed(3) },
+    ratios: extra.rounds?.ratios ?? {
+      vs_full_decode: +(full.s / h.s).toFixed(1),
+      vs_raw_loop: +(raw.s / h.s).toFixed(3),
+    },
+    ...(extra.rounds ? { spread: extra.rounds.spread } : {}),
     checksum: {
       header: h.checksum,
       raw: raw.checksum,
@@ -241,14 +275,17 @@ async function localCase(files: string[], tmp: string, pool: ScanPool): Promise<
     }
   };
   await headerScan(storage, cfg, pool, tmp); // warm the page cache and the workers for every side alike
-  const { h, raw } = await rounds(
+  const r = await rounds(
     () => headerScan(storage, cfg, pool, tmp),
     () => rawLoop(keys, LOCAL.inflight, readHead),
+    () => fullDecode(keys, (k) => readFile(path.join(root, k))),
   );
-  const full = await fullDecode(keys, (k) => readFile(path.join(root, k)));
+  const { h, raw } = r;
+  const full = r.full!;
   const st = await stages(storage, keys, cfg, pool, h.cacheStorage, readHead, LOCAL.inflight);
   return line(`local disk, ${keys.length} generated images 0.5–2.5 MP`, keys.length, h, raw, full, {
     figures: { ...st, ...cpuFigures(keys.length, h, raw) },
+    rounds: r,
     params: { raw_inflight: LOCAL.inflight, head_bytes: LOCAL.head },
     caveat:
       'files in the page cache (warm run first); header scan includes listing, geometry, buckets and atomic cache writes; 2 shared cores',
@@ -292,6 +329,7 @@ function leanReader(desc: AwsDescription) {
   setMaxListeners(0, signal); // shared by every request in flight; never aborted
   return {
     head: (k: string) => leanGet(desc, agents, `${desc.prefix}${k}`, `bytes=0-${REMOTE.head - 1}`, signal),
+    full: (k: string) => leanGet(desc, agents, `${desc.prefix}${k}`, undefined, signal),
     close: () => {
       agents.http.destroy();
       agents.https.destroy();
@@ -323,12 +361,15 @@ async function s3Case(server: 's3rver' | 'mem', files: string[], tmp: string, po
     const lean = leanReader(desc);
     teardown.push(() => storage.close(), lean.close);
     const cfg = await dataset(root);
-    const { h, raw } = await rounds(
+    // The full decode fetches through the same lean signed GET as the raw loop and the scan's ranged reads.
+    const r = await rounds(
       () => headerScan(storage, cfg, pool, tmp),
       () => rawLoop(keys, REMOTE.inflight, lean.head),
+      () => fullDecode(keys, lean.full),
     );
+    const { h, raw } = r;
+    const full = r.full!;
     const sdkRaw = await rawLoop(keys, REMOTE.inflight, (k) => sdkGet(s3, `data/${k}`, `bytes=0-${REMOTE.head - 1}`));
-    const full = await fullDecode(keys, (k) => sdkGet(s3, `data/${k}`));
     const st = await stages(storage, keys, cfg, pool, h.cacheStorage, lean.head, REMOTE.inflight);
     const name =
       server === 's3rver'
@@ -336,8 +377,9 @@ async function s3Case(server: 's3rver' | 'mem', files: string[], tmp: string, po
         : 'S3 (tunefeed in-memory S3 server, child process on loopback)';
     const l = line(`${name}, ${keys.length} generated images 0.5–2.5 MP`, keys.length, h, raw, full, {
       figures: { ...st, ...cpuFigures(keys.length, h, raw), raw_sdk_files_s: +(keys.length / sdkRaw.s).toFixed(1) },
+      rounds: r,
       params: { raw_inflight: REMOTE.inflight, head_bytes: REMOTE.head, server },
-      caveat: `the server is a separate process on the same 2 shared cores; raw loop = one SigV4-signed ranged GET (${REMOTE.head} B, tunefeed's lean signer, ${REMOTE.inflight} in flight) + parse on the main thread; raw_sdk_files_s = the same loop through @aws-sdk/client-s3; full decode fetches with the SDK; tail check off (remote default)${server === 'mem' ? '; objects bulk-loaded into the server (its PUT path is tested, not benchmarked)' : ''}`,
+      caveat: `the server is a separate process on the same 2 shared cores; raw loop = one SigV4-signed ranged GET (${REMOTE.head} B, tunefeed's lean signer, ${REMOTE.inflight} in flight) + parse on the main thread; raw_sdk_files_s = the same loop through @aws-sdk/client-s3 (one round, for information); full decode fetches through the same lean signed GET; tail check off (remote default)${server === 'mem' ? '; objects bulk-loaded into the server (its PUT path is tested, not benchmarked)' : ''}`,
     });
     l.bottleneck = bottleneck(server, keys.length, h, full.s, st.stage_requests_files_s, raw.cpu);
     return l;
@@ -382,10 +424,11 @@ async function latencyCase(files: string[], tmp: string, pool: ScanPool): Promis
       const b = await s3.stats();
       return { ...r, inflight: ((b.inflight_area_ms ?? 0) - (a.inflight_area_ms ?? 0)) / (r.s * 1000) };
     };
-    const { h, raw } = await rounds(
+    const r = await rounds(
       () => gauged(() => headerScan(storage, cfg, pool, tmp)),
       () => gauged(() => rawLoop(keys, REMOTE.inflight, lean.head)),
     );
+    const { h, raw } = r;
     const inflight = (x: object) => +(x as { inflight: number }).inflight.toFixed(1);
     const n = keys.length;
     return {
@@ -398,7 +441,8 @@ async function latencyCase(files: string[], tmp: string, pool: ScanPool): Promis
         raw_mean_inflight: inflight(raw),
         ...cpuFigures(n, h, raw),
       },
-      ratios: { vs_raw_loop: +(raw.s / h.s).toFixed(3) },
+      ratios: r.ratios,
+      spread: r.spread,
       checksum: { header: h.checksum, raw: raw.checksum, same: h.checksum === raw.checksum },
       params: {
         threads: THREADS,
@@ -415,7 +459,7 @@ async function latencyCase(files: string[], tmp: string, pool: ScanPool): Promis
 }
 
 /** 100 k small objects: header scan in its own process (peak RSS is the scan's alone), raw loop over all keys, full decode on a subset. */
-async function scaleCase(n: (typeof COUNTS)['small'], tmp: string): Promise<BenchLine> {
+async function scaleCase(n: (typeof COUNTS)['small']): Promise<BenchLine> {
   const teardown: (() => unknown)[] = [];
   try {
     const distinct = await generatedImages({ count: n.scaleDistinct, edge: [320, 1024], seed: 7 });
@@ -436,11 +480,12 @@ async function scaleCase(n: (typeof COUNTS)['small'], tmp: string): Promise<Benc
     const lean = leanReader(desc);
     teardown.push(lean.close);
     const raw = await withCpu(() => rawLoop(keys, REMOTE.inflight, lean.head));
-    const part = await fullDecode(subset, (k) => sdkGet(s3, `scale/${k}`));
+    const part = await fullDecode(subset, lean.full);
     const full = { s: (part.s / subset.length) * n.scale, checksum: part.checksum };
     const h = { s: child.s, checksum: child.checksum };
     const l = line(
-      `S3 at scale: ${n.scale} objects on the in-memory S3 server (${distinct.length} distinct small images 0.1–1 MP)`,
+      `S3 at scale: ${n.scale} objects on the in-memory S3 server (${distinct.length} distinct small images 0.1–1 MP; ` +
+        `full decode timed on ${subset.length} keys, extrapolated)`,
       n.scale,
       h,
       raw,
@@ -451,13 +496,13 @@ async function scaleCase(n: (typeof COUNTS)['small'], tmp: string): Promise<Benc
           full_decode_subset_files: subset.length,
           ...cpuFigures(n.scale, child, raw),
         },
-        params: { raw_inflight: REMOTE.inflight, head_bytes: REMOTE.head, folders: 100 },
+        params: { raw_inflight: REMOTE.inflight, head_bytes: REMOTE.head, folders: 100, rounds: 1 },
         fullChecksum: child.subset,
         caveat: `full-decode scan measured on ${subset.length} evenly spaced keys and extrapolated per file to ${n.scale} (checksum compared on that subset); header scan run once in its own process (peak RSS = that process: main thread + ${THREADS} scan workers); objects bulk-loaded into the server, not PUT one by one`,
       },
     );
     const us = (cpu: number) => ((cpu * 1e6) / n.scale).toFixed(0);
-    l.bottleneck = `the full-decode scan of small images runs at ${(subset.length / part.s).toFixed(0)} files/s (upscaled to the 1024 px target); the header scan used ${us(child.cpu)} us of CPU per file in its process (listing 100 folders, 2 scan workers, geometry, buckets, cache files for ${n.scale} samples) against ${us(raw.cpu)} us for the raw loop, on 2 cores shared with the server process`;
+    l.bottleneck = `the full-decode scan of small images runs at ${(subset.length / part.s).toFixed(0)} files/s (decode and EXIF rotate, never upscaled); the header scan used ${us(child.cpu)} us of CPU per file in its process (listing 100 folders, 2 scan workers, geometry, buckets, cache files for ${n.scale} samples) against ${us(raw.cpu)} us for the raw loop, on 2 cores shared with the server process`;
     return l;
   } finally {
     for (const fn of teardown.reverse()) await fn();
@@ -534,7 +579,7 @@ async function main(): Promise<void> {
     await pool.close();
   }
   try {
-    if (only.has('scale')) console.log(JSON.stringify(await scaleCase(n, tmp)));
+    if (only.has('scale')) console.log(JSON.stringify(await scaleCase(n)));
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

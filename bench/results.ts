@@ -285,7 +285,7 @@ function missNote(r: TargetRow): string {
 }
 
 const CAVEATS = [
-  'This is a 2-vCPU VM shared with other work; repeated runs of the same benchmark have differed by up to 2×. Compare the ratios (tunefeed and its baseline ran back to back in the same process tree), not the absolute figures.',
+  'Figures depend on the machine above and on whatever else ran on it; a spread (min–max over rounds) shows how much a ratio moved within this run. Compare the ratios (tunefeed and its baseline ran back to back in the same process tree), not the absolute figures.',
   'Sizes are modest so the whole run fits in minutes; small inputs favour per-call overheads over throughput.',
   'A MISS is reported as measured; the benchmark files say which stage was the bottleneck where it was profiled.',
   'NOT RUN means the benchmark file does not exist yet in this commit, failed (see Runs), or printed no line for that target.',

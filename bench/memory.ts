@@ -10,6 +10,7 @@ import { vaeCacheKey } from '../lib/embeds/cache-keys.js';
 import { latentFrom, readEmbedFile } from '../lib/embeds/latents.js';
 import { loadStages } from '../lib/demo/stages.js';
 import { benchScale, checksumOf, streamFixture } from './corpus.js';
+import { growthNote } from './memory-notes.js';
 import type { BenchLine } from './results.js';
 
 const self = fileURLToPath(import.meta.url);
@@ -141,21 +142,6 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(line(index, t, raw)));
   }
   console.log(JSON.stringify(flatness(sizes, runs)));
-}
-
-/** Where growth from the middle to the largest size sits; a fall in RSS is reported as a fall, not as growth. */
-function growthNote(rssGrowth: number, heapGrowth: number): string {
-  const mb = (x: number): string => `${x.toFixed(1)} MB`;
-  if (Math.abs(rssGrowth) < 1) return 'no growth';
-  if (rssGrowth < 0)
-    return `peak RSS fell by ${mb(-rssGrowth)} (JS heap after a full GC changed by ${mb(heapGrowth)}): nothing grows with the sample count`;
-  if (heapGrowth > rssGrowth / 2)
-    return `the main thread's JS heap grew by ${mb(heapGrowth)} of the ${mb(rssGrowth)}: something there holds per-sample objects`;
-  return (
-    `the main thread's JS heap (after a full GC) changed by ${mb(heapGrowth)} of the ${mb(rssGrowth)}, so batches ` +
-    "are not retained there; the rest is native memory or the heaps of the loader's worker threads (prefetch and " +
-    'decode), which RSS includes and this probe cannot see'
-  );
 }
 
 /** The line the ±10 % target is judged on, with a note on where any growth sits (JS heap or native memory). */

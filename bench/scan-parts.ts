@@ -1,4 +1,4 @@
-// Shared parts of the scan benchmark: sizes, the three methods (header scan, raw loop, full decode), rounds, S3 helpers.
+// Shared parts of the scan bench: sizes, the three methods (header scan, raw loop, full decode), rounds, S3 helpers.
 import { setMaxListeners } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
@@ -252,7 +252,10 @@ export function awsDesc(s: S3Target, prefix: string): AwsDescription {
   };
 }
 
-/** Raw-loop reads as a user would write them: one signed ranged GET per file (tunefeed's lean signer, no retries, no pool). */
+/**
+ * Raw-loop reads as a user would write them: one signed ranged GET per file (tunefeed's lean signer, no retries, no
+ * pool).
+ */
 export function leanReader(desc: AwsDescription) {
   const agents = createAgents(desc);
   const signal = new AbortController().signal;

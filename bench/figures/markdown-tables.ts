@@ -1,4 +1,4 @@
-// Reads the tables of a generated Markdown file (bench/RESULTS.md) so docs can quote its cells by section, row and column.
+// Reads the tables of a generated Markdown file (bench/RESULTS.md) so docs can quote its cells.
 
 /** One table: its header cells and its rows as column → cell text (exactly as written in the file). */
 export interface MdTable {

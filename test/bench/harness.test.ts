@@ -1,10 +1,11 @@
-// Bench harness: result lines are parsed and judged against the targets, and run-all regenerates RESULTS.md from real child runs.
+// Bench harness: result lines are parsed and judged against the targets; run-all writes RESULTS.md from real runs.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
+import { growthNote } from '../../bench/memory-notes.js';
 import { evaluateTargets, parseBenchOutput, renderResults, type BenchLine } from '../../bench/results.js';
 
 const run = promisify(execFile);
@@ -160,3 +161,14 @@ t.test('a ratio whose spread over rounds crosses the target is UNDECIDED and sho
     /- UNDECIDED: loader ≥ 0\.9× raw sharp loop, equal parallelism — `crossing` measured 0\.93, but its rounds ranged 0\.85–1\.01/,
   );
 });
+
+t.test(
+  'the memory note reports a fall in peak RSS as a fall, and growth in the JS heap as retained objects',
+  async (t) => {
+    t.equal(growthNote(0.4, 0.1), 'no growth');
+    t.match(growthNote(-8.6, -0.01), /^peak RSS fell by 8\.6 MB .*nothing grows with the sample count/);
+    t.notMatch(growthNote(-8.6, -0.01), /holds per-sample objects/, 'a fall is not blamed on the heap');
+    t.match(growthNote(20, 15), /JS heap grew by 15\.0 MB of the 20\.0 MB: something there holds per-sample objects/);
+    t.match(growthNote(20, 2), /changed by 2\.0 MB of the 20\.0 MB, so batches are not retained there/);
+  },
+);

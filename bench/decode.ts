@@ -10,11 +10,13 @@ import type { DatasetIndex, SampleMetadata } from '../lib/metadata/types.js';
 import { computeGeometry, type GeometryOptions } from '../lib/metadata/geometry.js';
 import { decodeToTarget } from '../lib/image/decode.js';
 import { createLoader } from '../lib/pipeline/create-loader.js';
-import type { Batch } from '../lib/pipeline/types.js';
 import { LocalStorage } from '../lib/storage/local.js';
 import { imageConfig } from '../test/helpers/runtime-dataset.js';
 import { benchScale, checksumOf, generatedImages } from './corpus.js';
+import { codeDefault } from './figures/code-defaults.js';
+import { REPO_ROOT } from './figures/docs-figures.js';
 import type { BenchLine } from './results.js';
+import { median, spread } from './stats.js';
 
 const GEOMETRY: GeometryOptions = {
   resolution: 512,
@@ -76,8 +78,8 @@ function cpuMs(): number {
 async function rawLoop(index: DatasetIndex, root: string, parallelism: number): Promise<Timed> {
   const keys = index.buckets['1.0'];
   const total = keys.length * (WARM_EPOCHS + TIMED_EPOCHS);
-  const done: number[] = new Array(total);
-  const cpu: number[] = new Array(total);
+  const done = new Array<number>(total);
+  const cpu = new Array<number>(total);
   const last = new Map<string, Uint8Array>();
   let next = 0;
   const t0 = performance.now();
@@ -150,10 +152,33 @@ function pixelSum(last: Map<string, Uint8Array>): string {
   );
 }
 
+/** Rounds per case: each round measures both sides once, alternating which goes first. */
+const ROUNDS = { tiny: 2, small: 5, full: 7 };
+
+/** Both sides measured `rounds` times; one ratio per round, so the spread over rounds is known. */
+async function measureCase(
+  index: DatasetIndex,
+  root: string,
+  [threads, perThread, inFlight]: [number, number, number],
+  rounds: number,
+): Promise<{ tf: Timed[]; raw: Timed[]; ratios: number[] }> {
+  const parallelism = threads === 0 ? perThread : threads * perThread;
+  const tf: Timed[] = [];
+  const raw: Timed[] = [];
+  for (let r = 0; r < rounds; r++) {
+    // Alternate the order, so a side is not always the one that runs right after the other's garbage and caches.
+    if (r % 2 === 0) raw.push(await rawLoop(index, root, parallelism));
+    tf.push(await loaderRun(index, root, threads, perThread, inFlight));
+    if (r % 2 === 1) raw.push(await rawLoop(index, root, parallelism));
+  }
+  return { tf, raw, ratios: tf.map((x, i) => x.imgS / raw[i].imgS) };
+}
+
 /** One process's cases. UV_THREADPOOL_SIZE is read once at libuv start, so each value needs its own process. */
 async function runCases(configs: [number, number, number][]): Promise<void> {
   const scale = benchScale();
-  const count = { tiny: 8, small: 32, full: 128 }[scale];
+  const count = { tiny: 8, small: 48, full: 128 }[scale];
+  const rounds = ROUNDS[scale];
   const files = await generatedImages({ count, formats: ['jpeg', 'jpeg-progressive', 'webp', 'png'] });
   const root = path.dirname(files[0]);
   const index = await indexFor(files, root);
@@ -161,31 +186,30 @@ async function runCases(configs: [number, number, number][]): Promise<void> {
   if (vips) sharp.concurrency(vips); // process-wide: libvips threads per image, in workers too
   await rawLoop(index, root, 4); // warm-up: page cache, sharp init
   const uv = process.env.UV_THREADPOOL_SIZE ?? '4';
-  for (const [threads, perThread, inFlight] of configs) {
+  const defaultWindow = Number(await codeDefault(REPO_ROOT, 'inFlight'));
+  for (const config of configs) {
+    const [threads, perThread, inFlight] = config;
     // Decodes running at once: the pool's slots (threads 0 = in the prefetch thread, tasksPerThread slots). The ordered
     // window may be deeper: the extra samples wait in the pool's queue, not in sharp, so sharp parallelism stays equal.
     const parallelism = threads === 0 ? perThread : threads * perThread;
-    // Two rounds, alternating which side goes first; each side keeps its faster round (this VM is shared).
-    let raw = await rawLoop(index, root, parallelism);
-    let tf = await loaderRun(index, root, threads, perThread, inFlight);
-    const tf2 = await loaderRun(index, root, threads, perThread, inFlight);
-    const raw2 = await rawLoop(index, root, parallelism);
-    if (tf2.imgS > tf.imgS) tf = tf2;
-    if (raw2.imgS > raw.imgS) raw = raw2;
-    const rawSum = pixelSum(raw.last);
-    const tfSum = pixelSum(tf.last);
+    const m = await measureCase(index, root, config, rounds);
+    const rawSum = pixelSum(m.raw[m.raw.length - 1].last);
+    const tfSum = pixelSum(m.tf[m.tf.length - 1].last);
+    const window = `window ${inFlight}${inFlight === defaultWindow ? ' (default)' : ''}`;
+    const where = threads === 0 ? 'in prefetch thread (threads 0),' : `${threads} thread(s) ×`;
     const line: BenchLine = {
       bench: 'decode',
-      case: `${threads === 0 ? 'in prefetch thread (threads 0),' : `${threads} thread(s) ×`} ${perThread} decoding, window ${inFlight}, uv ${uv}, vips ${sharp.concurrency()}`,
+      case: `${where} ${perThread} decoding, ${window}, uv ${uv}, vips ${sharp.concurrency()}`,
       figures: {
-        tunefeed_img_s: tf.imgS,
-        raw_img_s: raw.imgS,
-        tunefeed_warmup_s: tf.startS,
-        raw_warmup_s: raw.startS,
-        tunefeed_cpu_ms_per_img: tf.cpuMsPerImg,
-        raw_cpu_ms_per_img: raw.cpuMsPerImg,
+        tunefeed_img_s: median(m.tf.map((x) => x.imgS)),
+        raw_img_s: median(m.raw.map((x) => x.imgS)),
+        tunefeed_warmup_s: median(m.tf.map((x) => x.startS)),
+        raw_warmup_s: median(m.raw.map((x) => x.startS)),
+        tunefeed_cpu_ms_per_img: median(m.tf.map((x) => x.cpuMsPerImg)),
+        raw_cpu_ms_per_img: median(m.raw.map((x) => x.cpuMsPerImg)),
       },
-      ratios: { vs_raw_sharp: tf.imgS / raw.imgS },
+      ratios: { vs_raw_sharp: median(m.ratios) },
+      spread: { vs_raw_sharp: spread(m.ratios) },
       checksum: { tunefeed: tfSum, raw: rawSum, same: tfSum === rawSum },
       params: {
         images: count,
@@ -197,12 +221,19 @@ async function runCases(configs: [number, number, number][]): Promise<void> {
         inFlight,
         uv_threadpool: uv,
         sharp_concurrency: sharp.concurrency(),
-        rounds: 2,
-        statistic: 'faster round per side',
+        rounds,
+        statistic: 'median of per-round ratios (both sides once per round, order alternating); spread = min–max',
       },
       caveat:
-        `timed on both sides: ${TIMED_EPOCHS} epochs × ${count} images (read + decode + rotate + lanczos3 resize + crop to 512², raw RGB out) in steady state, from the last delivery of ${WARM_EPOCHS} warm-up epoch to the last delivery, deliveries in order; no checksum work inside the clock (sha1 of every pixel of the last epoch afterwards). ` +
-        `raw = readFile + decodeToTarget (the same sharp calls) on the main thread, ${parallelism} in flight; tunefeed = createLoader (prefetch thread, sampler, ordered window of ${inFlight}, ${threads === 0 ? 'decode in the prefetch thread, no pool' : `piscina pool of ${threads} × ${perThread}, read via LocalStorage in the worker, pixels moved`}, batches of 4).`,
+        `timed on both sides: ${TIMED_EPOCHS} epochs × ${count} images (read + decode + rotate + lanczos3 resize + ` +
+        `crop to 512², raw RGB out) in steady state, from the last delivery of ${WARM_EPOCHS} warm-up epoch to the ` +
+        'last delivery, deliveries in order; no checksum work inside the clock (sha1 of every pixel of the last epoch ' +
+        `afterwards). raw = readFile + decodeToTarget (the same sharp calls) on the main thread, ${parallelism} in ` +
+        `flight; tunefeed = createLoader (prefetch thread, sampler, ordered window of ${inFlight}, ` +
+        (threads === 0
+          ? 'decode in the prefetch thread, no pool'
+          : `piscina pool of ${threads} × ${perThread}, read via LocalStorage in the worker, pixels moved`) +
+        ', batches of 4).',
     };
     console.log(JSON.stringify(line));
   }
@@ -213,18 +244,21 @@ async function main(): Promise<void> {
   // TUNEFEED_BENCH_DECODE_CASES="1x4x8,0x4x16" (threads × decodes per thread × window) runs only those, in this process.
   const only = process.env.TUNEFEED_BENCH_DECODE_CASES;
   if (only) return runCases(only.split(',').map((c) => c.split('x').map(Number) as [number, number, number]));
+  // The environment variants (UV_THREADPOOL_SIZE, libvips concurrency) run on the default pool configuration.
+  const w = Number(await codeDefault(REPO_ROOT, 'inFlight'));
   if (process.env.TUNEFEED_BENCH_CHILD)
     return runCases([
-      [1, 4, 8],
-      [0, 4, 16],
+      [1, 4, w],
+      [0, 4, w],
     ]);
+  // The default first, then a window half as deep, decoding in the prefetch thread, and other splits of 4 decodes.
   await runCases([
-    [1, 4, 8],
-    [0, 4, 8],
-    [0, 4, 16],
-    [1, 4, 16],
-    [2, 2, 8],
-    [0, 2, 8],
+    [1, 4, w],
+    [1, 4, w / 2],
+    [0, 4, w],
+    [0, 4, w / 2],
+    [2, 2, w],
+    [0, 2, w / 2],
   ]);
   const variants: Record<string, string>[] = [
     { UV_THREADPOOL_SIZE: '2' },

@@ -10,6 +10,7 @@ import { vaeCacheKey } from '../lib/embeds/cache-keys.js';
 import { latentFrom, readEmbedFile } from '../lib/embeds/latents.js';
 import { createLoader } from '../lib/pipeline/create-loader.js';
 import { benchScale, checksumOf, streamFixture } from './corpus.js';
+import { growthNote } from './memory-notes.js';
 import type { BenchLine } from './results.js';
 
 const self = fileURLToPath(import.meta.url);
@@ -147,13 +148,7 @@ function flatness(sizes: number[], runs: ChildReport[]): BenchLine {
   const ratio = big.peak_rss_mb / mid.peak_rss_mb;
   const heapGrowth = big.heap_mb - mid.heap_mb;
   const rssGrowth = big.peak_rss_mb - mid.peak_rss_mb;
-  const where =
-    Math.abs(rssGrowth) < 1
-      ? 'no growth'
-      : heapGrowth > rssGrowth / 2
-        ? `the main thread's JS heap grew by ${heapGrowth.toFixed(1)} MB of the ${rssGrowth.toFixed(1)} MB: something there holds per-sample objects`
-        : `the main thread's JS heap (after a full GC) changed by ${heapGrowth.toFixed(1)} MB of the ${rssGrowth.toFixed(1)} MB, so batches are not retained there; ` +
-          "the rest is native memory or the heaps of the loader's worker threads (prefetch and decode), which RSS includes and this probe cannot see";
+  const where = growthNote(rssGrowth, heapGrowth);
   return {
     bench: 'memory',
     case: `flatness ${sizes[1].toLocaleString('en')} → ${sizes[2].toLocaleString('en')} samples`,

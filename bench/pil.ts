@@ -9,6 +9,7 @@ import { computeGeometry, type GeometryOptions } from '../lib/metadata/geometry.
 import { DecodePool } from '../lib/pool/decode-pool.js';
 import { benchScale, checksumOf, CORPUS_DIR, generatedImages, lomiriPhotos } from './corpus.js';
 import type { BenchLine } from './results.js';
+import { median, medianIndex, spread } from './stats.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PYTHON = '/usr/bin/python3';
@@ -64,7 +65,7 @@ async function jobsFor(files: string[]): Promise<Job[]> {
  * flight (EXIF auto-orient, Lanczos3 to the intermediary, crop, RGB), returning raw pixels like the PIL side.
  */
 async function sharpPipeline(jobs: Job[], parallelism: number): Promise<{ seconds: number; shapes: number[] }> {
-  const shapes: number[] = new Array(jobs.length * 3);
+  const shapes = new Array<number>(jobs.length * 3);
   let next = 0;
   const started = performance.now();
   const lane = async (): Promise<void> => {
@@ -105,7 +106,7 @@ async function poolPipeline(
   });
   try {
     await Promise.all(jobs.slice(0, parallelism).map((j) => pool.run(task(j)))); // warm-up: worker start, codecs
-    const shapes: number[] = new Array(jobs.length * 3);
+    const shapes = new Array<number>(jobs.length * 3);
     let failed = 0;
     const started = performance.now();
     await Promise.all(
@@ -151,26 +152,28 @@ async function pilPipeline(jobs: Job[], processes: number): Promise<PilResult> {
 }
 
 function rounds(): number {
-  return { tiny: 1, small: 2, full: 3 }[benchScale()];
+  return { tiny: 2, small: 4, full: 5 }[benchScale()];
 }
 
 async function runCase(name: string, files: string[], parallelism: number, pilOk: boolean): Promise<BenchLine> {
   if (!files.every((f) => f.startsWith(CORPUS_DIR))) throw new Error(`corpus files must live under ${CORPUS_DIR}`);
   const jobs = await jobsFor(files);
   await sharpPipeline(jobs.slice(0, parallelism), parallelism); // warm-up for the in-process reference
-  // Rounds alternate the three pipelines and each keeps its fastest round, so a burst of load on this shared VM
-  // during one of them does not decide the ratio.
-  let tf = await poolPipeline(jobs, parallelism);
-  let inproc = await sharpPipeline(jobs, parallelism);
-  let pil = pilOk ? await pilPipeline(jobs, parallelism) : null;
-  for (let r = 1; r < rounds(); r++) {
-    const t2 = await poolPipeline(jobs, parallelism);
-    if (t2.seconds < tf.seconds) tf = t2;
-    const i2 = await sharpPipeline(jobs, parallelism);
-    if (i2.seconds < inproc.seconds) inproc = i2;
-    const p2 = pilOk ? await pilPipeline(jobs, parallelism) : null;
-    if (p2 && pil && p2.seconds < pil.seconds) pil = p2;
+  // Every round runs the three pipelines once each; the ratio is the median of the per-round ratios, with their
+  // min–max as its spread, and each pipeline's figures come from its median round.
+  const tfs: Awaited<ReturnType<typeof poolPipeline>>[] = [];
+  const inprocs: Awaited<ReturnType<typeof sharpPipeline>>[] = [];
+  const pils: PilResult[] = [];
+  for (let r = 0; r < rounds(); r++) {
+    tfs.push(await poolPipeline(jobs, parallelism));
+    inprocs.push(await sharpPipeline(jobs, parallelism));
+    if (pilOk) pils.push(await pilPipeline(jobs, parallelism));
   }
+  const mid = <T extends { seconds: number }>(xs: T[]): T => xs[medianIndex(xs.map((x) => x.seconds))];
+  const tf = mid(tfs);
+  const inproc = mid(inprocs);
+  const pil = pils.length ? mid(pils) : null;
+  const perRound = pils.map((p, i) => p.seconds / tfs[i].seconds);
   const tfRate = jobs.length / tf.seconds;
   const tfSum = checksumOf(tf.shapes);
   return {
@@ -185,7 +188,8 @@ async function runCase(name: string, files: string[], parallelism: number, pilOk
       pil_s: pil?.seconds ?? null,
       tunefeed_failed: tf.failed,
     },
-    ratios: { vs_pil: pil ? tfRate / pil.images_s : null },
+    ratios: { vs_pil: pil ? median(perRound) : null },
+    ...(pil ? { spread: { vs_pil: spread(perRound) } } : {}),
     checksum: {
       tunefeed: tfSum,
       pil: pil?.checksum ?? 'not run',
@@ -195,7 +199,8 @@ async function runCase(name: string, files: string[], parallelism: number, pilOk
     params: {
       parallelism,
       rounds: rounds(),
-      statistic: 'fastest round',
+      statistic:
+        'median of per-round ratios (all pipelines once per round); figures from the median round; spread = min–max',
       resolution: 512,
       resolution_type: 'pixel',
       crop: 'preserve/center',

@@ -12,6 +12,8 @@ import type { LoaderOptions } from '../lib/pipeline/types.js';
 import { LocalStorage } from '../lib/storage/local.js';
 import { imageConfig } from '../test/helpers/runtime-dataset.js';
 import { benchScale, generatedImages } from './corpus.js';
+import { codeDefault } from './figures/code-defaults.js';
+import { REPO_ROOT } from './figures/docs-figures.js';
 import type { BenchLine } from './results.js';
 
 const GEOMETRY: GeometryOptions = {
@@ -127,6 +129,8 @@ async function main(): Promise<void> {
     formats: ['jpeg', 'webp', 'png'],
   });
   const datasets = await inputsFor(files);
+  // The loader runs with its default ordered window; the label says what that default is in this commit.
+  const inFlight = Number(await codeDefault(REPO_ROOT, 'inFlight'));
   const base: LoaderOptions = { datasets, seed: 1 };
   const free = await consume({ ...base, prefetch: 10, thread: true }, batches, 0, false);
   const producerMs = (free.seconds * 1000) / batches;
@@ -157,13 +161,12 @@ async function main(): Promise<void> {
         batch_size: BS,
         warmup_batches: WARMUP,
         ...(opts
-          ? { prefetch: opts.prefetch, inFlight: 8, thread: opts.thread }
+          ? { prefetch: opts.prefetch, inFlight: `${inFlight} (default)`, thread: opts.thread }
           : { baseline: 'readFile + sharp per step, 4 in flight' }),
       },
       caveat:
         "consumer step = 1.3 × the loader's unthrottled time per batch (× 2 when the consumer spins on the main thread and so takes one of the 2 cores), so a perfect prefetcher hides all decode time; wait = time in next() after warm-up.",
-      // Judged: the default (prefetch thread). The baseline and the in-process variant are shown for comparison.
-      ...(name.includes('no prefetch') || opts?.thread === false ? { target_exempt: true } : {}),
+      // Both prefetch modes are judged; the decode-on-demand rows are the control (their case names say so).
     };
     console.log(JSON.stringify(line));
   }

@@ -18,6 +18,11 @@ export interface BenchLine {
   caveat?: string;
   /** Where the time went, from a profile or per-stage timings (shown in the closing notes, most useful on a MISS). */
   bottleneck?: string;
+  /**
+   * Per ratio key, the [min, max] of that ratio over the rounds measured (one ratio per round, both sides measured in
+   * every round). Shown next to the ratio; a target inside the spread is judged UNDECIDED, not PASS or MISS.
+   */
+  spread?: Record<string, [number, number]>;
   [extra: string]: unknown;
 }
 
@@ -64,8 +69,13 @@ export interface TargetRow {
   line: BenchLine | null;
   key: string | null;
   measured: number | null;
-  verdict: 'PASS' | 'MISS' | 'NOT RUN';
+  verdict: Verdict;
+  /** The [min, max] over rounds of the judged ratio, when the bench measured one per round. */
+  spread: [number, number] | null;
 }
+
+/** UNDECIDED: the run-to-run spread of the ratio crosses the target, so neither PASS nor MISS would be a finding. */
+export type Verdict = 'PASS' | 'MISS' | 'UNDECIDED' | 'NOT RUN';
 
 /** Parse a child's stdout: every line that is a JSON object with `bench` and `case` is a result; the rest is ignored. */
 export function parseBenchOutput(stdout: string): BenchLine[] {
@@ -106,13 +116,25 @@ function verdictOf(t: Target, v: number): 'PASS' | 'MISS' {
   return Math.abs(v - t.value) <= (t.tolerance ?? 0) ? 'PASS' : 'MISS';
 }
 
-/** Control cases (a run without prefetch, a baseline-only case, one its caveat calls "for information only") are shown, not judged. */
+/**
+ * Control cases measure no tunefeed path (decode on demand without prefetch, a baseline alone) and are shown, not
+ * judged. Every case with a tunefeed side is judged, whatever its line says about itself: a bench cannot exempt a
+ * case it would miss (`target_exempt` and "for information only" caveats are ignored).
+ */
 export function isControl(line: BenchLine): boolean {
-  return (
-    line.target_exempt === true ||
-    /\b(no|without) prefetch\b|\bcontrol\b|\bbaseline only\b/i.test(line.case) ||
-    /for information only/i.test(String(line.caveat ?? ''))
-  );
+  return /\b(no|without) prefetch\b|\bcontrol\b|\bbaseline only\b/i.test(line.case);
+}
+
+/** PASS/MISS at the measured value; UNDECIDED when the spread's ends get different verdicts. */
+function judge(t: Target, v: number, spread: [number, number] | null): Verdict {
+  const at = verdictOf(t, v);
+  if (!spread) return at;
+  return verdictOf(t, spread[0]) === verdictOf(t, spread[1]) ? at : 'UNDECIDED';
+}
+
+function spreadOf(line: BenchLine, key: string): [number, number] | null {
+  const s = line.spread?.[key];
+  return Array.isArray(s) && s.length === 2 && s.every((x) => Number.isFinite(x)) ? [s[0], s[1]] : null;
 }
 
 /** One row per (target, matching case); a target with no matching line is NOT RUN. */
@@ -127,13 +149,14 @@ export function evaluateTargets(lines: readonly BenchLine[], targets: readonly T
     if (hits.length === 0) {
       // Two targets share the PIL label (pil bench or decode bench); report it once if neither ran.
       if (!rows.some((r) => r.target.label === target.label))
-        rows.push({ target, line: null, key: null, measured: null, verdict: 'NOT RUN' });
+        rows.push({ target, line: null, key: null, measured: null, verdict: 'NOT RUN', spread: null });
       continue;
     }
     for (const r of rows.filter((x) => x.target.label === target.label && x.verdict === 'NOT RUN'))
       rows.splice(rows.indexOf(r), 1);
     for (const { line, found } of hits) {
-      rows.push({ target, line, key: found[0], measured: found[1], verdict: verdictOf(target, found[1]) });
+      const spread = spreadOf(line, found[0]);
+      rows.push({ target, line, key: found[0], measured: found[1], verdict: judge(target, found[1], spread), spread });
     }
   }
   return rows;
@@ -158,13 +181,15 @@ function fmt(v: unknown): string {
     return a !== 0 && a < 0.01 ? v.toExponential(2) : a >= 1000 ? v.toFixed(0) : Number(v.toPrecision(4)).toString();
   }
   if (typeof v === 'object') return JSON.stringify(v);
-  return String(v).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const text = typeof v === 'string' ? v : (JSON.stringify(v) ?? typeof v); // booleans; nothing else reaches here
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
 function targetsTable(rows: readonly TargetRow[]): string[] {
   const out = ['| target | case | measured | verdict |', '|---|---|---|---|'];
   for (const r of rows) {
-    const measured = r.measured === null ? '–' : `${fmt(r.measured)} (\`${r.key}\`)`;
+    const spread = r.spread ? ` (${fmt(r.spread[0])}–${fmt(r.spread[1])})` : '';
+    const measured = r.measured === null ? '–' : `${fmt(r.measured)}${spread} (\`${r.key}\`)`;
     out.push(`| ${r.target.label} | ${r.line ? fmt(r.line.case) : '–'} | ${measured} | **${r.verdict}** |`);
   }
   return out;
@@ -179,12 +204,18 @@ function benchTable(lines: readonly BenchLine[]): string[] {
     const cells = [
       fmt(l.case),
       ...figKeys.map((k) => fmt(l.figures?.[k])),
-      ...ratioKeys.map((k) => fmt(l.ratios?.[k])),
+      ...ratioKeys.map((k) => withSpread(l, k)),
       fmt(l.checksum),
     ];
     out.push(`| ${cells.join(' | ')} |`);
   }
   return out;
+}
+
+/** A ratio cell: the value, then its min–max over rounds when the bench measured one per round. */
+function withSpread(l: BenchLine, key: string): string {
+  const s = spreadOf(l, key);
+  return s ? `${fmt(l.ratios?.[key])} (${fmt(s[0])}–${fmt(s[1])})` : fmt(l.ratios?.[key]);
 }
 
 function header(info: RunInfo): string[] {
@@ -235,21 +266,28 @@ export function renderResults(info: RunInfo, lines: readonly BenchLine[]): strin
     out.push(
       `| ${r.file} | ${r.exitCode ?? (r.seconds === 0 ? '–' : 'killed')} | ${r.seconds.toFixed(1)} | ${r.lines} | ${fmt(r.error ?? '')} |`,
     );
-  const misses = rows.filter((r) => r.verdict === 'MISS');
+  const misses = rows.filter((r) => r.verdict === 'MISS' || r.verdict === 'UNDECIDED');
   const notes = lines.filter((l) => typeof l.bottleneck === 'string' && l.bottleneck);
   if (misses.length || notes.length) {
     out.push('', '## Misses and bottlenecks', '');
-    for (const r of misses)
-      out.push(`- MISS: ${r.target.label} — \`${r.line?.case ?? '?'}\` measured ${fmt(r.measured)}.`);
+    for (const r of misses) out.push(missNote(r));
     for (const l of notes) out.push(`- ${l.bench} / \`${l.case}\`: ${String(l.bottleneck)}`);
   }
   out.push('', '## Caveats', '', ...CAVEATS.map((c) => `- ${c}`), '');
   return out.join('\n');
 }
 
+function missNote(r: TargetRow): string {
+  const where = `${r.target.label} — \`${r.line?.case ?? '?'}\` measured ${fmt(r.measured)}`;
+  if (r.verdict === 'MISS') return `- MISS: ${where}.`;
+  const [lo, hi] = r.spread ?? [0, 0];
+  return `- UNDECIDED: ${where}, but its rounds ranged ${fmt(lo)}–${fmt(hi)}, across the target: more rounds or images needed.`;
+}
+
 const CAVEATS = [
-  'This is a 2-vCPU VM shared with other work; repeated runs of the same benchmark have differed by up to 2×. Compare the ratios (tunefeed and its baseline ran back to back in the same process tree), not the absolute figures.',
+  'Figures depend on the machine above and on whatever else ran on it; a spread (min–max over rounds) shows how much a ratio moved within this run. Compare the ratios (tunefeed and its baseline ran back to back in the same process tree), not the absolute figures.',
   'Sizes are modest so the whole run fits in minutes; small inputs favour per-call overheads over throughput.',
   'A MISS is reported as measured; the benchmark files say which stage was the bottleneck where it was profiled.',
   'NOT RUN means the benchmark file does not exist yet in this commit, failed (see Runs), or printed no line for that target.',
+  'A ratio followed by (min–max) was measured once per round; UNDECIDED means that spread crosses the target, so the run cannot say PASS or MISS.',
 ];

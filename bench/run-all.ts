@@ -1,11 +1,12 @@
 // `npm run bench`: runs every bench/*.ts entry that exists as a child process, collects their JSON lines, writes RESULTS.md.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { mkdir, rename, writeFile, access } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
+import { checkDocs, formatProblems, writeDocs, REPO_ROOT } from './figures/docs-figures.js';
 import { parseBenchOutput, renderResults, type BenchLine, type RunInfo } from './results.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -167,6 +168,23 @@ export async function runAll(o: RunAllOptions): Promise<{ info: RunInfo; lines: 
   return { info, lines, markdown };
 }
 
+/**
+ * Install the Debian tools the benches need (python3-torch for the latent fixtures, python3-pil for the PIL
+ * baseline) before any bench runs, so a fresh clone runs every case; the script says why when it cannot.
+ */
+function setupTools(): void {
+  const r = spawnSync('bash', [path.join(here, 'setup-bench-tools')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) process.stderr.write(`bench/setup-bench-tools exited with ${r.status ?? r.signal}\n`);
+}
+
+/** After RESULTS.md is regenerated, the figures quoted in README.md and docs/*.md are refilled from it. */
+async function refreshDocFigures(): Promise<void> {
+  const reports = await checkDocs(REPO_ROOT);
+  for (const f of await writeDocs(REPO_ROOT, reports)) process.stderr.write(`docs:figures: refreshed ${f}\n`);
+  const broken = formatProblems(reports.map((r) => ({ ...r, problems: r.problems.filter((p) => p.error) })));
+  for (const l of broken) process.stderr.write(`docs:figures: ${l}\n`);
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const { values } = parseArgs({
@@ -189,6 +207,7 @@ async function main(): Promise<void> {
       : DEFAULT_BENCHES;
   // Children get the scale through TUNEFEED_BENCH_SCALE, not argv, so a bench with strict argument parsing still runs.
   const passArgs: string[] = [];
+  setupTools();
   const { lines, info } = await runAll({
     benches,
     dir: String(values.dir),
@@ -203,6 +222,8 @@ async function main(): Promise<void> {
     `\nwrote ${values.out}: ${lines.length} result lines from ${info.runs.length - failed.length}/${info.runs.length} benches\n`,
   );
   for (const f of failed) process.stderr.write(`  ${f.file}: ${f.error}\n`);
+  // Only the committed RESULTS.md is quoted by the docs; a run written elsewhere (--out) leaves them alone.
+  if (path.resolve(String(values.out)) === path.join(here, 'RESULTS.md')) await refreshDocFigures();
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

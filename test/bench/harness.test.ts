@@ -1,10 +1,11 @@
-// Bench harness: result lines are parsed and judged against the targets, and run-all regenerates RESULTS.md from real child runs.
+// Bench harness: result lines are parsed and judged against the targets; run-all writes RESULTS.md from real runs.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
+import { growthNote } from '../../bench/memory-notes.js';
 import { evaluateTargets, parseBenchOutput, renderResults, type BenchLine } from '../../bench/results.js';
 
 const run = promisify(execFile);
@@ -108,3 +109,66 @@ t.test('run-all runs bench files as processes and writes RESULTS.md', async (t) 
   t.match(md, /\| bench\/no-such-bench\.ts \| – \| 0\.0 \| 0 \| file not present/, 'absent bench recorded');
   t.match(md, /slow consumer waits < 2 % after warm-up \| fixture slow consumer \| 0\.015/);
 });
+
+t.test(
+  'every case with a tunefeed side is judged, even one its bench marks exempt or "for information only"',
+  async (t) => {
+    const lines: BenchLine[] = [
+      { bench: 'latents', case: 'gzip', ratios: { vs_raw_read: 0.17 }, target_exempt: true },
+      { bench: 'latents', case: 'plain', ratios: { vs_raw_read: 0.85 }, caveat: 'judged for information only' },
+      {
+        bench: 'prefetch',
+        case: 'busy, pipeline on the main thread',
+        figures: { wait_share: 0.04 },
+        target_exempt: true,
+      },
+      { bench: 'prefetch', case: 'busy, no prefetch (decode on demand)', figures: { wait_share: 0.3 } },
+    ];
+    const rows = evaluateTargets(lines);
+    const verdicts = rows.filter((r) => r.line).map((r) => `${r.line!.case}: ${r.verdict}`);
+    t.same(
+      verdicts.sort(),
+      ['busy, pipeline on the main thread: MISS', 'gzip: MISS', 'plain: PASS'],
+      'exempt-marked cases are judged; only the no-prefetch control is left out',
+    );
+  },
+);
+
+t.test('a ratio whose spread over rounds crosses the target is UNDECIDED and shows its min–max', async (t) => {
+  const lines: BenchLine[] = [
+    { bench: 'decode', case: 'crossing', ratios: { vs_raw_sharp: 0.93 }, spread: { vs_raw_sharp: [0.85, 1.01] } },
+    { bench: 'decode', case: 'clear', ratios: { vs_raw_sharp: 0.97 }, spread: { vs_raw_sharp: [0.94, 1.02] } },
+    { bench: 'decode', case: 'below', ratios: { vs_raw_sharp: 0.8 }, spread: { vs_raw_sharp: [0.78, 0.83] } },
+  ];
+  const rows = evaluateTargets(lines).filter((r) => r.target.bench === 'decode' && r.line);
+  t.same(
+    rows.map((r) => `${r.line!.case}: ${r.verdict}`),
+    ['crossing: UNDECIDED', 'clear: PASS', 'below: MISS'],
+  );
+  const info = {
+    date: 'd',
+    command: 'c',
+    commit: 'x',
+    machine: { cpu: 'cpu', cores: 2, memoryGiB: 1, os: 'os' },
+    versions: {},
+    runs: [],
+  };
+  const md = renderResults(info, lines);
+  t.ok(md.includes('| crossing | 0.93 (0.85–1.01) |'), 'the bench table shows the ratio with its spread');
+  t.ok(md.includes('0.93 (0.85–1.01) (`vs_raw_sharp`) | **UNDECIDED** |'), 'the targets table shows it too');
+  t.match(
+    md,
+    /- UNDECIDED: loader ≥ 0\.9× raw sharp loop, equal parallelism — `crossing` measured 0\.93, but its rounds ranged 0\.85–1\.01/,
+  );
+});
+
+t.test(
+  'the memory note reports a fall in peak RSS as a fall, and growth in the JS heap as retained objects',
+  async (t) => {
+    t.equal(growthNote(0.4, 0.1), 'no growth');
+    t.match(growthNote(-8.6, -0.01), /^peak RSS fell by 8\.6 MB .*nothing grows with the sample count/);
+    t.notMatch(growthNote(-8.6, -0.01), /holds per-sample objects/, 'a fall is not blamed on the heap');
+    t.match(growthNote(20, 15), /JS heap grew by 15\.0 MB of the 20\.0 MB: something there holds per-sample objects/);
+    t.match(growthNote(20, 2), /changed by 2\.0 MB of the 20\.0 MB, so batches are not retained there/);
+  },
+);

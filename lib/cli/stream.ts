@@ -1,13 +1,11 @@
 // `tunefeed stream CONFIG`: batches on stdout as ndjson or framed binary, logs on stderr, resumable, EPIPE-clean.
 import type { Command } from 'commander';
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
 import { logger } from '../log.js';
 import { encodeFrame, encodeNdjson } from '../pipeline/binary-format.js';
 import { createLoader, type Loader } from '../pipeline/create-loader.js';
 import { readResumeState, writeResumeState } from '../pipeline/resume-file.js';
-import type { Batch } from '../pipeline/types.js';
 
 const log = logger('cli/stream');
 
@@ -26,10 +24,11 @@ export async function runStream(
   o: { format: 'ndjson' | 'binary'; saveState?: string },
 ): Promise<StreamSummary> {
   const summary: StreamSummary = { batches: 0, samples: 0, readerClosed: false };
-  let failed: Error | null = null;
+  // A holder, not a `let`: TypeScript cannot see the listener assign it, and would narrow it to null.
+  const failed: { error: Error | null } = { error: null };
   const onError = (err: NodeJS.ErrnoException): void => {
     if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') summary.readerClosed = true;
-    else failed = err;
+    else failed.error = err;
   };
   out.on('error', onError);
   try {
@@ -45,12 +44,8 @@ export async function runStream(
           onError(err as NodeJS.ErrnoException);
         }
       }
-      // once() rejects when 'error' fires while it waits: an EPIPE there is the reader closing too, not a failure.
-      if (out.writableNeedDrain)
-        await Promise.race([once(out, 'drain'), once(out, 'close')]).catch((err: unknown) =>
-          onError(err as NodeJS.ErrnoException),
-        );
-      if (failed) throw failed;
+      if (out.writableNeedDrain) await drained(out);
+      if (failed.error) throw failed.error;
       if (summary.readerClosed || out.destroyed) {
         summary.readerClosed = true;
         break;
@@ -64,6 +59,25 @@ export async function runStream(
     await loader.close();
   }
   return summary;
+}
+
+/**
+ * Resolves on the first of 'drain', 'close' or 'error' and removes all three listeners: racing two once() calls
+ * left the loser's listeners behind on every wait (MaxListenersExceededWarning after 11 slow writes). An 'error'
+ * here is already handled by runStream's own listener.
+ */
+export function drained(out: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      out.off('drain', done);
+      out.off('close', done);
+      out.off('error', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+    out.on('error', done);
+  });
 }
 
 interface StreamOptions {

@@ -1,6 +1,7 @@
 // `tunefeed stream CONFIG`: batches on stdout as ndjson or framed binary, logs on stderr, resumable, EPIPE-clean.
 import type { Command } from 'commander';
 import type { Writable } from 'node:stream';
+import type { Batch } from '../pipeline/types.js';
 import { UsageError } from '../errors.js';
 import { logger } from '../log.js';
 import { encodeFrame, encodeNdjson } from '../pipeline/binary-format.js';
@@ -15,6 +16,22 @@ export interface StreamSummary {
   samples: number;
   /** True when the reader closed stdout (EPIPE) before the end. */
   readerClosed: boolean;
+  /** Samples written without text embeds because their caption's cache file is missing. */
+  textEmbedsMissing: number;
+  /** The distinct missing files (first 20): dataset, caption and the file's key in the text cache. */
+  missingEmbeds: { dataset: string; caption: string | null; file: string }[];
+}
+
+/** Count a batch's samples whose caption had no cached text embed; keep the first 20 distinct files. */
+function countMissing(summary: StreamSummary, batch: Batch, seen: Set<string>): void {
+  for (const s of batch.samples) {
+    if (s.textEmbedMissing === undefined) continue;
+    summary.textEmbedsMissing++;
+    const id = `${batch.dataset}\0${s.textEmbedMissing}`;
+    if (seen.has(id) || seen.size >= 20) continue;
+    seen.add(id);
+    summary.missingEmbeds.push({ dataset: batch.dataset, caption: s.caption, file: s.textEmbedMissing });
+  }
 }
 
 /** Write every batch to `out`; after each completed write, save the state (so a resume never skips a written batch). */
@@ -23,7 +40,14 @@ export async function runStream(
   out: Writable,
   o: { format: 'ndjson' | 'binary'; saveState?: string },
 ): Promise<StreamSummary> {
-  const summary: StreamSummary = { batches: 0, samples: 0, readerClosed: false };
+  const summary: StreamSummary = {
+    batches: 0,
+    samples: 0,
+    readerClosed: false,
+    textEmbedsMissing: 0,
+    missingEmbeds: [],
+  };
+  const seen = new Set<string>();
   // A holder, not a `let`: TypeScript cannot see the listener assign it, and would narrow it to null.
   const failed: { error: Error | null } = { error: null };
   const onError = (err: NodeJS.ErrnoException): void => {
@@ -52,6 +76,7 @@ export async function runStream(
       }
       summary.batches++;
       summary.samples += batch.samples.length;
+      countMissing(summary, batch, seen);
       if (o.saveState) await writeResumeState(o.saveState, loader.state());
     }
   } finally {
@@ -91,6 +116,7 @@ interface StreamOptions {
   format: string;
   prefetch?: string;
   set: string[];
+  requireEmbeds?: boolean;
 }
 
 function int(name: string, v: string | undefined, min: number): number | undefined {
@@ -122,11 +148,14 @@ async function action(config: string, o: StreamOptions): Promise<void> {
     ...(worldSize !== undefined ? { worldSize } : {}),
     ...(prefetch !== undefined ? { prefetch } : {}),
     ...(resume ? { resume } : {}),
+    ...(o.requireEmbeds ? { requireEmbeds: true } : {}),
   });
   const s = await runStream(loader, process.stdout, {
     format: o.format,
     ...(o.saveState ? { saveState: o.saveState } : {}),
   });
+  if (s.textEmbedsMissing)
+    log.warn({ count: s.textEmbedsMissing, missing: s.missingEmbeds }, 'samples streamed without cached text embeds');
   log.info(
     { ...s, skips: loader.skips(), waitMs: Math.round(loader.stats.waitMs) },
     s.readerClosed ? 'reader closed stdout; stopped' : 'stream done',
@@ -148,5 +177,6 @@ export function register(program: Command): void {
     .option('--save-state <file>', 'after each batch written, save the resume state here (atomic)')
     .option('--prefetch <n>', 'ready batches kept ahead (default dataloader_prefetch_qlen, 10)')
     .option('--format <f>', 'ndjson or binary', 'ndjson')
+    .option('--require-embeds', "fail (TF_TEXT_EMBED_MISSING) when a caption's text embed is not cached")
     .action(action);
 }

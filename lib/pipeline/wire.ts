@@ -58,11 +58,35 @@ interface FactoryModule {
     options?: unknown,
   ): {
     build(): Promise<{
-      data: { id: string; config: DatasetConfig; storage: StorageBackend }[];
+      data: BuiltData[];
+      get(id: string): { storage: StorageBackend } | undefined;
       close(): Promise<void>;
     }>;
   };
 }
+/** A built data backend and the ids of the embed backends it links to (text: the default when unset). */
+interface BuiltData {
+  id: string;
+  config: DatasetConfig;
+  storage: StorageBackend;
+  textEmbeds?: string | null;
+  imageEmbeds?: string | null;
+}
+
+/** The dataset's text_embeds and image_embeds backends, as the runtime reads them. */
+function embedLinks(
+  b: BuiltData,
+  get: (id: string) => { storage: StorageBackend } | undefined,
+  modelFamily: string,
+): Pick<LoaderDatasetInput, 'textEmbeds' | 'vaeCache'> {
+  const text = b.textEmbeds ? get(b.textEmbeds) : undefined;
+  const image = b.imageEmbeds ? get(b.imageEmbeds) : undefined;
+  return {
+    ...(text ? { textEmbeds: { storage: text.storage, modelFamily } } : {}),
+    ...(image ? { vaeCache: image.storage } : {}),
+  };
+}
+
 interface ScanModule {
   scanDataset(opts: {
     id: string;
@@ -146,7 +170,13 @@ export async function resolveInputs(source: string | LoadedConfig, options: Load
       });
       const seed = options.seed ?? rt.seed;
       const captions = markRebuildable(createCaptionResolver(config, b.storage, index, seed), seed);
-      datasets.push({ config, storage: b.storage, index, captions });
+      datasets.push({
+        config,
+        storage: b.storage,
+        index,
+        captions,
+        ...embedLinks(b, (id) => built.get(id), args.model_family),
+      });
     }
     return { datasets, args: rt, close: () => built.close() };
   } catch (err) {

@@ -85,7 +85,9 @@ def main():
     for header, arrays in read_batches(sys.stdin.buffer):
         samples = []
         for meta, arrs in zip(header["samples"], arrays):
-            entry = {"path": meta["path"]}
+            entry = {"path": meta["path"], "caption": meta["caption"]}
+            if "text_embed_missing" in meta:
+                entry["text_embed_missing"] = meta["text_embed_missing"]
             for name, arr in arrs.items():
                 if name == "conditioning":
                     entry[name] = [{"shape": list(c.shape), "sum": int(c.astype(np.int64).sum())} for c in arr]

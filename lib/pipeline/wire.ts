@@ -73,17 +73,32 @@ interface BuiltData {
   imageEmbeds?: string | null;
 }
 
-/** The dataset's text_embeds and image_embeds backends, as the runtime reads them. */
-function embedLinks(
+/**
+ * An S3 dataset without an image_embeds backend keeps its VAE cache in its own bucket, under `cache_dir_vae` as a
+ * key prefix (SimpleTuner writes it through the dataset's backend); the returned storage must be closed by the caller.
+ */
+async function s3VaeCache(b: BuiltData): Promise<StorageBackend | undefined> {
+  const desc = b.storage.describe();
+  const dir = isImageDataset(b.config) ? b.config.cache_dir_vae : '';
+  if (desc.kind !== 'aws' || !dir || b.imageEmbeds) return undefined;
+  const prefix = `${dir.replace(/^\.?\/+/, '').replace(/\/+$/, '')}/`;
+  const { createStorage } = await import('../storage/from-description.js');
+  return createStorage({ ...desc, id: `${b.id}:vae`, prefix });
+}
+
+/** The dataset's text_embeds and image_embeds backends (or S3 VAE cache prefix), as the runtime reads them. */
+async function embedLinks(
   b: BuiltData,
   get: (id: string) => { storage: StorageBackend } | undefined,
   modelFamily: string,
-): Pick<LoaderDatasetInput, 'textEmbeds' | 'vaeCache'> {
+  owned: StorageBackend[],
+): Promise<Pick<LoaderDatasetInput, 'textEmbeds' | 'vaeCache'>> {
   const text = b.textEmbeds ? get(b.textEmbeds) : undefined;
-  const image = b.imageEmbeds ? get(b.imageEmbeds) : undefined;
+  const image = b.imageEmbeds ? get(b.imageEmbeds)?.storage : await s3VaeCache(b);
+  if (image && !b.imageEmbeds) owned.push(image);
   return {
     ...(text ? { textEmbeds: { storage: text.storage, modelFamily } } : {}),
-    ...(image ? { vaeCache: image.storage } : {}),
+    ...(image ? { vaeCache: image } : {}),
   };
 }
 
@@ -145,6 +160,11 @@ export async function resolveInputs(source: string | LoadedConfig, options: Load
     'the caption resolver',
   );
   const built = await createFactory(loaded).build();
+  const owned: StorageBackend[] = [];
+  const close = async (): Promise<void> => {
+    await Promise.all(owned.map((s) => s.close()));
+    await built.close();
+  };
   try {
     const args = { ...loaded.args, ...options.args };
     const rt = runtimeArgs(loaded.args, options.args);
@@ -175,12 +195,12 @@ export async function resolveInputs(source: string | LoadedConfig, options: Load
         storage: b.storage,
         index,
         captions,
-        ...embedLinks(b, (id) => built.get(id), args.model_family),
+        ...(await embedLinks(b, (id) => built.get(id), args.model_family, owned)),
       });
     }
-    return { datasets, args: rt, close: () => built.close() };
+    return { datasets, args: rt, close };
   } catch (err) {
-    await built.close();
+    await close();
     throw err;
   }
 }

@@ -10,6 +10,7 @@ import { DecodePool } from '../lib/pool/decode-pool.js';
 import { benchScale, checksumOf, CORPUS_DIR, generatedImages, lomiriPhotos } from './corpus.js';
 import type { BenchLine } from './results.js';
 import { median, medianIndex, spread } from './stats.js';
+import { comparePixels } from './pil-pixels.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PYTHON = '/usr/bin/python3';
@@ -176,6 +177,8 @@ async function runCase(name: string, files: string[], parallelism: number, pilOk
   const perRound = pils.map((p, i) => p.seconds / tfs[i].seconds);
   const tfRate = jobs.length / tf.seconds;
   const tfSum = checksumOf(tf.shapes);
+  // Untimed: tunefeed's pixels against PIL's on every image (max/mean abs diff), shrink-on-load on and off.
+  const pixels = pilOk ? await comparePixels(jobs, PYTHON) : null;
   return {
     bench: 'pil',
     case: `${name} ×${parallelism}`,
@@ -187,6 +190,7 @@ async function runCase(name: string, files: string[], parallelism: number, pilOk
       tunefeed_s: tf.seconds,
       pil_s: pil?.seconds ?? null,
       tunefeed_failed: tf.failed,
+      ...(pixels ?? {}),
     },
     ratios: { vs_pil: pil ? median(perRound) : null },
     ...(pil ? { spread: { vs_pil: spread(perRound) } } : {}),
@@ -210,7 +214,10 @@ async function runCase(name: string, files: string[], parallelism: number, pilOk
       'tunefeed = lib/pool DecodePool (1 worker thread, N decodes in flight; read via LocalStorage, EXIF rotate, RGB, lanczos3 ' +
       'resize to the intermediary, crop, pixels moved back); inprocess_sharp = the same sharp calls on the main thread, for reference. ' +
       'PIL = N forked processes doing open/exif_transpose/convert RGB/LANCZOS/crop (pool started before timing). Both get the same ' +
-      'geometry per image; sharp may use JPEG shrink-on-load, which is part of why it is faster.' +
+      'geometry per image; sharp may use JPEG shrink-on-load, which is part of why it is faster. ' +
+      "pixel_*: absolute difference of tunefeed's delivered pixels from PIL's on every image (0–255 per channel " +
+      'value; max, mean, worst per-image mean), with JPEG shrink-on-load (the default) and without (_no_shrink); ' +
+      'decode_img_s_*: decodeToTarget one image at a time on this thread with each setting.' +
       (pil ? '' : ' python3-pil could not be installed, so the PIL side did not run.'),
     ...(pil ? { versions: { python: pil.python, 'python3-pil': pil.pil_version } } : {}),
   };

@@ -6,6 +6,7 @@ Usage as a library:
     from read_batches import read_batches
     for header, arrays in read_batches(sys.stdin.buffer):
         pixels = arrays[0]["pixels"]          # numpy uint8, shape (H, W, 3)
+        embeds = arrays[0].get("text_embeds")  # {"prompt_embeds": ndarray, ...} when the caption's embeds are cached
 
 Usage as a script: `tunefeed stream cfg.json --format binary | python3 read_batches.py`
 prints one JSON summary line per batch (step, dataset, bucket, per-sample array shapes and sums).
@@ -57,7 +58,9 @@ def read_frame(stream):
         dtype = np.dtype(DTYPES[a["dtype"]]).newbyteorder("<")
         count = a["nbytes"] // dtype.itemsize
         arr = np.frombuffer(payload, dtype=dtype, count=count, offset=a["offset"]).reshape(a["shape"])
-        if a["name"] == "conditioning":
+        if a["name"] == "text_embeds":
+            arrays[a["sample"]].setdefault("text_embeds", {})[a["tensor"]] = arr
+        elif a["name"] == "conditioning":
             slots = arrays[a["sample"]].setdefault("conditioning", [None] * len(header["samples"][a["sample"]]["conditioning"]))
             slots[a["conditioning"]] = arr
         else:
@@ -74,14 +77,24 @@ def read_batches(stream):
         yield frame
 
 
+def _float_sum(arr):
+    return float(arr.astype(np.float64).sum())
+
+
 def main():
     for header, arrays in read_batches(sys.stdin.buffer):
         samples = []
         for meta, arrs in zip(header["samples"], arrays):
-            entry = {"path": meta["path"]}
+            entry = {"path": meta["path"], "caption": meta["caption"]}
+            if "text_embed_missing" in meta:
+                entry["text_embed_missing"] = meta["text_embed_missing"]
             for name, arr in arrs.items():
                 if name == "conditioning":
                     entry[name] = [{"shape": list(c.shape), "sum": int(c.astype(np.int64).sum())} for c in arr]
+                    continue
+                if name == "text_embeds":
+                    entry[name] = {k: {"shape": list(t.shape), "dtype": str(t.dtype), "sum": _float_sum(t)}
+                                   for k, t in arr.items()}
                     continue
                 entry[name] = {"shape": list(arr.shape), "sum": int(arr.astype(np.int64).sum()) if arr.dtype == np.uint8 else float(arr.astype(np.float64).sum())}
             samples.append(entry)

@@ -200,6 +200,10 @@ export class NoActiveDatasetError extends TunefeedError {
 export class UsageError extends TunefeedError {
   override readonly code = 'TF_CLI_USAGE';
 }
+/** A sample's caption has no cached text embed and embeds are required (`--require-embeds`); names the caption. */
+export class TextEmbedMissingError extends TunefeedError {
+  override readonly code = 'TF_TEXT_EMBED_MISSING';
+}
 
 /** True for errors tunefeed raised on purpose (print message, no stack). */
 export function isTunefeedError(e: unknown): e is TunefeedError {

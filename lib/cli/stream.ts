@@ -1,7 +1,7 @@
 // `tunefeed stream CONFIG`: batches on stdout as ndjson or framed binary, logs on stderr, resumable, EPIPE-clean.
 import type { Command } from 'commander';
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+import type { Batch } from '../pipeline/types.js';
 import { UsageError } from '../errors.js';
 import { logger } from '../log.js';
 import { encodeFrame, encodeNdjson } from '../pipeline/binary-format.js';
@@ -17,6 +17,22 @@ export interface StreamSummary {
   samples: number;
   /** True when the reader closed stdout (EPIPE) before the end. */
   readerClosed: boolean;
+  /** Samples written without text embeds because their caption's cache file is missing. */
+  textEmbedsMissing: number;
+  /** The distinct missing files (first 20): dataset, caption and the file's key in the text cache. */
+  missingEmbeds: { dataset: string; caption: string | null; file: string }[];
+}
+
+/** Count a batch's samples whose caption had no cached text embed; keep the first 20 distinct files. */
+function countMissing(summary: StreamSummary, batch: Batch, seen: Set<string>): void {
+  for (const s of batch.samples) {
+    if (s.textEmbedMissing === undefined) continue;
+    summary.textEmbedsMissing++;
+    const id = `${batch.dataset}\0${s.textEmbedMissing}`;
+    if (seen.has(id) || seen.size >= 20) continue;
+    seen.add(id);
+    summary.missingEmbeds.push({ dataset: batch.dataset, caption: s.caption, file: s.textEmbedMissing });
+  }
 }
 
 /** Write every batch to `out`; after each completed write, save the state (so a resume never skips a written batch). */
@@ -25,11 +41,19 @@ export async function runStream(
   out: Writable,
   o: { format: 'ndjson' | 'binary'; saveState?: string },
 ): Promise<StreamSummary> {
-  const summary: StreamSummary = { batches: 0, samples: 0, readerClosed: false };
-  let failed: Error | null = null;
+  const summary: StreamSummary = {
+    batches: 0,
+    samples: 0,
+    readerClosed: false,
+    textEmbedsMissing: 0,
+    missingEmbeds: [],
+  };
+  const seen = new Set<string>();
+  // A holder, not a `let`: TypeScript cannot see the listener assign it, and would narrow it to null.
+  const failed: { error: Error | null } = { error: null };
   const onError = (err: NodeJS.ErrnoException): void => {
     if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') summary.readerClosed = true;
-    else failed = err;
+    else failed.error = err;
   };
   out.on('error', onError);
   try {
@@ -45,18 +69,15 @@ export async function runStream(
           onError(err as NodeJS.ErrnoException);
         }
       }
-      // once() rejects when 'error' fires while it waits: an EPIPE there is the reader closing too, not a failure.
-      if (out.writableNeedDrain)
-        await Promise.race([once(out, 'drain'), once(out, 'close')]).catch((err: unknown) =>
-          onError(err as NodeJS.ErrnoException),
-        );
-      if (failed) throw failed;
+      if (out.writableNeedDrain) await drained(out);
+      if (failed.error) throw failed.error;
       if (summary.readerClosed || out.destroyed) {
         summary.readerClosed = true;
         break;
       }
       summary.batches++;
       summary.samples += batch.samples.length;
+      countMissing(summary, batch, seen);
       if (o.saveState) await writeResumeState(o.saveState, loader.state());
     }
   } finally {
@@ -64,6 +85,25 @@ export async function runStream(
     await loader.close();
   }
   return summary;
+}
+
+/**
+ * Resolves on the first of 'drain', 'close' or 'error' and removes all three listeners: racing two once() calls
+ * left the loser's listeners behind on every wait (MaxListenersExceededWarning after 11 slow writes). An 'error'
+ * here is already handled by runStream's own listener.
+ */
+export function drained(out: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      out.off('drain', done);
+      out.off('close', done);
+      out.off('error', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+    out.on('error', done);
+  });
 }
 
 interface StreamOptions extends TrainingCliOptions {
@@ -76,6 +116,7 @@ interface StreamOptions extends TrainingCliOptions {
   saveState?: string;
   format: string;
   prefetch?: string;
+  requireEmbeds?: boolean;
 }
 
 function int(name: string, v: string | undefined, min: number): number | undefined {
@@ -108,11 +149,14 @@ async function action(given: string | undefined, o: StreamOptions): Promise<void
     ...(worldSize !== undefined ? { worldSize } : {}),
     ...(prefetch !== undefined ? { prefetch } : {}),
     ...(resume ? { resume } : {}),
+    ...(o.requireEmbeds ? { requireEmbeds: true } : {}),
   });
   const s = await runStream(loader, process.stdout, {
     format: o.format,
     ...(o.saveState ? { saveState: o.saveState } : {}),
   });
+  if (s.textEmbedsMissing)
+    log.warn({ count: s.textEmbedsMissing, missing: s.missingEmbeds }, 'samples streamed without cached text embeds');
   log.info(
     { ...s, skips: loader.skips(), waitMs: Math.round(loader.stats.waitMs) },
     s.readerClosed ? 'reader closed stdout; stopped' : 'stream done',
@@ -133,5 +177,6 @@ export function register(program: Command): void {
     .option('--save-state <file>', 'after each batch written, save the resume state here (atomic)')
     .option('--prefetch <n>', 'ready batches kept ahead (default dataloader_prefetch_qlen, 10)')
     .option('--format <f>', 'ndjson or binary', 'ndjson')
+    .option('--require-embeds', "fail (TF_TEXT_EMBED_MISSING) when a caption's text embed is not cached")
     .action(action);
 }

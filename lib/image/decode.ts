@@ -1,8 +1,9 @@
-// Decode one encoded image to the training geometry with sharp: EXIF rotate, RGB, resize to intermediary, crop.
-import sharp, { type Sharp } from 'sharp';
+// Decode one encoded image to the training geometry with sharp, as PIL would: EXIF rotate, RGB, Lanczos, crop.
+import sharp from 'sharp';
 import { ImageDecodeError } from '../errors.js';
-import { BmpError, decodeBmp, isBmp } from '../formats/bmp-decode.js';
+import { BmpError } from '../formats/bmp-decode.js';
 import { classifyDecodeFailure } from './classify.js';
+import { openRgb } from './rgb-source.js';
 
 /** The geometry the scan recorded for a sample (SimpleTuner field names; sizes are [width, height], crop is [top, left]). */
 export interface SampleGeometry {
@@ -18,6 +19,13 @@ export interface DecodeOptions {
    * @default 178956970 (PIL's MAX_IMAGE_PIXELS × 2, the point where PIL raises)
    */
   limitInputPixels?: number;
+  /**
+   * Let libvips decode a JPEG or WebP at 1/2, 1/4 or 1/8 scale when the resize shrinks that much (faster, leaves less
+   * to Lanczos). `false` decodes at full size as PIL does. Its pixel difference from PIL and its speed, for both
+   * settings, are in bench/RESULTS.md (bench/pil.ts); docs/runtime.md#pixels explains the default.
+   * @default true
+   */
+  shrinkOnLoad?: boolean;
 }
 
 /** Raw RGB pixels, row-major H×W×3 uint8. */
@@ -61,11 +69,9 @@ export async function decodeToTarget(
   }
   const limit = opts.limitInputPixels ?? 178956970;
   try {
-    let img = openImage(bytes, limit)
-      .rotate() // applies the EXIF orientation, as PIL's exif_transpose does
-      .removeAlpha()
-      .toColourspace('srgb')
-      .resize(iw, ih, { fit: 'fill', kernel: 'lanczos3' });
+    const src = await openRgb(bytes, limit, opts.shrinkOnLoad === false);
+    // Not the "fast" variant: it rounds the shrink down and moved WebP pixels off PIL's by up to 17 levels.
+    let img = src.img.resize(iw, ih, { fit: 'fill', kernel: 'lanczos3', fastShrinkOnLoad: false });
     if (tw !== iw || th !== ih) img = img.extract({ left, top, width: tw, height: th });
     const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
@@ -75,11 +81,4 @@ export async function decodeToTarget(
     const reason = err instanceof BmpError ? err.reason : classifyDecodeFailure(msg, bytes);
     throw new ImageDecodeError(`Could not decode image: ${msg}`, reason, { ...(file ? { file } : {}), cause: err });
   }
-}
-
-/** BMP is read here (libvips has no loader for it) and handed on as raw pixels, so resize and crop stay the same. */
-function openImage(bytes: Buffer, limit: number): Sharp {
-  if (!isBmp(bytes)) return sharp(bytes, { limitInputPixels: limit, failOn: 'error' });
-  const { width, height, channels, data } = decodeBmp(bytes, limit);
-  return sharp(data, { raw: { width, height, channels } });
 }

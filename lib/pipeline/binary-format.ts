@@ -9,9 +9,11 @@ export const ARRAY_ALIGN = 64;
 /** One array in a frame's payload. */
 export interface ArrayEntry {
   sample: number;
-  name: 'pixels' | 'latents' | 'conditioning';
+  name: 'pixels' | 'latents' | 'conditioning' | 'text_embeds';
   /** For `conditioning`: index into the sample's `conditioning` list. */
   conditioning?: number;
+  /** For `text_embeds`: the tensor's name in the cache file (prompt_embeds, pooled_prompt_embeds, ...). */
+  tensor?: string;
   dtype: string;
   shape: number[];
   offset: number;
@@ -43,6 +45,7 @@ function sampleMetadata(s: BatchSample): Record<string, unknown> {
     aspect_ratio: s.aspect_ratio,
     ...(s.refill ? { refill: true } : {}),
     ...(s.conditioning ? { conditioning: s.conditioning.map((c) => ({ dataset: c.dataset, path: c.path })) } : {}),
+    ...(s.textEmbedMissing !== undefined ? { text_embed_missing: s.textEmbedMissing } : {}),
   };
 }
 
@@ -72,6 +75,8 @@ export function encodeFrame(b: Batch): Buffer[] {
     s.conditioning?.forEach((c, k) => {
       if (c.pixels) add({ sample: i, name: 'conditioning', conditioning: k, dtype: 'uint8', shape: hwc }, c.pixels);
     });
+    for (const [tensor, t] of Object.entries(s.textEmbeds ?? {}))
+      add({ sample: i, name: 'text_embeds', tensor, dtype: t.dtype, shape: t.shape }, t.data);
   });
   const header = Buffer.from(JSON.stringify({ ...batchMetadata(b), arrays }), 'utf8');
   const prefix = Buffer.alloc(16);

@@ -10,7 +10,8 @@ import type { ResumeState } from '../sampling/state.js';
 import { getWeighting, type WeightingStrategy } from '../sampling/weights.js';
 import { makeAssembler, type Envelope } from './assemble.js';
 import { orderedWindow } from './ordered-window.js';
-import { attachLatents, linkConditioning, planOf, toRuntime, type RuntimeDataset } from './runtime-dataset.js';
+import { linkConditioning, planOf, toRuntime, type RuntimeDataset } from './runtime-dataset.js';
+import { attachLatents } from './vae-cache.js';
 import { makeRunner } from './sample-jobs.js';
 import type { SampleJob, StepPlan } from './step-plan.js';
 import type { LoaderDatasetInput, LoaderOptions } from './types.js';
@@ -68,7 +69,7 @@ export async function buildPipeline(
   const seed = loaderSeed(options, args);
   const runtime = selectDatasets(inputs, split, seed);
   const decode = options.decode ?? true;
-  if (decode && options.latents !== false) for (const d of runtime) await attachLatents(d);
+  if (decode && options.latents !== false) for (const d of runtime) await attachLatents(d, metrics);
   const { orders, sequence } = createPlan(
     runtime.map((d) => planOf(d, split === 'eval')),
     {
@@ -101,6 +102,7 @@ export async function buildPipeline(
       seed,
       conditioning: options.conditioningSampling ?? args.conditioning_multidataset_sampling,
       ...(options.limitInputPixels ? { limitInputPixels: options.limitInputPixels } : {}),
+      ...(options.requireEmbeds ? { requireEmbeds: true } : {}),
     }),
     known,
   );

@@ -27,6 +27,7 @@ const schema = z
     decode: z.boolean().optional(),
     latents: z.boolean().optional(),
     thread: z.boolean().optional(),
+    requireEmbeds: z.boolean().optional(),
   })
   .loose();
 

@@ -43,7 +43,8 @@ function askMain(dataset: string) {
  * local-only runs build LocalStorage directly, as createStorage would.
  */
 async function storageMaker(datasets: WireDataset[]): Promise<(desc: BackendDescription) => StorageBackend> {
-  if (datasets.every((d) => d.description.kind === 'local'))
+  const kinds = datasets.flatMap((d) => [d.description, d.textEmbeds?.description, d.vaeCache].map((x) => x?.kind));
+  if (kinds.every((k) => k === undefined || k === 'local'))
     return (desc) => new LocalStorage(desc as Extract<BackendDescription, { kind: 'local' }>);
   try {
     return (await import('../storage/from-description.js')).createStorage;
@@ -62,6 +63,14 @@ function inputOf(
   const storage = createStorage(d.description);
   storages.push(storage);
   const input: LoaderDatasetInput = { config: d.config, storage, index: d.index };
+  const own = (desc: BackendDescription): StorageBackend => {
+    const s = createStorage(desc);
+    storages.push(s);
+    return s;
+  };
+  if (d.textEmbeds)
+    input.textEmbeds = { storage: own(d.textEmbeds.description), modelFamily: d.textEmbeds.modelFamily };
+  if (d.vaeCache) input.vaeCache = own(d.vaeCache);
   if (d.captions.kind === 'resolver')
     input.captions = createCaptionResolver(d.config, storage, d.index, d.captions.seed);
   else if (d.captions.kind === 'main') input.captions = askMain(d.config.id);

@@ -1,14 +1,8 @@
-// A dataset ready for the runtime: config, storage, sorted bucket keys, captions and (optionally) its complete VAE cache.
-import { existsSync } from 'node:fs';
-import { isVaeCacheComplete } from '../embeds/latents.js';
-import { logger } from '../log.js';
+// A dataset ready for the runtime: config, storage, sorted bucket keys, captions and (optionally) its VAE cache.
 import type { PlanDataset } from '../sampling/plan.js';
-import { LocalStorage } from '../storage/local.js';
 import type { BackendDescription } from '../storage/types.js';
 import { createCaptionResolver } from '../captions/resolve-caption.js';
 import type { LoaderDatasetInput } from './types.js';
-
-const log = logger('pipeline/datasets');
 
 /** Everything the pipeline needs per dataset. */
 export interface RuntimeDataset extends LoaderDatasetInput {
@@ -19,7 +13,7 @@ export interface RuntimeDataset extends LoaderDatasetInput {
   captionOf: (key: string, sampleSeed: number) => Promise<string | null>;
   /** Linked conditioning datasets (`conditioning_data`, or their `source_dataset_id`), sorted by id. */
   conditioning: { id: string; storage: LoaderDatasetInput['storage']; description: BackendDescription }[];
-  /** Set when every sample has a cached latent: decode is skipped. */
+  /** Samples of fully cached buckets → their latent file (vae-cache.ts); those samples are not decoded. */
   latents: { description: BackendDescription; keys: Map<string, string> } | null;
 }
 
@@ -69,23 +63,4 @@ export function planOf(d: RuntimeDataset, isEval: boolean): PlanDataset {
     disableAfterEpochStep: c.disable_after_epoch_step,
     isEval,
   };
-}
-
-/**
- * Use the VAE cache when it is complete: one listing of `cache_dir_vae` (local datasets; remote caches are not wired
- * yet). A partial cache logs what is missing and the dataset decodes images.
- */
-export async function attachLatents(d: RuntimeDataset): Promise<void> {
-  const c = d.config;
-  if (c.vae_cache_disable || d.description.kind !== 'local' || !c.cache_dir_vae || !existsSync(c.cache_dir_vae)) return;
-  const cache = new LocalStorage({ id: `${d.id}:vae`, root: c.cache_dir_vae });
-  const status = await isVaeCacheComplete(cache, '', [...d.bucketKeys.values()].flat());
-  if (!status.complete) {
-    log.info(
-      { dataset: d.id, present: status.present, expected: status.expected, missing: status.missing.slice(0, 5) },
-      'VAE cache incomplete; decoding images',
-    );
-    return;
-  }
-  d.latents = { description: cache.describe(), keys: status.cacheKeys };
 }

@@ -1,6 +1,7 @@
 // Runs one sample: caption on the main thread (cheap, async I/O), pixels or latents in the decode pool.
 import type { DecodePool } from '../pool/decode-pool.js';
 import { pairConditioning } from './conditioning.js';
+import { attachTextEmbeds } from './text-embed-lookup.js';
 import { hashKey } from '../sampling/rng.js';
 import type { RuntimeDataset } from './runtime-dataset.js';
 import type { SampleJob } from './step-plan.js';
@@ -25,6 +26,8 @@ export interface RunnerContext {
   /** How linked conditioning datasets are paired. @default 'combined' */
   conditioning?: 'combined' | 'random';
   limitInputPixels?: number;
+  /** A missing text embed fails the stream (TextEmbedMissingError) instead of being counted. @default false */
+  requireEmbeds?: boolean;
 }
 
 /** Seed for per-sample choices (multi-captions): a pure function of (seed, epoch, step, key). */
@@ -61,6 +64,10 @@ export function makeRunner(ctx: RunnerContext): (job: SampleJob) => Promise<Samp
       crop_coordinates: meta.crop_coordinates,
       aspect_ratio: meta.aspect_ratio,
     };
+    if (d.textEmbeds && (ctx.pool || ctx.requireEmbeds)) {
+      const e = await attachTextEmbeds(d.id, d.textEmbeds, sample, ctx.requireEmbeds ?? false);
+      if (typeof e === 'object') return skip('corrupt_text_embed', e.corrupt);
+    }
     if (d.conditioning.length) {
       const paired = await pairConditioning(d, job, meta, ctx.pool, ctx.conditioning ?? 'combined', ctx.seed);
       if (!paired.ok) return skip(paired.reason, paired.message);

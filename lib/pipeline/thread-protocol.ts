@@ -19,6 +19,10 @@ export interface WireDataset {
   index: DatasetIndex;
   /** `default`: the thread builds the config's resolver; `resolver`: same, with this seed; `main`: ask the main thread. */
   captions: { kind: 'default' } | { kind: 'resolver'; seed: number } | { kind: 'main' };
+  /** The text_embeds backend, by description (rebuilt in the thread). */
+  textEmbeds?: { description: BackendDescription; modelFamily: string };
+  /** The linked image_embeds backend holding the VAE cache, by description. */
+  vaeCache?: BackendDescription;
 }
 
 /** The loader options that mean something inside the thread (everything serialisable). */
@@ -72,7 +76,16 @@ export function toWireDataset(d: LoaderDatasetInput): WireDataset {
     : seed !== undefined
       ? { kind: 'resolver', seed }
       : { kind: 'main' };
-  return { config: d.config, description: d.storage.describe(), index: d.index, captions };
+  return {
+    config: d.config,
+    description: d.storage.describe(),
+    index: d.index,
+    captions,
+    ...(d.textEmbeds
+      ? { textEmbeds: { description: d.textEmbeds.storage.describe(), modelFamily: d.textEmbeds.modelFamily } }
+      : {}),
+    ...(d.vaeCache ? { vaeCache: d.vaeCache.describe() } : {}),
+  };
 }
 
 export function toWireError(err: unknown): WireError {
@@ -140,6 +153,7 @@ export function transferables(batch: Batch): ArrayBuffer[] {
     return copy;
   };
   for (const s of batch.samples) {
+    for (const t of Object.values(s.textEmbeds ?? {})) t.data = own(t.data);
     if (s.pixels) s.pixels = own(s.pixels);
     if (s.latents) s.latents.data = own(s.latents.data);
     for (const c of s.conditioning ?? []) if (c.pixels) c.pixels = own(c.pixels);

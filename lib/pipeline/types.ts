@@ -27,6 +27,13 @@ export interface BatchSample {
   refill?: boolean;
   /** Paired conditioning samples (same relative path, same geometry as this sample), in dataset-id order. */
   conditioning?: ConditioningSample[];
+  /**
+   * The caption's cached text embeds, every tensor the cache file holds by its name (prompt_embeds,
+   * pooled_prompt_embeds, attention masks, ...), when the dataset has a text_embeds backend and decoding is on.
+   */
+  textEmbeds?: Record<string, Tensor>;
+  /** Set instead of `textEmbeds` when the caption's cache file does not exist: that file's key in the text cache. */
+  textEmbedMissing?: string;
 }
 
 /** A conditioning image paired with a training sample: cropped and resized exactly like it, so pixels align. */
@@ -66,6 +73,18 @@ export interface LoaderDatasetInput {
   index: DatasetIndex;
   /** Caption lookup; default: the index's captions, else the config's strategy for filename/instanceprompt. */
   captions?: (key: string, sampleSeed: number) => Promise<string | null>;
+  /** The dataset's text_embeds backend: each sample's caption is looked up there (SimpleTuner's file names). */
+  textEmbeds?: TextEmbedSource;
+  /** The VAE cache to read latents from instead of `config.cache_dir_vae` (the linked image_embeds backend). */
+  vaeCache?: StorageBackend;
+}
+
+/** Where a dataset's text embeds are cached and how their files are named. */
+export interface TextEmbedSource {
+  /** The text_embeds backend's storage, rooted at its cache_dir (local directory or S3 prefix). */
+  storage: StorageBackend;
+  /** `model_family` of the training args: the file name suffix (`<md5>-<model_family>.pt`). */
+  modelFamily: string;
 }
 
 /** Options of createLoader. */
@@ -129,4 +148,10 @@ export interface LoaderOptions {
   trainingConfig?: string;
   /** Dataset builder plug-ins (npm package names or paths), added to the `plugins` training argument. @default [] */
   plugins?: string[];
+  /**
+   * A sample whose caption has no cached text embed fails the stream with TextEmbedMissingError (naming the caption)
+   * instead of being delivered without embeds (and counted in `textEmbedMissing`).
+   * @default false
+   */
+  requireEmbeds?: boolean;
 }

@@ -59,11 +59,50 @@ interface FactoryModule {
     options?: unknown,
   ): {
     build(): Promise<{
-      data: { id: string; config: DatasetConfig; storage: StorageBackend }[];
+      data: BuiltData[];
+      get(id: string): { storage: StorageBackend } | undefined;
       close(): Promise<void>;
     }>;
   };
 }
+/** A built data backend and the ids of the embed backends it links to (text: the default when unset). */
+interface BuiltData {
+  id: string;
+  config: DatasetConfig;
+  storage: StorageBackend;
+  textEmbeds?: string | null;
+  imageEmbeds?: string | null;
+}
+
+/**
+ * An S3 dataset without an image_embeds backend keeps its VAE cache in its own bucket, under `cache_dir_vae` as a
+ * key prefix (SimpleTuner writes it through the dataset's backend); the returned storage must be closed by the caller.
+ */
+async function s3VaeCache(b: BuiltData): Promise<StorageBackend | undefined> {
+  const desc = b.storage.describe();
+  const dir = isImageDataset(b.config) ? b.config.cache_dir_vae : '';
+  if (desc.kind !== 'aws' || !dir || b.imageEmbeds) return undefined;
+  const prefix = `${dir.replace(/^\.?\/+/, '').replace(/\/+$/, '')}/`;
+  const { createStorage } = await import('../storage/from-description.js');
+  return createStorage({ ...desc, id: `${b.id}:vae`, prefix });
+}
+
+/** The dataset's text_embeds and image_embeds backends (or S3 VAE cache prefix), as the runtime reads them. */
+async function embedLinks(
+  b: BuiltData,
+  get: (id: string) => { storage: StorageBackend } | undefined,
+  modelFamily: string,
+  owned: StorageBackend[],
+): Promise<Pick<LoaderDatasetInput, 'textEmbeds' | 'vaeCache'>> {
+  const text = b.textEmbeds ? get(b.textEmbeds) : undefined;
+  const image = b.imageEmbeds ? get(b.imageEmbeds)?.storage : await s3VaeCache(b);
+  if (image && !b.imageEmbeds) owned.push(image);
+  return {
+    ...(text ? { textEmbeds: { storage: text.storage, modelFamily } } : {}),
+    ...(image ? { vaeCache: image } : {}),
+  };
+}
+
 interface ScanModule {
   scanDataset(opts: {
     id: string;
@@ -108,8 +147,8 @@ export function rebuildableCaptionSeed(fn: object): number | undefined {
   return rebuildable.get(fn);
 }
 
-type Built = { id: string; config: DatasetConfig; storage: StorageBackend };
-type Captions = NonNullable<LoaderDatasetInput['captions']>;
+type Built = BuiltData;
+type Extras = Pick<LoaderDatasetInput, 'captions' | 'textEmbeds' | 'vaeCache'>;
 
 /**
  * Scan every sampled dataset in one ScanPool, the same worker pool `tunefeed scan` uses: one scan path whichever
@@ -118,7 +157,7 @@ type Captions = NonNullable<LoaderDatasetInput['captions']>;
 async function scanInputs(
   built: readonly Built[],
   ctx: { args: TrainingArgs; metrics: MetricsBus | undefined; scanDataset: ScanModule['scanDataset'] },
-  captionsFor: (config: ImageDatasetConfig, storage: StorageBackend, index: DatasetIndex) => Captions,
+  extrasFor: (b: Built, config: ImageDatasetConfig, index: DatasetIndex) => Promise<Extras>,
 ): Promise<LoaderDatasetInput[]> {
   const datasets: LoaderDatasetInput[] = [];
   const pool = new ScanPool();
@@ -139,7 +178,7 @@ async function scanInputs(
         pool,
         ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
       });
-      datasets.push({ config, storage: b.storage, index, captions: captionsFor(config, b.storage, index) });
+      datasets.push({ config, storage: b.storage, index, ...(await extrasFor(b, config, index)) });
     }
   } finally {
     await pool.close();
@@ -162,16 +201,22 @@ export async function resolveInputs(source: string | LoadedConfig, options: Load
     'the caption resolver',
   );
   const built = await createFactory(loaded).build();
+  const owned: StorageBackend[] = [];
+  const close = async (): Promise<void> => {
+    await Promise.all(owned.map((s) => s.close()));
+    await built.close();
+  };
   try {
     const args = { ...loaded.args, ...options.args };
     const rt = runtimeArgs(loaded.args, options.args);
     const seed = options.seed ?? rt.seed;
-    const datasets = await scanInputs(built.data, { args, metrics: options.metrics, scanDataset }, (c, s, i) =>
-      markRebuildable(createCaptionResolver(c, s, i, seed), seed),
-    );
-    return { datasets, args: rt, close: () => built.close() };
+    const datasets = await scanInputs(built.data, { args, metrics: options.metrics, scanDataset }, async (b, c, i) => ({
+      captions: markRebuildable(createCaptionResolver(c, b.storage, i, seed), seed),
+      ...(await embedLinks(b, (id) => built.get(id), args.model_family, owned)),
+    }));
+    return { datasets, args: rt, close };
   } catch (err) {
-    await built.close();
+    await close();
     throw err;
   }
 }

@@ -86,6 +86,7 @@ for (const thread of THREADS)
       t.equal(py[i].bucket, b.bucket);
       const want = b.samples.map((s) => ({
         path: s.path,
+        caption: s.caption,
         pixels: { shape: [s.target_size[1], s.target_size[0], 3], sum: s.pixels!.reduce((a, x) => a + x, 0) },
       }));
       t.same(py[i].samples, want, `batch ${i}: paths, shapes and pixel sums`);
@@ -279,6 +280,7 @@ t.test('conditioning and latent arrays round-trip through the Python reader', as
     .map((l) => JSON.parse(l));
   t.same(first.samples[0], {
     path: '/p/k.png',
+    caption: batch.samples[0].caption,
     pixels: { shape: [2, 3, 3], sum: 18 },
     conditioning: [
       { shape: [2, 3, 3], sum: 36 },

@@ -1,6 +1,7 @@
 // The video block of a video dataset: SimpleTuner's defaults, warnings and frame-count errors.
 import type { FieldContext } from './schema-fields.js';
 import type { VideoConfig } from './types.js';
+import { adjustVideoFrames } from '../video/frame-plan.js';
 
 type Loose = Record<string, unknown>;
 
@@ -57,6 +58,24 @@ function checkFrames(num: number | null, min: number | null, ctx: FieldContext):
   }
 }
 
+/** The model family's adjust_video_frames on num_frames and min_frames, each change warned. */
+function adjustCounts(
+  counts: { num_frames: number | null; min_frames: number | null },
+  ctx: FieldContext,
+): { num_frames: number | null; min_frames: number | null } {
+  const out = { ...counts };
+  const family = ctx.args.model_family ?? '';
+  for (const k of ['min_frames', 'num_frames'] as const) {
+    const v = out[k];
+    if (v === null || !Number.isInteger(v) || v < 1) continue;
+    const a = adjustVideoFrames(family, v);
+    if (a === v) continue;
+    ctx.log.warn(ctx.id, `video.${k}`, `video->${k} ${v} becomes ${a}: the ${family} model needs that frame count.`);
+    out[k] = a;
+  }
+  return out;
+}
+
 /** Defaults: num_frames = framerate × 5 (warned), min_frames = num_frames, max_frames warned when absent. */
 export function buildVideo(v: Loose, ctx: FieldContext): VideoConfig {
   const num = v.num_frames !== undefined && v.num_frames !== null ? numOrNull(v.num_frames) : defaultNumFrames(ctx);
@@ -65,6 +84,7 @@ export function buildVideo(v: Loose, ctx: FieldContext): VideoConfig {
   if (max === null)
     ctx.log.warn(ctx.id, 'video.max_frames', 'video->max_frames is not set; videos of any length are accepted.');
   checkFrames(num, min, ctx);
+  const adjusted = adjustCounts({ num_frames: num, min_frames: min }, ctx);
   if (max !== null && min !== null && max < min) {
     ctx.log.error(
       ctx.id,
@@ -73,8 +93,8 @@ export function buildVideo(v: Loose, ctx: FieldContext): VideoConfig {
     );
   }
   return {
-    num_frames: num,
-    min_frames: min,
+    num_frames: adjusted.num_frames,
+    min_frames: adjusted.min_frames,
     max_frames: max,
     is_i2v: isI2v(v, ctx),
     bucket_strategy: v.bucket_strategy === 'resolution_frames' ? 'resolution_frames' : 'aspect_ratio',

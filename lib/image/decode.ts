@@ -49,6 +49,28 @@ export async function decodeToTarget(
   file?: string,
 ): Promise<DecodedImage> {
   configureOnce();
+  checkCrop(g, file);
+  const limit = opts.limitInputPixels ?? 178956970;
+  try {
+    const img = toGeometry(
+      openImage(bytes, limit)
+        .rotate() // applies the EXIF orientation, as PIL's exif_transpose does
+        .removeAlpha()
+        .toColourspace('srgb'),
+      g,
+    );
+    const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
+    return { width: info.width, height: info.height, data };
+  } catch (err) {
+    const msg = (err as Error).message ?? String(err);
+    const reason = err instanceof BmpError ? err.reason : classifyDecodeFailure(msg, bytes);
+    throw new ImageDecodeError(`Could not decode image: ${msg}`, reason, { ...(file ? { file } : {}), cause: err });
+  }
+}
+
+/** Rejects (reason `geometry`) a crop that does not fit inside the intermediary size. */
+export function checkCrop(g: SampleGeometry, file?: string): void {
   const [iw, ih] = g.intermediary_size;
   const [tw, th] = g.target_size;
   const [top, left] = g.crop_coordinates;
@@ -59,22 +81,16 @@ export async function decodeToTarget(
       file ? { file } : {},
     );
   }
-  const limit = opts.limitInputPixels ?? 178956970;
-  try {
-    let img = openImage(bytes, limit)
-      .rotate() // applies the EXIF orientation, as PIL's exif_transpose does
-      .removeAlpha()
-      .toColourspace('srgb')
-      .resize(iw, ih, { fit: 'fill', kernel: 'lanczos3' });
-    if (tw !== iw || th !== ih) img = img.extract({ left, top, width: tw, height: th });
-    const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
-    return { width: info.width, height: info.height, data };
-  } catch (err) {
-    const msg = (err as Error).message ?? String(err);
-    const reason = err instanceof BmpError ? err.reason : classifyDecodeFailure(msg, bytes);
-    throw new ImageDecodeError(`Could not decode image: ${msg}`, reason, { ...(file ? { file } : {}), cause: err });
-  }
+}
+
+/** The sample geometry on an RGB image: Lanczos resize to intermediary_size, then the crop (images and video frames). */
+export function toGeometry(img: Sharp, g: SampleGeometry): Sharp {
+  configureOnce();
+  const [iw, ih] = g.intermediary_size;
+  const [tw, th] = g.target_size;
+  const [top, left] = g.crop_coordinates;
+  const out = img.resize(iw, ih, { fit: 'fill', kernel: 'lanczos3' });
+  return tw !== iw || th !== ih ? out.extract({ left, top, width: tw, height: th }) : out;
 }
 
 /** BMP is read here (libvips has no loader for it) and handed on as raw pixels, so resize and crop stay the same. */

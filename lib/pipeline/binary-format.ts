@@ -9,7 +9,7 @@ export const ARRAY_ALIGN = 64;
 /** One array in a frame's payload. */
 export interface ArrayEntry {
   sample: number;
-  name: 'pixels' | 'latents' | 'conditioning';
+  name: 'pixels' | 'latents' | 'conditioning' | 'frames';
   /** For `conditioning`: index into the sample's `conditioning` list. */
   conditioning?: number;
   dtype: string;
@@ -43,6 +43,7 @@ function sampleMetadata(s: BatchSample): Record<string, unknown> {
     aspect_ratio: s.aspect_ratio,
     ...(s.refill ? { refill: true } : {}),
     ...(s.conditioning ? { conditioning: s.conditioning.map((c) => ({ dataset: c.dataset, path: c.path })) } : {}),
+    ...(s.frame_indices ? { frame_indices: s.frame_indices, fps: s.fps ?? 0 } : {}),
   };
 }
 
@@ -69,6 +70,10 @@ export function encodeFrame(b: Batch): Buffer[] {
     if (s.pixels) add({ sample: i, name: 'pixels', dtype: 'uint8', shape: hwc }, s.pixels);
     else if (s.latents)
       add({ sample: i, name: 'latents', dtype: s.latents.dtype, shape: s.latents.shape }, s.latents.data);
+    if (s.frames) {
+      const shape = [s.frames.byteLength / (hwc[0] * hwc[1] * 3), ...hwc];
+      add({ sample: i, name: 'frames', dtype: 'uint8', shape }, s.frames);
+    }
     s.conditioning?.forEach((c, k) => {
       if (c.pixels) add({ sample: i, name: 'conditioning', conditioning: k, dtype: 'uint8', shape: hwc }, c.pixels);
     });

@@ -5,6 +5,7 @@ import { hashKey } from '../sampling/rng.js';
 import type { RuntimeDataset } from './runtime-dataset.js';
 import type { SampleJob } from './step-plan.js';
 import type { BatchSample, SkippedSample } from './types.js';
+import { attachFrames, type VideoLimits } from '../video/video-sample.js';
 
 /** The result of one job: a sample, or the reason it was skipped; with per-stage times in ms. */
 export interface SampleOutcome {
@@ -25,6 +26,15 @@ export interface RunnerContext {
   /** How linked conditioning datasets are paired. @default 'combined' */
   conditioning?: 'combined' | 'random';
   limitInputPixels?: number;
+  /** Largest width × height × frames of a clip. @default 2147483648 */
+  maxVideoPixels?: number;
+}
+
+function videoLimits(ctx: RunnerContext): VideoLimits {
+  return {
+    ...(ctx.limitInputPixels ? { limitInputPixels: ctx.limitInputPixels } : {}),
+    ...(ctx.maxVideoPixels ? { maxVideoPixels: ctx.maxVideoPixels } : {}),
+  };
 }
 
 /** Seed for per-sample choices (multi-captions): a pure function of (seed, epoch, step, key). */
@@ -66,8 +76,11 @@ export function makeRunner(ctx: RunnerContext): (job: SampleJob) => Promise<Samp
       if (!paired.ok) return skip(paired.reason, paired.message);
       sample.conditioning = paired.pairs;
     }
-    // Video frames are not decoded by this runtime: video samples carry metadata (and latents when cached).
-    if (!ctx.pool || (d.config.dataset_type === 'video' && !d.latents)) return { ...out, sample };
+    if (!ctx.pool) return { ...out, sample };
+    if (d.config.dataset_type === 'video' && !d.latents) {
+      const v = await attachFrames(ctx.pool, d, job.key, meta, sample, videoLimits(ctx));
+      return v.ok ? { ...out, sample, readMs: v.readMs, decodeMs: v.decodeMs } : skip(v.reason, v.message);
+    }
     const latentKey = d.latents?.keys.get(job.key);
     const r = latentKey
       ? await ctx.pool.run({ kind: 'latents', storage: d.latents!.description, key: latentKey, geometry: meta })
@@ -79,7 +92,7 @@ export function makeRunner(ctx: RunnerContext): (job: SampleJob) => Promise<Samp
         });
     if (!r.ok) return skip(r.reason, r.message);
     if (r.kind === 'pixels') sample.pixels = r.pixels;
-    else sample.latents = { dtype: r.dtype, shape: r.shape, data: r.data };
+    else if (r.kind === 'latents') sample.latents = { dtype: r.dtype, shape: r.shape, data: r.data };
     return { ...out, sample, readMs: r.readMs, decodeMs: r.decodeMs };
   };
 }

@@ -27,6 +27,12 @@ export interface BatchSample {
   refill?: boolean;
   /** Paired conditioning samples (same relative path, same geometry as this sample), in dataset-id order. */
   conditioning?: ConditioningSample[];
+  /** Video: RGB uint8 frames, row-major, shape `[frames, height, width, 3]` (when clips are decoded). */
+  frames?: Uint8Array;
+  /** Video: the clip's frame indices (decode order) that `frames` holds. */
+  frame_indices?: number[];
+  /** Video: the clip's frame rate. */
+  fps?: number;
 }
 
 /** A conditioning image paired with a training sample: cropped and resized exactly like it, so pixels align. */

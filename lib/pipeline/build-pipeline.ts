@@ -101,6 +101,7 @@ export async function buildPipeline(
       seed,
       conditioning: options.conditioningSampling ?? args.conditioning_multidataset_sampling,
       ...(options.limitInputPixels ? { limitInputPixels: options.limitInputPixels } : {}),
+      ...(options.maxVideoPixels ? { maxVideoPixels: options.maxVideoPixels } : {}),
     }),
     known,
   );

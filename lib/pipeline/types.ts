@@ -129,4 +129,9 @@ export interface LoaderOptions {
    * @default true (false when the environment sets TUNEFEED_PREFETCH_THREAD=0)
    */
   thread?: boolean;
+  /**
+   * Video: largest width × height × frames decoded for one clip; a larger clip is skipped (`pixel_limit`).
+   * @default 2147483648
+   */
+  maxVideoPixels?: number;
 }

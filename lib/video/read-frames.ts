@@ -154,8 +154,9 @@ class FrameReader {
       const message = `decoded ${this.#count} of ${this.o.frames} frames${tail ? `: ${tail}` : ''}`;
       return this.done({ ok: false, reason: why === 'corrupt' ? 'truncated' : why, message });
     }
-    if (isVariableRate(this.#log.times))
+    const times = this.#log.times.slice(0, this.#count);
+    if (isVariableRate(times))
       return this.done({ ok: false, reason: 'variable_frame_rate', message: 'frame intervals vary (VFR clip)' });
-    this.done({ ok: true, count: this.#count, input, times: this.#log.times });
+    this.done({ ok: true, count: this.#count, input, times });
   }
 }

@@ -1,6 +1,7 @@
 // The decode pool: piscina with few threads and several tasks in flight per thread; a crashed task is retried once.
 import { rmSync } from 'node:fs';
 import { Piscina } from 'piscina';
+import { killRunningFfmpeg } from '../video/read-frames.js';
 import { videoTempDir } from '../video/temp-dir.js';
 import { logger } from '../log.js';
 import type { MetricsBus } from '../metrics/events.js';
@@ -112,6 +113,7 @@ export class DecodePool {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (!this.#pool) killRunningFfmpeg();
     await this.#pool?.destroy();
     rmSync(this.tempDir, { recursive: true, force: true });
   }

@@ -22,6 +22,16 @@ export interface ReadFramesOptions {
 export type ReadFramesResult =
   { ok: true; count: number; input: InputStream; times: number[] } | { ok: false; reason: string; message: string };
 
+/** This thread's running ffmpeg processes, so a closing pool can end them (a paused pipe would block them forever). */
+const live = new Set<FrameReader>();
+
+/** Kills every ffmpeg this thread started and has not seen exit; their reads end as `aborted`. Returns the count. */
+export function killRunningFfmpeg(): number {
+  const n = live.size;
+  for (const r of live) r.abort();
+  return n;
+}
+
 type Sink = (frame: Buffer, index: number, width: number, height: number) => Promise<void>;
 
 /** ffmpeg's arguments: first video stream only, no rotation, every decoded frame once (no CFR duplication). */
@@ -77,6 +87,7 @@ class FrameReader {
     if (this.o.signal?.aborted) return this.done({ ok: false, reason: 'aborted', message: 'the read was aborted' });
     const child = spawn(ffmpegBinary(), ffmpegArgs(this.path, this.o.frames), { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
+    live.add(this);
     const timer = setTimeout(
       () => this.#fail('timeout', `ffmpeg ran over ${this.o.timeoutMs ?? 120000} ms`),
       this.o.timeoutMs ?? 120000,
@@ -87,10 +98,15 @@ class FrameReader {
     child.stdout!.on('data', (b: Buffer) => this.#onData(b));
     child.on('error', (err) => this.#fail('ffmpeg_missing', `cannot run ffmpeg: ${err.message}`));
     child.on('close', (code) => {
+      live.delete(this);
       clearTimeout(timer);
       this.o.signal?.removeEventListener('abort', onAbort);
       void this.#finish(code);
     });
+  }
+
+  abort(): void {
+    this.#fail('aborted', 'the decode pool was closed');
   }
 
   #fail(reason: string, message: string): void {

@@ -120,7 +120,7 @@ for (const [threads, thread] of [
     `threads ${threads}, thread ${thread}: a consumer that stops after one batch leaves no ffmpeg process running`,
     async (t) => {
       const dir = t.testdir({});
-      for (let i = 0; i < 4; i++) await makeClip(join(dir, `long${i}.mp4`), { w: 320, h: 240, frames: 300, fps: 25 });
+      for (let i = 0; i < 4; i++) await makeClip(join(dir, `long${i}.mp4`), { w: 640, h: 480, frames: 300, fps: 25 });
       const ds = await localDataset(dir, { num_frames: 289, min_frames: 289, max_frames: 400 });
       const loader = await createLoader('x', { datasets: [ds], epochs: 1, seed: 1, prefetch: 2, threads, thread });
       let n = 0;
@@ -128,13 +128,16 @@ for (const [threads, thread] of [
         t.equal((b as Batch).samples[0].frame_indices?.length, 289);
         if (++n === 1) break;
       }
+      const running = (await ffmpegChildren()).length;
       await loader.close();
-      // Killed children are reaped asynchronously: poll a bounded number of times (a count, not a time assertion).
+      // Killed children are reaped asynchronously: look a bounded number of times (a count, not a time assertion);
+      // the clips take far longer than this to decode, so only a kill ends them within it.
       let left = await ffmpegChildren();
-      for (let i = 0; i < 50 && left.length; i++) {
-        await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 10 && left.length; i++) {
+        await new Promise((r) => setTimeout(r, 50));
         left = await ffmpegChildren();
       }
+      t.ok(running > 0, `ffmpeg was running when the consumer stopped (${running})`);
       t.same(left, [], 'no ffmpeg child left');
     },
   );

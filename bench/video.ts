@@ -193,7 +193,8 @@ async function main(): Promise<void> {
     params: { ...params, epochs: s.epochs, batch: BATCH },
     caveat:
       'raw = ffmpeg (-v error, rgb24 to a pipe) + the same sharp toGeometry per frame, ' +
-      `${PARALLELISM} clips in flight on the main thread; tunefeed = createLoader (prefetch thread, pool of 1 thread × ` +
+      `${PARALLELISM} clips in flight on the main thread; tunefeed = createLoader (prefetch thread, ` +
+      `pool of 1 thread × ` +
       `${PARALLELISM}, ffmpeg with showinfo for the VFR check). CPU per frame includes the ffmpeg children (reaped). ` +
       'tunefeed is timed from its first batch (start-up excluded); the raw loop after one warm-up epoch.',
   };

@@ -11,7 +11,10 @@ export interface ReadFramesOptions {
   timeoutMs?: number;
   /** Refuse frames with more pixels than this. @default 178956970 */
   limitInputPixels?: number;
-  /** Refuse clips whose width × height × frames exceeds this (a decompression bomb's analogue). @default 2147483648 */
+  /**
+   * Refuse clips whose width × height × frames exceeds this (a decompression bomb's analogue).
+   * @default 2147483648
+   */
   maxVideoPixels?: number;
   /** Frame sinks running at once; ffmpeg's output is paused beyond this. @default 4 */
   sinkConcurrency?: number;
@@ -50,10 +53,11 @@ function refuse(input: InputStream, o: ReadFramesOptions): { reason: string; mes
   const px = input.width * input.height;
   if (px > (o.limitInputPixels ?? 178956970))
     return { reason: 'pixel_limit', message: `${input.width}x${input.height} frames exceed the pixel limit` };
-  if (px * o.frames > (o.maxVideoPixels ?? 2 ** 31))
+  const limit = o.maxVideoPixels ?? 2 ** 31;
+  if (px * o.frames > limit)
     return {
       reason: 'pixel_limit',
-      message: `${input.width}x${input.height}x${o.frames} exceeds the video pixel limit ${o.maxVideoPixels ?? 2 ** 31}`,
+      message: `${input.width}x${input.height}x${o.frames} exceeds the video pixel limit ${limit}`,
     };
   return null;
 }
@@ -72,7 +76,6 @@ class FrameReader {
   #count = 0;
   #early: Buffer[] = [];
   #inFlight = new Set<Promise<void>>();
-  #sinkError: Error | null = null;
   #log = new FfmpegLog((l) => this.#onHeader(l));
   #child: ReturnType<typeof spawn> | null = null;
 
@@ -94,8 +97,8 @@ class FrameReader {
     );
     const onAbort = (): void => this.#fail('aborted', 'the read was aborted');
     this.o.signal?.addEventListener('abort', onAbort, { once: true });
-    child.stderr!.setEncoding('utf8').on('data', (s: string) => this.#log.push(s));
-    child.stdout!.on('data', (b: Buffer) => this.#onData(b));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => this.#log.push(s));
+    child.stdout.on('data', (b: Buffer) => this.#onData(b));
     child.on('error', (err) => this.#fail('ffmpeg_missing', `cannot run ffmpeg: ${err.message}`));
     child.on('close', (code) => {
       live.delete(this);
@@ -145,7 +148,6 @@ class FrameReader {
   #emit(): void {
     const { width, height } = this.#log.output!;
     const p = this.sink(this.#frame!, this.#count++, width, height).catch((err: Error) => {
-      this.#sinkError ??= err;
       this.#fail('corrupt', `frame ${this.#count - 1}: ${err.message}`);
     });
     this.#frame = null;

@@ -19,7 +19,7 @@ function alive(pid: number): boolean {
 /** Removes staging folders whose process is gone (a SIGKILLed loader cannot clean up after itself). */
 export function sweepStaleVideoTemps(root = tmpdir()): number {
   let removed = 0;
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(root);
   } catch {
@@ -34,7 +34,7 @@ export function sweepStaleVideoTemps(root = tmpdir()): number {
   return removed;
 }
 
-/** A fresh folder name `tunefeed-video-<pid>-<hex>` under the OS temp dir (not created here); sweeps once per thread. */
+/** A fresh folder name `tunefeed-video-<pid>-<hex>` in the OS temp dir (not created here); sweeps once a thread. */
 export function videoTempDir(): string {
   if (!swept) {
     swept = true;

@@ -38,7 +38,7 @@ function digest(b: Batch): string {
 async function digests(ds: LoaderDatasetInput, o: LoaderOptions): Promise<{ d: string[]; state: unknown }> {
   const loader = await createLoader('x', { datasets: [ds], seed: 4, ...o });
   const d: string[] = [];
-  for await (const b of loader) d.push(digest(b as Batch));
+  for await (const b of loader) d.push(digest(b));
   return { d, state: loader.state() };
 }
 
@@ -88,7 +88,7 @@ t.test('S3 clips: frames equal the local decode; staged temp files are gone afte
   const frames = async (ds: LoaderDatasetInput): Promise<Map<string, Uint8Array>> => {
     const out = new Map<string, Uint8Array>();
     for await (const b of await createLoader('x', { datasets: [ds], epochs: 1, seed: 2 }))
-      for (const s of (b as Batch).samples) out.set(s.key, s.frames!);
+      for (const s of b.samples) out.set(s.key, s.frames!);
     return out;
   };
   const remote = await frames({ config, storage, index });
@@ -125,7 +125,7 @@ for (const [threads, thread] of [
       const loader = await createLoader('x', { datasets: [ds], epochs: 1, seed: 1, prefetch: 2, threads, thread });
       let n = 0;
       for await (const b of loader) {
-        t.equal((b as Batch).samples[0].frame_indices?.length, 289);
+        t.equal(b.samples[0].frame_indices?.length, 289);
         if (++n === 1) break;
       }
       const running = (await ffmpegChildren()).length;

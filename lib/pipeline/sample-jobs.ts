@@ -5,7 +5,8 @@ import { hashKey } from '../sampling/rng.js';
 import type { RuntimeDataset } from './runtime-dataset.js';
 import type { SampleJob } from './step-plan.js';
 import type { BatchSample, SkippedSample } from './types.js';
-import { attachFrames, type VideoLimits } from '../video/video-sample.js';
+import { videoStage, type VideoLimits } from '../video/video-sample.js';
+import type { SampleMetadata } from '../metadata/types.js';
 
 /** The result of one job: a sample, or the reason it was skipped; with per-stage times in ms. */
 export interface SampleOutcome {
@@ -42,6 +43,20 @@ export function sampleSeed(seed: number, epoch: number, step: number, key: strin
   return hashKey(['sample', seed, epoch, step, key])[0];
 }
 
+/** The sample's metadata part (SimpleTuner's field names). */
+function baseSample(d: RuntimeDataset, key: string, meta: SampleMetadata, caption: string | null): BatchSample {
+  return {
+    key,
+    path: d.storage.externalPath(key),
+    caption,
+    original_size: meta.original_size,
+    intermediary_size: meta.intermediary_size,
+    target_size: meta.target_size,
+    crop_coordinates: meta.crop_coordinates,
+    aspect_ratio: meta.aspect_ratio,
+  };
+}
+
 /** A job runner; never rejects for a bad sample. */
 export function makeRunner(ctx: RunnerContext): (job: SampleJob) => Promise<SampleOutcome> {
   return async (job) => {
@@ -61,26 +76,15 @@ export function makeRunner(ctx: RunnerContext): (job: SampleJob) => Promise<Samp
       return skip('caption_not_found', (err as Error).message);
     }
     out.captionMs = performance.now() - t0;
-    const sample: BatchSample = {
-      key: job.key,
-      path: d.storage.externalPath(job.key),
-      caption,
-      original_size: meta.original_size,
-      intermediary_size: meta.intermediary_size,
-      target_size: meta.target_size,
-      crop_coordinates: meta.crop_coordinates,
-      aspect_ratio: meta.aspect_ratio,
-    };
+    const sample = baseSample(d, job.key, meta, caption);
     if (d.conditioning.length) {
       const paired = await pairConditioning(d, job, meta, ctx.pool, ctx.conditioning ?? 'combined', ctx.seed);
       if (!paired.ok) return skip(paired.reason, paired.message);
       sample.conditioning = paired.pairs;
     }
+    const v = await videoStage(ctx.pool, d, job.key, meta, sample, videoLimits(ctx));
+    if (v) return v.ok ? { ...out, sample, readMs: v.readMs, decodeMs: v.decodeMs } : skip(v.reason, v.message);
     if (!ctx.pool) return { ...out, sample };
-    if (d.config.dataset_type === 'video' && !d.latents) {
-      const v = await attachFrames(ctx.pool, d, job.key, meta, sample, videoLimits(ctx));
-      return v.ok ? { ...out, sample, readMs: v.readMs, decodeMs: v.decodeMs } : skip(v.reason, v.message);
-    }
     const latentKey = d.latents?.keys.get(job.key);
     const r = latentKey
       ? await ctx.pool.run({ kind: 'latents', storage: d.latents!.description, key: latentKey, geometry: meta })

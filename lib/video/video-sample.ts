@@ -3,6 +3,7 @@ import type { SampleMetadata } from '../metadata/types.js';
 import type { DecodePool } from '../pool/decode-pool.js';
 import type { RuntimeDataset } from '../pipeline/runtime-dataset.js';
 import type { BatchSample } from '../pipeline/types.js';
+import { frameIndices } from './frame-plan.js';
 
 /** Per-clip limits handed to the workers. */
 export interface VideoLimits {
@@ -17,6 +18,33 @@ export type VideoOutcome =
 /** The frame count a sample delivers: the scan's num_frames (already clamped to num/max frames and the bucket). */
 export function wantedFrames(meta: SampleMetadata): number {
   return meta.bucket_frames ?? meta.num_frames ?? meta.original_num_frames ?? 0;
+}
+
+/**
+ * The frames a video sample will hold, known before any decode (they are the first F of the clip): metadata-only
+ * streams (ndjson) report them too. A clip that cannot give them is skipped, never delivered with others.
+ */
+export function planFrames(meta: SampleMetadata, sample: BatchSample): void {
+  sample.frame_indices = frameIndices(wantedFrames(meta));
+  if (meta.fps !== undefined) sample.fps = meta.fps;
+}
+
+/**
+ * A video sample's frames: planned always, decoded when there is a pool and no complete VAE cache. null when the
+ * caller's image/latent path applies (not a video dataset, metadata only, or latents).
+ */
+export async function videoStage(
+  pool: DecodePool | null,
+  d: RuntimeDataset,
+  key: string,
+  meta: SampleMetadata,
+  sample: BatchSample,
+  limits: VideoLimits,
+): Promise<VideoOutcome | null> {
+  if (d.config.dataset_type !== 'video') return null;
+  planFrames(meta, sample);
+  if (!pool || d.latents) return null;
+  return attachFrames(pool, d, key, meta, sample, limits);
 }
 
 /** Decodes the clip into `sample.frames` ([F, H, W, 3]); i2v datasets without linked conditioning get frame 0 too. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeToTarget } from '../../lib/image/decode.js';
 import { scanDataset } from '../../lib/metadata/scan.js';
-import { encodeFrame } from '../../lib/pipeline/binary-format.js';
+import { encodeFrame, encodeNdjson } from '../../lib/pipeline/binary-format.js';
 import { createLoader } from '../../lib/pipeline/create-loader.js';
 import type { Batch, BatchSample } from '../../lib/pipeline/types.js';
 import { LocalStorage } from '../../lib/storage/local.js';
@@ -147,3 +147,27 @@ t.test('binary stream: frames are a [F, H, W, 3] uint8 array that docs/read_batc
     'same bytes as the batch',
   );
 });
+
+t.test(
+  'metadata-only stream (ndjson): each sample names the frames it would hold and the fps, nothing decoded',
+  async (t) => {
+    const dir = t.testdir({});
+    await makeClip(join(dir, 'a.mp4'), { w: 96, h: 64, frames: 12, fps: 12 });
+    await makeClip(join(dir, 'b.webm'), { w: 96, h: 64, frames: 12, fps: 10, codec: 'vp9' });
+    const ds = await scanned(dir, { num_frames: 10, min_frames: 10 });
+    const batches = await collect(await createLoader('x', { datasets: [ds], epochs: 1, seed: 1, decode: false }));
+    const lines = batches.map((b) => JSON.parse(encodeNdjson(b)) as { samples: Record<string, unknown>[] });
+    const samples = lines.flatMap((l) => l.samples).sort((a, b) => String(a.path).localeCompare(String(b.path)));
+    t.same(
+      samples.map((s) => [s.frame_indices, s.fps]),
+      [
+        [[0, 1, 2, 3, 4, 5, 6, 7, 8], 12],
+        [[0, 1, 2, 3, 4, 5, 6, 7, 8], 10],
+      ],
+    );
+    t.ok(
+      batches.every((b) => b.samples.every((s) => s.frames === undefined)),
+      'no frames decoded',
+    );
+  },
+);

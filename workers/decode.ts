@@ -6,7 +6,8 @@ import type { DecodeResult, DecodeTask } from '../lib/image/decode-task.js';
 /** Wraps a result so piscina transfers the pixel buffer instead of cloning it. */
 function movable(result: DecodeResult): unknown {
   if (!result.ok) return result;
-  const buffer = (result.kind === 'pixels' ? result.pixels : result.data).buffer;
+  const buffer = (result.kind === 'pixels' ? result.pixels : result.kind === 'frames' ? result.frames : result.data)
+    .buffer;
   return move({
     get [transferableSymbol]() {
       return buffer;

@@ -1,5 +1,5 @@
 // Decode one encoded image to the training geometry with sharp, as PIL would: EXIF rotate, RGB, Lanczos, crop.
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { ImageDecodeError } from '../errors.js';
 import { BmpError } from '../formats/bmp-decode.js';
 import { classifyDecodeFailure } from './classify.js';
@@ -57,6 +57,23 @@ export async function decodeToTarget(
   file?: string,
 ): Promise<DecodedImage> {
   configureOnce();
+  checkCrop(g, file);
+  const limit = opts.limitInputPixels ?? 178956970;
+  try {
+    const src = await openRgb(bytes, limit, opts.shrinkOnLoad === false);
+    const img = toGeometry(src.img, g);
+    const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
+    return { width: info.width, height: info.height, data };
+  } catch (err) {
+    const msg = (err as Error).message ?? String(err);
+    const reason = err instanceof BmpError ? err.reason : classifyDecodeFailure(msg, bytes);
+    throw new ImageDecodeError(`Could not decode image: ${msg}`, reason, { ...(file ? { file } : {}), cause: err });
+  }
+}
+
+/** Rejects (reason `geometry`) a crop that does not fit inside the intermediary size. */
+export function checkCrop(g: SampleGeometry, file?: string): void {
   const [iw, ih] = g.intermediary_size;
   const [tw, th] = g.target_size;
   const [top, left] = g.crop_coordinates;
@@ -67,18 +84,15 @@ export async function decodeToTarget(
       file ? { file } : {},
     );
   }
-  const limit = opts.limitInputPixels ?? 178956970;
-  try {
-    const src = await openRgb(bytes, limit, opts.shrinkOnLoad === false);
-    // Not the "fast" variant: it rounds the shrink down and moved WebP pixels off PIL's by up to 17 levels.
-    let img = src.img.resize(iw, ih, { fit: 'fill', kernel: 'lanczos3', fastShrinkOnLoad: false });
-    if (tw !== iw || th !== ih) img = img.extract({ left, top, width: tw, height: th });
-    const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
-    return { width: info.width, height: info.height, data };
-  } catch (err) {
-    const msg = (err as Error).message ?? String(err);
-    const reason = err instanceof BmpError ? err.reason : classifyDecodeFailure(msg, bytes);
-    throw new ImageDecodeError(`Could not decode image: ${msg}`, reason, { ...(file ? { file } : {}), cause: err });
-  }
+}
+
+/** The sample geometry on an RGB image: Lanczos resize to intermediary_size, then the crop (images and video frames). */
+export function toGeometry(img: Sharp, g: SampleGeometry): Sharp {
+  configureOnce();
+  const [iw, ih] = g.intermediary_size;
+  const [tw, th] = g.target_size;
+  const [top, left] = g.crop_coordinates;
+  // Not the "fast" variant: it rounds the shrink down and moved WebP pixels off PIL's by up to 17 levels.
+  const out = img.resize(iw, ih, { fit: 'fill', kernel: 'lanczos3', fastShrinkOnLoad: false });
+  return tw !== iw || th !== ih ? out.extract({ left, top, width: tw, height: th }) : out;
 }

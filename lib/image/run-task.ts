@@ -5,6 +5,7 @@ import { createStorage } from '../storage/from-description.js';
 import type { StorageBackend } from '../storage/types.js';
 import { decodeToTarget } from './decode.js';
 import type { DecodeResult, DecodeTask } from './decode-task.js';
+import { runVideoTask } from '../video/video-task.js';
 
 /** Clients cannot cross threads, so each worker builds one per backend description and keeps it. */
 const clients = new Map<string, StorageBackend>();
@@ -27,6 +28,8 @@ function reasonOf(err: unknown, fallback: string): string {
 
 /** Never throws for a bad sample: the result says why it must be skipped. Pixels own their ArrayBuffer (transferable). */
 export async function runDecodeTask(task: DecodeTask): Promise<DecodeResult> {
+  if (task.kind === 'video' && task.video)
+    return runVideoTask(clientFor(task), { ...task.video, key: task.key, geometry: task.geometry });
   const t0 = performance.now();
   let bytes: Buffer;
   try {

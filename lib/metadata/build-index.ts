@@ -1,5 +1,6 @@
 // Turns probe facts into SimpleTuner's buckets: size/frame filters, geometry, bucket keys, aspect limits, pruning.
 import { createHash } from 'node:crypto';
+import { adjustVideoFrames, bucketFrames } from '../video/frame-plan.js';
 import type { ImageDatasetConfig, TrainingArgs } from '../config/types.js';
 import type { DatasetIndex, SampleMetadata, SkipReason } from './types.js';
 import type { ManifestEntry } from './manifest.js';
@@ -86,25 +87,33 @@ interface Built {
   bucket: string;
 }
 
-function videoFields(e: ManifestEntry, config: ImageDatasetConfig): { meta: Partial<SampleMetadata>; frames: number } {
-  const v = config.video;
-  let frames = e.n ?? 0;
+/**
+ * Frames a clip delivers: its count after the model's adjust_video_frames, never more than it has, clamped to
+ * max_frames and num_frames; resolution_frames buckets round it down to frame_interval (SimpleTuner's rule).
+ */
+function videoFields(e: ManifestEntry, ctx: BuildContext): { meta: Partial<SampleMetadata>; frames: number } {
+  const v = ctx.config.video;
+  const n = e.n ?? 0;
+  let frames = Math.min(n, adjustVideoFrames(ctx.args.model_family ?? '', n));
   if (v?.max_frames) frames = Math.min(frames, v.max_frames);
   if (v?.num_frames) frames = Math.min(frames, v.num_frames);
-  if (v?.frame_interval && v.frame_interval > 1)
-    frames = Math.max(v.frame_interval, Math.floor(frames / v.frame_interval) * v.frame_interval);
-  const meta: Partial<SampleMetadata> = { num_frames: frames, original_num_frames: e.n ?? 0 };
+  if (v?.bucket_strategy === 'resolution_frames') frames = bucketFrames(frames, v.frame_interval);
+  const meta: Partial<SampleMetadata> = { num_frames: frames, original_num_frames: n };
   if (e.r !== undefined) meta.fps = e.r;
   if (e.d !== undefined) meta.video_duration = e.d;
   return { meta, frames };
 }
 
-function frameProblem(e: ManifestEntry, config: ImageDatasetConfig): string | null {
+/** min/max_frames are checked on the model-adjusted count, as SimpleTuner's scan does. */
+function frameProblem(e: ManifestEntry, ctx: BuildContext): string | null {
+  const { config } = ctx;
   const v = config.video;
   if (config.dataset_type !== 'video' || !v || e.n === undefined) return null;
+  const n = adjustVideoFrames(ctx.args.model_family ?? '', e.n);
+  const shown = n === e.n ? `${n}` : `${e.n} (adjusted to ${n})`;
   const min = v.min_frames ?? v.num_frames;
-  if (min && e.n < min) return `${e.n} frames < min_frames ${min}`;
-  if (v.max_frames && e.n > v.max_frames) return `${e.n} frames > max_frames ${v.max_frames}`;
+  if (min && n < min) return `${shown} frames < min_frames ${min}`;
+  if (v.max_frames && n > v.max_frames) return `${shown} frames > max_frames ${v.max_frames}`;
   return null;
 }
 
@@ -120,7 +129,7 @@ function buildOne(
   const h = e.h ?? 0;
   if (!meetsMinimumSize(w, h, config))
     return { skip: 'too_small', message: `${w}x${h} is below minimum_image_size ${config.minimum_image_size}` };
-  const fp = frameProblem(e, config);
+  const fp = frameProblem(e, ctx);
   if (fp) return { skip: 'frames_out_of_range', message: fp };
   let meta: SampleMetadata;
   try {
@@ -131,7 +140,7 @@ function buildOne(
   if (e.a !== undefined) meta.aspect_ratio = pyRound(e.a, config.aspect_bucket_rounding);
   let bucket = pyFloatKey(meta.aspect_ratio);
   if (config.dataset_type === 'video' && e.n !== undefined) {
-    const { meta: vm, frames } = videoFields(e, config);
+    const { meta: vm, frames } = videoFields(e, ctx);
     Object.assign(meta, vm);
     if (config.video?.bucket_strategy === 'resolution_frames') {
       meta.bucket_frames = frames;

@@ -9,7 +9,7 @@ export const ARRAY_ALIGN = 64;
 /** One array in a frame's payload. */
 export interface ArrayEntry {
   sample: number;
-  name: 'pixels' | 'latents' | 'conditioning' | 'text_embeds';
+  name: 'pixels' | 'latents' | 'conditioning' | 'text_embeds' | 'frames';
   /** For `conditioning`: index into the sample's `conditioning` list. */
   conditioning?: number;
   /** For `text_embeds`: the tensor's name in the cache file (prompt_embeds, pooled_prompt_embeds, ...). */
@@ -46,6 +46,7 @@ function sampleMetadata(s: BatchSample): Record<string, unknown> {
     ...(s.refill ? { refill: true } : {}),
     ...(s.conditioning ? { conditioning: s.conditioning.map((c) => ({ dataset: c.dataset, path: c.path })) } : {}),
     ...(s.textEmbedMissing !== undefined ? { text_embed_missing: s.textEmbedMissing } : {}),
+    ...(s.frame_indices ? { frame_indices: s.frame_indices, fps: s.fps ?? 0 } : {}),
   };
 }
 
@@ -72,6 +73,10 @@ export function encodeFrame(b: Batch): Buffer[] {
     if (s.pixels) add({ sample: i, name: 'pixels', dtype: 'uint8', shape: hwc }, s.pixels);
     else if (s.latents)
       add({ sample: i, name: 'latents', dtype: s.latents.dtype, shape: s.latents.shape }, s.latents.data);
+    if (s.frames) {
+      const shape = [s.frames.byteLength / (hwc[0] * hwc[1] * 3), ...hwc];
+      add({ sample: i, name: 'frames', dtype: 'uint8', shape }, s.frames);
+    }
     s.conditioning?.forEach((c, k) => {
       if (c.pixels) add({ sample: i, name: 'conditioning', conditioning: k, dtype: 'uint8', shape: hwc }, c.pixels);
     });

@@ -103,6 +103,7 @@ export async function buildPipeline(
       conditioning: options.conditioningSampling ?? args.conditioning_multidataset_sampling,
       ...(options.limitInputPixels ? { limitInputPixels: options.limitInputPixels } : {}),
       ...(options.requireEmbeds ? { requireEmbeds: true } : {}),
+      ...(options.maxVideoPixels ? { maxVideoPixels: options.maxVideoPixels } : {}),
     }),
     known,
   );

@@ -11,6 +11,7 @@ const COUNTS = [
   'epochs',
   'worldSize',
   'limitInputPixels',
+  'maxVideoPixels',
 ] as const;
 const FROM_ZERO = ['rank', 'seed', 'threads'] as const; // threads 0: decode in the pipeline's own thread
 

@@ -6,6 +6,8 @@ import { hashKey } from '../sampling/rng.js';
 import type { RuntimeDataset } from './runtime-dataset.js';
 import type { SampleJob } from './step-plan.js';
 import type { BatchSample, SkippedSample } from './types.js';
+import { videoStage, type VideoLimits } from '../video/video-sample.js';
+import type { SampleMetadata } from '../metadata/types.js';
 
 /** The result of one job: a sample, or the reason it was skipped; with per-stage times in ms. */
 export interface SampleOutcome {
@@ -28,11 +30,34 @@ export interface RunnerContext {
   limitInputPixels?: number;
   /** A missing text embed fails the stream (TextEmbedMissingError) instead of being counted. @default false */
   requireEmbeds?: boolean;
+  /** Largest width × height × frames of a clip. @default 2147483648 */
+  maxVideoPixels?: number;
+}
+
+function videoLimits(ctx: RunnerContext): VideoLimits {
+  return {
+    ...(ctx.limitInputPixels ? { limitInputPixels: ctx.limitInputPixels } : {}),
+    ...(ctx.maxVideoPixels ? { maxVideoPixels: ctx.maxVideoPixels } : {}),
+  };
 }
 
 /** Seed for per-sample choices (multi-captions): a pure function of (seed, epoch, step, key). */
 export function sampleSeed(seed: number, epoch: number, step: number, key: string): number {
   return hashKey(['sample', seed, epoch, step, key])[0];
+}
+
+/** The sample's metadata part (SimpleTuner's field names). */
+function baseSample(d: RuntimeDataset, key: string, meta: SampleMetadata, caption: string | null): BatchSample {
+  return {
+    key,
+    path: d.storage.externalPath(key),
+    caption,
+    original_size: meta.original_size,
+    intermediary_size: meta.intermediary_size,
+    target_size: meta.target_size,
+    crop_coordinates: meta.crop_coordinates,
+    aspect_ratio: meta.aspect_ratio,
+  };
 }
 
 /** A job runner; never rejects for a bad sample. */
@@ -54,16 +79,7 @@ export function makeRunner(ctx: RunnerContext): (job: SampleJob) => Promise<Samp
       return skip('caption_not_found', (err as Error).message);
     }
     out.captionMs = performance.now() - t0;
-    const sample: BatchSample = {
-      key: job.key,
-      path: d.storage.externalPath(job.key),
-      caption,
-      original_size: meta.original_size,
-      intermediary_size: meta.intermediary_size,
-      target_size: meta.target_size,
-      crop_coordinates: meta.crop_coordinates,
-      aspect_ratio: meta.aspect_ratio,
-    };
+    const sample = baseSample(d, job.key, meta, caption);
     if (d.textEmbeds && (ctx.pool || ctx.requireEmbeds)) {
       const e = await attachTextEmbeds(d.id, d.textEmbeds, sample, ctx.requireEmbeds ?? false);
       if (typeof e === 'object') return skip('corrupt_text_embed', e.corrupt);
@@ -73,8 +89,9 @@ export function makeRunner(ctx: RunnerContext): (job: SampleJob) => Promise<Samp
       if (!paired.ok) return skip(paired.reason, paired.message);
       sample.conditioning = paired.pairs;
     }
-    // Video frames are not decoded by this runtime: video samples carry metadata (and latents when cached).
-    if (!ctx.pool || (d.config.dataset_type === 'video' && !d.latents)) return { ...out, sample };
+    const v = await videoStage(ctx.pool, d, job.key, meta, sample, videoLimits(ctx));
+    if (v) return v.ok ? { ...out, sample, readMs: v.readMs, decodeMs: v.decodeMs } : skip(v.reason, v.message);
+    if (!ctx.pool) return { ...out, sample };
     const latentKey = d.latents?.keys.get(job.key);
     const r = latentKey
       ? await ctx.pool.run({ kind: 'latents', storage: d.latents!.description, key: latentKey, geometry: meta })
@@ -86,7 +103,7 @@ export function makeRunner(ctx: RunnerContext): (job: SampleJob) => Promise<Samp
         });
     if (!r.ok) return skip(r.reason, r.message);
     if (r.kind === 'pixels') sample.pixels = r.pixels;
-    else sample.latents = { dtype: r.dtype, shape: r.shape, data: r.data };
+    else if (r.kind === 'latents') sample.latents = { dtype: r.dtype, shape: r.shape, data: r.data };
     return { ...out, sample, readMs: r.readMs, decodeMs: r.decodeMs };
   };
 }

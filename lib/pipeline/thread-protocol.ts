@@ -157,6 +157,7 @@ export function transferables(batch: Batch): ArrayBuffer[] {
     if (s.pixels) s.pixels = own(s.pixels);
     if (s.latents) s.latents.data = own(s.latents.data);
     for (const c of s.conditioning ?? []) if (c.pixels) c.pixels = own(c.pixels);
+    if (s.frames) s.frames = own(s.frames);
   }
   return [...out];
 }

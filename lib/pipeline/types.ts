@@ -34,6 +34,12 @@ export interface BatchSample {
   textEmbeds?: Record<string, Tensor>;
   /** Set instead of `textEmbeds` when the caption's cache file does not exist: that file's key in the text cache. */
   textEmbedMissing?: string;
+  /** Video: RGB uint8 frames, row-major, shape `[frames, height, width, 3]` (when clips are decoded). */
+  frames?: Uint8Array;
+  /** Video: the clip's frame indices (decode order) that `frames` holds. */
+  frame_indices?: number[];
+  /** Video: the clip's frame rate. */
+  fps?: number;
 }
 
 /** A conditioning image paired with a training sample: cropped and resized exactly like it, so pixels align. */
@@ -154,4 +160,9 @@ export interface LoaderOptions {
    * @default false
    */
   requireEmbeds?: boolean;
+  /**
+   * Video: largest width × height × frames decoded for one clip; a larger clip is skipped (`pixel_limit`).
+   * @default 2147483648
+   */
+  maxVideoPixels?: number;
 }

@@ -1,5 +1,8 @@
 // The decode pool: piscina with few threads and several tasks in flight per thread; a crashed task is retried once.
+import { rmSync } from 'node:fs';
 import { Piscina } from 'piscina';
+import { killRunningFfmpeg } from '../video/read-frames.js';
+import { videoTempDir } from '../video/temp-dir.js';
 import { logger } from '../log.js';
 import type { MetricsBus } from '../metrics/events.js';
 import type { DecodeResult, DecodeTask } from '../image/decode-task.js';
@@ -38,6 +41,8 @@ export class DecodePool {
   readonly #waiting: (() => void)[] = [];
   readonly #slots: number;
   #closed = false;
+  /** Where this pool's workers stage remote video clips for ffmpeg (created on first use, removed on close). */
+  readonly tempDir = videoTempDir();
 
   constructor(opts: DecodePoolOptions = {}) {
     const threads = opts.threads ?? 1;
@@ -108,6 +113,8 @@ export class DecodePool {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (!this.#pool) killRunningFfmpeg();
     await this.#pool?.destroy();
+    rmSync(this.tempDir, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,5 @@
-// The loader's decode path (createLoader: sampler → window → piscina decode pool → batches) vs a raw in-process sharp
-// loop doing the same read + rotate + resize + crop at equal parallelism, for several pool configurations.
+// The loader's decode path (sampler → window → decode pool → batches) vs a raw in-process sharp loop doing
+// the same read + rotate + resize + crop at equal parallelism, for several pool configurations.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -54,7 +54,10 @@ async function indexFor(files: string[], root: string): Promise<DatasetIndex> {
 const WARM_EPOCHS = 1;
 const TIMED_EPOCHS = 3;
 
-/** Steady-state rate of an ordered stream: images of the timed epochs over the time from the warm-up's last delivery to the last one. */
+/**
+ * Steady-state rate of an ordered stream: images of the timed epochs over the time from the warm-up's last delivery to
+ * the last one.
+ */
 interface Timed {
   imgS: number;
   seconds: number;
@@ -227,7 +230,8 @@ async function runCases(configs: [number, number, number][]): Promise<void> {
       caveat:
         `timed on both sides: ${TIMED_EPOCHS} epochs × ${count} images (read + decode + rotate + lanczos3 resize + ` +
         `crop to 512², raw RGB out) in steady state, from the last delivery of ${WARM_EPOCHS} warm-up epoch to the ` +
-        'last delivery, deliveries in order; no checksum work inside the clock (sha1 of every pixel of the last epoch ' +
+        'last delivery, deliveries in order; no checksum work inside the clock ' +
+        '(sha1 of every pixel of the last epoch ' +
         `afterwards). raw = readFile + decodeToTarget (the same sharp calls) on the main thread, ${parallelism} in ` +
         `flight; tunefeed = createLoader (prefetch thread, sampler, ordered window of ${inFlight}, ` +
         (threads === 0
@@ -241,7 +245,8 @@ async function runCases(configs: [number, number, number][]): Promise<void> {
 
 /** Default settings in this process; UV_THREADPOOL_SIZE 2 / 8 and libvips concurrency 2 in child processes. */
 async function main(): Promise<void> {
-  // TUNEFEED_BENCH_DECODE_CASES="1x4x8,0x4x16" (threads × decodes per thread × window) runs only those, in this process.
+  // TUNEFEED_BENCH_DECODE_CASES="1x4x8,0x4x16" (threads × decodes per thread × window) runs only those, in this
+  // process.
   const only = process.env.TUNEFEED_BENCH_DECODE_CASES;
   if (only) return runCases(only.split(',').map((c) => c.split('x').map(Number) as [number, number, number]));
   // The environment variants (UV_THREADPOOL_SIZE, libvips concurrency) run on the default pool configuration.

@@ -90,7 +90,8 @@ async function sharpPipeline(jobs: Job[], parallelism: number): Promise<{ second
 }
 
 /**
- * tunefeed's decode path as the loader runs it: lib/pool's DecodePool (one worker thread, `parallelism` tasks in flight,
+ * tunefeed's decode path as the loader runs it: lib/pool's DecodePool (one worker thread, `parallelism` tasks in
+ * flight,
  * each reading the file through LocalStorage and decoding with lib/image's decodeToTarget), pixels moved back.
  */
 async function poolPipeline(
@@ -207,9 +208,12 @@ async function runCase(name: string, files: string[], parallelism: number, pilOk
       UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
     },
     caveat:
-      'tunefeed = lib/pool DecodePool (1 worker thread, N decodes in flight; read via LocalStorage, EXIF rotate, RGB, lanczos3 ' +
-      'resize to the intermediary, crop, pixels moved back); inprocess_sharp = the same sharp calls on the main thread, for reference. ' +
-      'PIL = N forked processes doing open/exif_transpose/convert RGB/LANCZOS/crop (pool started before timing). Both get the same ' +
+      'tunefeed = lib/pool DecodePool (1 worker thread, N decodes in flight; read via LocalStorage, ' +
+      'EXIF rotate, RGB, lanczos3 ' +
+      'resize to the intermediary, crop, pixels moved back); inprocess_sharp = ' +
+      'the same sharp calls on the main thread, for reference. ' +
+      'PIL = N forked processes doing open/exif_transpose/convert RGB/LANCZOS/crop (pool started before timing). ' +
+      'Both get the same ' +
       'geometry per image; sharp may use JPEG shrink-on-load, which is part of why it is faster.' +
       (pil ? '' : ' python3-pil could not be installed, so the PIL side did not run.'),
     ...(pil ? { versions: { python: pil.python, 'python3-pil': pil.pil_version } } : {}),

@@ -156,12 +156,11 @@ function rounds(): number {
   return { tiny: 2, small: 4, full: 5 }[benchScale()];
 }
 
-async function runCase(name: string, files: string[], parallelism: number, pilOk: boolean): Promise<BenchLine> {
-  if (!files.every((f) => f.startsWith(CORPUS_DIR))) throw new Error(`corpus files must live under ${CORPUS_DIR}`);
-  const jobs = await jobsFor(files);
-  await sharpPipeline(jobs.slice(0, parallelism), parallelism); // warm-up for the in-process reference
-  // Every round runs the three pipelines once each; the ratio is the median of the per-round ratios, with their
-  // min–max as its spread, and each pipeline's figures come from its median round.
+/**
+ * Every round runs the three pipelines once each; the ratio is the median of the per-round ratios, with their
+ * min–max as its spread, and each pipeline's figures come from its median round.
+ */
+async function measureRounds(jobs: Job[], parallelism: number, pilOk: boolean) {
   const tfs: Awaited<ReturnType<typeof poolPipeline>>[] = [];
   const inprocs: Awaited<ReturnType<typeof sharpPipeline>>[] = [];
   const pils: PilResult[] = [];
@@ -171,10 +170,19 @@ async function runCase(name: string, files: string[], parallelism: number, pilOk
     if (pilOk) pils.push(await pilPipeline(jobs, parallelism));
   }
   const mid = <T extends { seconds: number }>(xs: T[]): T => xs[medianIndex(xs.map((x) => x.seconds))];
-  const tf = mid(tfs);
-  const inproc = mid(inprocs);
-  const pil = pils.length ? mid(pils) : null;
-  const perRound = pils.map((p, i) => p.seconds / tfs[i].seconds);
+  return {
+    tf: mid(tfs),
+    inproc: mid(inprocs),
+    pil: pils.length ? mid(pils) : null,
+    perRound: pils.map((p, i) => p.seconds / tfs[i].seconds),
+  };
+}
+
+async function runCase(name: string, files: string[], parallelism: number, pilOk: boolean): Promise<BenchLine> {
+  if (!files.every((f) => f.startsWith(CORPUS_DIR))) throw new Error(`corpus files must live under ${CORPUS_DIR}`);
+  const jobs = await jobsFor(files);
+  await sharpPipeline(jobs.slice(0, parallelism), parallelism); // warm-up for the in-process reference
+  const { tf, inproc, pil, perRound } = await measureRounds(jobs, parallelism, pilOk);
   const tfRate = jobs.length / tf.seconds;
   const tfSum = checksumOf(tf.shapes);
   return {

@@ -1,5 +1,5 @@
-// The loader's decode path (createLoader: sampler → window → piscina decode pool → batches) vs a raw in-process sharp
-// loop doing the same read + rotate + resize + crop at equal parallelism, for several pool configurations.
+// The loader's decode path (sampler → window → decode pool → batches) vs a raw in-process sharp loop doing
+// the same read + rotate + resize + crop at equal parallelism, for several pool configurations.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -54,7 +54,10 @@ async function indexFor(files: string[], root: string): Promise<DatasetIndex> {
 const WARM_EPOCHS = 1;
 const TIMED_EPOCHS = 3;
 
-/** Steady-state rate of an ordered stream: images of the timed epochs over the time from the warm-up's last delivery to the last one. */
+/**
+ * Steady-state rate of an ordered stream: images of the timed epochs over the time from the warm-up's last delivery to
+ * the last one.
+ */
 interface Timed {
   imgS: number;
   seconds: number;
@@ -178,70 +181,96 @@ async function measureCase(
 async function runCases(configs: [number, number, number][]): Promise<void> {
   const scale = benchScale();
   const count = { tiny: 8, small: 48, full: 128 }[scale];
-  const rounds = ROUNDS[scale];
   const files = await generatedImages({ count, formats: ['jpeg', 'jpeg-progressive', 'webp', 'png'] });
   const root = path.dirname(files[0]);
   const index = await indexFor(files, root);
   const vips = Number(process.env.TUNEFEED_BENCH_VIPS ?? 0);
   if (vips) sharp.concurrency(vips); // process-wide: libvips threads per image, in workers too
   await rawLoop(index, root, 4); // warm-up: page cache, sharp init
-  const uv = process.env.UV_THREADPOOL_SIZE ?? '4';
-  const defaultWindow = Number(await codeDefault(REPO_ROOT, 'inFlight'));
+  const run: RunInfo = {
+    count,
+    rounds: ROUNDS[scale],
+    uv: process.env.UV_THREADPOOL_SIZE ?? '4',
+    defaultWindow: Number(await codeDefault(REPO_ROOT, 'inFlight')),
+  };
   for (const config of configs) {
-    const [threads, perThread, inFlight] = config;
-    // Decodes running at once: the pool's slots (threads 0 = in the prefetch thread, tasksPerThread slots). The ordered
-    // window may be deeper: the extra samples wait in the pool's queue, not in sharp, so sharp parallelism stays equal.
-    const parallelism = threads === 0 ? perThread : threads * perThread;
-    const m = await measureCase(index, root, config, rounds);
-    const rawSum = pixelSum(m.raw[m.raw.length - 1].last);
-    const tfSum = pixelSum(m.tf[m.tf.length - 1].last);
-    const window = `window ${inFlight}${inFlight === defaultWindow ? ' (default)' : ''}`;
-    const where = threads === 0 ? 'in prefetch thread (threads 0),' : `${threads} thread(s) ×`;
-    const line: BenchLine = {
-      bench: 'decode',
-      case: `${where} ${perThread} decoding, ${window}, uv ${uv}, vips ${sharp.concurrency()}`,
-      figures: {
-        tunefeed_img_s: median(m.tf.map((x) => x.imgS)),
-        raw_img_s: median(m.raw.map((x) => x.imgS)),
-        tunefeed_warmup_s: median(m.tf.map((x) => x.startS)),
-        raw_warmup_s: median(m.raw.map((x) => x.startS)),
-        tunefeed_cpu_ms_per_img: median(m.tf.map((x) => x.cpuMsPerImg)),
-        raw_cpu_ms_per_img: median(m.raw.map((x) => x.cpuMsPerImg)),
-      },
-      ratios: { vs_raw_sharp: median(m.ratios) },
-      spread: { vs_raw_sharp: spread(m.ratios) },
-      checksum: { tunefeed: tfSum, raw: rawSum, same: tfSum === rawSum },
-      params: {
-        images: count,
-        warm_epochs: WARM_EPOCHS,
-        timed_epochs: TIMED_EPOCHS,
-        parallelism,
-        threads,
-        tasksPerThread: perThread,
-        inFlight,
-        uv_threadpool: uv,
-        sharp_concurrency: sharp.concurrency(),
-        rounds,
-        statistic: 'median of per-round ratios (both sides once per round, order alternating); spread = min–max',
-      },
-      caveat:
-        `timed on both sides: ${TIMED_EPOCHS} epochs × ${count} images (read + decode + rotate + lanczos3 resize + ` +
-        `crop to 512², raw RGB out) in steady state, from the last delivery of ${WARM_EPOCHS} warm-up epoch to the ` +
-        'last delivery, deliveries in order; no checksum work inside the clock (sha1 of every pixel of the last epoch ' +
-        `afterwards). raw = readFile + decodeToTarget (the same sharp calls) on the main thread, ${parallelism} in ` +
-        `flight; tunefeed = createLoader (prefetch thread, sampler, ordered window of ${inFlight}, ` +
-        (threads === 0
-          ? 'decode in the prefetch thread, no pool'
-          : `piscina pool of ${threads} × ${perThread}, read via LocalStorage in the worker, pixels moved`) +
-        ', batches of 4).',
-    };
-    console.log(JSON.stringify(line));
+    const m = await measureCase(index, root, config, run.rounds);
+    console.log(JSON.stringify(caseLine(config, m, run)));
   }
+}
+
+/** What every case of one process shares. */
+interface RunInfo {
+  count: number;
+  rounds: number;
+  uv: string;
+  defaultWindow: number;
+}
+
+/** The result line of one case: medians over rounds, the per-round ratio's median and spread, the checksums. */
+function caseLine(
+  [threads, perThread, inFlight]: [number, number, number],
+  m: Awaited<ReturnType<typeof measureCase>>,
+  run: RunInfo,
+): BenchLine {
+  // Decodes running at once: the pool's slots (threads 0 = in the prefetch thread, tasksPerThread slots). The ordered
+  // window may be deeper: the extra samples wait in the pool's queue, not in sharp, so sharp parallelism stays equal.
+  const parallelism = threads === 0 ? perThread : threads * perThread;
+  const rawSum = pixelSum(m.raw[m.raw.length - 1].last);
+  const tfSum = pixelSum(m.tf[m.tf.length - 1].last);
+  const window = `window ${inFlight}${inFlight === run.defaultWindow ? ' (default)' : ''}`;
+  const where = threads === 0 ? 'in prefetch thread (threads 0),' : `${threads} thread(s) ×`;
+  const med = (side: Timed[], pick: (x: Timed) => number): number => median(side.map(pick));
+  return {
+    bench: 'decode',
+    case: `${where} ${perThread} decoding, ${window}, uv ${run.uv}, vips ${sharp.concurrency()}`,
+    figures: {
+      tunefeed_img_s: med(m.tf, (x) => x.imgS),
+      raw_img_s: med(m.raw, (x) => x.imgS),
+      tunefeed_warmup_s: med(m.tf, (x) => x.startS),
+      raw_warmup_s: med(m.raw, (x) => x.startS),
+      tunefeed_cpu_ms_per_img: med(m.tf, (x) => x.cpuMsPerImg),
+      raw_cpu_ms_per_img: med(m.raw, (x) => x.cpuMsPerImg),
+    },
+    ratios: { vs_raw_sharp: median(m.ratios) },
+    spread: { vs_raw_sharp: spread(m.ratios) },
+    checksum: { tunefeed: tfSum, raw: rawSum, same: tfSum === rawSum },
+    params: {
+      images: run.count,
+      warm_epochs: WARM_EPOCHS,
+      timed_epochs: TIMED_EPOCHS,
+      parallelism,
+      threads,
+      tasksPerThread: perThread,
+      inFlight,
+      uv_threadpool: run.uv,
+      sharp_concurrency: sharp.concurrency(),
+      rounds: run.rounds,
+      statistic: 'median of per-round ratios (both sides once per round, order alternating); spread = min–max',
+    },
+    caveat: caveatFor(threads, perThread, inFlight, parallelism, run.count),
+  };
+}
+
+function caveatFor(threads: number, perThread: number, inFlight: number, parallelism: number, count: number): string {
+  return (
+    `timed on both sides: ${TIMED_EPOCHS} epochs × ${count} images (read + decode + rotate + lanczos3 resize + ` +
+    `crop to 512², raw RGB out) in steady state, from the last delivery of ${WARM_EPOCHS} warm-up epoch to the ` +
+    'last delivery, deliveries in order; no checksum work inside the clock ' +
+    '(sha1 of every pixel of the last epoch ' +
+    `afterwards). raw = readFile + decodeToTarget (the same sharp calls) on the main thread, ${parallelism} in ` +
+    `flight; tunefeed = createLoader (prefetch thread, sampler, ordered window of ${inFlight}, ` +
+    (threads === 0
+      ? 'decode in the prefetch thread, no pool'
+      : `piscina pool of ${threads} × ${perThread}, read via LocalStorage in the worker, pixels moved`) +
+    ', batches of 4).'
+  );
 }
 
 /** Default settings in this process; UV_THREADPOOL_SIZE 2 / 8 and libvips concurrency 2 in child processes. */
 async function main(): Promise<void> {
-  // TUNEFEED_BENCH_DECODE_CASES="1x4x8,0x4x16" (threads × decodes per thread × window) runs only those, in this process.
+  // TUNEFEED_BENCH_DECODE_CASES="1x4x8,0x4x16" (threads × decodes per thread × window) runs only those, in this
+  // process.
   const only = process.env.TUNEFEED_BENCH_DECODE_CASES;
   if (only) return runCases(only.split(',').map((c) => c.split('x').map(Number) as [number, number, number]));
   // The environment variants (UV_THREADPOOL_SIZE, libvips concurrency) run on the default pool configuration.

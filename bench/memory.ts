@@ -1,4 +1,4 @@
-// Peak RSS while streaming 10k / 100k / 1M cached-latent samples through createLoader (one child process per size), vs a raw read loop.
+// Peak RSS streaming 10k / 100k / 1M cached-latent samples through createLoader (a child per size) vs a raw loop.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -129,7 +129,8 @@ async function main(): Promise<void> {
   const scale = benchScale();
   const index = scale === 'tiny' ? 256 : scale === 'full' ? 100_000 : 10_000;
   const sizes = scale === 'tiny' ? [1_024, 4_096, 16_384] : [10_000, 100_000, 1_000_000];
-  // The raw loop holds nothing between reads, so its RSS does not depend on the count: measure it once, at the middle size.
+  // The raw loop holds nothing between reads, so its RSS does not depend on the count: measure it once, at the middle
+  // size.
   process.stderr.write(`bench/memory: raw read loop, ${sizes[1]} samples...\n`);
   const raw = await measure('raw', index, sizes[1]);
   const runs: ChildReport[] = [];
@@ -162,8 +163,11 @@ function flatness(sizes: number[], runs: ChildReport[]): BenchLine {
     ratios: { rss_1m_vs_100k: ratio },
     caveat:
       'Peak RSS (getrusage maxRSS) of a fresh child process per size, Node + tsx runtime included. Latents are tiny ' +
-      '(float16 [4, 6, 5]) so the figure isolates what the loader itself retains; the index is fixed, so samples beyond it are later epochs.',
-    bottleneck: `peak RSS ${mid.peak_rss_mb.toFixed(0)} → ${big.peak_rss_mb.toFixed(0)} MB (×${ratio.toFixed(3)}); ${where}.`,
+      '(float16 [4, 6, 5]) so the figure isolates what the loader itself retains; ' +
+      'the index is fixed, so samples beyond it are later epochs.',
+    bottleneck:
+      `peak RSS ${mid.peak_rss_mb.toFixed(0)} → ${big.peak_rss_mb.toFixed(0)} MB ` +
+      `(×${ratio.toFixed(3)}); ${where}.`,
   };
 }
 

@@ -91,7 +91,8 @@ async function sharpPipeline(jobs: Job[], parallelism: number): Promise<{ second
 }
 
 /**
- * tunefeed's decode path as the loader runs it: lib/pool's DecodePool (one worker thread, `parallelism` tasks in flight,
+ * tunefeed's decode path as the loader runs it: lib/pool's DecodePool (one worker thread, `parallelism` tasks in
+ * flight,
  * each reading the file through LocalStorage and decoding with lib/image's decodeToTarget), pixels moved back.
  */
 async function poolPipeline(
@@ -156,12 +157,11 @@ function rounds(): number {
   return { tiny: 2, small: 4, full: 5 }[benchScale()];
 }
 
-async function runCase(name: string, files: string[], parallelism: number, pilOk: boolean): Promise<BenchLine> {
-  if (!files.every((f) => f.startsWith(CORPUS_DIR))) throw new Error(`corpus files must live under ${CORPUS_DIR}`);
-  const jobs = await jobsFor(files);
-  await sharpPipeline(jobs.slice(0, parallelism), parallelism); // warm-up for the in-process reference
-  // Every round runs the three pipelines once each; the ratio is the median of the per-round ratios, with their
-  // min–max as its spread, and each pipeline's figures come from its median round.
+/**
+ * Every round runs the three pipelines once each; the ratio is the median of the per-round ratios, with their
+ * min–max as its spread, and each pipeline's figures come from its median round.
+ */
+async function measureRounds(jobs: Job[], parallelism: number, pilOk: boolean) {
   const tfs: Awaited<ReturnType<typeof poolPipeline>>[] = [];
   const inprocs: Awaited<ReturnType<typeof sharpPipeline>>[] = [];
   const pils: PilResult[] = [];
@@ -171,10 +171,19 @@ async function runCase(name: string, files: string[], parallelism: number, pilOk
     if (pilOk) pils.push(await pilPipeline(jobs, parallelism));
   }
   const mid = <T extends { seconds: number }>(xs: T[]): T => xs[medianIndex(xs.map((x) => x.seconds))];
-  const tf = mid(tfs);
-  const inproc = mid(inprocs);
-  const pil = pils.length ? mid(pils) : null;
-  const perRound = pils.map((p, i) => p.seconds / tfs[i].seconds);
+  return {
+    tf: mid(tfs),
+    inproc: mid(inprocs),
+    pil: pils.length ? mid(pils) : null,
+    perRound: pils.map((p, i) => p.seconds / tfs[i].seconds),
+  };
+}
+
+async function runCase(name: string, files: string[], parallelism: number, pilOk: boolean): Promise<BenchLine> {
+  if (!files.every((f) => f.startsWith(CORPUS_DIR))) throw new Error(`corpus files must live under ${CORPUS_DIR}`);
+  const jobs = await jobsFor(files);
+  await sharpPipeline(jobs.slice(0, parallelism), parallelism); // warm-up for the in-process reference
+  const { tf, inproc, pil, perRound } = await measureRounds(jobs, parallelism, pilOk);
   const tfRate = jobs.length / tf.seconds;
   const tfSum = checksumOf(tf.shapes);
   // Untimed: tunefeed's pixels against PIL's on every image (max/mean abs diff), shrink-on-load on and off.
@@ -211,13 +220,13 @@ async function runCase(name: string, files: string[], parallelism: number, pilOk
       UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
     },
     caveat:
-      'tunefeed = lib/pool DecodePool (1 worker thread, N decodes in flight; read via LocalStorage, EXIF rotate, RGB, lanczos3 ' +
-      'resize to the intermediary, crop, pixels moved back); inprocess_sharp = the same sharp calls on the main thread, for reference. ' +
-      'PIL = N forked processes doing open/exif_transpose/convert RGB/LANCZOS/crop (pool started before timing). Both get the same ' +
-      'geometry per image; sharp may use JPEG shrink-on-load, which is part of why it is faster. ' +
-      "pixel_*: absolute difference of tunefeed's delivered pixels from PIL's on every image (0–255 per channel " +
-      'value; max, mean, worst per-image mean), with JPEG shrink-on-load (the default) and without (_no_shrink); ' +
-      'decode_img_s_*: decodeToTarget one image at a time on this thread with each setting.' +
+      'tunefeed = lib/pool DecodePool (1 worker thread, N decodes in flight; read via LocalStorage, EXIF rotate, RGB, ' +
+      'lanczos3 resize to the intermediary, crop, pixels moved back); inprocess_sharp = the same sharp calls on the ' +
+      'main thread, for reference. PIL = N forked processes doing open/exif_transpose/convert RGB/LANCZOS/crop (pool ' +
+      'started before timing). Both get the same geometry per image; sharp may use JPEG shrink-on-load, which is ' +
+      "part of why it is faster. pixel_*: absolute difference of tunefeed's delivered pixels from PIL's on every " +
+      'image (0–255 per channel value; max, mean, worst per-image mean), with JPEG shrink-on-load (the default) and ' +
+      'without (_no_shrink); decode_img_s_*: decodeToTarget one image at a time on this thread with each setting.' +
       (pil ? '' : ' python3-pil could not be installed, so the PIL side did not run.'),
     ...(pil ? { versions: { python: pil.python, 'python3-pil': pil.pil_version } } : {}),
   };

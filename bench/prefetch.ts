@@ -50,7 +50,9 @@ async function inputsFor(files: string[]) {
   ]; // filename captions: built inside the prefetch thread (a caption function would be asked of the main thread)
 }
 
-/** Consume `batches`, spending `stepMs` per batch either asleep or spinning on the main thread; returns the wait share. */
+/**
+ * Consume `batches`, spending `stepMs` per batch either asleep or spinning on the main thread; returns the wait share.
+ */
 async function consume(
   opts: LoaderOptions,
   batches: number,
@@ -134,7 +136,8 @@ async function main(): Promise<void> {
   const base: LoaderOptions = { datasets, seed: 1 };
   const free = await consume({ ...base, prefetch: 10, thread: true }, batches, 0, false);
   const producerMs = (free.seconds * 1000) / batches;
-  // A busy consumer occupies one of the two cores, leaving decode half the CPU: its step is 1.3 × twice the producer time.
+  // A busy consumer occupies one of the two cores, leaving decode half the CPU: its step is 1.3 × twice the producer
+  // time.
   const stepFor = (busy: boolean): number => Math.ceil(producerMs * 1.3 * (busy ? 2 : 1));
   const cases: [string, LoaderOptions | null, boolean][] = [
     ['sleeping consumer, prefetch 10, prefetch thread', { ...base, prefetch: 10, thread: true }, false],
@@ -165,7 +168,10 @@ async function main(): Promise<void> {
           : { baseline: 'readFile + sharp per step, 4 in flight' }),
       },
       caveat:
-        "consumer step = 1.3 × the loader's unthrottled time per batch (× 2 when the consumer spins on the main thread and so takes one of the 2 cores), so a perfect prefetcher hides all decode time; wait = time in next() after warm-up.",
+        "consumer step = 1.3 × the loader's unthrottled time per batch " +
+        '(× 2 when the consumer spins on the main thread ' +
+        'and so takes one of the 2 cores), so a perfect prefetcher ' +
+        'hides all decode time; wait = time in next() after warm-up.',
       // Both prefetch modes are judged; the decode-on-demand rows are the control (their case names say so).
     };
     console.log(JSON.stringify(line));

@@ -1,4 +1,4 @@
-// `npm run bench`: runs every bench/*.ts entry that exists as a child process, collects their JSON lines, writes RESULTS.md.
+// `npm run bench`: runs each bench/*.ts as a child process, collects their JSON lines, writes RESULTS.md.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { mkdir, rename, writeFile, access } from 'node:fs/promises';
 import os from 'node:os';
@@ -116,7 +116,9 @@ export interface RunAllOptions {
   command: string;
 }
 
-/** Run the benches, write RESULTS.md (and a JSONL copy of the lines next to it under .data/), return what was written. */
+/**
+ * Run the benches, write RESULTS.md (and a JSONL copy of the lines next to it under .data/), return what was written.
+ */
 export async function runAll(o: RunAllOptions): Promise<{ info: RunInfo; lines: BenchLine[]; markdown: string }> {
   const env = {
     ...process.env,
@@ -219,7 +221,8 @@ async function main(): Promise<void> {
   });
   const failed = info.runs.filter((r) => r.error);
   process.stderr.write(
-    `\nwrote ${values.out}: ${lines.length} result lines from ${info.runs.length - failed.length}/${info.runs.length} benches\n`,
+    `\nwrote ${values.out}: ${lines.length} result lines ` +
+      `from ${info.runs.length - failed.length}/${info.runs.length} benches\n`,
   );
   for (const f of failed) process.stderr.write(`  ${f.file}: ${f.error}\n`);
   // Only the committed RESULTS.md is quoted by the docs; a run written elsewhere (--out) leaves them alone.

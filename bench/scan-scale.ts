@@ -25,7 +25,10 @@ import { createStorage } from '../lib/storage/from-description.js';
 import { ScanPool } from '../lib/pool/scan-pool.js';
 import { startMemS3Server } from '../test/helpers/mem-s3-server.js';
 
-/** 100 k small objects: header scan in its own process (peak RSS is the scan's alone), raw loop over all keys, full decode on a subset. */
+/**
+ * 100 k small objects: header scan in its own process (peak RSS is the scan's alone), raw loop over all keys, full
+ * decode on a subset.
+ */
 export async function scaleCase(n: (typeof COUNTS)['small']): Promise<BenchLine> {
   const teardown: (() => unknown)[] = [];
   try {
@@ -34,7 +37,8 @@ export async function scaleCase(n: (typeof COUNTS)['small']): Promise<BenchLine>
     const keys = Array.from(
       { length: n.scale },
       (_, i) =>
-        `d${String(i % 100).padStart(2, '0')}/img-${String(i).padStart(6, '0')}${path.extname(distinct[i % distinct.length])}`,
+        `d${String(i % 100).padStart(2, '0')}/img-${String(i).padStart(6, '0')}` +
+        path.extname(distinct[i % distinct.length]),
     );
     await s3.load(keys.map((k, i) => [`scale/${k}`, distinct[i % distinct.length]]));
     const desc = awsDesc(s3, 'scale/');
@@ -51,7 +55,8 @@ export async function scaleCase(n: (typeof COUNTS)['small']): Promise<BenchLine>
     const full = { s: (part.s / subset.length) * n.scale, checksum: part.checksum };
     const h = { s: child.s, checksum: child.checksum };
     const l = line(
-      `S3 at scale: ${n.scale} objects on the in-memory S3 server (${distinct.length} distinct small images 0.1–1 MP; ` +
+      `S3 at scale: ${n.scale} objects on the in-memory S3 server ` +
+        `(${distinct.length} distinct small images 0.1–1 MP; ` +
         `full decode timed on ${subset.length} keys, extrapolated)`,
       n.scale,
       h,
@@ -65,11 +70,20 @@ export async function scaleCase(n: (typeof COUNTS)['small']): Promise<BenchLine>
         },
         params: { raw_inflight: REMOTE.inflight, head_bytes: REMOTE.head, folders: 100, rounds: 1 },
         fullChecksum: child.subset,
-        caveat: `full-decode scan measured on ${subset.length} evenly spaced keys and extrapolated per file to ${n.scale} (checksum compared on that subset); header scan run once in its own process (peak RSS = that process: main thread + ${THREADS} scan workers); objects bulk-loaded into the server, not PUT one by one`,
+        caveat:
+          `full-decode scan measured on ${subset.length} evenly spaced keys and extrapolated per file to ${n.scale} ` +
+          `(checksum compared on that subset); header scan run once in its own process ` +
+          `(peak RSS = that process: main thread + ${THREADS} scan workers); ` +
+          `objects bulk-loaded into the server, not PUT one by one`,
       },
     );
     const us = (cpu: number) => ((cpu * 1e6) / n.scale).toFixed(0);
-    l.bottleneck = `the full-decode scan of small images runs at ${(subset.length / part.s).toFixed(0)} files/s (decode and EXIF rotate, never upscaled); the header scan used ${us(child.cpu)} us of CPU per file in its process (listing 100 folders, 2 scan workers, geometry, buckets, cache files for ${n.scale} samples) against ${us(raw.cpu)} us for the raw loop, on 2 cores shared with the server process`;
+    l.bottleneck =
+      `the full-decode scan of small images runs at ${(subset.length / part.s).toFixed(0)} files/s ` +
+      `(decode and EXIF rotate, never upscaled); the header scan used ${us(child.cpu)} us of CPU per file ` +
+      `in its process (listing 100 folders, 2 scan workers, geometry, buckets, cache files for ${n.scale} samples) ` +
+      `against ${us(raw.cpu)} us for the raw loop, ` +
+      `on 2 cores shared with the server process`;
     return l;
   } finally {
     for (const fn of teardown.reverse()) await fn();

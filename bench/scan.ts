@@ -1,5 +1,5 @@
 // Header scan (tunefeed) vs SimpleTuner's full-decode scan vs a raw read-and-parse loop: same files, same run.
-// Local disk, s3rver and tunefeed's in-memory S3 server on loopback, and 100 k objects at scale. One JSON line per case.
+// Local disk, s3rver and tunefeed's in-memory S3 server on loopback, 100 k objects at scale. One JSON line per case.
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,7 +36,10 @@ import { ScanPool } from '../lib/pool/scan-pool.js';
 import { startS3Server } from '../test/helpers/s3-server.js';
 import { startMemS3Server } from '../test/helpers/mem-s3-server.js';
 
-/** Per-stage timings: listing, requests alone, parsing alone, and a rescan that reuses every fact (list + geometry + buckets + cache writes). */
+/**
+ * Per-stage timings: listing, requests alone, parsing alone, and a rescan that reuses every fact (list + geometry +
+ * buckets + cache writes).
+ */
 async function stages(
   storage: StorageBackend,
   keys: string[],
@@ -100,7 +103,8 @@ async function localCase(files: string[], tmp: string, pool: ScanPool): Promise<
     rounds: r,
     params: { raw_inflight: LOCAL.inflight, head_bytes: LOCAL.head },
     caveat:
-      'files in the page cache (warm run first); header scan includes listing, geometry, buckets and atomic cache writes; 2 shared cores',
+      'files in the page cache (warm run first); header scan includes ' +
+      'listing, geometry, buckets and atomic cache writes; 2 shared cores',
   });
 }
 
@@ -141,7 +145,12 @@ async function s3Case(server: 's3rver' | 'mem', files: string[], tmp: string, po
       figures: { ...st, ...cpuFigures(keys.length, h, raw), raw_sdk_files_s: +(keys.length / sdkRaw.s).toFixed(1) },
       rounds: r,
       params: { raw_inflight: REMOTE.inflight, head_bytes: REMOTE.head, server },
-      caveat: `the server is a separate process on the same 2 shared cores; raw loop = one SigV4-signed ranged GET (${REMOTE.head} B, tunefeed's lean signer, ${REMOTE.inflight} in flight) + parse on the main thread; raw_sdk_files_s = the same loop through @aws-sdk/client-s3 (one round, for information); full decode fetches through the same lean signed GET; tail check off (remote default)${server === 'mem' ? '; objects bulk-loaded into the server (its PUT path is tested, not benchmarked)' : ''}`,
+      caveat:
+        `the server is a separate process on the same 2 shared cores; raw loop = one SigV4-signed ranged GET ` +
+        `(${REMOTE.head} B, tunefeed's lean signer, ${REMOTE.inflight} in flight) + parse on the main thread; ` +
+        `raw_sdk_files_s = the same loop through @aws-sdk/client-s3 (one round, for information); ` +
+        `full decode fetches through the same lean signed GET; tail check off (remote default)` +
+        `${server === 'mem' ? '; objects bulk-loaded into the server (its PUT path is tested, not benchmarked)' : ''}`,
     });
     l.bottleneck = bottleneck(server, keys.length, h, full.s, st.stage_requests_files_s, raw.cpu);
     return l;
@@ -160,10 +169,19 @@ function bottleneck(
 ): string {
   const ceiling = (requestsPerS * fullS) / n;
   if (server === 's3rver') {
-    return `s3rver's request rate: requests alone (no parsing) reach ${requestsPerS} files/s, which caps any header scan at ${ceiling.toFixed(0)}x the full-decode scan on this server (it reads every object from disk through koa middleware, in one process)`;
+    return (
+      `s3rver's request rate: requests alone (no parsing) reach ${requestsPerS} files/s, ` +
+      `which caps any header scan at ${ceiling.toFixed(0)}x the full-decode scan on this server ` +
+      `(it reads every object from disk through koa middleware, in one process)`
+    );
   }
   const us = (x: number) => ((x * 1e6) / n).toFixed(0);
-  return `client CPU on 2 cores shared with the server process: the header scan used ${us(h.cpu)} us of CPU per file (2 scan workers + listing, geometry, buckets, cache writes) against ${us(rawCpu)} us for the single-threaded raw loop; requests alone reach ${requestsPerS} files/s (${ceiling.toFixed(0)}x the full-decode scan)`;
+  return (
+    `client CPU on 2 cores shared with the server process: the header scan used ${us(h.cpu)} us of CPU per file ` +
+    `(2 scan workers + listing, geometry, buckets, cache writes) against ${us(rawCpu)} us ` +
+    `for the single-threaded raw loop; requests alone ` +
+    `reach ${requestsPerS} files/s (${ceiling.toFixed(0)}x the full-decode scan)`
+  );
 }
 
 /** Real S3 answers a small GET after 20–50 ms; with that latency, files/s is about GETs in flight ÷ latency. */
@@ -213,7 +231,11 @@ async function latencyCase(files: string[], tmp: string, pool: ScanPool): Promis
         head_bytes: REMOTE.head,
         latency_ms: LATENCY_MS,
       },
-      caveat: `the server holds every GET for ${LATENCY_MS} ms before answering, like S3's time to first byte; no full-decode baseline in this case (see the other S3 cases); mean in flight = requests open at the server averaged over the run (at most ${REMOTE.inflight} by construction)`,
+      caveat:
+        `the server holds every GET for ${LATENCY_MS} ms before answering, like S3's time to first byte; ` +
+        `no full-decode baseline in this case (see the other S3 cases); ` +
+        `mean in flight = requests open at the server averaged over the run ` +
+        `(at most ${REMOTE.inflight} by construction)`,
     };
   } finally {
     for (const fn of teardown.reverse()) await fn();

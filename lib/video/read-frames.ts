@@ -75,6 +75,7 @@ class FrameReader {
   #filled = 0;
   #count = 0;
   #early: Buffer[] = [];
+  #earlyBytes = 0;
   #inFlight = new Set<Promise<void>>();
   #log = new FfmpegLog((l) => this.#onHeader(l));
   #child: ReturnType<typeof spawn> | null = null;
@@ -132,6 +133,8 @@ class FrameReader {
     if (this.#failure) return;
     if (!this.#frameBytes) {
       this.#early.push(b); // stdout can run ahead of the stderr line that gives the frame size
+      this.#earlyBytes += b.length;
+      if (this.#earlyBytes > 64 << 20) this.#fail('corrupt', 'ffmpeg wrote 64 MiB before naming the frame size');
       return;
     }
     let at = 0;

@@ -30,7 +30,7 @@ for (const r of rows) {
 
 for (const [name, list] of groups)
   t.test(`${name}: target sizes and buckets equal SimpleTuner's`, async (t) => {
-    const first = list[0]!;
+    const first = list[0];
     const loaded = await loadConfig(
       [
         { id: 'text', type: 'local', dataset_type: 'text_embeds', default: true, cache_dir: '/c/text' },
@@ -47,7 +47,7 @@ for (const [name, list] of groups)
         env: {},
       },
     );
-    const d = loaded.datasets.filter(isImageDataset)[0]!;
+    const d = loaded.datasets.filter(isImageDataset)[0];
     const o = geometryOptions(d, { maxCanvasSize: maxCanvasSize(first.family) });
     for (const r of list) {
       const m = computeGeometry(r.original, o, () => 0.5);

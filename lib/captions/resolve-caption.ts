@@ -1,4 +1,5 @@
 // Per-sample caption resolution with SimpleTuner's PromptHandler.magic_prompt semantics, decided once per dataset.
+import { compileCaptionFilter } from './caption-filter.js';
 import { createHash } from 'node:crypto';
 import type { ImageDatasetConfig } from '../config/types.js';
 import { CaptionNotFoundError, ConfigValidationError } from '../errors.js';
@@ -140,11 +141,13 @@ export function createCaptionSource(
       seed,
     );
   }
+  // SimpleTuner filters the caption it embeds; filtering every candidate picks the same one (the pick uses the count).
+  const filter = config.caption_filter?.length ? compileCaptionFilter(config.caption_filter) : null;
   const checked = async (key: string): Promise<string[]> => {
     const list = await candidates(key);
     if (!list.length)
       throw new CaptionNotFoundError(`Every caption for ${key} is empty`, { dataset: config.id, file: key });
-    return list;
+    return filter ? list.map(filter) : list;
   };
   return {
     candidates: checked,

@@ -2,6 +2,7 @@
 import type { IssueLog } from './issues.js';
 import type { DatasetConfig, ImageDatasetConfig, TextEmbedsConfig, TrainingArgs } from './types.js';
 import { isImageDataset } from './types.js';
+import { linkCaptionFilters } from './caption-filter-link.js';
 import { checkQwenEditConditioning } from './rules-model.js';
 import type { UnstreamedDataset } from './unstreamed.js';
 
@@ -252,6 +253,7 @@ export function crossValidate(
     checkStrictSource(d, images, log);
   }
   syncConditioningGeometry(images, log);
+  linkCaptionFilters(images, texts, log);
   checkCacheDirs(images, texts, log);
   checkTrainingSet(images, texts, args, log, unstreamed);
   checkQwenEditConditioning(images, args, log);

@@ -215,6 +215,11 @@ export interface ImageDatasetConfig {
   readonly metadata_update_interval?: number;
   /** Conditioning image embed backend id (CLIP-vision etc.). @default null */
   readonly conditioning_image_embeds?: string | null;
+  /**
+   * The caption_filter_list of the linked text-embed backend (file lists already read), applied to captions.
+   * @default undefined (no filter)
+   */
+  readonly caption_filter?: readonly string[];
   /** Rebuild the VAE cache every epoch. @default false */
   readonly vae_cache_clear_each_epoch?: boolean;
   /**

@@ -56,7 +56,8 @@ function statistics(index: DatasetIndex): Record<string, unknown> {
 }
 
 /** Blocks SimpleTuner's dataset config does not hold in this form (storage details, credentials, tunefeed extras). */
-const NOT_SAVED = new Set(['extra', 'aws', 'csv', 'huggingface']);
+// caption_filter is tunefeed's copy of the text-embed backend's list, not a dataset key SimpleTuner knows.
+const NOT_SAVED = new Set(['extra', 'aws', 'csv', 'huggingface', 'caption_filter']);
 
 /**
  * The config saved in the indices file. SimpleTuner compares it key by key with the live entry (and copies keys the

@@ -53,7 +53,7 @@ export class DiskCache {
         for (const d of Object.values(this.dirs)) await mkdir(d, { recursive: true });
         return true;
       } catch (err) {
-        this.disable(err);
+        this.disable(await realMkdirError(this.root, err));
         return false;
       }
     })();
@@ -195,6 +195,17 @@ export class DiskCache {
     const now = await stat(file).catch(() => null);
     if (now?.ino === ino) await unlink(file).catch(() => undefined);
   }
+}
+
+/** Recursive mkdir says ENOENT on a read-only filesystem; one plain mkdir below the deepest existing folder says why. */
+async function realMkdirError(dir: string, err: unknown): Promise<unknown> {
+  if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return err;
+  let d = dir;
+  while (path.dirname(d) !== d && !(await stat(path.dirname(d)).catch(() => null))) d = path.dirname(d);
+  return mkdir(d).then(
+    () => err,
+    (real: unknown) => real,
+  );
 }
 
 const shared = new Map<string, DiskCache>();

@@ -120,7 +120,7 @@ export async function resolveInputs(source: string | LoadedConfig, options: Load
     '../captions/resolve-caption.js',
     'the caption resolver',
   );
-  const built = await createFactory(loaded).build();
+  const built = await createFactory(loaded, options.cache ? { cache: options.cache } : {}).build();
   try {
     const args = { ...loaded.args, ...options.args };
     const rt = runtimeArgs(loaded.args, options.args);

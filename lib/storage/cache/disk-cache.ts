@@ -20,6 +20,14 @@ export interface DiskHit {
 /** Write errors that mean "this folder cannot take writes": the level turns off, reads go remote. */
 const FATAL_WRITE = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EFBIG']);
 const log = logger('storage/cache');
+/**
+ * Other threads and processes write between this one's scans, unseen. Each writer scans after every 5% of the bound it
+ * writes and keeps the folder at most 85% full after a scan, so two writers stay under the bound and each further
+ * writer may add 5% (docs/cache.md). Eviction goes down to 75% so that scans are not needed on every write.
+ */
+const HIGH_WATER = 0.85;
+const LOW_WATER = 0.75;
+const RESCAN_SHARE = 0.05;
 
 /** One cache folder as seen by this thread. Use `diskCacheFor` so a thread shares one per folder. */
 export class DiskCache {
@@ -127,7 +135,7 @@ export class DiskCache {
   /** Store atomically (temp + rename) after making room; false when the level is off or the object is too big. */
   async put(hash: string, ns: string, key: string, id: ObjectIdentity, body: Buffer): Promise<boolean> {
     if (!(await this.ready())) return false;
-    if (body.length > this.maxBytes / 2) return false;
+    if (body.length > this.maxBytes * RESCAN_SHARE) return false; // one object may not flush a twentieth of the rest
     const parts = encodeEntry(ns, key, id, body);
     const bytes = parts.reduce((a, b) => a + b.length, 0);
     try {
@@ -169,7 +177,8 @@ export class DiskCache {
   #makeRoom(bytes: number): Promise<void> {
     const run = this.#room.then(async () => {
       this.#sinceScan += bytes;
-      if (this.#usage === null || this.#usage + bytes > this.maxBytes || this.#sinceScan > this.maxBytes / 10) {
+      const high = this.maxBytes * HIGH_WATER;
+      if (this.#usage === null || this.#usage + bytes > high || this.#sinceScan > this.maxBytes * RESCAN_SHARE) {
         await this.#scanAndEvict(bytes);
       }
       this.#usage! += bytes;
@@ -181,10 +190,10 @@ export class DiskCache {
   async #scanAndEvict(incoming: number): Promise<void> {
     const entries = await scanEntries(this.root);
     await removeOrphanTemps(this.root);
-    // Evict to 90% so that other processes writing between our scans stay under the bound too.
-    const target = Math.max(0, Math.floor(this.maxBytes * 0.9) - incoming);
+    const target = Math.max(0, Math.floor(this.maxBytes * LOW_WATER) - incoming);
     const used = entries.reduce((a, e) => a + e.size, 0);
-    const removed = used + incoming > this.maxBytes ? await evictTo(entries, target) : { count: 0, bytes: 0 };
+    const over = used + incoming > this.maxBytes * HIGH_WATER;
+    const removed = over ? await evictTo(entries, target) : { count: 0, bytes: 0 };
     this.#usage = used - removed.bytes;
     this.#sinceScan = 0;
     if (removed.count) metrics.emit('cache.evict', { level: 'disk', count: removed.count, bytes: removed.bytes });

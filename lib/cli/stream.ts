@@ -8,6 +8,7 @@ import { encodeFrame, encodeNdjson } from '../pipeline/binary-format.js';
 import { createLoader, type Loader } from '../pipeline/create-loader.js';
 import { readResumeState, writeResumeState } from '../pipeline/resume-file.js';
 import type { Batch } from '../pipeline/types.js';
+import { cacheOption, withCacheOptions, type CacheCliValues } from './cache-options.js';
 
 const log = logger('cli/stream');
 
@@ -87,7 +88,7 @@ function int(name: string, v: string | undefined, min: number): number | undefin
   return n;
 }
 
-async function action(config: string, o: StreamOptions): Promise<void> {
+async function action(config: string, o: StreamOptions & CacheCliValues): Promise<void> {
   if (o.batches !== undefined && o.epochs !== undefined)
     throw new UsageError('Use either --batches or --epochs, not both');
   if (o.format !== 'ndjson' && o.format !== 'binary')
@@ -108,6 +109,7 @@ async function action(config: string, o: StreamOptions): Promise<void> {
     ...(worldSize !== undefined ? { worldSize } : {}),
     ...(prefetch !== undefined ? { prefetch } : {}),
     ...(resume ? { resume } : {}),
+    ...cacheOption(o),
   });
   const s = await runStream(loader, process.stdout, {
     format: o.format,
@@ -121,8 +123,7 @@ async function action(config: string, o: StreamOptions): Promise<void> {
 
 /** Registers `tunefeed stream`. */
 export function register(program: Command): void {
-  program
-    .command('stream')
+  withCacheOptions(program.command('stream'))
     .description('Stream bucketed, weighted batches to stdout (ndjson metadata, or binary frames with pixels/latents)')
     .argument('<config>', 'multidatabackend.json')
     .option('--batches <n>', 'stop after N batches')

@@ -64,7 +64,7 @@ const datasetSchema = z.union([
 /** The default folder under the OS cache dir. */
 export function defaultCacheDir(env: Record<string, string | undefined> = process.env): string {
   if (env.TUNEFEED_CACHE_DIR) return path.resolve(env.TUNEFEED_CACHE_DIR);
-  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  const base = env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache');
   return path.join(base, 'tunefeed', 'read-cache');
 }
 

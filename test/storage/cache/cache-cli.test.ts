@@ -85,9 +85,9 @@ t.test('cache stats reports the folder, its datasets and bytes; cache clear empt
   const stats = await run(process.execPath, [...CLI, 'cache', 'stats', config, '--json']);
   const folders = (JSON.parse(stats.stdout) as { folders: { entries: number; bytes: number }[] }).folders;
   t.match(folders, [{ dir, datasets: ['remote'], entries: 3, maxBytes: 1 << 20 }]);
-  t.ok(folders[0]!.bytes > 3000, 'bytes include the entry headers');
+  t.ok(folders[0].bytes > 3000, 'bytes include the entry headers');
   const cleared = await run(process.execPath, [...CLI, 'cache', 'clear', config]);
   t.match(cleared.stdout, /0 entries, 0\.0 MiB of 1\.0 MiB/);
   const bad = await run(process.execPath, [...CLI, 'cache', 'show', config]).catch((e: { stderr: string }) => e);
-  t.match((bad as { stderr: string }).stderr, /Expected stats or clear, got `show`/);
+  t.match((bad).stderr, /Expected stats or clear, got `show`/);
 });

@@ -13,7 +13,8 @@ const CLAIM_WAIT_MS = 120_000;
 
 /** Everything one cached storage reads through. */
 export interface Levels {
-  inner: StorageBackend;
+  /** The remote: any backend, or just a download function with a stat (the CSV backend's URL fetcher). */
+  inner: Pick<StorageBackend, 'read' | 'stat'>;
   spec: CacheSpec;
   /** Backend namespace mixed into every entry's hash. */
   ns: string;

@@ -56,6 +56,22 @@ export const TARGETS: readonly Target[] = [
     value: 1,
     tolerance: 0.1,
   },
+  { bench: 'cache', label: 'S3 epoch 2 (20 ms/GET) ≥ 0.9× local disk', key: /epoch2_vs_local/i, op: '>=', value: 0.9 },
+  {
+    bench: 'cache',
+    label: 'S3 epoch 1 with read-ahead ≥ 0.8× local disk',
+    key: /epoch1_vs_local/i,
+    op: '>=',
+    value: 0.8,
+  },
+  {
+    bench: 'cache',
+    label: '4 ranks download 1.0× the dataset bytes',
+    key: /downloaded_vs/i,
+    op: 'within',
+    value: 1,
+    tolerance: 0.001,
+  },
 ];
 
 /** One evaluated target row. */

@@ -100,7 +100,7 @@ export function readAheadStage(
 ): { stages: Duplex[]; close: () => void } {
   const batches = options.readAhead ?? 4;
   const ra = new ReadAhead(datasets, {
-    concurrency: 8,
+    concurrency: 16,
     maxBytes: options.readAheadBytes ?? 256 * 1024 * 1024,
     metrics,
   });

@@ -66,6 +66,22 @@ export const TARGETS: readonly Target[] = [
   },
   { bench: 'video', label: 'video frames ≥ 0.9× raw ffmpeg + sharp loop', key: /raw/i, op: '>=', value: 0.9 },
   { bench: 'video', label: 'video: sleeping consumer wait share < 2 %', key: /wait/i, op: '<', value: 0.02 },
+  { bench: 'cache', label: 'S3 epoch 2 (20 ms/GET) ≥ 0.9× local disk', key: /epoch2_vs_local/i, op: '>=', value: 0.9 },
+  {
+    bench: 'cache',
+    label: 'S3 epoch 1 with read-ahead ≥ 0.8× local disk',
+    key: /epoch1_vs_local/i,
+    op: '>=',
+    value: 0.8,
+  },
+  {
+    bench: 'cache',
+    label: '4 ranks download 1.0× the dataset bytes',
+    key: /downloaded_vs/i,
+    op: 'within',
+    value: 1,
+    tolerance: 0.001,
+  },
 ];
 
 /** One evaluated target row. */

@@ -94,3 +94,6 @@ export {
 } from './sampling/weights.js';
 export { parseResumeState, readResumeState, writeResumeState } from './pipeline/resume-file.js';
 export { batchMetadata, encodeFrame, encodeNdjson } from './pipeline/binary-format.js';
+export { CachedStorage, withCache } from './storage/cache/cached-storage.js';
+export type { CacheOptions, CacheSpec } from './storage/cache/cache-spec.js';
+export type { CacheCounters } from './storage/cache/cache-counters.js';

@@ -5,6 +5,7 @@ import { register as registerValidate } from './validate.js';
 import { register as registerScan } from './scan.js';
 import { register as registerStream } from './stream.js';
 import { register as registerBackends } from './backends.js';
+import { register as registerCache } from './cache.js';
 
 /** Registers one subcommand on the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -15,4 +16,5 @@ export const commands: RegisterCommand[] = [
   registerScan,
   registerStream,
   registerBackends,
+  registerCache,
 ];

@@ -8,6 +8,7 @@ import { encodeFrame, encodeNdjson } from '../pipeline/binary-format.js';
 import { createLoader, type Loader } from '../pipeline/create-loader.js';
 import { readResumeState, writeResumeState } from '../pipeline/resume-file.js';
 import { configPathFrom, loadOptionsFrom, withTrainingArgs, type TrainingCliOptions } from './training-options.js';
+import { cacheOption, withCacheOptions, type CacheCliValues } from './cache-options.js';
 
 const log = logger('cli/stream');
 
@@ -127,7 +128,7 @@ function int(name: string, v: string | undefined, min: number): number | undefin
   return n;
 }
 
-async function action(given: string | undefined, o: StreamOptions): Promise<void> {
+async function action(given: string | undefined, o: StreamOptions & CacheCliValues): Promise<void> {
   if (o.batches !== undefined && o.epochs !== undefined)
     throw new UsageError('Use either --batches or --epochs, not both');
   if (o.format !== 'ndjson' && o.format !== 'binary')
@@ -150,6 +151,7 @@ async function action(given: string | undefined, o: StreamOptions): Promise<void
     ...(prefetch !== undefined ? { prefetch } : {}),
     ...(resume ? { resume } : {}),
     ...(o.requireEmbeds ? { requireEmbeds: true } : {}),
+    ...cacheOption(o),
   });
   const s = await runStream(loader, process.stdout, {
     format: o.format,
@@ -165,7 +167,7 @@ async function action(given: string | undefined, o: StreamOptions): Promise<void
 
 /** Registers `tunefeed stream`. */
 export function register(program: Command): void {
-  withTrainingArgs(program.command('stream'))
+  withCacheOptions(withTrainingArgs(program.command('stream')))
     .description('Stream bucketed, weighted batches to stdout (ndjson metadata, or binary frames with pixels/latents)')
     .argument('[config]', 'multidatabackend.json (default: data_backend_config of --training-config)')
     .option('--batches <n>', 'stop after N batches')

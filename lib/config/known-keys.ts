@@ -205,6 +205,7 @@ const PASSTHROUGH_KEYS = [
   'auto_generated',
   'distillation_type',
   'config_version',
+  'tunefeed_cache',
 ];
 
 /** Memory/webshart keys: known, but their backends are not supported by tunefeed. */

@@ -5,6 +5,8 @@ import { isImageDataset } from '../config/types.js';
 import { S3_DEFAULTS } from '../storage/s3-client.js';
 import { hubEnvironment } from '../storage/huggingface.js';
 import type { BackendDescription } from '../storage/types.js';
+import { cacheField } from './describe-cache.js';
+import type { CacheOptions } from '../storage/cache/cache-spec.js';
 
 /** Inputs beyond the config: args, environment (HF_*), and test/ops switches. */
 export interface DescribeContext {
@@ -12,6 +14,8 @@ export interface DescribeContext {
   env: Record<string, string | undefined>;
   /** Allow CSV URLs on private/loopback hosts when the config does not say (csv_allow_private_hosts). */
   csvAllowPrivateHosts?: boolean;
+  /** Read cache for remote datasets (a dataset's `tunefeed_cache` overrides it field by field). @default off */
+  cache?: CacheOptions;
 }
 
 /** Where a dataset's files live: instance_data_dir for media, cache_dir for embed datasets. */
@@ -46,6 +50,7 @@ export function describeAws(config: DatasetConfig, ctx: DescribeContext): Backen
     requestTimeoutMs: S3_DEFAULTS.requestTimeoutMs,
     connectTimeoutMs: S3_DEFAULTS.connectTimeoutMs,
     maxAttempts: S3_DEFAULTS.maxAttempts,
+    ...cacheField(config, ctx),
   };
 }
 
@@ -59,6 +64,7 @@ export function describeCsv(config: DatasetConfig, ctx: DescribeContext): Backen
     urlColumn: c.csv_url_column || 'url',
     captionColumn: c.csv_caption_column ?? '',
     allowPrivateHosts: c.csv_allow_private_hosts || ctx.csvAllowPrivateHosts === true,
+    ...cacheField(config, ctx),
   };
 }
 
@@ -85,5 +91,6 @@ export function describeHuggingface(config: DatasetConfig, ctx: DescribeContext)
     hubCache: hub.hubCache,
     endpoint: hub.endpoint,
     ...(hub.token ? { token: hub.token } : {}),
+    ...cacheField(config, ctx),
   };
 }

@@ -9,6 +9,7 @@ import type { BuildContext } from './builder.js';
 import { BuildPool } from './build-pool.js';
 import { PerfTracker, type CustomMetric, type FactoryMetrics } from './perf.js';
 import { type BuilderRegistry, defaultRegistry, loadBuilderPlugin } from './registry.js';
+import type { CacheOptions } from '../storage/cache/cache-spec.js';
 
 /** Options for createFactory. */
 export interface FactoryOptions {
@@ -36,6 +37,8 @@ export interface FactoryOptions {
   timings?: Record<string, number>;
   /** Custom metrics, reported in `metrics.custom` and the log line. */
   customMetrics?: Record<string, CustomMetric>;
+  /** Read cache for S3, Hugging Face and CSV datasets (per dataset: `tunefeed_cache`). @default off (see docs/cache.md) */
+  cache?: CacheOptions;
 }
 
 /** One built backend. */
@@ -114,6 +117,7 @@ async function buildAll(
       workerThresholdBytes: options.workerThresholdBytes ?? 4 * 1024 * 1024,
       ...(pool ? { pool } : {}),
       ...(options.csvAllowPrivateHosts !== undefined ? { csvAllowPrivateHosts: options.csvAllowPrivateHosts } : {}),
+      ...(options.cache ? { cache: options.cache } : {}),
     };
     const groups = splitGroups(loaded.datasets);
     const defaultTextEmbedId = pickDefault(groups.text);

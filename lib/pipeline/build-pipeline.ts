@@ -18,6 +18,7 @@ import type { LoaderDatasetInput, LoaderOptions } from './types.js';
 import { WeightedMerge } from './weighted-merge.js';
 import { KnownBad, skipKnownBad } from './known-bad.js';
 import type { RuntimeArgs } from './wire.js';
+import { readAheadStage } from './read-ahead.js';
 
 /** The running pipeline: an async iterable of envelopes plus the parts the loader reports on and closes. */
 export interface BuiltPipeline {
@@ -110,8 +111,10 @@ export async function buildPipeline(
   const skips = new Map<string, number>();
   // Each stage buffers one item per side (object streams default to 16, i.e. 16 ready batches hidden before the fetcher).
   const one = { readableHighWaterMark: 1, writableHighWaterMark: 1 };
+  const ahead = readAheadStage(datasets, options, metrics, decode);
   const body = chain(
     [
+      ...ahead.stages,
       asStream(function* fanOut(plan: StepPlan): Generator<SampleJob> {
         for (let slot = 0; slot < plan.keys.length; slot++) yield { plan, slot, key: plan.keys[slot] };
       }, one),
@@ -127,6 +130,7 @@ export async function buildPipeline(
     first = err;
     for (const l of listeners) l(err);
   };
+  body.once('close', ahead.close);
   if (insert) pipeline(merge, insert, body, onError);
   else pipeline(merge, body, onError);
   return {

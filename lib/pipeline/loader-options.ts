@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import type { LoaderOptions } from './types.js';
+import { parseCacheOptions } from '../storage/cache/cache-spec.js';
 
 const COUNTS = [
   'prefetch',
@@ -29,11 +30,14 @@ const schema = z
     latents: z.boolean().optional(),
     thread: z.boolean().optional(),
     requireEmbeds: z.boolean().optional(),
+    readAhead: int(0),
+    readAheadBytes: int(1),
   })
   .loose();
 
 /** Throws UsageError: ``Expected `prefetch` to be an integer from 1 and up, got `0` (number)``. */
 export function validateLoaderOptions(options: LoaderOptions): void {
+  if (options.cache !== undefined) parseCacheOptions(options.cache);
   const r = schema.safeParse(options);
   if (r.success) return;
   const lines = r.error.issues.map((i) => {

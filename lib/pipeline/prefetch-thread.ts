@@ -3,7 +3,7 @@ import { workerData } from 'node:worker_threads';
 import type { Duplex } from 'node:stream';
 import type { MessagePort } from 'node:worker_threads';
 import { createCaptionResolver } from '../captions/resolve-caption.js';
-import { MetricsBus } from '../metrics/events.js';
+import { MetricsBus, metrics as threadDefaultBus } from '../metrics/events.js';
 import { LocalStorage } from '../storage/local.js';
 import type { BackendDescription, StorageBackend } from '../storage/types.js';
 import { buildPipeline, type BuiltPipeline } from './build-pipeline.js';
@@ -103,6 +103,8 @@ async function send(p: BuiltPipeline): Promise<void> {
 async function main(): Promise<void> {
   const bus = new MetricsBus();
   bus.subscribe((event) => post({ type: 'metric', event }));
+  // Storage (cache hits, retries) reports on this thread's default bus: forward it too.
+  threadDefaultBus.subscribe((event) => post({ type: 'metric', event }));
   const storages: StorageBackend[] = [];
   let built: BuiltPipeline | null = null;
   port.on('message', (m: ToThread) => {

@@ -6,6 +6,7 @@ import type { MetricsBus } from '../metrics/events.js';
 import type { ResumeState } from '../sampling/state.js';
 import type { WeightingStrategy } from '../sampling/weights.js';
 import type { StorageBackend } from '../storage/types.js';
+import type { CacheOptions } from '../storage/cache/cache-spec.js';
 
 /** One training sample as delivered (SimpleTuner's metadata names; sizes [width, height], crop [top, left]). */
 export interface BatchSample {
@@ -165,4 +166,14 @@ export interface LoaderOptions {
    * @default 2147483648
    */
   maxVideoPixels?: number;
+  /**
+   * Read cache (memory → disk) for the S3, Hugging Face and CSV datasets the loader builds from a config; a dataset's
+   * `tunefeed_cache` overrides it. Pre-built `datasets` keep their storage (build it with a `cache` description).
+   * @default off (see docs/cache.md for each field's default)
+   */
+  cache?: CacheOptions;
+  /** Batches whose samples are downloaded into the cache ahead of use (cached datasets only; 0 = off). @default 4 */
+  readAhead?: number;
+  /** Bytes of read-ahead downloads in flight at most. @default 268435456 (256 MiB) */
+  readAheadBytes?: number;
 }

@@ -200,7 +200,7 @@ export async function resolveInputs(source: string | LoadedConfig, options: Load
     '../captions/resolve-caption.js',
     'the caption resolver',
   );
-  const built = await createFactory(loaded).build();
+  const built = await createFactory(loaded, options.cache ? { cache: options.cache } : {}).build();
   const owned: StorageBackend[] = [];
   const close = async (): Promise<void> => {
     await Promise.all(owned.map((s) => s.close()));

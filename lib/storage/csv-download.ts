@@ -25,7 +25,8 @@ export interface DownloadSettings {
 export interface DownloadJob {
   url: string;
   name: string;
-  cache: LocalStorage;
+  /** Where the download is kept under its SimpleTuner name; absent when the shared read cache keeps it instead. */
+  cache?: LocalStorage;
   failures: FailureRecord;
   signal?: AbortSignal;
 }
@@ -70,7 +71,7 @@ async function attempt(s: DownloadSettings, job: DownloadJob): Promise<Buffer> {
       fetchRetryReason,
       (signal) => fetchLimited(job.url, { ...s.limits, agents: s.agents }, signal),
     );
-    await job.cache.write(job.name, res.body);
+    if (job.cache) await job.cache.write(job.name, res.body);
     if (await job.failures.get(job.url)) await job.failures.clear(job.url);
     metrics.emit('csv.download', { dataset: s.dataset, bytes: res.body.length, ms: Date.now() - started });
     return res.body;

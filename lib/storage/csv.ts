@@ -13,6 +13,8 @@ import { extensionFilter, sliceRange } from './list-filter.js';
 import { LocalStorage } from './local.js';
 import { urlProblem } from './net-policy.js';
 import type { BackendDescription, ListOptions, ObjectInfo, StorageBackend } from './types.js';
+import { csvReadCache } from './cache/csv-cache.js';
+import type { ReadThrough } from './cache/read-through.js';
 
 export type CsvDescription = Extract<BackendDescription, { kind: 'csv' }>;
 
@@ -35,6 +37,8 @@ export class CsvStorage implements StorageBackend {
   readonly #failures: FailureRecord;
   readonly #settings: DownloadSettings;
   #index: Promise<Loaded> | undefined;
+  /** The bounded shared cache that keeps downloads when the description has `cache`; else csv_cache_dir does. */
+  readonly #shared: ReadThrough | null;
 
   constructor(desc: CsvDescription) {
     this.#desc = { ...desc, cacheDir: path.resolve(desc.cacheDir), csvFile: path.resolve(desc.csvFile) };
@@ -62,6 +66,7 @@ export class CsvStorage implements StorageBackend {
         contentTypes: desc.contentTypes ?? ['image/', 'video/', 'application/octet-stream', 'binary/octet-stream'],
       },
     };
+    this.#shared = desc.cache ? csvReadCache(desc.id, desc.cache, (url, signal) => this.#fetch(url, signal)) : null;
   }
 
   /** Parse the CSV once (streamed); later calls share the result. */
@@ -115,8 +120,14 @@ export class CsvStorage implements StorageBackend {
   async read(key: string, signal?: AbortSignal): Promise<Buffer> {
     if (!isUrlKey(key)) return this.#cache.read(key);
     const name = await this.#nameFor(key);
+    // Downloads of earlier runs under SimpleTuner's names are still used, with or without the shared cache.
     const cached = await this.#cache.read(name).catch(() => null);
     if (cached) return cached;
+    return this.#shared ? this.#shared.read(key, signal) : this.#fetch(key, signal, name);
+  }
+
+  /** Download one URL (unless the failure record says it is dead); kept under `name` when given. */
+  async #fetch(key: string, signal?: AbortSignal, name?: string): Promise<Buffer> {
     const blocked = await this.#failures.blocking(key);
     if (blocked) {
       metrics.emit('csv.download.skipped', { dataset: this.id, reason: blocked.reason });
@@ -129,8 +140,8 @@ export class CsvStorage implements StorageBackend {
     }
     return downloadToCache(this.#settings, {
       url: key,
-      name,
-      cache: this.#cache,
+      name: name ?? key,
+      ...(name ? { cache: this.#cache } : {}),
       failures: this.#failures,
       ...(signal ? { signal } : {}),
     });

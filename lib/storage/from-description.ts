@@ -4,6 +4,7 @@ import { LocalStorage } from './local.js';
 import { CsvStorage } from './csv.js';
 import { HuggingfaceStorage } from './huggingface.js';
 import { S3Storage } from './s3.js';
+import { withCache } from './cache/cached-storage.js';
 import type { BackendDescription, StorageBackend } from './types.js';
 
 type Kind = BackendDescription['kind'];
@@ -25,5 +26,7 @@ export function createStorage(desc: BackendDescription): StorageBackend {
       { dataset: desc.id },
     );
   }
-  return make(desc);
+  const storage = make(desc);
+  // CSV downloads use the cache inside CsvStorage (its failure record decides what to fetch at all).
+  return desc.kind !== 'csv' && 'cache' in desc && desc.cache ? withCache(storage, desc.cache) : storage;
 }

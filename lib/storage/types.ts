@@ -1,4 +1,5 @@
 // The one storage interface every read goes through (local, S3, CSV-of-URLs, HF parquet), plus serialisable descriptions.
+import type { CacheSpec } from './cache/cache-spec.js';
 
 /** What a listing or stat reports for one object. Keys are POSIX-style, relative to the dataset root. */
 export interface ObjectInfo {
@@ -26,6 +27,8 @@ export type BackendDescription =
   | {
       kind: 'aws';
       id: string;
+      /** Read cache (memory → disk) in front of this backend; absent = reads go straight to the remote. */
+      cache?: CacheSpec;
       bucket: string;
       prefix: string;
       region: string;
@@ -57,6 +60,8 @@ export type BackendDescription =
   | {
       kind: 'csv';
       id: string;
+      /** Downloads go to this bounded shared cache instead of csv_cache_dir; absent = csv_cache_dir, unbounded. */
+      cache?: CacheSpec;
       csvFile: string;
       cacheDir: string;
       urlColumn: string;
@@ -82,6 +87,8 @@ export type BackendDescription =
   | {
       kind: 'huggingface';
       id: string;
+      /** Read cache (memory → disk) in front of this backend; absent = no read cache. */
+      cache?: CacheSpec;
       /** ORG/NAME on the Hub. */
       datasetName: string;
       split: string;

@@ -205,3 +205,8 @@ export class UsageError extends TunefeedError {
 export function isTunefeedError(e: unknown): e is TunefeedError {
   return e instanceof TunefeedError;
 }
+
+/** The dashboard could not start (port in use, address not available, page files missing). */
+export class DashboardError extends TunefeedError {
+  override readonly code = 'TF_DASHBOARD';
+}

@@ -94,3 +94,6 @@ export {
 } from './sampling/weights.js';
 export { parseResumeState, readResumeState, writeResumeState } from './pipeline/resume-file.js';
 export { batchMetadata, encodeFrame, encodeNdjson } from './pipeline/binary-format.js';
+export { serveDashboard, type DashboardHandle } from './dashboard/server.js';
+export type { DashboardOptions, DashboardSpec } from './dashboard/options.js';
+export type { DashboardSnapshot } from './dashboard/snapshot-types.js';

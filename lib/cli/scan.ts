@@ -10,6 +10,7 @@ import { mergeShards } from '../metadata/merge.js';
 import { parseShard, type Shard } from '../metadata/scan-files.js';
 import { createProgress } from '../terminal/progress.js';
 import { scanStorages } from './scan-storage.js';
+import { dashboardOption } from './dashboard-option.js';
 
 interface ScanCliOptions {
   only: string[];
@@ -190,6 +191,7 @@ export function register(program: Command): void {
     .option('--merge', 'combine completed shard parts into the cache files', false)
     .option('--ignore-cache', 'probe every file again', false)
     .option('--verify-tail', 'check end markers for truncation on remote storage too (one more request per large file)')
+    .addOption(dashboardOption())
     .action(async (file: string, o: ScanCliOptions) => action(file, o));
   options(
     program.command('merge').description('Combine the part files of a sharded scan into SimpleTuner bucket caches'),

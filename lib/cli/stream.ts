@@ -8,6 +8,7 @@ import { encodeFrame, encodeNdjson } from '../pipeline/binary-format.js';
 import { createLoader, type Loader } from '../pipeline/create-loader.js';
 import { readResumeState, writeResumeState } from '../pipeline/resume-file.js';
 import type { Batch } from '../pipeline/types.js';
+import { dashboardOption } from './dashboard-option.js';
 
 const log = logger('cli/stream');
 
@@ -134,5 +135,6 @@ export function register(program: Command): void {
     .option('--save-state <file>', 'after each batch written, save the resume state here (atomic)')
     .option('--prefetch <n>', 'ready batches kept ahead (default dataloader_prefetch_qlen, 10)')
     .option('--format <f>', 'ndjson or binary', 'ndjson')
+    .addOption(dashboardOption())
     .action(action);
 }

@@ -6,6 +6,7 @@ import type { MetricsBus } from '../metrics/events.js';
 import type { ResumeState } from '../sampling/state.js';
 import type { WeightingStrategy } from '../sampling/weights.js';
 import type { StorageBackend } from '../storage/types.js';
+import type { DashboardSpec } from '../dashboard/options.js';
 
 /** One training sample as delivered (SimpleTuner's metadata names; sizes [width, height], crop [top, left]). */
 export interface BatchSample {
@@ -123,4 +124,10 @@ export interface LoaderOptions {
    * @default true (false when the environment sets TUNEFEED_PREFETCH_THREAD=0)
    */
   thread?: boolean;
+  /**
+   * Serve the live dashboard and /metrics while the loader runs (closed with it): `[HOST:]PORT` (`0` = a free port,
+   * 127.0.0.1 unless a host is named) or DashboardOptions. The URL with its token goes to stderr.
+   * @default undefined (no server, nothing listens)
+   */
+  dashboard?: DashboardSpec;
 }

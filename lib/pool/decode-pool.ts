@@ -38,6 +38,7 @@ export class DecodePool {
   readonly #waiting: (() => void)[] = [];
   readonly #slots: number;
   #closed = false;
+  #reported = 0;
 
   constructor(opts: DecodePoolOptions = {}) {
     const threads = opts.threads ?? 1;
@@ -75,7 +76,9 @@ export class DecodePool {
     if (!this.#pool) return this.#runHere(task, signal);
     for (let attempt = 1; ; attempt++) {
       try {
-        return (await this.#pool.run(task, signal ? { signal } : {})) as DecodeResult;
+        const r = (await this.#pool.run(task, signal ? { signal } : {})) as DecodeResult;
+        this.#report(this.#pool);
+        return r;
       } catch (err) {
         if (signal?.aborted) throw err;
         if (this.#closed) return { ok: false, reason: 'closed', message: 'The decode pool was closed' };
@@ -103,6 +106,20 @@ export class DecodePool {
       this.#running--;
       this.#waiting.shift()?.();
     }
+  }
+
+  /** Utilisation for the dashboard, at most twice a second (piscina's figure is cumulative, so no detail is lost). */
+  #report(pool: Piscina): void {
+    if (!this.#metrics) return;
+    const now = performance.now();
+    if (now - this.#reported < 500) return;
+    this.#reported = now;
+    this.#metrics.emit('pool.utilization', {
+      pool: 'decode',
+      utilization: pool.utilization,
+      threads: pool.threads.length,
+      queued: pool.queueSize,
+    });
   }
 
   async close(): Promise<void> {

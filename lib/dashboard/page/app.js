@@ -76,14 +76,14 @@ function fixed(v, d = 1) {
 }
 
 function makeCharts() {
-  const width = Math.max(400, Math.min(640, window.innerWidth - 40));
   for (const [id, title, series] of CHARTS) {
     const fig = document.createElement('figure');
     fig.id = `chart-${id}`;
     fig.innerHTML = `<figcaption>${title}</figcaption>`;
     $('charts').append(fig);
     const opts = {
-      width,
+      // The grid decides the cell's width; the chart fills it.
+      width: Math.max(300, fig.clientWidth || 440),
       height: 180,
       series: [{}, ...series.map(([label], i) => ({ label, stroke: COLORS[i % COLORS.length], width: 1.5 }))],
       axes: [{}, { size: 50 }],

@@ -134,6 +134,10 @@ export class SnapshotAggregator {
     const v = this.#scanView(dataset);
     v.done = true;
     v.listingDone = true;
+    // From here the table shows the whole scan's average rate; the chart leaves finished scans out.
+    const first = this.#rates.get(dataset)?.[0];
+    const seconds = first ? (e.ts - first.t) / 1000 : 0;
+    v.filesPerSecond = seconds > 0 ? (v.probed + v.reused - first!.n) / seconds : v.filesPerSecond;
     v.skipped = { ...(e.skipped as Record<string, number> | undefined) };
     for (const [reason, n] of Object.entries(v.skipped)) this.#byReason[reason] = (this.#byReason[reason] ?? 0) + n;
     const examples = (e.examples ?? {}) as Record<string, { file: string; message: string }[]>;

@@ -39,6 +39,8 @@ export class DecodePool {
   readonly #slots: number;
   #closed = false;
   #reported = 0;
+  /** Tasks on the piscina pool now (for the utilisation the dashboard shows). */
+  #inFlight = 0;
 
   constructor(opts: DecodePoolOptions = {}) {
     const threads = opts.threads ?? 1;
@@ -75,6 +77,7 @@ export class DecodePool {
   async run(task: DecodeTask, signal?: AbortSignal): Promise<DecodeResult> {
     if (!this.#pool) return this.#runHere(task, signal);
     for (let attempt = 1; ; attempt++) {
+      this.#inFlight++;
       try {
         const r = (await this.#pool.run(task, signal ? { signal } : {})) as DecodeResult;
         this.#report(this.#pool);
@@ -87,6 +90,8 @@ export class DecodePool {
         log.warn({ key: task.key, attempt, err: (err as Error).message }, 'decode worker failed');
         if (attempt >= 2)
           return { ok: false, reason: 'worker_crash', message: `Worker failed twice: ${(err as Error).message}` };
+      } finally {
+        this.#inFlight--;
       }
     }
   }
@@ -108,7 +113,11 @@ export class DecodePool {
     }
   }
 
-  /** Utilisation for the dashboard, at most twice a second (piscina's figure is cumulative, so no detail is lost). */
+  /**
+   * Utilisation for the dashboard, at most twice a second: the share of task slots (threads × tasks per thread) in use
+   * as this task ends. piscina's own `utilization` counts thread time, which stays near zero here because the decode
+   * work runs on libuv's pool while the worker waits.
+   */
   #report(pool: Piscina): void {
     if (!this.#metrics) return;
     const now = performance.now();
@@ -116,7 +125,7 @@ export class DecodePool {
     this.#reported = now;
     this.#metrics.emit('pool.utilization', {
       pool: 'decode',
-      utilization: pool.utilization,
+      utilization: Math.min(1, this.#inFlight / Math.max(1, pool.threads.length * this.#slots)),
       threads: pool.threads.length,
       queued: pool.queueSize,
     });

@@ -35,12 +35,17 @@ export function shown(page: Page): Promise<Shown> {
   return page.evaluate(READ_PAGE) as Promise<Shown>;
 }
 
-/** Points a chart holds, and how many of them are numbers (not gaps) for series `i` (1-based). */
-export function chartPoints(page: Page, chart: string, i = 1): Promise<{ points: number; values: number }> {
+/** Points a chart holds; of series `i` (1-based), how many are numbers (not gaps) and how many are above zero. */
+export function chartPoints(
+  page: Page,
+  chart: string,
+  i = 1,
+): Promise<{ points: number; values: number; positive: number }> {
   return page.evaluate(`(() => {
     const data = window.tunefeedDashboard.charts[${JSON.stringify(chart)}].data;
-    return { points: data[0].length, values: data[${i}].filter((v) => typeof v === 'number').length };
-  })()`) as Promise<{ points: number; values: number }>;
+    const nums = data[${i}].filter((v) => typeof v === 'number');
+    return { points: data[0].length, values: nums.length, positive: nums.filter((v) => v > 0).length };
+  })()`) as Promise<{ points: number; values: number; positive: number }>;
 }
 
 /** GET /api/snapshot with the token. */

@@ -39,7 +39,7 @@ const CHARTS = [
   [
     'scan',
     'Scan files/s (all datasets)',
-    [['files/s', (s) => sum(Object.values(s.scan).map((d) => d.filesPerSecond))]],
+    [['files/s', (s) => sum(Object.values(s.scan).map((d) => (d.done ? 0 : d.filesPerSecond)))]],
   ],
   [
     'memory',

@@ -32,7 +32,7 @@ const READ_PAGE = `(() => {
 
 /** Everything the tests compare, read in one evaluate so it is one moment of the page. */
 export function shown(page: Page): Promise<Shown> {
-  return page.evaluate(READ_PAGE) as Promise<Shown>;
+  return page.evaluate<Shown>(READ_PAGE);
 }
 
 /** Points a chart holds; of series `i` (1-based), how many are numbers (not gaps) and how many are above zero. */
@@ -41,11 +41,11 @@ export function chartPoints(
   chart: string,
   i = 1,
 ): Promise<{ points: number; values: number; positive: number }> {
-  return page.evaluate(`(() => {
+  return page.evaluate<{ points: number; values: number; positive: number }>(`(() => {
     const data = window.tunefeedDashboard.charts[${JSON.stringify(chart)}].data;
     const nums = data[${i}].filter((v) => typeof v === 'number');
     return { points: data[0].length, values: nums.length, positive: nums.filter((v) => v > 0).length };
-  })()`) as Promise<{ points: number; values: number; positive: number }>;
+  })()`);
 }
 
 /** GET /api/snapshot with the token. */

@@ -10,7 +10,7 @@ import { parseBenchOutput, renderResults, type BenchLine, type RunInfo } from '.
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Benchmarks in the order they run; soak is opt-in (`--only soak`) because it runs for minutes by design. */
-export const DEFAULT_BENCHES = ['scan', 'decode', 'pil', 'prefetch', 'latents', 'memory'];
+export const DEFAULT_BENCHES = ['scan', 'decode', 'pil', 'prefetch', 'latents', 'memory', 'dashboard'];
 
 interface ChildResult {
   lines: BenchLine[];

@@ -11,7 +11,9 @@ export interface ScanView {
   done: boolean;
   /** Files per second (probed + reused) over the last few progress events. */
   filesPerSecond: number;
-  /** 0..1 once the listing is complete, else null. */
+  /** Files an earlier scan of this dataset knew (the ETA's total until the listing is complete), else null. */
+  expectedFiles: number | null;
+  /** 0..1 once the listing is complete (or an earlier scan gave the total), else null. */
   progress: number | null;
   etaSeconds: number | null;
   skipped: Record<string, number>;

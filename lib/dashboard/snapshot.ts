@@ -17,6 +17,7 @@ function emptyScan(): ScanView {
     listingDone: false,
     done: false,
     filesPerSecond: 0,
+    expectedFiles: null,
     progress: null,
     etaSeconds: null,
     skipped: {},
@@ -105,6 +106,7 @@ export class SnapshotAggregator {
     v.reused = num(e.reused);
     v.bytesRead = num(e.bytesRead);
     if (typeof e.poolUtilization === 'number') v.poolUtilization = e.poolUtilization;
+    if (typeof e.expected === 'number') v.expectedFiles = e.expected;
     const hist = this.#rates.get(str(e.dataset)) ?? [];
     hist.push({ t: e.ts, n: v.probed + v.reused });
     if (hist.length > RATE_WINDOW) hist.shift();
@@ -116,9 +118,10 @@ export class SnapshotAggregator {
   }
 
   #eta(v: ScanView): void {
-    if (!v.listingDone || v.listed === 0) return;
-    const left = Math.max(0, v.listed - v.probed - v.reused);
-    v.progress = v.done ? 1 : 1 - left / v.listed;
+    const total = v.listingDone ? v.listed : Math.max(v.listed, v.expectedFiles ?? 0);
+    if (total === 0 || (!v.listingDone && v.expectedFiles === null)) return;
+    const left = Math.max(0, total - v.probed - v.reused);
+    v.progress = v.done ? 1 : (total - left) / total;
     v.etaSeconds = v.done || left === 0 ? 0 : v.filesPerSecond > 0 ? left / v.filesPerSecond : null;
   }
 

@@ -264,6 +264,8 @@ function makeFlusher(
       reused: st.reused,
       bytesRead: bytes,
       ...(opts.pool?.utilization !== undefined ? { poolUtilization: opts.pool.utilization } : {}),
+      // Files the previous run knew: an ETA before this listing (paced by the probes) is complete.
+      ...(prev.size ? { expected: prev.size } : {}),
     });
   };
   let held = false;

@@ -116,33 +116,48 @@ async function streamOnce(
   return { s, samples, check: checksumOf(keys), sseBytes };
 }
 
-async function main(): Promise<void> {
-  const scale = benchScale();
-  const size = SIZES[scale];
-  const files = await generatedImages({ count: size.files, edge: [256, 640], seed: 12 });
-  const root = path.dirname(files[0]);
-  const best = { scanOn: Infinity, scanOff: Infinity, streamOn: Infinity, streamOff: Infinity };
-  let scanned = 0,
-    samples = 0;
-  const sse = { scan: 0, stream: 0 };
-  const checks = new Set<string>();
+interface Measured {
+  best: { scanOn: number; scanOff: number; streamOn: number; streamOff: number };
+  scanned: number;
+  samples: number;
+  sse: { scan: number; stream: number };
+  checks: Set<string>;
+}
+
+/** ROUNDS rounds, each running off and on (order alternating); every side keeps its fastest time. */
+async function measure(root: string, batches: number): Promise<Measured> {
+  const m: Measured = {
+    best: { scanOn: Infinity, scanOff: Infinity, streamOn: Infinity, streamOff: Infinity },
+    scanned: 0,
+    samples: 0,
+    sse: { scan: 0, stream: 0 },
+    checks: new Set(),
+  };
   let input: LoaderDatasetInput | null = null;
   for (let round = 0; round < ROUNDS; round++) {
     for (const on of round % 2 ? [true, false] : [false, true]) {
       const sc = await scanOnce(root, on);
-      best[on ? 'scanOn' : 'scanOff'] = Math.min(best[on ? 'scanOn' : 'scanOff'], sc.s);
-      scanned = sc.files;
+      m.best[on ? 'scanOn' : 'scanOff'] = Math.min(m.best[on ? 'scanOn' : 'scanOff'], sc.s);
+      m.scanned = sc.files;
       input ??= sc.index;
-      if (on) sse.scan = Math.max(sse.scan, sc.sseBytes);
-      const st = await streamOnce(input, size.batches, on);
-      best[on ? 'streamOn' : 'streamOff'] = Math.min(best[on ? 'streamOn' : 'streamOff'], st.s);
-      samples = st.samples;
-      checks.add(st.check);
-      if (on) sse.stream = Math.max(sse.stream, st.sseBytes);
+      if (on) m.sse.scan = Math.max(m.sse.scan, sc.sseBytes);
+      const st = await streamOnce(input, batches, on);
+      m.best[on ? 'streamOn' : 'streamOff'] = Math.min(m.best[on ? 'streamOn' : 'streamOff'], st.s);
+      m.samples = st.samples;
+      m.checks.add(st.check);
+      if (on) m.sse.stream = Math.max(m.sse.stream, st.sseBytes);
     }
   }
+  return m;
+}
+
+async function main(): Promise<void> {
+  const scale = benchScale();
+  const size = SIZES[scale];
+  const files = await generatedImages({ count: size.files, edge: [256, 640], seed: 12 });
+  const { best, scanned, samples, sse, checks } = await measure(path.dirname(files[0]), size.batches);
   const r3 = (v: number) => Math.round(v * 1000) / 1000;
-  const caveat = `best of ${ROUNDS} alternating rounds per side on a shared machine; the SSE client is a separate process`;
+  const caveat = `best of ${ROUNDS} alternating rounds per side on a shared machine; the SSE client is another process`;
   const scan: BenchLine = {
     bench: 'dashboard',
     case: `scan ${scanned} files, header probe, in-thread`,

@@ -18,8 +18,7 @@ export const SERIES = [
   'tunefeed_pool_utilization',
 ] as const;
 
-function metricsOf(register: Registry) {
-  const r = [register];
+function scanMetrics(r: Registry[]) {
   return {
     files: new Counter({
       name: 'tunefeed_scan_files_total',
@@ -33,6 +32,23 @@ function metricsOf(register: Registry) {
       labelNames: ['dataset'],
       registers: r,
     }),
+    skips: new Counter({
+      name: 'tunefeed_skips_total',
+      help: 'Files skipped, by phase (scan or stream) and reason.',
+      labelNames: ['phase', 'reason'],
+      registers: r,
+    }),
+    pool: new Gauge({
+      name: 'tunefeed_pool_utilization',
+      help: 'Worker pool utilisation (0..1), by pool.',
+      labelNames: ['pool'],
+      registers: r,
+    }),
+  };
+}
+
+function streamMetrics(r: Registry[]) {
+  return {
     batches: new Counter({ name: 'tunefeed_batches_total', help: 'Batches assembled.', registers: r }),
     samples: new Counter({
       name: 'tunefeed_samples_total',
@@ -52,20 +68,12 @@ function metricsOf(register: Registry) {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: r,
     }),
-    skips: new Counter({
-      name: 'tunefeed_skips_total',
-      help: 'Files skipped, by phase (scan or stream) and reason.',
-      labelNames: ['phase', 'reason'],
-      registers: r,
-    }),
     queue: new Gauge({ name: 'tunefeed_prefetch_queue_depth', help: 'Ready batches in the queue.', registers: r }),
-    pool: new Gauge({
-      name: 'tunefeed_pool_utilization',
-      help: 'Worker pool utilisation (0..1), by pool.',
-      labelNames: ['pool'],
-      registers: r,
-    }),
   };
+}
+
+function metricsOf(register: Registry) {
+  return { ...scanMetrics([register]), ...streamMetrics([register]) };
 }
 
 /** A registry fed by metric events; `text()` is the exposition-format body of /metrics. */

@@ -17,7 +17,7 @@ const TYPES: Record<string, string> = {
   css: 'text/css; charset=utf-8',
 };
 
-/** lib/dashboard/page when run from sources; from dist/lib/dashboard the same folder two levels up (tsc copies no HTML). */
+/** lib/dashboard/page from sources; from dist/lib/dashboard the same source folder (tsc copies no HTML). */
 function pageDir(): string {
   const candidates = ['./page/', '../../../lib/dashboard/page/'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
   const found = candidates.find((d) => existsSync(`${d}index.html`));

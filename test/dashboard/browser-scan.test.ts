@@ -33,7 +33,11 @@ t.test('the page shows a running scan and matches /api/snapshot', async (t) => {
   await page.goto(p.url);
   await page.waitForSelector('#scan tr[data-scan="photos"]');
   const firstRenderMs = Math.round(performance.now() - opened);
-  const memory = await waitPage(page, (pg) => chartPoints(pg, 'memory'), (c) => c.values >= 3);
+  const memory = await waitPage(
+    page,
+    (pg) => chartPoints(pg, 'memory'),
+    (c) => c.values >= 3,
+  );
   t.ok(memory.values >= 3, `the memory chart received ${memory.values} points while the scan waits`);
   const { snap, page: shown } = await sameMoment(page, p.base, p.token);
   const s = snap.scan.photos;

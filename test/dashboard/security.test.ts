@@ -1,4 +1,4 @@
-// Security: token required, wrong Host refused, loopback unless a host is named, secrets redacted, bad flags fail clean.
+// Security: token required, wrong Host refused, loopback unless a host is named, secrets redacted, bad flags fail.
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -76,7 +76,7 @@ export async function sameMoment(
   throw new Error(`the page never caught up with the server: ${JSON.stringify(last)}`);
 }
 
-/** Poll until `test` holds for what the page reads by `read` (page.waitForFunction with text would need unsafe-eval). */
+/** Poll until `test` holds for what `read` gets from the page (waitForFunction with text would need unsafe-eval). */
 export async function waitPage<T>(page: Page, read: (p: Page) => Promise<T>, test: (v: T) => boolean): Promise<T> {
   for (let i = 0; i < 300; i++) {
     const v = await read(page);

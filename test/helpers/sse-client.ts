@@ -7,6 +7,17 @@ export interface SseFrame {
   data: unknown;
 }
 
+/** One `event:`/`data:` block; null when it has no data (comments, the retry hint). */
+function parseFrame(raw: string): SseFrame | null {
+  let event = 'message';
+  const data: string[] = [];
+  for (const line of raw.split('\n')) {
+    if (line.startsWith('event: ')) event = line.slice(7);
+    else if (line.startsWith('data: ')) data.push(line.slice(6));
+  }
+  return data.length ? { event, data: JSON.parse(data.join('\n')) as unknown } : null;
+}
+
 /** Connect to `url`; frames accumulate in `frames`; `waitFor` resolves when a predicate over them holds. */
 export function sseClient(url: string, headers: Record<string, string> = {}) {
   const frames: SseFrame[] = [];
@@ -14,13 +25,8 @@ export function sseClient(url: string, headers: Record<string, string> = {}) {
   const closers: (() => void)[] = [];
   let buf = '';
   const onFrame = (raw: string): void => {
-    let event = 'message';
-    const data: string[] = [];
-    for (const line of raw.split('\n')) {
-      if (line.startsWith('event: ')) event = line.slice(7);
-      else if (line.startsWith('data: ')) data.push(line.slice(6));
-    }
-    if (data.length) frames.push({ event, data: JSON.parse(data.join('\n')) as unknown });
+    const frame = parseFrame(raw);
+    if (frame) frames.push(frame);
     for (const w of waiters.splice(0))
       if (w.test()) w.resolve();
       else waiters.push(w);

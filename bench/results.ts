@@ -82,6 +82,14 @@ export const TARGETS: readonly Target[] = [
     value: 1,
     tolerance: 0.001,
   },
+  { bench: 'dashboard', label: 'scan files/s, dashboard on ≥ 0.98× off', key: /scan_on_vs_off/, op: '>=', value: 0.98 },
+  {
+    bench: 'dashboard',
+    label: 'stream samples/s, dashboard on ≥ 0.98× off',
+    key: /stream_on_vs_off/,
+    op: '>=',
+    value: 0.98,
+  },
 ];
 
 /** One evaluated target row. */

@@ -209,3 +209,8 @@ export class TextEmbedMissingError extends TunefeedError {
 export function isTunefeedError(e: unknown): e is TunefeedError {
   return e instanceof TunefeedError;
 }
+
+/** The dashboard could not start (port in use, address not available, page files missing). */
+export class DashboardError extends TunefeedError {
+  override readonly code = 'TF_DASHBOARD';
+}

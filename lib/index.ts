@@ -97,3 +97,6 @@ export { batchMetadata, encodeFrame, encodeNdjson } from './pipeline/binary-form
 export { CachedStorage, withCache } from './storage/cache/cached-storage.js';
 export type { CacheOptions, CacheSpec } from './storage/cache/cache-spec.js';
 export type { CacheCounters } from './storage/cache/cache-counters.js';
+export { serveDashboard, type DashboardHandle } from './dashboard/server.js';
+export type { DashboardOptions, DashboardSpec } from './dashboard/options.js';
+export type { DashboardSnapshot } from './dashboard/snapshot-types.js';

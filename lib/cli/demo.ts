@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { rootLogger } from '../log.js';
 import { runDemo } from '../demo/run-demo.js';
 import { formatSummary } from '../demo/summary.js';
+import { dashboardOption } from './dashboard-option.js';
 
 function positiveInt(name: string): (v: string) => number {
   return (v) => {
@@ -36,6 +37,7 @@ export function register(program: Command): void {
     .option('--images <n>', 'images to generate (two thirds photos, one third art)', positiveInt('--images'), 300)
     .option('--regenerate', 'rewrite the dataset even if it exists', false)
     .option('--json', 'print the summary as JSON on stdout', false)
+    .addOption(dashboardOption())
     .action(
       async (opts: {
         dir: string;

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { commands } from './commands.js';
 import { reportFatal } from './report-error.js';
+import { startDashboard } from './dashboard-option.js';
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command('tunefeed')
@@ -11,6 +12,7 @@ async function main(argv: string[]): Promise<void> {
     .showHelpAfterError()
     .exitOverride();
   for (const register of commands) register(program);
+  program.hook('preAction', startDashboard);
   await program.parseAsync(argv);
 }
 

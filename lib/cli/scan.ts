@@ -11,6 +11,7 @@ import { parseShard, type Shard } from '../metadata/scan-files.js';
 import { createProgress } from '../terminal/progress.js';
 import { scanStorages } from './scan-storage.js';
 import { configPathFrom, loadOptionsFrom, withTrainingArgs, type TrainingCliOptions } from './training-options.js';
+import { dashboardOption } from './dashboard-option.js';
 
 interface ScanCliOptions extends TrainingCliOptions {
   only: string[];
@@ -184,6 +185,7 @@ export function register(program: Command): void {
     .option('--merge', 'combine completed shard parts into the cache files', false)
     .option('--ignore-cache', 'probe every file again', false)
     .option('--verify-tail', 'check end markers for truncation on remote storage too (one more request per large file)')
+    .addOption(dashboardOption())
     .action(async (file: string | undefined, o: ScanCliOptions) => action(file, o));
   options(
     program.command('merge').description('Combine the part files of a sharded scan into SimpleTuner bucket caches'),

@@ -9,6 +9,7 @@ import { createLoader, type Loader } from '../pipeline/create-loader.js';
 import { readResumeState, writeResumeState } from '../pipeline/resume-file.js';
 import { configPathFrom, loadOptionsFrom, withTrainingArgs, type TrainingCliOptions } from './training-options.js';
 import { cacheOption, withCacheOptions, type CacheCliValues } from './cache-options.js';
+import { dashboardOption } from './dashboard-option.js';
 
 const log = logger('cli/stream');
 
@@ -180,5 +181,6 @@ export function register(program: Command): void {
     .option('--prefetch <n>', 'ready batches kept ahead (default dataloader_prefetch_qlen, 10)')
     .option('--format <f>', 'ndjson or binary', 'ndjson')
     .option('--require-embeds', "fail (TF_TEXT_EMBED_MISSING) when a caption's text embed is not cached")
+    .addOption(dashboardOption())
     .action(action);
 }

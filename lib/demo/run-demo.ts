@@ -2,7 +2,7 @@
 import { ScanPool, type ScanRunner } from '../pool/scan-pool.js';
 import { isImageDataset, type LoadedConfig, type ImageDatasetConfig } from '../config/types.js';
 import { createProgress, type ProgressStream } from '../terminal/progress.js';
-import { MetricsBus } from '../metrics/events.js';
+import { metrics } from '../metrics/events.js';
 import type { SkipReason } from '../metadata/types.js';
 import { consume, type ConsumerStats } from './consumer.js';
 import { demoTrainingArgs } from './demo-config.js';
@@ -78,7 +78,7 @@ async function scanOne(
   out: ProgressStream,
   pool: ScanRunner,
 ): Promise<{ summary: DatasetSummary; input: LoaderInput }> {
-  const bus = new MetricsBus();
+  const bus = metrics; // the process-wide bus, so `demo --dashboard` shows the scan
   const progress = createProgress({ label: `scan ${b.id}`, unit: 'files', stream: out });
   const unsubscribe = bus.subscribe((e) => {
     if (e.type !== 'scan.progress') return;

@@ -35,6 +35,7 @@ export async function finalize(
     dataset: opts.id,
     buckets: report.data.buckets,
     skipped: report.data.skipped,
+    examples: report.data.examples,
   });
   if (Object.keys(index.buckets).length === 0) throw new EmptyDatasetError(report.emptyMessage(), { dataset: opts.id });
   return index;

@@ -228,6 +228,7 @@ async function collect(
         await dispatch(full);
       }
     }
+    (opts.metrics ?? defaultMetrics).emit('scan.listed', { dataset: opts.id, files: st.listed });
     if (chunk.length) await dispatch(chunk);
     await window.drain();
   } finally {
@@ -262,6 +263,9 @@ function makeFlusher(
       probed: st.probed,
       reused: st.reused,
       bytesRead: bytes,
+      ...(opts.pool?.utilization !== undefined ? { poolUtilization: opts.pool.utilization } : {}),
+      // Files the previous run knew: an ETA before this listing (paced by the probes) is complete.
+      ...(prev.size ? { expected: prev.size } : {}),
     });
   };
   const write = (): Promise<void> => {

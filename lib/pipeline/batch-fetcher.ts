@@ -160,6 +160,7 @@ export class BatchFetcher extends Readable {
     this.#onDelivered();
     if (this.#stats.delivered++ === 0) this.#t0 = this.#lastRate.t = performance.now();
     this.#stats.samples += b.samples.length;
+    this.#metrics.emit('loader.queue', { depth: this.readableLength, max: this.readableHighWaterMark });
     this.#rate();
   }
 

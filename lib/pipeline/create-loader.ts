@@ -14,6 +14,7 @@ import { ThreadSource } from './thread-source.js';
 import type { LoaderDatasetInput, LoaderOptions } from './types.js';
 import { resolveInputs, type RuntimeArgs } from './wire.js';
 import { validateLoaderOptions } from './loader-options.js';
+import { serveDashboard, type DashboardHandle } from '../dashboard/server.js';
 
 const log = logger('pipeline/loader');
 
@@ -31,21 +32,45 @@ export interface Loader extends BatchFetcher {
   readonly threaded: boolean;
   /** Stop everything and release workers (and the prefetch thread). */
   close(): Promise<void>;
+  /** The dashboard started by the `dashboard` option (closed with the loader). */
+  readonly dashboard?: DashboardHandle;
 }
 
 /** Build the loader from a config path, a loaded config, or (with `options.datasets`) pre-built inputs. */
 export async function createLoader(source: string | LoadedConfig, options: LoaderOptions = {}): Promise<Loader> {
   validateLoaderOptions(options);
-  const inputs = await resolveInputs(source, options);
+  // Started first, so the page sees the config, factory and loader events from the beginning.
+  const dashboard =
+    options.dashboard === undefined
+      ? undefined
+      : await serveDashboard(options.metrics ?? defaultMetrics, options.dashboard);
   try {
-    return await buildLoader(inputs.datasets, inputs.args, options, inputs.close);
+    const inputs = await resolveInputs(source, options);
+    try {
+      const loader = await buildLoader(inputs.datasets, inputs.args, options, inputs.close);
+      return dashboard ? withDashboard(loader, dashboard) : loader;
+    } catch (err) {
+      await inputs.close();
+      throw err;
+    }
   } catch (err) {
-    await inputs.close();
+    await dashboard?.close();
     throw err;
   }
 }
 
 const isInsertSpec = (x: Duplex | InsertSpec): x is InsertSpec => 'name' in x && 'module' in x;
+/** The loader's dashboard closes with it. */
+function withDashboard(loader: Loader, dashboard: DashboardHandle): Loader {
+  const close = loader.close.bind(loader);
+  return Object.assign(loader, {
+    dashboard,
+    close: async () => {
+      await close();
+      await dashboard.close();
+    },
+  });
+}
 
 const BUILTIN_WEIGHTING = new Set(['uniform', 'auto-weighting']);
 
@@ -81,6 +106,9 @@ export async function buildLoader(
   const metrics = options.metrics ?? defaultMetrics;
   weightingOf(options, args); // unknown names fail here, on the caller's thread
   if (insert && isInsertSpec(insert)) insertModulePath(insert);
+  metrics.emit('loader.datasets', {
+    datasets: inputs.map((d) => ({ id: d.config.id, probability: d.config.probability })),
+  });
   if (threadFor(options, args, insert))
     return threadLoader(inputs, args, options, { world, metrics, release, insert: insert as InsertSpec | undefined });
   const p = await buildPipeline(inputs, args, options, world, metrics, insert as Duplex | undefined);
@@ -110,7 +138,17 @@ async function closePool(pool: DecodePool | null): Promise<void> {
 }
 
 function wireOptions(o: LoaderOptions): WireOptions {
-  const { env: _e, metrics: _m, datasets: _d, loaded: _l, weighting, rank: _r, worldSize: _w, ...rest } = o;
+  const {
+    env: _e,
+    metrics: _m,
+    datasets: _d,
+    loaded: _l,
+    weighting,
+    rank: _r,
+    worldSize: _w,
+    dashboard: _db,
+    ...rest
+  } = o;
   return { ...rest, ...(typeof weighting === 'string' ? { weighting } : {}) };
 }
 

@@ -7,6 +7,7 @@ import type { ResumeState } from '../sampling/state.js';
 import type { WeightingStrategy } from '../sampling/weights.js';
 import type { StorageBackend } from '../storage/types.js';
 import type { CacheOptions } from '../storage/cache/cache-spec.js';
+import type { DashboardSpec } from '../dashboard/options.js';
 
 /** One training sample as delivered (SimpleTuner's metadata names; sizes [width, height], crop [top, left]). */
 export interface BatchSample {
@@ -176,4 +177,10 @@ export interface LoaderOptions {
   readAhead?: number;
   /** Bytes of read-ahead downloads in flight at most. @default 268435456 (256 MiB) */
   readAheadBytes?: number;
+  /**
+   * Serve the live dashboard and /metrics while the loader runs (closed with it): `[HOST:]PORT` (`0` = a free port,
+   * 127.0.0.1 unless a host is named) or DashboardOptions. The URL with its token goes to stderr.
+   * @default undefined (no server, nothing listens)
+   */
+  dashboard?: DashboardSpec;
 }

@@ -43,6 +43,9 @@ export class DecodePool {
   #closed = false;
   /** Where this pool's workers stage remote video clips for ffmpeg (created on first use, removed on close). */
   readonly tempDir = videoTempDir();
+  #reported = 0;
+  /** Tasks on the piscina pool now (for the utilisation the dashboard shows). */
+  #inFlight = 0;
 
   constructor(opts: DecodePoolOptions = {}) {
     const threads = opts.threads ?? 1;
@@ -79,8 +82,11 @@ export class DecodePool {
   async run(task: DecodeTask, signal?: AbortSignal): Promise<DecodeResult> {
     if (!this.#pool) return this.#runHere(task, signal);
     for (let attempt = 1; ; attempt++) {
+      this.#inFlight++;
       try {
-        return (await this.#pool.run(task, signal ? { signal } : {})) as DecodeResult;
+        const r = (await this.#pool.run(task, signal ? { signal } : {})) as DecodeResult;
+        this.#report(this.#pool);
+        return r;
       } catch (err) {
         if (signal?.aborted) throw err;
         if (this.#closed) return { ok: false, reason: 'closed', message: 'The decode pool was closed' };
@@ -89,6 +95,8 @@ export class DecodePool {
         log.warn({ key: task.key, attempt, err: (err as Error).message }, 'decode worker failed');
         if (attempt >= 2)
           return { ok: false, reason: 'worker_crash', message: `Worker failed twice: ${(err as Error).message}` };
+      } finally {
+        this.#inFlight--;
       }
     }
   }
@@ -108,6 +116,24 @@ export class DecodePool {
       this.#running--;
       this.#waiting.shift()?.();
     }
+  }
+
+  /**
+   * Utilisation for the dashboard, at most twice a second: the share of task slots (threads × tasks per thread) in use
+   * as this task ends. piscina's own `utilization` counts thread time, which stays near zero here because the decode
+   * work runs on libuv's pool while the worker waits.
+   */
+  #report(pool: Piscina): void {
+    if (!this.#metrics) return;
+    const now = performance.now();
+    if (now - this.#reported < 500) return;
+    this.#reported = now;
+    this.#metrics.emit('pool.utilization', {
+      pool: 'decode',
+      utilization: Math.min(1, this.#inFlight / Math.max(1, pool.threads.length * this.#slots)),
+      threads: pool.threads.length,
+      queued: pool.queueSize,
+    });
   }
 
   async close(): Promise<void> {

@@ -16,6 +16,8 @@ export interface ScanRunner {
   /** Tasks the runner can usefully hold in flight. */
   readonly concurrency: number;
   close(): Promise<void>;
+  /** Share of the pool's capacity used so far (0..1), for the dashboard; absent for in-thread runners. */
+  readonly utilization?: number;
 }
 
 /** Options for the scan pool. */
@@ -53,6 +55,10 @@ export class ScanPool implements ScanRunner {
 
   get threads(): number {
     return this.#pool.threads.length;
+  }
+
+  get utilization(): number {
+    return this.#pool.utilization;
   }
 
   async run(task: ScanTask, signal?: AbortSignal): Promise<ScanTaskResult> {

@@ -1,4 +1,5 @@
 // Runs one sample: caption on the main thread (cheap, async I/O), pixels or latents in the decode pool.
+import type { SampleMetadata } from '../metadata/types.js';
 import type { DecodePool } from '../pool/decode-pool.js';
 import { pairConditioning } from './conditioning.js';
 import { attachTextEmbeds } from './text-embed-lookup.js';
@@ -35,7 +36,21 @@ export function sampleSeed(seed: number, epoch: number, step: number, key: strin
   return hashKey(['sample', seed, epoch, step, key])[0];
 }
 
-/** A job runner; never rejects for a bad sample. */
+/** The sample's metadata as delivered (SimpleTuner's field names), before pixels, latents or embeds. */
+function baseSample(d: RuntimeDataset, key: string, meta: SampleMetadata, caption: string | null): BatchSample {
+  return {
+    key,
+    path: d.storage.externalPath(key),
+    caption,
+    original_size: meta.original_size,
+    intermediary_size: meta.intermediary_size,
+    target_size: meta.target_size,
+    crop_coordinates: meta.crop_coordinates,
+    aspect_ratio: meta.aspect_ratio,
+  };
+}
+
+/** A job runner; never rejects for a bad sample (a missing text embed with `requireEmbeds` rejects the stream). */
 export function makeRunner(ctx: RunnerContext): (job: SampleJob) => Promise<SampleOutcome> {
   return async (job) => {
     const d = ctx.datasets.get(job.plan.dataset)!;
@@ -54,16 +69,7 @@ export function makeRunner(ctx: RunnerContext): (job: SampleJob) => Promise<Samp
       return skip('caption_not_found', (err as Error).message);
     }
     out.captionMs = performance.now() - t0;
-    const sample: BatchSample = {
-      key: job.key,
-      path: d.storage.externalPath(job.key),
-      caption,
-      original_size: meta.original_size,
-      intermediary_size: meta.intermediary_size,
-      target_size: meta.target_size,
-      crop_coordinates: meta.crop_coordinates,
-      aspect_ratio: meta.aspect_ratio,
-    };
+    const sample = baseSample(d, job.key, meta, caption);
     if (d.textEmbeds && (ctx.pool || ctx.requireEmbeds)) {
       const e = await attachTextEmbeds(d.id, d.textEmbeds, sample, ctx.requireEmbeds ?? false);
       if (typeof e === 'object') return skip('corrupt_text_embed', e.corrupt);
@@ -73,9 +79,9 @@ export function makeRunner(ctx: RunnerContext): (job: SampleJob) => Promise<Samp
       if (!paired.ok) return skip(paired.reason, paired.message);
       sample.conditioning = paired.pairs;
     }
-    // Video frames are not decoded by this runtime: video samples carry metadata (and latents when cached).
-    if (!ctx.pool || (d.config.dataset_type === 'video' && !d.latents)) return { ...out, sample };
     const latentKey = d.latents?.keys.get(job.key);
+    // Video frames are not decoded by this runtime: video samples carry metadata (and latents when cached).
+    if (!ctx.pool || (d.config.dataset_type === 'video' && !latentKey)) return { ...out, sample };
     const r = latentKey
       ? await ctx.pool.run({ kind: 'latents', storage: d.latents!.description, key: latentKey, geometry: meta })
       : await ctx.pool.run({

@@ -94,3 +94,4 @@ export {
 } from './sampling/weights.js';
 export { parseResumeState, readResumeState, writeResumeState } from './pipeline/resume-file.js';
 export { batchMetadata, encodeFrame, encodeNdjson } from './pipeline/binary-format.js';
+export type { TextEmbedSource } from './pipeline/types.js';

@@ -100,3 +100,4 @@ export type { CacheCounters } from './storage/cache/cache-counters.js';
 export { serveDashboard, type DashboardHandle } from './dashboard/server.js';
 export type { DashboardOptions, DashboardSpec } from './dashboard/options.js';
 export type { DashboardSnapshot } from './dashboard/snapshot-types.js';
+export type { TextEmbedSource } from './pipeline/types.js';

@@ -1,4 +1,5 @@
 // Runs one sample: caption on the main thread (cheap, async I/O), pixels or latents in the decode pool.
+import type { SampleMetadata } from '../metadata/types.js';
 import type { DecodePool } from '../pool/decode-pool.js';
 import { pairConditioning } from './conditioning.js';
 import { attachTextEmbeds } from './text-embed-lookup.js';
@@ -7,7 +8,6 @@ import type { RuntimeDataset } from './runtime-dataset.js';
 import type { SampleJob } from './step-plan.js';
 import type { BatchSample, SkippedSample } from './types.js';
 import { videoStage, type VideoLimits } from '../video/video-sample.js';
-import type { SampleMetadata } from '../metadata/types.js';
 
 /** The result of one job: a sample, or the reason it was skipped; with per-stage times in ms. */
 export interface SampleOutcome {
@@ -46,7 +46,7 @@ export function sampleSeed(seed: number, epoch: number, step: number, key: strin
   return hashKey(['sample', seed, epoch, step, key])[0];
 }
 
-/** The sample's metadata part (SimpleTuner's field names). */
+/** The sample's metadata as delivered (SimpleTuner's field names), before pixels, latents or embeds. */
 function baseSample(d: RuntimeDataset, key: string, meta: SampleMetadata, caption: string | null): BatchSample {
   return {
     key,
@@ -60,7 +60,7 @@ function baseSample(d: RuntimeDataset, key: string, meta: SampleMetadata, captio
   };
 }
 
-/** A job runner; never rejects for a bad sample. */
+/** A job runner; never rejects for a bad sample (a missing text embed with `requireEmbeds` rejects the stream). */
 export function makeRunner(ctx: RunnerContext): (job: SampleJob) => Promise<SampleOutcome> {
   return async (job) => {
     const d = ctx.datasets.get(job.plan.dataset)!;

@@ -35,7 +35,7 @@ function cacheOf(d: RuntimeDataset): StorageBackend | null {
   return new LocalStorage({ id: `${d.id}:vae`, root: c.cache_dir_vae });
 }
 
-/** Decide per bucket: complete buckets read latents, the rest decode; logs and emits exactly which samples fall back. */
+/** Per bucket: complete buckets read latents, the rest decode; logs and emits exactly which samples fall back. */
 export async function attachLatents(d: RuntimeDataset, metrics?: MetricsBus): Promise<VaeCachePlan | null> {
   const cache = cacheOf(d);
   if (!cache) return null;

@@ -55,7 +55,7 @@ t.test('runStream into a slow writable: drain/close/error listener counts stay f
   );
 });
 
-/** A real multidatabackend.json over 8 RGB 128×128 JPEGs: every pixel array (48 KiB) is larger than stdout's buffer. */
+/** A real multidatabackend.json over 8 RGB 128×128 JPEGs: each pixel array (48 KiB) exceeds stdout's buffer. */
 async function bigImageConfig(): Promise<string> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'tf-drain-'));
   for (let i = 0; i < 8; i++) {

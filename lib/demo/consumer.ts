@@ -16,6 +16,8 @@ export interface ConsumerOptions {
   warmupBatches?: number;
   /** Called per batch with its sample count. */
   onBatch?: (index: number, samples: number) => void;
+  /** The clock (ms) behind the wait share and throughput; tests pass a controlled one. @default performance.now */
+  now?: () => number;
 }
 
 /** What the consumer measured. */
@@ -111,6 +113,7 @@ function busyWait(ms: number): void {
 /** Pull up to `batches` batches from `source`, simulating a training step after each one. */
 export async function consume(source: AsyncIterable<unknown>, o: ConsumerOptions): Promise<ConsumerStats> {
   const stepMs = o.stepMs ?? 25;
+  const now = o.now ?? (() => performance.now());
   const warmup = o.warmupBatches ?? 1;
   const stats: ConsumerStats = {
     batches: 0,
@@ -125,12 +128,12 @@ export async function consume(source: AsyncIterable<unknown>, o: ConsumerOptions
     examples: {},
     warmupBatches: warmup,
   };
-  const started = performance.now();
+  const started = now();
   let waited = 0;
   let measuredFrom = started;
   let asked = started;
   for await (const batch of source) {
-    const got = performance.now();
+    const got = now();
     if (stats.batches === 0) stats.firstBatchMs = got - started;
     if (stats.batches === warmup) measuredFrom = asked; // the wait share counts from the first post-warm-up request
     if (stats.batches >= warmup) waited += got - asked;
@@ -149,9 +152,9 @@ export async function consume(source: AsyncIterable<unknown>, o: ConsumerOptions
     if ((o.mode ?? 'sleep') === 'busy') busyWait(stepMs);
     else await sleep(stepMs);
     if (stats.batches >= o.batches) break;
-    asked = performance.now();
+    asked = now();
   }
-  const ended = performance.now();
+  const ended = now();
   stats.seconds = (ended - started) / 1000;
   stats.samplesPerSecond = stats.seconds > 0 ? stats.samples / stats.seconds : 0;
   const window = ended - measuredFrom;

@@ -29,14 +29,31 @@ t.test('stops after the requested batches and counts samples per dataset', async
   t.same(s.shapes, { '256x192': 10 });
 });
 
-t.test('wait share: near zero for an instant producer, large for a slow one', async (t) => {
-  const fast = await consume(producer(0, 20), { batches: 20, stepMs: 10 });
-  t.ok(fast.waitShare < 0.1, `instant producer: ${fast.waitShare}`);
-  // Producer 30 ms per batch with no prefetch, consumer 10 ms: about 3/4 of the time is spent waiting.
-  const slow = await consume(producer(30, 12), { batches: 12, stepMs: 10 });
-  t.ok(slow.waitShare > 0.5 && slow.waitShare < 0.95, `slow producer: ${slow.waitShare}`);
-  t.ok(slow.firstBatchMs >= 25, 'first batch latency measured');
-});
+/** A clock only the producer (its delay per batch) and the consumer's steps (onBatch) move: the shares are exact. */
+function controlledRun(produceMs: number, stepMs: number, batches: number) {
+  let clock = 0;
+  async function* source() {
+    for (let i = 0; i < batches; i++) {
+      clock += produceMs;
+      await Promise.resolve();
+      yield { dataset: 'a', samples: [i], targetSize: [8, 8] };
+    }
+  }
+  return consume(source(), { batches, stepMs: 1, now: () => clock, onBatch: () => (clock += stepMs) });
+}
+
+t.test(
+  'wait share: 0 for an instant producer, exactly 30 / (30 + 10) for a 30 ms producer and a 10 ms step',
+  async (t) => {
+    const fast = await controlledRun(0, 10, 20);
+    t.equal(fast.waitShare, 0, 'instant producer: no wait');
+    // After the warm-up batch, each of the 11 batches waits 30 ms and steps 10 ms.
+    const slow = await controlledRun(30, 10, 12);
+    t.equal(slow.waitShare, 0.75, 'slow producer: 3/4 of the time waiting');
+    t.equal(slow.firstBatchMs, 30, 'first batch latency: one production');
+    t.equal(slow.seconds, 0.48, '12 × (30 + 10) ms');
+  },
+);
 
 t.test('busy mode keeps the main thread occupied for the step', async (t) => {
   const started = performance.now();

@@ -60,7 +60,7 @@ t.test('demo runs every stage, reports the planted skips, and reuses its scan ca
     .sort();
   // The BMP is a valid image tunefeed reads itself (libvips has no BMP loader): scanned and bucketed, not skipped.
   const planted = ['cut-short.jpg', 'cut-short.png', 'empty.jpg', 'notes.webp', 'thumbnail.jpg'];
-  t.same(skippedFiles, planted, `exactly the planted broken files, with reasons: ${skippedFiles}`);
+  t.same(skippedFiles, planted, `exactly the planted broken files, with reasons: ${skippedFiles.join(', ')}`);
   t.equal(
     Object.values(photos.skipped).reduce((a, n) => a + (n ?? 0), 0),
     skippedFiles.length,
@@ -75,7 +75,7 @@ t.test('demo runs every stage, reports the planted skips, and reuses its scan ca
   // crop_aspect closest over [0.75, 1.0, 1.5]: at most three buckets whatever the input aspects (keys are the aligned targets' aspects).
   t.ok(
     Object.keys(art.buckets).length <= 3,
-    `art cropped to its three configured aspects: ${Object.keys(art.buckets)}`,
+    `art cropped to its three configured aspects: ${Object.keys(art.buckets).join(', ')}`,
   );
   t.ok(Object.keys(photos.buckets).length > 3, 'photos keep their own aspects');
   t.equal(s.stream!.batches, 12);
@@ -85,7 +85,7 @@ t.test('demo runs every stage, reports the planted skips, and reuses its scan ca
   // The demo's seed is fixed (1234): its 12 batches draw from both datasets.
   t.same(Object.keys(s.stream!.examples).sort(), ['demo-art', 'demo-photos'], 'both datasets streamed');
   for (const id of ['demo-photos', 'demo-art']) {
-    const ex = s.stream!.examples[id]!;
+    const ex = s.stream!.examples[id];
     t.equal(ex.payload, 'pixels', `${id}: decoded pixels delivered`);
     t.equal(ex.bytes, ex.targetSize![0] * ex.targetSize![1] * 3, `${id}: RGB bytes match the target size`);
     t.match(ex.caption, /\w/, `${id}: textfile caption resolved`);

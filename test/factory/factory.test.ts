@@ -144,7 +144,12 @@ t.test('all four backend types build into working backends', async (t) => {
     urls: { type: 'csv', group: 'data_backends', probe: { rows: 1, urls: 1 } },
     hub: { type: 'huggingface', probe: { shards: 1, rows: 5 } },
   });
-  t.ok(m.memory.peakRssMb >= m.memory.rssMb && m.memory.rssMb > 0 && m.memory.heapUsedMb > 0);
+  // The kernel's peak for this process never falls, so it bounds the recorded peak from above (1 MB for rounding).
+  const kernelPeakMb = process.resourceUsage().maxRSS / 1024;
+  t.ok(
+    m.memory.peakRssMb >= m.memory.rssMb && m.memory.peakRssMb <= kernelPeakMb + 1 && m.memory.heapUsedMb > 0,
+    `peak RSS ${m.memory.peakRssMb} MB within [rss ${m.memory.rssMb}, kernel peak ${kernelPeakMb.toFixed(1)}] MB`,
+  );
   t.same(m.custom, { answer: 42 });
   t.equal(await exists(path.join(dir, 'out', 'all_image_files_photos.json')), false, 'file-list cache deleted');
   t.equal(await exists(path.join(dir, 'out', 'all_vae_cache_files_photos.json')), false);

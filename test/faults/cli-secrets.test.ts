@@ -100,13 +100,16 @@ t.test('no secret in anything the CLI writes during an S3 run with faults', asyn
   t.equal(runs.validate.code, 0, 'validate exits 0', { stderr: runs.validate.err.slice(-1500) });
   t.match(runs.validate.out, /\[REDACTED\]/, 'validate --json shows the secret fields redacted');
   t.equal(runs.scan.code, 0, 'scan exits 0', { stderr: runs.scan.err.slice(-1500) });
-  const scanned = JSON.parse(runs.scan.out).datasets[0];
+  const scanned = (JSON.parse(runs.scan.out) as { datasets: { files: number; skipped: object }[] }).datasets[0];
   t.equal(scanned.files, 32, 'the scan listed every object (30 + broken + doomed)');
-  t.ok(Object.keys(scanned.skipped).length >= 1, `skips reported: ${JSON.stringify(scanned.skipped)}`);
+  t.same(scanned.skipped, { unsupported: 1, read_error: 1 }, 'broken.jpg unsupported, doomed.jpg (403) a read error');
   t.equal(runs.stream.code, 0, 'stream exits 0', { stderr: runs.stream.err.slice(-1500) });
   t.equal(runs.stream.out.trim().split('\n').length, 6, 'six batches streamed');
   t.not(runs.bad.code, 0, 'a failing run exits non-zero');
-  t.ok((proxy.stats.faults.slowdown ?? 0) > 0, `SlowDown injected ${proxy.stats.faults.slowdown} times`);
+  // The plan answers every 4th request (the doomed key aside) with SlowDown: the count follows from the request log.
+  const planned = proxy.stats.log.filter((l, i) => (i + 1) % 4 === 0 && !l.url.includes('doomed')).length;
+  t.ok(planned > 0, `${proxy.stats.requests} requests went through the proxy`);
+  t.equal(proxy.stats.faults.slowdown ?? 0, planned, `SlowDown injected ${proxy.stats.faults.slowdown} times`);
   const written: [string, string][] = Object.entries(runs).flatMap(
     ([k, r]) =>
       [
@@ -120,6 +123,8 @@ t.test('no secret in anything the CLI writes during an S3 run with faults', asyn
     written.some(([f]) => f.includes('aspect_ratio_bucket_indices')) && written.some(([f]) => f.endsWith('state.json')),
     'cache and state files were written',
   );
+  // 4 runs × stdout and stderr, plus at least the state file and the two cache files.
+  t.ok(written.length >= 8 + 3, `${written.length} outputs and files to grep (at least 11)`);
   let found = 0;
   for (const [name, text] of written) {
     const at = Math.max(text.indexOf(secret), text.indexOf(token));

@@ -39,11 +39,13 @@ export const FAULT_FILES = [
   'test/faults/cli-secrets.test.ts',
   'test/faults/no-listeners.test.ts',
   'test/faults/csv-stream-faults.test.ts',
+  'test/pipeline/stream-kill-resume.test.ts',
+  'test/pipeline/insert-stage.test.ts',
 ];
 
 /** Assertion names in other areas' tests that carry counts (they print them; we only collect). */
 const COUNTED =
-  /injected \d+ times|retry reasons seen|checkpoint entries=|balanced:|both outcomes occur|syntax errors reported|took \d+ ms|bounded time|exactly maxAttempts|faults injected:|skips by reason|usable \+ skipped|every planted file|counts match/;
+  /injected \d+ times|retry reasons seen|probes only the \d+|balanced:|both outcomes occur|syntax errors reported|bounded: \d+|exactly maxAttempts|faults injected:|skips by reason|usable \+ skipped|every planted file|counts match|planned − delivered|waited \d+ times|peak RSS/;
 
 const files = process.argv.length > 2 ? process.argv.slice(2) : FAULT_FILES;
 const countsFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'tf-counts-')), 'counts.jsonl');

@@ -106,11 +106,9 @@ t.test('CSV stream with a misbehaving server: skips with reasons, bounded time',
     'delivered samples decoded',
   );
   t.equal(srv.count('/gone.jpg'), 1, '404 fetched once');
-  t.ok(
-    srv.count('/hang.jpg') <= 2 && srv.count('/endless.jpg') === 1,
-    `hang fetched ${srv.count('/hang.jpg')}×, endless ${srv.count('/endless.jpg')}×`,
-  );
-  t.ok(ms < 15_000, `bounded time (${ms} ms)`);
+  // Bounded by requests (maxAttempts 2 for the timeout, 1 for the permanent too_large), not by a wall-clock limit.
+  t.equal(srv.count('/hang.jpg'), 2, 'hang: a timeout, retried once (maxAttempts 2)');
+  t.equal(srv.count('/endless.jpg'), 1, 'endless: too_large, not retried');
   report(t, 'csv-stream', {
     urls: urls.length,
     delivered: delivered.size,

@@ -169,7 +169,6 @@ t.test('bad images in the stream: classified, counted, the stream carries on', a
   );
   t.equal(delivered.size + skipped.size, all.length, 'delivered + skipped = planted');
   t.equal(batches.length, all.length, 'one batch per planted key (bad ones refilled)');
-  t.ok(ms < 15000, `bounded time with the bomb in the stream (${ms} ms)`);
   const byReason: Record<string, number> = {};
   for (const r of skipped.values()) byReason[r] = (byReason[r] ?? 0) + 1;
   const events = batches.flatMap((b) => b.skipped).length;

@@ -32,10 +32,8 @@ async function check(b: BuiltBackend, group: string, limit: number, read: boolea
   }
   const first = sample[0];
   const bytes = read && first ? (await b.storage.readRange(first.key, 0, 65536)).length : null;
-  const d = b.description as Record<string, unknown>;
-  const where = String(
-    d.root ?? (d.bucket ? `s3://${String(d.bucket)}/${String(d.prefix ?? '')}` : (d.csvFile ?? d.datasetName ?? '')),
-  );
+  const d = b.description as Record<string, string | undefined>;
+  const where = d.root ?? (d.bucket ? `s3://${d.bucket}/${d.prefix ?? ''}` : (d.csvFile ?? d.datasetName ?? ''));
   return {
     id: b.id,
     group,

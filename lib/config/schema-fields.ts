@@ -152,12 +152,18 @@ export function idList(field: string) {
   }).optional();
 }
 
+/** True when `v` holds a C0 control character (U+0000–U+001F): never valid inside a file name part. */
+function hasControlCharacter(v: string): boolean {
+  for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) < 0x20) return true;
+  return false;
+}
+
 /** A dataset id: non-empty, and safe to embed in cache file names. */
 export function datasetId() {
   return checked<string>((v) => {
     if (typeof v !== 'string' || v.trim() === '')
       return { ok: false, message: "Each dataset needs a unique 'id' field." };
-    if (/[/\\\u0000-\u001f]/.test(v) || v === '.' || v === '..') {
+    if (/[/\\]/.test(v) || hasControlCharacter(v) || v === '.' || v === '..') {
       return {
         ok: false,
         message:
@@ -174,7 +180,7 @@ export function fileNamePart(field: string) {
   return checked<string | null | undefined>((v) => {
     if (v === undefined || v === null) return { ok: true, value: v };
     if (typeof v !== 'string') return { ok: false, message: expectedMsg(field, 'a string', v) };
-    if (/[/\\\u0000-\u001f]/.test(v) || v === '.' || v === '..') {
+    if (/[/\\]/.test(v) || hasControlCharacter(v) || v === '.' || v === '..') {
       return {
         ok: false,
         message:

@@ -85,7 +85,7 @@ function exampleOf(batch: unknown): SampleExample | null {
   const pixels = s.pixels instanceof Uint8Array ? s.pixels : null;
   const latents = (s.latents as { data?: unknown } | undefined)?.data;
   return {
-    key: String(s.key ?? ''),
+    key: typeof s.key === 'string' ? s.key : '',
     caption: typeof s.caption === 'string' ? s.caption : null,
     targetSize: Array.isArray(size) && size.length === 2 ? [Number(size[0]), Number(size[1])] : null,
     payload: pixels ? 'pixels' : latents instanceof Uint8Array ? 'latents' : 'metadata',

@@ -1,6 +1,6 @@
 // Builders turn one dataset config into a live storage backend: a template method with per-type steps.
 import { ConfigValidationError, type ConfigIssue } from '../errors.js';
-import type { DatasetConfig, ImageDatasetConfig, LoadedConfig, MetadataBackendType } from '../config/types.js';
+import type { DatasetConfig, LoadedConfig, MetadataBackendType } from '../config/types.js';
 import { isImageDataset } from '../config/types.js';
 import { createStorage } from '../storage/from-description.js';
 import type { BackendDescription, StorageBackend } from '../storage/types.js';

@@ -1,7 +1,7 @@
 // The four built-in builders: local, aws, csv, huggingface.
 import { stat } from 'node:fs/promises';
 import type { ConfigIssue } from '../errors.js';
-import type { DatasetConfig, ImageDatasetConfig } from '../config/types.js';
+import type { DatasetConfig } from '../config/types.js';
 import { isImageDataset } from '../config/types.js';
 import { type CsvStorage } from '../storage/csv.js';
 import { type HuggingfaceStorage } from '../storage/huggingface.js';

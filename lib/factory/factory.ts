@@ -207,7 +207,7 @@ async function buildGroup(
   built: BuiltBackend[],
   defaultText: string | null,
 ): Promise<BuiltBackend[]> {
-  const out: BuiltBackend[] = new Array(list.length);
+  const out = new Array<BuiltBackend>(list.length);
   let next = 0;
   const lane = async (): Promise<void> => {
     for (let i = next++; i < list.length; i = next++) {

@@ -94,7 +94,7 @@ export async function runScanTask(task: ScanTask, storage: StorageBackend): Prom
     followBytes: rest.followBytes ?? (local ? 4096 : REMOTE_HEAD),
     verifyTail: rest.verifyTail ?? local,
   };
-  const results: ScanItemResult[] = new Array(task.items.length);
+  const results = new Array<ScanItemResult>(task.items.length);
   let bytesRead = 0;
   let next = 0;
   const lane = async (): Promise<void> => {

@@ -41,7 +41,7 @@ export class AspectResolutionMap {
   load(mp: number, data: Record<string, unknown>): void {
     for (const [a, v] of Object.entries(data)) {
       if (Array.isArray(v) && v.length === 2 && v.every((n) => Number.isInteger(n)))
-        this.set(mp, Number(a), [v[0], v[1]]);
+        this.set(mp, Number(a), [Number(v[0]), Number(v[1])]);
     }
   }
 }

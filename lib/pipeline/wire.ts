@@ -7,11 +7,13 @@ import {
   type LoadedConfig,
   type TrainingArgs,
 } from '../config/types.js';
-import { UsageError } from '../errors.js';
+import { createCaptionResolver } from '../captions/resolve-caption.js';
+import { createFactory } from '../factory/factory.js';
+import { scanDataset } from '../metadata/scan.js';
 import type { DatasetIndex } from '../metadata/types.js';
 import type { MetricsBus } from '../metrics/events.js';
 import type { StorageBackend } from '../storage/types.js';
-import { ScanPool, type ScanRunner } from '../pool/scan-pool.js';
+import { ScanPool } from '../pool/scan-pool.js';
 import type { LoaderDatasetInput, LoaderOptions } from './types.js';
 
 /** The runtime's view of the training arguments it uses. */
@@ -52,19 +54,6 @@ export function runtimeArgs(
   return merged as unknown as RuntimeArgs;
 }
 
-/** The factory and scan contracts from the team brief (loaded lazily: they live in other engineers' modules). */
-interface FactoryModule {
-  createFactory(
-    loaded: LoadedConfig,
-    options?: unknown,
-  ): {
-    build(): Promise<{
-      data: BuiltData[];
-      get(id: string): { storage: StorageBackend } | undefined;
-      close(): Promise<void>;
-    }>;
-  };
-}
 /** A built data backend and the ids of the embed backends it links to (text: the default when unset). */
 interface BuiltData {
   id: string;
@@ -103,37 +92,6 @@ async function embedLinks(
   };
 }
 
-interface ScanModule {
-  scanDataset(opts: {
-    id: string;
-    config: ImageDatasetConfig;
-    storage: StorageBackend;
-    args: TrainingArgs;
-    metrics?: MetricsBus;
-    pool?: ScanRunner;
-  }): Promise<{ index: DatasetIndex }>;
-}
-interface CaptionModule {
-  createCaptionResolver(
-    config: ImageDatasetConfig,
-    storage: StorageBackend,
-    index: DatasetIndex,
-    seed: number,
-  ): (key: string, sampleSeed: number) => Promise<string | null>;
-}
-
-async function stage<T>(relative: string, name: string): Promise<T> {
-  try {
-    return (await import(new URL(relative, import.meta.url).href)) as T;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
-    throw new UsageError(
-      `createLoader from a config needs ${name} (${relative.replace('../', 'lib/')}), which is not in this build; pass options.datasets instead`,
-      { cause: err },
-    );
-  }
-}
-
 /** Caption resolvers built here from the config, by the seed they were built with: the prefetch thread rebuilds them. */
 const rebuildable = new WeakMap<object, number>();
 
@@ -156,7 +114,7 @@ type Extras = Pick<LoaderDatasetInput, 'captions' | 'textEmbeds' | 'vaeCache'>;
  */
 async function scanInputs(
   built: readonly Built[],
-  ctx: { args: TrainingArgs; metrics: MetricsBus | undefined; scanDataset: ScanModule['scanDataset'] },
+  ctx: { args: TrainingArgs; metrics: MetricsBus | undefined },
   extrasFor: (b: Built, config: ImageDatasetConfig, index: DatasetIndex) => Promise<Extras>,
 ): Promise<LoaderDatasetInput[]> {
   const datasets: LoaderDatasetInput[] = [];
@@ -170,7 +128,7 @@ async function scanInputs(
         datasets.push({ config, storage: b.storage, index });
         continue;
       }
-      const { index } = await ctx.scanDataset({
+      const { index } = await scanDataset({
         id: b.id,
         config,
         storage: b.storage,
@@ -194,12 +152,6 @@ export async function resolveInputs(source: string | LoadedConfig, options: Load
   }
   const loaded =
     typeof source === 'string' ? (options.loaded ?? (await loadConfig(source, configOptions(options)))) : source;
-  const { createFactory } = await stage<FactoryModule>('../factory/factory.js', 'the backend factory');
-  const { scanDataset } = await stage<ScanModule>('../metadata/scan.js', 'the metadata scan');
-  const { createCaptionResolver } = await stage<CaptionModule>(
-    '../captions/resolve-caption.js',
-    'the caption resolver',
-  );
   const built = await createFactory(loaded, options.cache ? { cache: options.cache } : {}).build();
   const owned: StorageBackend[] = [];
   const close = async (): Promise<void> => {
@@ -210,7 +162,7 @@ export async function resolveInputs(source: string | LoadedConfig, options: Load
     const args = { ...loaded.args, ...options.args };
     const rt = runtimeArgs(loaded.args, options.args);
     const seed = options.seed ?? rt.seed;
-    const datasets = await scanInputs(built.data, { args, metrics: options.metrics, scanDataset }, async (b, c, i) => ({
+    const datasets = await scanInputs(built.data, { args, metrics: options.metrics }, async (b, c, i) => ({
       captions: markRebuildable(createCaptionResolver(c, b.storage, i, seed), seed),
       ...(await embedLinks(b, (id) => built.get(id), args.model_family, owned)),
     }));

@@ -40,6 +40,12 @@ export interface DemoOptions {
   progress?: ProgressStream;
   /** Stages to use (tests and benchmarks inject them). @default loadStages() */
   stages?: Stages;
+  /** `key=value` training-argument overrides (`tunefeed demo --set`), applied over the demo's own. @default [] */
+  set?: string[];
+  /** SimpleTuner config.json read under the demo's own arguments (`tunefeed demo --training-config`). */
+  trainingConfig?: string;
+  /** Dataset builder plug-ins (`tunefeed demo --plugin`). @default [] */
+  plugins?: string[];
 }
 
 /** One scanned dataset. */
@@ -194,7 +200,12 @@ async function runStages(
 ): Promise<void> {
   if (!stages.config) return missing(s, 'config');
   const args = demoTrainingArgs(layout, o.batchSize ?? 4, o.seed ?? 1234);
-  const loaded = await stages.config.loadConfig(s.configPath, { args });
+  const loaded = await stages.config.loadConfig(s.configPath, {
+    args,
+    ...(o.set?.length ? { set: o.set } : {}),
+    ...(o.trainingConfig ? { trainingConfig: o.trainingConfig } : {}),
+    ...(o.plugins?.length ? { plugins: o.plugins } : {}),
+  });
   s.stages.config = 'done';
   for (const w of loaded.warnings) s.notes.push(`config warning${w.id ? ` (${w.id})` : ''}: ${w.field}: ${w.message}`);
   if (!stages.factory) return missing(s, 'factory');

@@ -9,7 +9,7 @@ import type { BackendDescription, StorageBackend } from '../storage/types.js';
 export interface ConfigStage {
   loadConfig(
     source: string | unknown[],
-    options?: { args?: Partial<TrainingArgs>; set?: string[] },
+    options?: { args?: Partial<TrainingArgs>; set?: string[]; trainingConfig?: string; plugins?: string[] },
   ): Promise<LoadedConfig>;
 }
 

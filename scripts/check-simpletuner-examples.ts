@@ -87,7 +87,8 @@ function table(rows: Row[]): string {
       `${r.note.replace(/\|/g, '\\|').replace(/\n/g, ' ').slice(0, 160)} |`,
   );
   const count = (v: Row['verdict']): number => rows.filter((r) => r.verdict === v).length;
-  const summary = `${rows.length} examples: ${count('valid')} valid, ${count('invalid')} invalid, ${count('skipped')} skipped`;
+  const summary =
+    `${rows.length} examples: ${count('valid')} valid, ${count('invalid')} invalid, ` + `${count('skipped')} skipped`;
   return [head, '|---|---|---|---|---|---|---|', ...lines, '', summary].join('\n');
 }
 

@@ -5,6 +5,7 @@ import { rootLogger } from '../log.js';
 import { runDemo } from '../demo/run-demo.js';
 import { formatSummary } from '../demo/summary.js';
 import { dashboardOption } from './dashboard-option.js';
+import { withTrainingArgs, type TrainingCliOptions } from './training-options.js';
 
 function positiveInt(name: string): (v: string) => number {
   return (v) => {
@@ -26,8 +27,7 @@ function quietLogs(): void {
 
 /** Registers `tunefeed demo`. */
 export function register(program: Command): void {
-  program
-    .command('demo')
+  withTrainingArgs(program.command('demo'))
     .description('Generate a small real dataset, scan it and stream batches through a simulated training step')
     .option('--dir <dir>', 'folder for the demo dataset (created once, reused after)', './tunefeed-demo')
     .option('--batches <n>', 'batches to stream', positiveInt('--batches'), 100)
@@ -39,16 +39,18 @@ export function register(program: Command): void {
     .option('--json', 'print the summary as JSON on stdout', false)
     .addOption(dashboardOption())
     .action(
-      async (opts: {
-        dir: string;
-        batches: number;
-        batchSize: number;
-        stepMs: number;
-        seed: number;
-        images: number;
-        regenerate: boolean;
-        json: boolean;
-      }) => {
+      async (
+        opts: {
+          dir: string;
+          batches: number;
+          batchSize: number;
+          stepMs: number;
+          seed: number;
+          images: number;
+          regenerate: boolean;
+          json: boolean;
+        } & TrainingCliOptions,
+      ) => {
         quietLogs();
         const art = Math.floor(opts.images / 3);
         const summary = await runDemo({
@@ -59,6 +61,9 @@ export function register(program: Command): void {
           seed: opts.seed,
           force: opts.regenerate,
           sizes: { photos: opts.images - art, art },
+          set: opts.set,
+          ...(opts.trainingConfig ? { trainingConfig: opts.trainingConfig } : {}),
+          plugins: opts.plugin,
         });
         process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
       },

@@ -41,6 +41,12 @@ export interface DemoOptions {
   force?: boolean;
   /** Progress output. @default process.stderr */
   progress?: ProgressStream;
+  /** `key=value` training-argument overrides (`tunefeed demo --set`), applied over the demo's own. @default [] */
+  set?: string[];
+  /** SimpleTuner config.json read under the demo's own arguments (`tunefeed demo --training-config`). */
+  trainingConfig?: string;
+  /** Dataset builder plug-ins (`tunefeed demo --plugin`). @default [] */
+  plugins?: string[];
 }
 
 /** One scanned dataset. */
@@ -189,7 +195,12 @@ async function runStages(
   layout: Parameters<typeof demoTrainingArgs>[0],
 ): Promise<void> {
   const args = demoTrainingArgs(layout, o.batchSize ?? 4, o.seed ?? 1234);
-  const loaded = await loadConfig(s.configPath, { args });
+  const loaded = await loadConfig(s.configPath, {
+    args,
+    ...(o.set?.length ? { set: o.set } : {}),
+    ...(o.trainingConfig ? { trainingConfig: o.trainingConfig } : {}),
+    ...(o.plugins?.length ? { plugins: o.plugins } : {}),
+  });
   s.stages.config = 'done';
   for (const w of loaded.warnings) s.notes.push(`config warning${w.id ? ` (${w.id})` : ''}: ${w.field}: ${w.message}`);
   const built = await createFactory(loaded).build();

@@ -131,3 +131,36 @@ t.test('stream batches by the training config (train_batch_size, resolution) and
   const b2 = JSON.parse(o.stdout.trim().split('\n')[0] ?? '{}') as { samples: unknown[] };
   t.equal(b2.samples.length, 4, 'train_batch_size 4 from --set');
 });
+
+t.test('demo reads --training-config and --set over its own arguments', async (t) => {
+  const s = await setup();
+  const dir = join(s.dir, 'demo');
+  const base = [
+    'demo',
+    '--dir',
+    dir,
+    '--images',
+    '6',
+    '--batch-size',
+    '1',
+    '--batches',
+    '1',
+    '--step-ms',
+    '1',
+    '--json',
+  ];
+  const a = await cli([...base, '--training-config', s.stConfig, '--set', 'model_family=cosmos3']);
+  t.equal(a.code, 0, a.stderr);
+  const notes = (JSON.parse(a.stdout) as { notes: string[] }).notes;
+  t.ok(
+    notes.some((n) => n.includes('model_family cosmos3 requires an alignment value of 16px')),
+    notes.join('\n'),
+  );
+  const b = await cli([...base, '--training-config', s.stConfig]);
+  t.equal(b.code, 0, b.stderr);
+  const notesB = (JSON.parse(b.stdout) as { notes: string[] }).notes;
+  t.notOk(
+    notesB.some((n) => n.includes('requires an alignment value')),
+    'sdxl from config.json keeps the 64-px alignment',
+  );
+});

@@ -1,5 +1,5 @@
-// Buckets per model family equal SimpleTuner's: test/fixtures/model-buckets.json holds the target sizes SimpleTuner's
-// own MultiaspectImage computes at each family's alignment (scripts/gen-model-buckets.py runs it), non-square originals.
+// Buckets per model family equal SimpleTuner's: test/fixtures/model-buckets.json holds the target sizes
+// SimpleTuner's own MultiaspectImage computes at each family's alignment (scripts/gen-model-buckets.py runs it).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';

@@ -78,6 +78,12 @@ export class DiskCache {
     metrics.emit('cache.disabled', { level: 'disk', dir: this.root, code });
   }
 
+  /** Make the folders again after someone removed them (`tunefeed cache clear` while this process runs). */
+  async recreate(): Promise<void> {
+    this.#subdirs.clear();
+    for (const d of Object.values(this.dirs)) await mkdir(d, { recursive: true });
+  }
+
   /** Path of the entry for `hash`. */
   entryPath(hash: string): string {
     return path.join(this.dirs.entries, hash.slice(0, 2), hash);
@@ -145,7 +151,12 @@ export class DiskCache {
     const bytes = parts.reduce((a, b) => a + b.length, 0);
     try {
       await this.#makeRoom(bytes);
-      await this.#write(hash, parts);
+      await this.#write(hash, parts).catch(async (err: unknown) => {
+        // The folder was cleared under us (`tunefeed cache clear`, rm -rf): make it again once.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        await this.recreate();
+        await this.#write(hash, parts);
+      });
       return true;
     } catch (err) {
       if (this.#usage !== null) this.#usage -= bytes;

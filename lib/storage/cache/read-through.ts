@@ -114,7 +114,11 @@ export class ReadThrough {
     for (let round = 0; round < 3; round++) {
       let claim;
       try {
-        claim = await tryClaim(disk.dirs.claims, h);
+        claim = await tryClaim(disk.dirs.claims, h).catch(async (err: unknown) => {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+          await disk.recreate(); // the folder was cleared while in use
+          return tryClaim(disk.dirs.claims, h);
+        });
       } catch (err) {
         disk.disable(err);
         return (await this.#download(key, signal)).body;

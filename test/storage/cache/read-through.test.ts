@@ -1,5 +1,5 @@
 // The cache in front of S3 (in-memory server, counted requests): hits, one download per object, changed objects.
-import { readdir, utimes } from 'node:fs/promises';
+import { readdir, rm, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import t from 'tap';
 import { metrics, type MetricEvent } from '../../../lib/metrics/events.js';
@@ -104,4 +104,17 @@ t.test('writes and deletes through the cached storage drop the cached copy', asy
   t.equal((await s.read('w.txt')).toString(), 'two');
   await s.delete('w.txt');
   await t.rejects(s.read('w.txt'), { code: 'TF_STORAGE_NOT_FOUND' });
+});
+
+t.test('a folder cleared while in use (tunefeed cache clear) is made again and keeps caching', async (t) => {
+  const objs = objects(4, 800);
+  const srv = await serverWith(t, objs);
+  const spec = await tempSpec();
+  const s = cachedS3(t, srv, spec);
+  await s.read(objs[0][0]);
+  await rm(spec.dir, { recursive: true, force: true });
+  for (const [k, b] of objs.slice(1)) t.same(await s.read(k), b);
+  const before = await requests(srv);
+  for (const [k] of objs.slice(1)) await s.read(k);
+  t.same(await requests(srv), before, 'the objects read after the clear are cached again');
 });

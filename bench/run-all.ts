@@ -11,7 +11,18 @@ import { parseBenchOutput, renderResults, type BenchLine, type RunInfo } from '.
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Benchmarks in the order they run; soak is opt-in (`--only soak`) because it runs for minutes by design. */
-export const DEFAULT_BENCHES = ['scan', 'decode', 'pil', 'prefetch', 'latents', 'memory', 'list', 'video', 'cache', 'dashboard'];
+export const DEFAULT_BENCHES = [
+  'scan',
+  'decode',
+  'pil',
+  'prefetch',
+  'latents',
+  'memory',
+  'list',
+  'video',
+  'cache',
+  'dashboard',
+];
 
 interface ChildResult {
   lines: BenchLine[];

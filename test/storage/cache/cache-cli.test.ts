@@ -89,5 +89,5 @@ t.test('cache stats reports the folder, its datasets and bytes; cache clear empt
   const cleared = await run(process.execPath, [...CLI, 'cache', 'clear', config]);
   t.match(cleared.stdout, /0 entries, 0\.0 MiB of 1\.0 MiB/);
   const bad = await run(process.execPath, [...CLI, 'cache', 'show', config]).catch((e: { stderr: string }) => e);
-  t.match((bad).stderr, /Expected stats or clear, got `show`/);
+  t.match(bad.stderr, /Expected stats or clear, got `show`/);
 });

@@ -26,10 +26,11 @@ const SUFFIXES: Record<string, string[]> = {
   untyped: [''],
 };
 
+/** Prometheus reads values with Go's ParseFloat: NaN and ±Inf(inity) in any case (prom-client writes `Nan`). */
 function parseValue(text: string, line: number): number {
-  if (text === '+Inf') return Infinity;
-  if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return NaN;
+  const special = /^([-+]?)(inf|infinity)$/i.exec(text);
+  if (special) return special[1] === '-' ? -Infinity : Infinity;
+  if (/^nan$/i.test(text)) return NaN;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) throw new Error(`line ${line}: bad value ${text}`);
   return Number(text);
 }

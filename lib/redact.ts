@@ -27,7 +27,7 @@ export function scrubSecrets(text: string): string {
 export function redactValue<T>(value: T, depth = 0): T {
   if (depth > 32) return value;
   if (typeof value === 'string') return scrubSecrets(value) as T;
-  if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1)) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((v) => redactValue(v, depth + 1)) as T;
   if (value && typeof value === 'object' && !(value instanceof Error) && !Buffer.isBuffer(value)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {

@@ -62,7 +62,8 @@ async function checkExample(examples: string, name: string): Promise<Row> {
   };
   const config = await readJson(file);
   if (typeof config === 'string') return { ...row, note: `config.json ${config}` };
-  row.family = String(arg(config, 'model_family') ?? '');
+  const family = arg(config, 'model_family');
+  row.family = typeof family === 'string' ? family : '';
   const dl = arg(config, 'data_backend_config');
   if (typeof dl !== 'string') return { ...row, note: 'no data_backend_config' };
   row.dataloader = dl.replace(/^(config|simpletuner)\/examples\//, '');

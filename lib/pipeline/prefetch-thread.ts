@@ -17,6 +17,8 @@ import {
 } from './thread-protocol.js';
 import type { LoaderDatasetInput } from './types.js';
 import { loadInsertStage } from './insert-stage.js';
+import type * as FromDescription from '../storage/from-description.js';
+import type { Envelope } from './assemble.js';
 
 const init = workerData as ThreadInit & { port: MessagePort };
 const port = init.port;
@@ -51,7 +53,8 @@ async function storageMaker(datasets: WireDataset[]): Promise<(desc: BackendDesc
   } catch (err) {
     // From .ts sources under tsx, import() is not hooked in worker threads but require() is (see prefetch-thread-boot.cjs).
     if (typeof require !== 'function') throw err;
-    return (require('../storage/from-description.js') as typeof import('../storage/from-description.js')).createStorage;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the only loader tsx hooks in a worker thread
+    return (require('../storage/from-description.js') as typeof FromDescription).createStorage;
   }
 }
 
@@ -83,7 +86,7 @@ async function insertStage(): Promise<Duplex | undefined> {
 
 /** One batch per credit: with no credit the thread stops pulling, so backpressure reaches the sampler. */
 async function send(p: BuiltPipeline): Promise<void> {
-  const it = p.body[Symbol.asyncIterator]();
+  const it = (p.body as AsyncIterable<Envelope>)[Symbol.asyncIterator]();
   for (;;) {
     while (credits === 0 && !closing)
       await new Promise<void>((r) => {

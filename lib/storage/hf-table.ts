@@ -52,7 +52,7 @@ export class ParquetTable {
     dataset: string,
     cacheBytes: number,
   ): Promise<ParquetTable> {
-    const shards: Shard[] = new Array(files.length);
+    const shards = new Array<Shard>(files.length);
     let next = 0;
     const lane = async (): Promise<void> => {
       for (let i = next++; i < files.length; i = next++) {

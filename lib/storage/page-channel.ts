@@ -6,7 +6,7 @@ export class PageChannel<T> implements AsyncIterable<T> {
   readonly #limit: number;
   #ended = false;
   #cancelled = false;
-  #error: unknown = undefined;
+  #error: Error | undefined = undefined;
   #wakeConsumer: (() => void) | undefined;
   #wakeProducer: (() => void) | undefined;
 
@@ -29,7 +29,7 @@ export class PageChannel<T> implements AsyncIterable<T> {
   /** No more pages; with an error, the consumer throws it after the queued pages. */
   end(error?: unknown): void {
     this.#ended = true;
-    this.#error = error;
+    this.#error = error === undefined || error instanceof Error ? error : new Error(typeof error === 'string' ? error : JSON.stringify(error));
     this.#wake();
   }
 

@@ -2,6 +2,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { BackendDescription } from './types.js';
 
 export type AwsDescription = Extract<BackendDescription, { kind: 'aws' }>;
@@ -9,7 +10,7 @@ export type AwsDescription = Extract<BackendDescription, { kind: 'aws' }>;
 /** The SDK client and module. */
 export interface OwnedClient {
   client: S3Client;
-  sdk: typeof import('@aws-sdk/client-s3');
+  sdk: typeof S3Sdk;
 }
 
 /** Keep-alive agents sized by aws_max_pool_connections; shared by the SDK client and the lean path. */

@@ -76,17 +76,21 @@ function rawClip(file: string, g: SampleMetadata, frames: number): Promise<Buffe
   const args = ['-v', 'error', '-i', file, '-map', '0:v:0', '-frames:v', String(frames)];
   const child = spawn(ffmpegBinary(), [...args, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']);
   const jobs: Promise<Buffer>[] = [];
-  let pending: Buffer = Buffer.alloc(0);
+  let frame = Buffer.allocUnsafe(size);
+  let filled = 0;
   child.stdout.on('data', (b: Buffer) => {
-    pending = pending.length ? Buffer.concat([pending, b]) : b;
-    while (pending.length >= size) {
-      const raw = Buffer.from(pending.subarray(0, size));
-      pending = pending.subarray(size);
+    for (let at = 0; at < b.length;) {
+      const n = b.copy(frame, filled, at);
+      at += n;
+      filled += n;
+      if (filled < size) continue;
       jobs.push(
-        toGeometry(sharp(raw, { raw: { width: w, height: h, channels: 3 } }), g)
+        toGeometry(sharp(frame, { raw: { width: w, height: h, channels: 3 } }), g)
           .raw()
           .toBuffer(),
       );
+      frame = Buffer.allocUnsafe(size);
+      filled = 0;
     }
   });
   return new Promise((resolve, reject) => {

@@ -1,4 +1,5 @@
-// Shared benchmark corpus: generated photo-like images plus real photographs from Debian's lomiri-wallpapers-16.04, cached.
+// Shared benchmark corpus: generated photo-like images plus real photographs from Debian's lomiri-wallpapers-16.04,
+// cached.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -109,7 +110,8 @@ export async function lomiriPhotos(): Promise<string[]> {
     await rename(tmp, dir);
   } catch (err) {
     process.stderr.write(
-      `bench/corpus: real photos unavailable (${(err as Error).message.split('\n')[0]}); continuing with generated images only\n`,
+      `bench/corpus: real photos unavailable (${(err as Error).message.split('\n')[0]}); ` +
+        'continuing with generated images only\n',
     );
     return [];
   }
@@ -123,7 +125,9 @@ export function checksumOf(values: Iterable<number | string>): string {
   return h.digest('hex').slice(0, 12);
 }
 
-/** Benchmark scale from run-all (`TUNEFEED_BENCH_SCALE`): tiny for the smoke test, small by default, full on request. */
+/**
+ * Benchmark scale from run-all (`TUNEFEED_BENCH_SCALE`): tiny for the smoke test, small by default, full on request.
+ */
 export function benchScale(): 'tiny' | 'small' | 'full' {
   const s = process.env.TUNEFEED_BENCH_SCALE;
   return s === 'tiny' || s === 'full' ? s : 'small';
@@ -207,7 +211,9 @@ function syntheticIndex(l: LatentDataset): DatasetIndex {
   };
 }
 
-/** Build (or reuse) the latent datasets, write their multidatabackend.json and load it through the real config stage. */
+/**
+ * Build (or reuse) the latent datasets, write their multidatabackend.json and load it through the real config stage.
+ */
 export async function streamFixture(specs: FixtureSpec[], batchSize: number, seed: number): Promise<StreamFixture> {
   const latents = await Promise.all(specs.map((s) => latentDataset(s.id, s.count)));
   const config = [

@@ -1,5 +1,7 @@
-// Cached-latent batches: tunefeed's readLatents (read + unzip + unpickle) vs a raw fs.readFile loop over the same files.
-// Latent files are written once by Debian's torch (/usr/bin/python3) with SimpleTuner's names, and cached in the corpus.
+// Cached-latent batches: tunefeed's readLatents (read + unzip + unpickle) vs a raw fs.readFile loop over the same
+// files.
+// Latent files are written once by Debian's torch (/usr/bin/python3) with SimpleTuner's names, and cached in the
+// corpus.
 import { spawnSync } from 'node:child_process';
 import { readFile, stat, readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -29,7 +31,8 @@ const SCALES: Record<'tiny' | 'small' | 'full', { count: number; shape: [number,
 // One python process writes every file: bf16 latents as SimpleTuner's VAECache stores them (torch.save, optional gzip).
 const WRITER = `
 import gzip, io, os, sys, torch
-out, count, c, h, w, compress = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6] == "1"
+out, compress = sys.argv[1], sys.argv[6] == "1"
+count, c, h, w = (int(a) for a in sys.argv[2:6])
 g = torch.Generator().manual_seed(7)
 for line in sys.stdin:
     name = line.strip()
@@ -105,7 +108,8 @@ async function timed(fn: () => Promise<number>): Promise<{ seconds: number; resu
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function runCase(spec: Spec): Promise<BenchLine> {
-  const label = `bf16 ${JSON.stringify(spec.shape)} ×${spec.count}${spec.compress ? ' gzip (compress_cache)' : ''}, batch ${BATCH}`;
+  const gzip = spec.compress ? ' gzip (compress_cache)' : '';
+  const label = `bf16 ${JSON.stringify(spec.shape)} ×${spec.count}${gzip}, batch ${BATCH}`;
   const files = await ensureFiles(spec);
   if (!files)
     return {
@@ -162,7 +166,8 @@ async function runCase(spec: Spec): Promise<BenchLine> {
     },
     params: { batch: BATCH, reads_in_flight: BATCH, rounds: ROUNDS, statistic: 'median' },
     caveat:
-      'Page cache warm for both sides; raw reads bytes only, tunefeed also unzips and unpickles (f32 adds bf16→float32).' +
+      'Page cache warm for both sides; raw reads bytes only, tunefeed also unzips and unpickles ' +
+      '(f32 adds bf16→float32).' +
       (spec.compress ? ' gzip files must be inflated; the raw loop does not inflate.' : ''),
   };
 }

@@ -220,7 +220,8 @@ async function runCase(name: string, files: string[], parallelism: number, pilOk
       UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
     },
     caveat:
-      'tunefeed = lib/pool DecodePool (1 worker thread, N decodes in flight; read via LocalStorage, EXIF rotate, RGB, ' +
+      'tunefeed = lib/pool DecodePool (1 worker thread, N decodes in flight; read via LocalStorage, EXIF rotate, ' +
+      'RGB, ' +
       'lanczos3 resize to the intermediary, crop, pixels moved back); inprocess_sharp = the same sharp calls on the ' +
       'main thread, for reference. PIL = N forked processes doing open/exif_transpose/convert RGB/LANCZOS/crop (pool ' +
       'started before timing). Both get the same geometry per image; sharp may use JPEG shrink-on-load, which is ' +

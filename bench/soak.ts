@@ -1,4 +1,5 @@
-// Soak: 1M cached-latent samples through a slow consumer for --minutes; RSS over time, fds/sockets, exactly-once vs the sampler.
+// Soak: 1M cached-latent samples through a slow consumer for --minutes; RSS over time, fds/sockets, exactly-once vs the
+// sampler.
 import { readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -149,7 +150,8 @@ async function main(): Promise<void> {
   const keys = new Map(fx.latents.map((l) => [l.id, l.keys]));
   const next = expectedOrder(specs, keys, o.batchSize);
   const ledger = new EpochLedger(keys, new Map(specs.map((s) => [s.id, s.repeats])));
-  // A consumer slow enough that `samples` take `minutes`: the loader sits at full prefetch, the steady state of training.
+  // A consumer slow enough that `samples` take `minutes`: the loader sits at full prefetch, the steady state of
+  // training.
   const stepMs = o.stepMs ?? (o.minutes * 60_000 * o.batchSize) / o.samples;
   const batches = Math.ceil(o.samples / o.batchSize);
   const loader = await createLoader(fx.loaded, {
@@ -185,7 +187,8 @@ async function drive(loader: LoaderLike, next: Expected, ledger: EpochLedger, st
     };
     probes.push(p);
     process.stderr.write(
-      `soak ${p.t.toFixed(0)}s: ${st.delivered} samples, rss ${p.rss.toFixed(0)} MB, heap ${p.heap.toFixed(0)} MB, fds ${p.fds}, sockets ${p.sockets}, mismatches ${st.mismatches}\n`,
+      `soak ${p.t.toFixed(0)}s: ${st.delivered} samples, rss ${p.rss.toFixed(0)} MB, heap ${p.heap.toFixed(0)} MB, ` +
+        `fds ${p.fds}, sockets ${p.sockets}, mismatches ${st.mismatches}\n`,
     );
   };
   const timer = setInterval(() => void probe(), probeMs);
@@ -221,7 +224,8 @@ function summarise(
   probes: Probe[],
   r: { delivered: number; mismatches: number; skipped: number; ledger: EpochLedger; digest: number[]; batches: number },
 ): BenchLine {
-  // Growth is measured from the first probe after warm-up (10 % of the run) to the end, so start-up allocation is excluded.
+  // Growth is measured from the first probe after warm-up (10 % of the run) to the end, so start-up allocation is
+  // excluded.
   // A run shorter than one probe interval has no live probe: fall back to the end-of-stream one.
   const running = probes.filter((p) => p.running);
   const live = running.length ? running : [probes[0]];
@@ -235,7 +239,9 @@ function summarise(
     .join(' ');
   return {
     bench: 'soak',
-    case: `${r.delivered.toLocaleString('en')} latent samples, consumer ${stepMs.toFixed(2)} ms/batch of ${o.batchSize}`,
+    case:
+      `${r.delivered.toLocaleString('en')} latent samples, ` +
+      `consumer ${stepMs.toFixed(2)} ms/batch of ${o.batchSize}`,
     figures: {
       seconds: last.t,
       samples: r.delivered,
@@ -270,7 +276,8 @@ function summarise(
     },
     caveat:
       'Latents are tiny (float16 [4, 6, 5]); the run checks what the loader retains and leaks, not I/O throughput. ' +
-      "order_mismatches compares every batch with lib/sampling's plan computed independently; exactly_once_violations counts keys " +
+      "order_mismatches compares every batch with lib/sampling's plan computed independently; " +
+      'exactly_once_violations counts keys ' +
       'not delivered (repeats + 1) times in each completed epoch.',
   };
 }

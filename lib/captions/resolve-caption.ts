@@ -109,7 +109,8 @@ function validate(config: ImageDatasetConfig): void {
     throw invalid(
       config,
       'prepend_instance_prompt',
-      `Backend ${config.id} has prepend_instance_prompt=True, but no instance_prompt was provided. You must provide an instance_prompt, or disable this option.`,
+      `Backend ${config.id} has prepend_instance_prompt=True, but no instance_prompt was provided. ` +
+        'You must provide an instance_prompt, or disable this option.',
     );
   }
 }

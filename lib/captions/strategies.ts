@@ -78,8 +78,10 @@ const parquet: CaptionStrategyFn = async ({ config, index }, key) => {
   if (!values?.length) {
     const p = config.parquet;
     throw new CaptionNotFoundError(
-      `Could not locate caption for image ${key} in sampler_backend ${config.id} with filename column ${p?.filename_column ?? 'id'}, ` +
-        `caption column ${JSON.stringify(p?.caption_column ?? 'description')}, and a parquet database with ${Object.keys(index.captions ?? {}).length} entries.`,
+      `Could not locate caption for image ${key} in sampler_backend ${config.id} ` +
+        `with filename column ${p?.filename_column ?? 'id'}, ` +
+        `caption column ${JSON.stringify(p?.caption_column ?? 'description')}, ` +
+        `and a parquet database with ${Object.keys(index.captions ?? {}).length} entries.`,
       { dataset: config.id, file: key, field: 'parquet.caption_column' },
     );
   }
@@ -129,7 +131,8 @@ export function captionStrategy(name: string, dataset: string): CaptionStrategyF
   const fn = STRATEGIES.get(name);
   if (fn) return fn;
   throw new RegistryLookupError(
-    `Unsupported caption strategy: ${name}. Supported: 'filename', 'textfile', 'parquet', 'instanceprompt', 'csv', 'huggingface'`,
+    `Unsupported caption strategy: ${name}. ` +
+      "Supported: 'filename', 'textfile', 'parquet', 'instanceprompt', 'csv', 'huggingface'",
     { dataset, field: 'caption_strategy' },
   );
 }

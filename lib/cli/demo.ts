@@ -1,4 +1,5 @@
-// `tunefeed demo`: build a small real dataset, scan it, stream batches through a simulated consumer and print a summary.
+// `tunefeed demo`: build a small real dataset, scan it, stream batches through a simulated consumer and print a
+// summary.
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { rootLogger } from '../log.js';

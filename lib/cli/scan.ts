@@ -38,7 +38,10 @@ interface DatasetLine {
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
-/** --shard I/N, else JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or AWS_BATCH_JOB_ARRAY_INDEX with --shard-count/TUNEFEED_SHARD_COUNT. */
+/**
+ * --shard I/N, else JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or AWS_BATCH_JOB_ARRAY_INDEX with --shard-
+ * count/TUNEFEED_SHARD_COUNT.
+ */
 export function shardFrom(
   o: Pick<ScanCliOptions, 'shard' | 'shardCount'>,
   env: NodeJS.ProcessEnv = process.env,
@@ -83,7 +86,9 @@ function human(l: DatasetLine, r?: ScanResult): string {
     .sort(([a], [b]) => Number.parseFloat(a) - Number.parseFloat(b))
     .map(([k, n]) => `${k}×${n}`)
     .join(' ');
-  let out = `${l.id}: ${l.files} files, ${l.scanned} probed, ${usable} usable in ${Object.keys(l.buckets).length} buckets (${l.seconds}s)\n  buckets: ${buckets}\n`;
+  const nBuckets = Object.keys(l.buckets).length;
+  let out = `${l.id}: ${l.files} files, ${l.scanned} probed, ${usable} usable in ${nBuckets} buckets (${l.seconds}s)\n`;
+  out += `  buckets: ${buckets}\n`;
   const skipped = Object.entries(l.skipped);
   if (skipped.length) out += `  skipped: ${skipped.map(([k, n]) => `${k}=${n}`).join(', ')}\n`;
   for (const [reason, ex] of Object.entries(r?.report.examples ?? {}))

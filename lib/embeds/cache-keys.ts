@@ -44,7 +44,9 @@ export interface TextEmbedKeyOptions {
   keyType?: TextEmbedKeyType;
   /** For path-based keys: the prompt, mixed into the hash so multi-caption alternatives differ. */
   prompt?: string | null;
-  /** Working directory used to make a relative `filename` key absolute, as os.path.abspath does. @default process.cwd() */
+  /**
+   * Working directory used to make a relative `filename` key absolute, as os.path.abspath does. @default process.cwd()
+   */
   cwd?: string;
 }
 

@@ -132,7 +132,8 @@ export function asFloat32(t: Tensor): Float32Array {
   const n = numel(t.shape);
   if (t.data.byteLength !== n * itemSize(t.dtype)) {
     throw new EmbedFormatError(
-      `Tensor data is ${t.data.byteLength} bytes, expected ${n * itemSize(t.dtype)} for ${t.dtype}${JSON.stringify(t.shape)}`,
+      `Tensor data is ${t.data.byteLength} bytes, ` +
+        `expected ${n * itemSize(t.dtype)} for ${t.dtype}${JSON.stringify(t.shape)}`,
     );
   }
   if (t.dtype === 'float32' && littleEndianHost && t.data.byteOffset % 4 === 0) {

@@ -78,7 +78,8 @@ function rebuildTensor(args: unknown[]): Tensor {
     shape.length !== stride.length
   ) {
     throw new EmbedFormatError(
-      `Malformed tensor geometry: offset=${String(offset)} size=${JSON.stringify(shape)} stride=${JSON.stringify(stride)}`,
+      `Malformed tensor geometry: offset=${String(offset)} ` +
+        `size=${JSON.stringify(shape)} stride=${JSON.stringify(stride)}`,
     );
   }
   const size = itemSize(storage.dtype);

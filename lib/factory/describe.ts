@@ -31,7 +31,8 @@ export function describeLocal(config: DatasetConfig, ctx: DescribeContext): Back
 
 export function describeAws(config: DatasetConfig, ctx: DescribeContext): BackendDescription {
   const a = config.aws!;
-  // Media datasets live under aws_data_prefix; embed caches under their cache_dir inside the bucket when no prefix is set.
+  // Media datasets live under aws_data_prefix; embed caches under their cache_dir inside the bucket when no prefix is
+  // set.
   const prefix =
     a.aws_data_prefix || (isImageDataset(config) ? '' : datasetRoot(config, ctx.args).replace(/^\.?\/+/, ''));
   return {

@@ -21,15 +21,23 @@ export interface FactoryOptions {
   pluginsFrom?: string;
   /** Environment for HF_ENDPOINT, HF_HOME, HF_TOKEN. @default process.env */
   env?: Record<string, string | undefined>;
-  /** Delete `{output_dir}/all_*_files_{id}.json` unless preserve_data_backend_cache keeps them (SimpleTuner). @default true */
+  /**
+   * Delete `{output_dir}/all_*_files_{id}.json` unless preserve_data_backend_cache keeps them (SimpleTuner). @default
+   * true
+   */
   deleteCaches?: boolean;
   /** Parse CSV indexes and read HF shard footers at build time, so bad data fails early. @default true */
   probe?: boolean;
-  /** CSV URLs may target private/loopback hosts when the dataset does not set csv_allow_private_hosts. @default false */
+  /**
+   * CSV URLs may target private/loopback hosts when the dataset does not set csv_allow_private_hosts. @default false
+   */
   csvAllowPrivateHosts?: boolean;
   /** Worker threads for CPU-heavy build steps (CSV index parsing); 0 = main thread only. @default 2 */
   workers?: number;
-  /** CSV files at least this big are parsed on a worker thread (csv-parse costs ~5.5 µs CPU per row here, ~0.3 s per 4 MiB). @default 4194304 (4 MiB) */
+  /**
+   * CSV files at least this big are parsed on a worker thread (csv-parse costs ~5.5 µs CPU per row here, ~0.3 s per 4
+   * MiB). @default 4194304 (4 MiB)
+   */
   workerThresholdBytes?: number;
   /** Builds in flight within one group. @default 4 */
   concurrency?: number;
@@ -37,7 +45,9 @@ export interface FactoryOptions {
   timings?: Record<string, number>;
   /** Custom metrics, reported in `metrics.custom` and the log line. */
   customMetrics?: Record<string, CustomMetric>;
-  /** Read cache for S3, Hugging Face and CSV datasets (per dataset: `tunefeed_cache`). @default off (see docs/cache.md) */
+  /**
+   * Read cache for S3, Hugging Face and CSV datasets (per dataset: `tunefeed_cache`). @default off (see docs/cache.md)
+   */
   cache?: CacheOptions;
 }
 

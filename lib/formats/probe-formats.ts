@@ -14,7 +14,9 @@ interface ChunkWalk {
   done(): ProbeOutcome;
 }
 
-/** Walks chunks from absolute `pos` (buffer starts at `base`), asking for follow-up ranges to jump or to read a chunk. */
+/**
+ * Walks chunks from absolute `pos` (buffer starts at `base`), asking for follow-up ranges to jump or to read a chunk.
+ */
 function walkChunks(w: ChunkWalk, buf: Buffer, base: number, pos: number, eof: boolean): ProbeOutcome {
   for (;;) {
     const i = pos - base;
@@ -121,7 +123,10 @@ export function probeGif(buf: Buffer, eof: boolean): ProbeOutcome {
   return ok('gif', buf.readUInt16LE(6), buf.readUInt16LE(8));
 }
 
-/** BMP: the shared header reader decides, so the scan refuses exactly what the stream's decoder cannot read (RLE, JPEG, odd depths). */
+/**
+ * BMP: the shared header reader decides, so the scan refuses exactly what the stream's decoder cannot read (RLE, JPEG,
+ * odd depths).
+ */
 export function probeBmp(buf: Buffer, eof: boolean): ProbeOutcome {
   const need = bmpHeaderBytes(buf);
   if (buf.length < need) return needOrTruncated('bmp', eof, 0, need, probeBmp);

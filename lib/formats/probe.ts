@@ -28,7 +28,9 @@ export function probeImage(buf: Buffer, eof: boolean): ProbeOutcome {
   return fail('unsupported', 'not a recognised image format');
 }
 
-/** True when the last bytes (or, for BMP, the headers) look like a complete file of this format (unknown formats pass). */
+/**
+ * True when the last bytes (or, for BMP, the headers) look like a complete file of this format (unknown formats pass).
+ */
 export function tailLooksComplete(format: ImageFormat, tail: Buffer, head: Buffer, size: number): boolean {
   switch (format) {
     case 'png':

@@ -5,7 +5,10 @@ import { BmpError } from '../formats/bmp-decode.js';
 import { classifyDecodeFailure } from './classify.js';
 import { openRgb } from './rgb-source.js';
 
-/** The geometry the scan recorded for a sample (SimpleTuner field names; sizes are [width, height], crop is [top, left]). */
+/**
+ * The geometry the scan recorded for a sample (SimpleTuner field names; sizes are [width, height], crop is [top,
+ * left]).
+ */
 export interface SampleGeometry {
   intermediary_size: [number, number];
   target_size: [number, number];
@@ -49,7 +52,10 @@ function configureOnce(): void {
   if (Number.isInteger(c) && c > 0) sharp.concurrency(c);
 }
 
-/** Decode `bytes` and produce the target crop. Rejects with ImageDecodeError (reason: corrupt, truncated, unsupported, pixel_limit, geometry). */
+/**
+ * Decode `bytes` and produce the target crop. Rejects with ImageDecodeError (reason: corrupt, truncated, unsupported,
+ * pixel_limit, geometry).
+ */
 export async function decodeToTarget(
   bytes: Buffer,
   g: SampleGeometry,
@@ -86,7 +92,9 @@ export function checkCrop(g: SampleGeometry, file?: string): void {
   }
 }
 
-/** The sample geometry on an RGB image: Lanczos resize to intermediary_size, then the crop (images and video frames). */
+/**
+ * The sample geometry on an RGB image: Lanczos resize to intermediary_size, then the crop (images and video frames).
+ */
 export function toGeometry(img: Sharp, g: SampleGeometry): Sharp {
   configureOnce();
   const [iw, ih] = g.intermediary_size;

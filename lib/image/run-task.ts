@@ -1,4 +1,5 @@
-// Worker-side body of a decode task: read bytes through a per-thread storage client, decode, report timings or a skip reason.
+// Worker-side body of a decode task: read bytes through a per-thread storage client, decode, report timings or a skip
+// reason.
 import { latentFrom, readEmbedFile } from '../embeds/latents.js';
 import { isTunefeedError } from '../errors.js';
 import { createStorage } from '../storage/from-description.js';
@@ -26,7 +27,9 @@ function reasonOf(err: unknown, fallback: string): string {
   return fallback;
 }
 
-/** Never throws for a bad sample: the result says why it must be skipped. Pixels own their ArrayBuffer (transferable). */
+/**
+ * Never throws for a bad sample: the result says why it must be skipped. Pixels own their ArrayBuffer (transferable).
+ */
 export async function runDecodeTask(task: DecodeTask): Promise<DecodeResult> {
   if (task.kind === 'video' && task.video)
     return runVideoTask(clientFor(task), { ...task.video, key: task.key, geometry: task.geometry });

@@ -1,4 +1,5 @@
-// Area mode's aspect→resolution consistency map, persisted like SimpleTuner: {output_dir}/aspect_resolution_map-{res}.json.
+// Area mode's aspect→resolution consistency map, persisted like SimpleTuner:
+// {output_dir}/aspect_resolution_map-{res}.json.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageDatasetConfig, TrainingArgs } from '../config/types.js';

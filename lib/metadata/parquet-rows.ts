@@ -8,7 +8,9 @@ import type { StorageBackend } from '../storage/types.js';
 
 export type Row = Record<string, unknown>;
 
-/** Reads the table bytes: through the storage backend when the path is inside it, else from local disk (config-given). */
+/**
+ * Reads the table bytes: through the storage backend when the path is inside it, else from local disk (config-given).
+ */
 async function tableBytes(storage: StorageBackend, path: string, dataset: string): Promise<Buffer> {
   try {
     return await storage.read(storage.keyFromExternal(path));

@@ -128,7 +128,10 @@ function syncLocalReader(file: string): Reader {
   };
 }
 
-/** Probe `key` (of `size` bytes; negative = unknown) through any StorageBackend. Never throws for bad image data; storage errors propagate. */
+/**
+ * Probe `key` (of `size` bytes; negative = unknown) through any StorageBackend. Never throws for bad image data;
+ * storage errors propagate.
+ */
 export async function probeFile(
   storage: StorageBackend,
   key: string,

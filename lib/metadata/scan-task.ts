@@ -9,7 +9,9 @@ import { probeVideo, VIDEO_EXTENSIONS } from './video-probe.js';
 export interface ScanProbeOptions {
   /** First read per file. @default 65536 on local disk, 16384 on remote storage */
   headBytes?: number;
-  /** Follow-up read size when a header walk jumps past what it has. @default 4096 on local disk, 16384 on remote storage */
+  /**
+   * Follow-up read size when a header walk jumps past what it has. @default 4096 on local disk, 16384 on remote storage
+   */
   followBytes?: number;
   pixelLimit?: number;
   scanForErrors?: boolean;

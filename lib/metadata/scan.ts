@@ -28,7 +28,8 @@ const log = logger('metadata/scan');
 
 /** Scan one dataset. Throws EmptyDatasetError (after writing the cache files) when nothing usable is left. */
 export async function scanDataset(opts: ScanDatasetOptions): Promise<ScanResult> {
-  // A writer killed between its temp file and the rename leaves the temp behind; this run is the next chance to remove it.
+  // A writer killed between its temp file and the rename leaves the temp behind; this run is the next chance to remove
+  // it.
   await removeStaleTemps(opts.cacheStorage ?? opts.storage, opts.config);
   if (opts.config.metadata_backend === 'parquet') return scanParquet(opts);
   if (canScanHfColumns(opts)) return scanHfColumns(opts);

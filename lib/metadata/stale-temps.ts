@@ -50,7 +50,8 @@ function alive(pid: number): boolean {
  * Deletes orphaned temp files of this dataset's cache files; returns how many. Local: a temp is stale when its writer's
  * pid is not running here (a concurrent shard's live write is kept). Remote: only the scan-state folder is listed
  * (listing a bucket's root at every start would cost more than it saves; S3 PUTs leave no temp objects), and a
- * temp counts as stale after an hour. CSV and Hub backends keep no cache files of their own here. Failures to delete are logged, never thrown: this is housekeeping.
+ * temp counts as stale after an hour. CSV and Hub backends keep no cache files of their own here. Failures to delete
+ * are logged, never thrown: this is housekeeping.
  */
 export async function removeStaleTemps(
   cache: StorageBackend,

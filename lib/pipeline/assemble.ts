@@ -1,4 +1,5 @@
-// Batch assembly: gathers a plan's outcomes (they arrive contiguous and in order) and refills failed samples from the bucket.
+// Batch assembly: gathers a plan's outcomes (they arrive contiguous and in order) and refills failed samples from the
+// bucket.
 import { none } from 'stream-chain/defs.js';
 import type { MetricsBus } from '../metrics/events.js';
 import { permutation } from '../sampling/shuffle.js';
@@ -68,7 +69,10 @@ function count(ctx: AssembleContext, plan: StepPlan, s: SkippedSample): void {
   ctx.metrics.emit('loader.skip', { dataset: s.dataset, key: s.key, reason: s.reason, message: s.message });
 }
 
-/** Deterministic replacements: the bucket in a (seed, epoch, step, rank)-keyed order, minus samples present or known bad this epoch. */
+/**
+ * Deterministic replacements: the bucket in a (seed, epoch, step, rank)-keyed order, minus samples present or known bad
+ * this epoch.
+ */
 async function refill(
   ctx: AssembleContext,
   plan: StepPlan,

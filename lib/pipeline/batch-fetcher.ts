@@ -27,7 +27,9 @@ export interface FetcherOptions {
   endError?: () => Error | null;
   /** Called once per batch handed to the consumer (the prefetch thread's credit). */
   onDelivered?: () => void;
-  /** Yield one event-loop turn per batch in `for await` (needed when the pipeline runs on this thread). @default true */
+  /**
+   * Yield one event-loop turn per batch in `for await` (needed when the pipeline runs on this thread). @default true
+   */
   turnPerBatch?: boolean;
   /** Called when the consumer asks: takes in batches that already arrived; returns how many are ready upstream. */
   poll?: () => number;

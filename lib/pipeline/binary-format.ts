@@ -55,7 +55,9 @@ export function encodeNdjson(b: Batch): string {
   return `${JSON.stringify(batchMetadata(b))}\n`;
 }
 
-/** One binary frame: magic, u32 LE header length, u64 LE payload length, JSON header, payload (64-byte aligned arrays). */
+/**
+ * One binary frame: magic, u32 LE header length, u64 LE payload length, JSON header, payload (64-byte aligned arrays).
+ */
 export function encodeFrame(b: Batch): Buffer[] {
   const arrays: ArrayEntry[] = [];
   const parts: Uint8Array[] = [];

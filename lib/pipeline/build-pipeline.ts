@@ -109,7 +109,8 @@ export async function buildPipeline(
     known,
   );
   const skips = new Map<string, number>();
-  // Each stage buffers one item per side (object streams default to 16, i.e. 16 ready batches hidden before the fetcher).
+  // Each stage buffers one item per side (object streams default to 16, i.e. 16 ready batches hidden before the
+  // fetcher).
   const one = { readableHighWaterMark: 1, writableHighWaterMark: 1 };
   const ahead = readAheadStage(datasets, options, metrics, decode);
   const body = chain(

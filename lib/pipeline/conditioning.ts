@@ -35,7 +35,9 @@ export async function pairConditioning(
     const fail = (reason: string, why: string): PairResult => ({
       ok: false,
       reason,
-      message: `Conditioning pair ${why} for ${d.storage.externalPath(job.key)} (dataset ${d.id}): ${path} (dataset ${c.id})`,
+      message:
+        `Conditioning pair ${why} for ${d.storage.externalPath(job.key)} (dataset ${d.id}): ` +
+        `${path} (dataset ${c.id})`,
     });
     if (!pool) {
       if (!(await c.storage.exists(job.key))) return fail('conditioning_missing', 'missing');

@@ -74,7 +74,10 @@ function withDashboard(loader: Loader, dashboard: DashboardHandle): Loader {
 
 const BUILTIN_WEIGHTING = new Set(['uniform', 'auto-weighting']);
 
-/** The thread unless turned off (option, or TUNEFEED_PREFETCH_THREAD=0 for the CLI), or the sampler needs a function that lives only on this thread. */
+/**
+ * The thread unless turned off (option, or TUNEFEED_PREFETCH_THREAD=0 for the CLI), or the sampler needs a function
+ * that lives only on this thread.
+ */
 function threadFor(options: LoaderOptions, args: RuntimeArgs, insert: Duplex | InsertSpec | undefined): boolean {
   if (!(options.thread ?? process.env.TUNEFEED_PREFETCH_THREAD !== '0')) return false;
   if (insert && !isInsertSpec(insert)) return false;

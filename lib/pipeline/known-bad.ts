@@ -8,7 +8,9 @@ export class KnownBad {
   readonly #bad = new Map<string, { epoch: number; skip: SkippedSample }>();
   readonly #counted = new Set<string>();
 
-  /** Records a skip; true when this file had not yet been counted for this reason (so `skips` counts files, not events). */
+  /**
+   * Records a skip; true when this file had not yet been counted for this reason (so `skips` counts files, not events).
+   */
   mark(epoch: number, skip: SkippedSample): boolean {
     const file = `${skip.dataset}\u0000${skip.key}`;
     this.#bad.set(file, { epoch, skip });
@@ -25,7 +27,9 @@ export class KnownBad {
   }
 }
 
-/** Wraps a job runner: a sample already known bad in this epoch is skipped again with the same reason, without a read. */
+/**
+ * Wraps a job runner: a sample already known bad in this epoch is skipped again with the same reason, without a read.
+ */
 export function skipKnownBad(
   run: (job: SampleJob) => Promise<SampleOutcome>,
   known: KnownBad,

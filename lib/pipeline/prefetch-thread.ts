@@ -51,7 +51,8 @@ async function storageMaker(datasets: WireDataset[]): Promise<(desc: BackendDesc
   try {
     return (await import('../storage/from-description.js')).createStorage;
   } catch (err) {
-    // From .ts sources under tsx, import() is not hooked in worker threads but require() is (see prefetch-thread-boot.cjs).
+    // From .ts sources under tsx, import() is not hooked in worker threads but require() is (see prefetch-thread-
+    // boot.cjs).
     if (typeof require !== 'function') throw err;
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the only loader tsx hooks in a worker thread
     return (require('../storage/from-description.js') as typeof FromDescription).createStorage;

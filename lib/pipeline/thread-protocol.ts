@@ -17,7 +17,9 @@ export interface WireDataset {
   config: ImageDatasetConfig;
   description: BackendDescription;
   index: DatasetIndex;
-  /** `default`: the thread builds the config's resolver; `resolver`: same, with this seed; `main`: ask the main thread. */
+  /**
+   * `default`: the thread builds the config's resolver; `resolver`: same, with this seed; `main`: ask the main thread.
+   */
   captions: { kind: 'default' } | { kind: 'resolver'; seed: number } | { kind: 'main' };
   /** The text_embeds backend, by description (rebuilt in the thread). */
   textEmbeds?: { description: BackendDescription; modelFamily: string };

@@ -52,7 +52,10 @@ export interface ConditioningSample {
   pixels?: Uint8Array;
 }
 
-/** A sample that could not be used, and why (`not_found`, `read_error`, `corrupt`, `pixel_limit`, `geometry`, `worker_crash`, ...). */
+/**
+ * A sample that could not be used, and why (`not_found`, `read_error`, `corrupt`, `pixel_limit`, `geometry`,
+ * `worker_crash`, ...).
+ */
 export interface SkippedSample {
   dataset: string;
   key: string;
@@ -119,7 +122,10 @@ export interface LoaderOptions {
   decode?: boolean;
   /** Use complete VAE caches instead of decoding. @default true */
   latents?: boolean;
-  /** Samples in flight in the ordered window. @default 16 (deep enough that one slow image at the head does not leave decode slots idle; see docs/runtime.md) */
+  /**
+   * Samples in flight in the ordered window. @default 16 (deep enough that one slow image at the head does not leave
+   * decode slots idle; see docs/runtime.md)
+   */
   inFlight?: number;
   /** Decode worker threads. @default 1 */
   threads?: number;

@@ -92,7 +92,9 @@ async function embedLinks(
   };
 }
 
-/** Caption resolvers built here from the config, by the seed they were built with: the prefetch thread rebuilds them. */
+/**
+ * Caption resolvers built here from the config, by the seed they were built with: the prefetch thread rebuilds them.
+ */
 const rebuildable = new WeakMap<object, number>();
 
 function markRebuildable<F extends object>(fn: F, seed: number): F {

@@ -11,8 +11,21 @@ export function workerPath(name: string): string {
 // Flags a worker thread accepts and needs (module loaders such as tsx or tap's TS loader, conditions, warnings).
 // Process-wide flags (--expose-gc, --max-old-space-size, --cpu-prof, V8 options) make `new Worker` throw
 // ERR_WORKER_INVALID_EXEC_ARGV, so they are dropped rather than passed on.
-const KEEP =
-  /^(--import|--require|-r|--loader|--experimental-loader|--conditions|-C|--enable-source-maps|--no-warnings|--disable-warning|--experimental-[\w-]+|--no-experimental-[\w-]+)(=|$)/;
+const KEEP_FLAGS = [
+  '--import',
+  '--require',
+  '-r',
+  '--loader',
+  '--experimental-loader',
+  '--conditions',
+  '-C',
+  '--enable-source-maps',
+  '--no-warnings',
+  '--disable-warning',
+  '--experimental-[\\w-]+',
+  '--no-experimental-[\\w-]+',
+];
+const KEEP = new RegExp(`^(${KEEP_FLAGS.join('|')})(=|$)`);
 const TAKES_VALUE = new Set([
   '--import',
   '--require',

@@ -52,15 +52,20 @@ function impossibleMessage(input: FeasibilityInput, eff: number, short: [string,
   const need = Math.max(...short.map(([, n]) => Math.ceil(eff / n) - 1));
   let msg =
     'Dataset configuration will produce zero usable batches.\n\nCurrent configuration:\n' +
-    `  - Dataset ID: ${input.id}\n  - Total samples: ${total}\n  - Repeats: ${r}\n  - Batch size: ${input.batchSize}\n` +
+    `  - Dataset ID: ${input.id}\n  - Total samples: ${total}\n  - Repeats: ${r}\n` +
+    `  - Batch size: ${input.batchSize}\n` +
     `  - Number of GPUs: ${input.worldSize}\n  - Gradient accumulation steps: ${input.gradAccum}\n` +
-    `  - Effective batch size: ${eff}\n\nProblem: ${short.length} bucket(s) have insufficient samples:\n${lines.join('\n')}\n\n` +
-    `Solutions:\n  1. Reduce batch_size (currently ${input.batchSize})\n  2. Use fewer GPUs (currently ${input.worldSize})\n` +
+    `  - Effective batch size: ${eff}\n\n` +
+    `Problem: ${short.length} bucket(s) have insufficient samples:\n${lines.join('\n')}\n\n` +
+    `Solutions:\n  1. Reduce batch_size (currently ${input.batchSize})\n` +
+    `  2. Use fewer GPUs (currently ${input.worldSize})\n` +
     `  3. Reduce gradient_accumulation_steps (currently ${input.gradAccum})\n` +
     `  4. Increase repeats to at least ${need} (current: ${r})\n  5. Add more samples to the dataset\n` +
     '  6. Enable --allow_dataset_oversubscription to automatically adjust repeats\n';
   if (r > 0 && input.allowOversubscription) {
-    msg += `\nNote: You have manually set repeats=${r}. --allow_dataset_oversubscription will not override manual repeats settings.\n`;
+    msg +=
+      `\nNote: You have manually set repeats=${r}. ` +
+      '--allow_dataset_oversubscription will not override manual repeats settings.\n';
   }
   return msg;
 }

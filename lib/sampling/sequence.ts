@@ -135,14 +135,16 @@ export class GlobalSequence {
         });
       if (s.globalBatch[d.id] !== d.globalBatch) {
         throw new ResumeStateError(
-          `Resume state has a global batch of ${s.globalBatch[d.id]} samples (train_batch_size × world_size) but this run has ${d.globalBatch}; ` +
+          `Resume state has a global batch of ${s.globalBatch[d.id]} samples (train_batch_size × world_size) ` +
+            `but this run has ${d.globalBatch}; ` +
             'resume with the same global batch (e.g. halve train_batch_size when doubling the world size)',
           { dataset: d.id, field: 'train_batch_size' },
         );
       }
       if (s.batchesPerEpoch[d.id] !== d.batchesPerEpoch) {
         throw new ResumeStateError(
-          `Dataset changed since the state was saved: ${s.batchesPerEpoch[d.id]} batches per epoch then, ${d.batchesPerEpoch} now`,
+          `Dataset changed since the state was saved: ${s.batchesPerEpoch[d.id]} batches per epoch then, ` +
+            `${d.batchesPerEpoch} now`,
           { dataset: d.id },
         );
       }

@@ -7,7 +7,8 @@ import { StorageError } from '../errors.js';
 /** Options for atomicWrite. */
 export interface AtomicWriteOptions {
   /**
-   * fsync the file before the rename. Only matters for power loss; a killed process never leaves a part file either way.
+   * fsync the file before the rename. Only matters for power loss; a killed process never leaves a part file either
+   * way.
    * @default false
    */
   fsync?: boolean;

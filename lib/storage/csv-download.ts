@@ -1,4 +1,5 @@
-// One URL download for the CSV backend: bounded concurrency, retries on transient failures, atomic cache write, failure record.
+// One URL download for the CSV backend: bounded concurrency, retries on transient failures, atomic cache write, failure
+// record.
 import type http from 'node:http';
 import type https from 'node:https';
 import { DownloadError } from '../errors.js';

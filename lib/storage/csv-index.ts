@@ -19,7 +19,9 @@ export interface CsvIndex {
   skipped: CsvRowProblem[];
 }
 
-/** Parse `file` (BOM, CRLF, quoted fields handled); structural problems throw DataFileError naming file, row, column. */
+/**
+ * Parse `file` (BOM, CRLF, quoted fields handled); structural problems throw DataFileError naming file, row, column.
+ */
 export async function readCsvIndex(
   file: string,
   urlColumn: string,

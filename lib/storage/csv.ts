@@ -132,7 +132,8 @@ export class CsvStorage implements StorageBackend {
     if (blocked) {
       metrics.emit('csv.download.skipped', { dataset: this.id, reason: blocked.reason });
       throw new DownloadError(
-        `Not fetching ${key} again: it failed before (${blocked.reason}: ${blocked.message}); see ${this.#failures.path}`,
+        `Not fetching ${key} again: it failed before (${blocked.reason}: ${blocked.message}); ` +
+          `see ${this.#failures.path}`,
         blocked.reason,
         blocked.status ?? undefined,
         { dataset: this.id, file: key },
@@ -219,7 +220,8 @@ export class CsvStorage implements StorageBackend {
     const owners = new Map<string, string>();
     for (const url of idx.entries.keys()) {
       let name = simpletunerCacheName(url);
-      if (owners.has(name)) name = uniqueCacheName(url); // two URLs, same stem: SimpleTuner would serve one file for both
+      // Two URLs, same stem: SimpleTuner would serve one file for both.
+      if (owners.has(name)) name = uniqueCacheName(url);
       owners.set(name, url);
       names.set(url, name);
     }

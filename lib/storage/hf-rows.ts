@@ -1,4 +1,5 @@
-// Row-level rules for Hugging Face datasets: media bytes from a cell, captions (string, list, dotted path), filter_func.
+// Row-level rules for Hugging Face datasets: media bytes from a cell, captions (string, list, dotted path),
+// filter_func.
 import { DataFileError } from '../errors.js';
 import type { BackendDescription } from './types.js';
 

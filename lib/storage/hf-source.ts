@@ -81,7 +81,10 @@ export interface HubAccess {
   log: Logger;
 }
 
-/** Shards served by the Hub (or anything with its URL layout): `api/datasets/NAME/tree/REV` and `datasets/NAME/resolve/REV/PATH`. */
+/**
+ * Shards served by the Hub (or anything with its URL layout): `api/datasets/NAME/tree/REV` and
+ * `datasets/NAME/resolve/REV/PATH`.
+ */
 export class HttpShardSource implements ShardSource {
   readonly label: string;
   readonly #a: HubAccess;
@@ -130,7 +133,8 @@ export class HttpShardSource implements ShardSource {
 
   resolveUrl(file: string): string {
     const rev = encodeURIComponent(this.#a.revision ?? 'main');
-    return `${this.#a.endpoint}/datasets/${this.#a.datasetName}/resolve/${rev}/${file.split('/').map(encodeURIComponent).join('/')}`;
+    const path = file.split('/').map(encodeURIComponent).join('/');
+    return `${this.#a.endpoint}/datasets/${this.#a.datasetName}/resolve/${rev}/${path}`;
   }
 
   async #get(url: string, range: string | undefined, op: string): Promise<Awaited<ReturnType<typeof fetchLimited>>> {

@@ -1,4 +1,5 @@
-// A read-only table over parquet shards: global row numbers, row groups decoded on demand and kept in a byte-bounded LRU.
+// A read-only table over parquet shards: global row numbers, row groups decoded on demand and kept in a byte-bounded
+// LRU.
 import {
   parquetMetadataAsync,
   parquetReadObjects,

@@ -25,7 +25,10 @@ export interface FetchLimits {
   agents?: { http: http.Agent; https: https.Agent };
 }
 
-/** A failed GET: `reason` is stable (http_404, too_large, content_type, redirect_loop, ...), `permanent` says whether retrying can help. */
+/**
+ * A failed GET: `reason` is stable (http_404, too_large, content_type, redirect_loop, ...), `permanent` says whether
+ * retrying can help.
+ */
 export class FetchFailure extends Error {
   override readonly name = 'FetchFailure';
   constructor(
@@ -39,7 +42,10 @@ export class FetchFailure extends Error {
   }
 }
 
-/** Retry reason for a GET failure: transient HTTP statuses and network errors; null for permanent ones and policy refusals. */
+/**
+ * Retry reason for a GET failure: transient HTTP statuses and network errors; null for permanent ones and policy
+ * refusals.
+ */
 export function fetchRetryReason(err: unknown): string | null {
   if (err instanceof FetchFailure) return err.permanent ? null : err.reason;
   const e = err as { name?: string; cause?: { name?: string } };
@@ -141,7 +147,8 @@ function requestOnce(url: string, limits: FetchLimits, signal: AbortSignal): Pro
     req.on('error', reject);
     req.on('response', (res) => {
       req.setTimeout(limits.idleTimeoutMs);
-      // Settle first: destroying emits 'aborted', whose ECONNRESET would otherwise win and hide the real reason (too_large).
+      // Settle first: destroying emits 'aborted', whose ECONNRESET would otherwise win and hide the real reason
+      // (too_large).
       onResponse(res, limits, resolve, (e) => {
         reject(e);
         res.destroy();

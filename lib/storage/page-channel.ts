@@ -29,7 +29,10 @@ export class PageChannel<T> implements AsyncIterable<T> {
   /** No more pages; with an error, the consumer throws it after the queued pages. */
   end(error?: unknown): void {
     this.#ended = true;
-    this.#error = error === undefined || error instanceof Error ? error : new Error(typeof error === 'string' ? error : JSON.stringify(error));
+    this.#error =
+      error === undefined || error instanceof Error
+        ? error
+        : new Error(typeof error === 'string' ? error : JSON.stringify(error));
     this.#wake();
   }
 

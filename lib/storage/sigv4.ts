@@ -45,7 +45,9 @@ export function signS3Request(i: SigV4Input): Record<string, string> {
   const signature = createHmac('sha256', signingKey(i.secretAccessKey, day, i.region))
     .update(toSign)
     .digest('hex');
-  headers.authorization = `AWS4-HMAC-SHA256 Credential=${i.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+  headers.authorization =
+    `AWS4-HMAC-SHA256 Credential=${i.accessKeyId}/${scope}, ` +
+    `SignedHeaders=${signedHeaders}, Signature=${signature}`;
   return headers;
 }
 

@@ -1,4 +1,5 @@
-// The one storage interface every read goes through (local, S3, CSV-of-URLs, HF parquet), plus serialisable descriptions.
+// The one storage interface every read goes through (local, S3, CSV-of-URLs, HF parquet), plus serialisable
+// descriptions.
 import type { CacheSpec } from './cache/cache-spec.js';
 
 /** What a listing or stat reports for one object. Keys are POSIX-style, relative to the dataset root. */
@@ -81,7 +82,10 @@ export type BackendDescription =
       connectTimeoutMs?: number;
       /** First retry backoff ceiling, ms. @default 500 */
       retryBaseDelayMs?: number;
-      /** Accepted content-type prefixes. @default ['image/', 'video/', 'application/octet-stream', 'binary/octet-stream'] */
+      /**
+       * Accepted content-type prefixes. @default ['image/', 'video/', 'application/octet-stream', 'binary/octet-
+       * stream']
+       */
       contentTypes?: string[];
     }
   | {

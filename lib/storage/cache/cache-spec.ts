@@ -18,9 +18,15 @@ export interface CacheSpec {
 
 /** Cache options as a user gives them (loader option, factory option, per dataset `tunefeed_cache`, CLI). */
 export interface CacheOptions {
-  /** false turns the cache off for this scope even when a wider scope turns it on. @default true when any other field is set */
+  /**
+   * false turns the cache off for this scope even when a wider scope turns it on. @default true when any other field is
+   * set
+   */
   enabled?: boolean;
-  /** Cache folder. @default $TUNEFEED_CACHE_DIR, else $XDG_CACHE_HOME/tunefeed/read-cache, else ~/.cache/tunefeed/read-cache */
+  /**
+   * Cache folder. @default $TUNEFEED_CACHE_DIR, else $XDG_CACHE_HOME/tunefeed/read-cache, else ~/.cache/tunefeed/read-
+   * cache
+   */
   dir?: string;
   /** Disk bound in bytes. @default 10737418240 (10 GiB) */
   maxBytes?: number;

@@ -12,9 +12,11 @@ export function cacheNamespace(desc: BackendDescription): string {
   switch (desc.kind) {
     case 'aws':
       return `s3|${desc.endpoint ?? 'aws'}|${desc.bucket}|${desc.prefix}`;
-    case 'huggingface':
+    case 'huggingface': {
       // Row keys `{idx}.{ext}` depend on the split, column and filter, not only on the dataset.
-      return `hf|${JSON.stringify([desc.endpoint, desc.datasetName, desc.revision, desc.split, desc.mediaColumn, desc.filter])}`;
+      const parts = [desc.endpoint, desc.datasetName, desc.revision, desc.split, desc.mediaColumn, desc.filter];
+      return `hf|${JSON.stringify(parts)}`;
+    }
     case 'csv':
       return 'url'; // keys are the URLs themselves
     default:

@@ -1,4 +1,5 @@
-// Cross-process download claims: an O_EXCL marker per object, kept fresh by a heartbeat; dead or silent claims are taken over.
+// Cross-process download claims: an O_EXCL marker per object, kept fresh by a heartbeat; dead or silent claims are
+// taken over.
 import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { readFile, stat, unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
@@ -15,7 +16,9 @@ export interface Claim {
   release(): Promise<void>;
 }
 
-/** Take the claim on `hash`, or 'busy' when another live thread or process holds it. fs errors other than EEXIST throw. */
+/**
+ * Take the claim on `hash`, or 'busy' when another live thread or process holds it. fs errors other than EEXIST throw.
+ */
 export async function tryClaim(claims: string, hash: string): Promise<Claim | 'busy'> {
   const file = path.join(claims, `${hash}.claim`);
   for (let attempt = 0; attempt < 2; attempt++) {

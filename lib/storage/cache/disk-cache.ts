@@ -226,7 +226,9 @@ export class DiskCache {
   }
 }
 
-/** Recursive mkdir says ENOENT on a read-only filesystem; one plain mkdir below the deepest existing folder says why. */
+/**
+ * Recursive mkdir says ENOENT on a read-only filesystem; one plain mkdir below the deepest existing folder says why.
+ */
 async function realMkdirError(dir: string, err: unknown): Promise<unknown> {
   if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return err;
   let d = dir;

@@ -5,9 +5,9 @@ import { registerSecret } from '../lib/redact.js';
 
 const classes = Object.entries(errors).filter(
   ([, v]) => typeof v === 'function' && (v === errors.TunefeedError || v.prototype instanceof errors.TunefeedError),
-) as [string, new (...a: any[]) => errors.TunefeedError][];
+) as [string, new (...a: unknown[]) => errors.TunefeedError][];
 
-function make(C: new (...a: any[]) => errors.TunefeedError, cause: Error): errors.TunefeedError {
+function make(C: new (...a: unknown[]) => errors.TunefeedError, cause: Error): errors.TunefeedError {
   if (C === errors.ConfigValidationError) return new C([{ id: 'ds', field: 'crop', message: 'bad' }], { cause });
   if (C === errors.ConfigParseError) return new C('bad json', 3, 4, { cause });
   if (C === errors.DownloadError) return new C('bad url', 'http_status', 404, { cause });

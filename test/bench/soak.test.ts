@@ -1,4 +1,5 @@
-// The soak's checks have teeth (a duplicated or lost sample is counted), and a short soak through the real loader is clean.
+// The soak's checks have teeth (a duplicated or lost sample is counted), and a short soak through the real loader is
+// clean.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

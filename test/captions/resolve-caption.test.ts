@@ -220,7 +220,10 @@ t.test('parquet: keyed without extension unless identifier_includes_extension', 
   t.ok(err instanceof CaptionNotFoundError);
   t.match(
     (err as Error).message,
-    /Could not locate caption for image img\/404\.png in sampler_backend ds with filename column id, caption column "caption", and a parquet database with 3 entries/,
+    new RegExp(
+      /Could not locate caption for image img\/404\.png in sampler_backend ds with filename column id, /.source +
+        /caption column "caption", and a parquet database with 3 entries/.source,
+    ),
   );
   const ext = createCaptionSource(
     dataset({ caption_strategy: 'parquet', parquet: { ...parquet, identifier_includes_extension: true } }),

@@ -153,7 +153,8 @@ t.test('missing aws fields', async (t) => {
       id: 'half_configured_s3',
       field: 'aws_access_key_id',
       message:
-        "(id=half_configured_s3) Missing required AWS configuration keys: ['aws_access_key_id', 'aws_secret_access_key']",
+        '(id=half_configured_s3) Missing required AWS configuration keys: ' +
+        "['aws_access_key_id', 'aws_secret_access_key']",
     },
   ]);
   t.ok(r.warnings.some((w) => w.message === 'Your dataloader config must contain at least a text_embed dataset'));

@@ -26,7 +26,7 @@ t.test('the stages run as one object stream and keep dependency order', async (t
   await pipeline(
     Readable.from([{ source }]),
     stream,
-    new Writable({ objectMode: true, write: (d, _e, cb) => (out.push(d), cb()) }),
+    new Writable({ objectMode: true, write: (d, _e, cb) => (out.push(d as DatasetConfig), cb()) }),
   );
   t.same(
     out.map((d) => d.id),

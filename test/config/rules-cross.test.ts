@@ -419,7 +419,8 @@ const cases: Case[] = [
     error: [
       'ie',
       'caption_filter_list',
-      'caption_filter_list is only a valid setting for text datasets. It is currently set for the image_embeds dataset ie.',
+      'caption_filter_list is only a valid setting for text datasets. ' +
+        'It is currently set for the image_embeds dataset ie.',
     ],
   },
   {

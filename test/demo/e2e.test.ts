@@ -1,4 +1,5 @@
-// End to end: `tunefeed demo` as a real process on a small generated dataset — scan, skips, buckets, stream, cache reuse.
+// End to end: `tunefeed demo` as a real process on a small generated dataset — scan, skips, buckets, stream, cache
+// reuse.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -72,7 +73,8 @@ t.test('demo runs every stage, reports the planted skips, and reuses its scan ca
       d.samples,
       `${d.id}: buckets add up`,
     );
-  // crop_aspect closest over [0.75, 1.0, 1.5]: at most three buckets whatever the input aspects (keys are the aligned targets' aspects).
+  // crop_aspect closest over [0.75, 1.0, 1.5]: at most three buckets whatever the input aspects (keys are the aligned
+  // targets' aspects).
   t.ok(
     Object.keys(art.buckets).length <= 3,
     `art cropped to its three configured aspects: ${Object.keys(art.buckets).join(', ')}`,

@@ -1,4 +1,5 @@
-// The demo generator writes real, decodable images matching its plan, plants the broken files, and reuses a current folder.
+// The demo generator writes real, decodable images matching its plan, plants the broken files, and reuses a current
+// folder.
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -1,4 +1,5 @@
-// The demo run generates its dataset, reports stages that are not built, and formats a summary; the CLI runs it as a real process.
+// The demo run generates its dataset, reports stages that are not built, and formats a summary; the CLI runs it as a
+// real process.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -136,7 +136,8 @@ t.test('crafted archives', async (t) => {
 });
 
 t.test('torch 2.x wrapper forms still read as plain tensors', async (t) => {
-  // Inside of _rebuild_tensor_v2's argument tuple: (storage pid, offset 0, size (2,), stride (1,), False, OrderedDict()).
+  // Inside of _rebuild_tensor_v2's argument tuple: (storage pid, offset 0, size (2,), stride (1,), False,
+  // OrderedDict()).
   const args = [
     '(',
     unicode('storage'),

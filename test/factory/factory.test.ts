@@ -1,4 +1,5 @@
-// createFactory(loadConfig(...)).build() with all four backend types against real services: order, links, metrics, caches.
+// createFactory(loadConfig(...)).build() with all four backend types against real services: order, links, metrics,
+// caches.
 import t from 'tap';
 import { access, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -6,6 +7,7 @@ import sharp from 'sharp';
 import { loadConfig } from '../../lib/config/load-config.js';
 import { createFactory } from '../../lib/factory/factory.js';
 import { createStorage } from '../../lib/storage/from-description.js';
+import type { CsvStorage } from '../../lib/storage/csv.js';
 import type { ObjectInfo } from '../../lib/storage/types.js';
 import { startS3Server } from '../helpers/s3-server.js';
 import { startHttpServer } from '../helpers/http-server.js';
@@ -211,7 +213,7 @@ t.test('big CSV indexes are parsed on a worker thread and adopted', async (t) =>
   }).build();
   t.teardown(() => built.close());
   t.match(built.metrics.backends.urls.probe, { rows: 3001, urls: 3000, duplicates: 1, parsedOn: 'worker' });
-  const csv = built.get('urls')!.storage as import('../../lib/storage/csv.js').CsvStorage;
+  const csv = built.get('urls')!.storage as CsvStorage;
   t.equal(await csv.caption('http://h.example/img/7.png'), 'dup');
   t.equal(await csv.caption('http://h.example/img/2999.png'), 'caption 2999, quoted');
   t.equal((await keys(csv.list())).length, 3000);

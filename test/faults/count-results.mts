@@ -1,5 +1,6 @@
 // Runs the fault suite once and prints the counts behind docs/reliability.md: per-file results, every FAULT-COUNT
-// record of test/faults/, and the counted assertions of the other areas' fault tests. Run: npx tsx test/faults/count-results.mts
+// record of test/faults/, and the counted assertions of the other areas' fault tests. Run: npx tsx test/faults/count-
+// results.mts
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -44,8 +45,12 @@ export const FAULT_FILES = [
 ];
 
 /** Assertion names in other areas' tests that carry counts (they print them; we only collect). */
-const COUNTED =
-  /injected \d+ times|retry reasons seen|probes only the \d+|balanced:|both outcomes occur|syntax errors reported|bounded: \d+|exactly maxAttempts|faults injected:|skips by reason|usable \+ skipped|every planted file|counts match|planned − delivered|waited \d+ times|peak RSS/;
+const COUNTED = new RegExp(
+  /injected \d+ times|retry reasons seen|probes only the \d+|balanced:|both outcomes occur|syntax errors reported|/
+    .source +
+    /bounded: \d+|exactly maxAttempts|faults injected:|skips by reason|usable \+ skipped|every planted file|/.source +
+    /counts match|planned − delivered|waited \d+ times|peak RSS/.source,
+);
 
 const files = process.argv.length > 2 ? process.argv.slice(2) : FAULT_FILES;
 const countsFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'tf-counts-')), 'counts.jsonl');
@@ -70,9 +75,8 @@ for (const l of lines) {
   const m = /^(not ok|ok) \d+ - (\S+\.test\.ts)(?: # time=([\d.]+)ms)?/.exec(l);
   if (m) console.log(`- ${m[1] === 'ok' ? 'PASS' : 'FAIL'} ${m[2]} (${(Number(m[3] ?? 0) / 1000).toFixed(1)} s)`);
 }
-console.log(
-  `\n${lines.filter((l) => /^# \{ total/.test(l)).join('\n')}\n\nRaw TAP: ${countsFile.replace('counts.jsonl', 'tap.txt')}\n`,
-);
+const totals = lines.filter((l) => /^# \{ total/.test(l)).join('\n');
+console.log(`\n${totals}\n\nRaw TAP: ${countsFile.replace('counts.jsonl', 'tap.txt')}\n`);
 
 console.log('## FAULT-COUNT records (test/faults)\n');
 let records: string[] = [];

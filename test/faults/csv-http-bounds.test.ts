@@ -1,5 +1,6 @@
 // CSV-of-URLs downloads against hostile loopback servers: an endless body without Content-Length, a slow-loris body,
-// an endless chain of fresh redirects and a server that never answers are all cut off in bounded time, bytes and requests.
+// an endless chain of fresh redirects and a server that never answers are all cut off in bounded time, bytes and
+// requests.
 import t from 'tap';
 import type http from 'node:http';
 import { writeFile } from 'node:fs/promises';
@@ -92,7 +93,8 @@ t.test('hostile HTTP servers: bounded time, bytes and requests', async (t) => {
   t.ok(closed.endless && closed.loris, 'the client closed both endless responses');
   t.ok(
     sent.endless < MAX_BYTES * 2 + 16 * 1024 * 1024,
-    `endless body: server pushed ${(sent.endless / 2 ** 20).toFixed(1)} MB in total before the client cut it (cap ${MAX_BYTES / 2 ** 20} MB; socket buffers account for the rest)`,
+    `endless body: server pushed ${(sent.endless / 2 ** 20).toFixed(1)} MB in total before the client cut it ` +
+      `(cap ${MAX_BYTES / 2 ** 20} MB; socket buffers account for the rest)`,
   );
   t.equal(outcome.endless.requests, 1, 'too_large is permanent: not retried');
   t.ok(

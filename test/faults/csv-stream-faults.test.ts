@@ -9,7 +9,7 @@ import { createLoader } from '../../lib/pipeline/create-loader.js';
 import type { Batch, LoaderDatasetInput } from '../../lib/pipeline/types.js';
 import type { DatasetIndex } from '../../lib/metadata/types.js';
 import { CsvStorage } from '../../lib/storage/csv.js';
-import { startHttpServer } from '../helpers/http-server.js';
+import { startHttpServer, type Route } from '../helpers/http-server.js';
 import { imageConfig } from '../helpers/runtime-dataset.js';
 import { report } from '../helpers/fault-count.js';
 
@@ -33,7 +33,9 @@ t.test('CSV stream with a misbehaving server: skips with reasons, bounded time',
   const srv = await startHttpServer(t, {
     routes: {
       ...Object.fromEntries(
-        await Promise.all([0, 1, 2, 3].map(async (i) => [`/g${i}.jpg`, { body: await jpg(i), headers: img }])),
+        await Promise.all(
+          [0, 1, 2, 3].map(async (i): Promise<[string, Route]> => [`/g${i}.jpg`, { body: await jpg(i), headers: img }]),
+        ),
       ),
       '/flaky.jpg': [
         { status: 500, body: 'oops' },

@@ -1,11 +1,12 @@
 // Damaged metadata tables (parquet and JSONL: nulls, wrong types, missing columns, broken files) and hostile keys in
-// data (parquet ids, Hub tree paths): coded errors or per-row skips naming file, row and column; nothing escapes the root.
+// data (parquet ids, Hub tree paths): coded errors or per-row skips naming file, row and column; nothing escapes the
+// root.
 import t from 'tap';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { writeParquet } from '../helpers/write-parquet.js';
 import { LocalStorage } from '../../lib/storage/local.js';
-import { HuggingfaceStorage, type HfDescription } from '../../lib/storage/huggingface.js';
+import { HuggingfaceStorage } from '../../lib/storage/huggingface.js';
 import { scanParquet } from '../../lib/metadata/parquet-scan.js';
 import { DataFileError, PathEscapeError, isTunefeedError } from '../../lib/errors.js';
 import { datasetConfig } from '../helpers/scan-config.js';
@@ -228,12 +229,17 @@ t.test("an S3 listing with '..', '.', empty or absolute segments yields only add
     'data//double.jpg',
     'data/sub/fine.png',
   ];
-  const xml = `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix>data/</Prefix><KeyCount>${keys.length}</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${keys
+  const contents = keys
     .map(
       (k) =>
-        `<Contents><Key>${k}</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>"e"</ETag><Size>3</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+        `<Contents><Key>${k}</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>"e"</ETag>` +
+        '<Size>3</Size><StorageClass>STANDARD</StorageClass></Contents>',
     )
-    .join('')}</ListBucketResult>`;
+    .join('');
+  const xml =
+    '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+    `<Name>b</Name><Prefix>data/</Prefix><KeyCount>${keys.length}</KeyCount><MaxKeys>1000</MaxKeys>` +
+    `<IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`;
   const listing = { body: xml, headers: { 'content-type': 'application/xml' } };
   const srv = await startHttpServer(t, { routes: { '/b': listing, '/b/': listing } });
   const { S3Storage } = await import('../../lib/storage/s3.js');

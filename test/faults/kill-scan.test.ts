@@ -64,7 +64,8 @@ t.test('kill -9 at seeded random times: nothing half-written, no temp served, re
     const { run, delay } = await killedRun(args, { killAfterMs: planned, clockFrom: firstCheckpoint(dir) }, reset);
     const after = await inspect(dir);
     t.comment(
-      `round ${i}: kill ${delay} ms after the first checkpoint (clean run: ${Math.round(refMs)} ms), killed=${run.killed}`,
+      `round ${i}: kill ${delay} ms after the first checkpoint ` +
+        `(clean run: ${Math.round(refMs)} ms), killed=${run.killed}`,
     );
     t.comment(`round ${i}: ${after.json} JSON files, ${after.broken.length} broken, ${after.temps.length} temps left`);
     t.ok(run.killed, `round ${i}: the kill ended the scan`);

@@ -67,7 +67,7 @@ function listeningInodes(): Set<string> {
     ['udp', true],
     ['udp6', true],
   ] as const) {
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(`/proc/net/${file}`, 'utf8');
     } catch {

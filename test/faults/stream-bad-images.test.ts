@@ -1,5 +1,6 @@
 // The STREAM path (decode workers) over every kind of bad and odd image, as if the files changed after the scan:
-// each bad file is skipped with its reason, counted once in loader.skips() (the 60000×60000 PNG by the pixel limit, fast, not decoded), every
+// each bad file is skipped with its reason, counted once in loader.skips() (the 60000×60000 PNG by the pixel limit,
+// fast, not decoded), every
 // odd-but-valid file is decoded to RGB, and delivered + skipped = planted.
 import t from 'tap';
 import { join } from 'node:path';
@@ -175,7 +176,8 @@ t.test('bad images in the stream: classified, counted, the stream carries on', a
   t.same(
     loader.skips(),
     byReason,
-    `loader.skips() counts files per reason (${skipped.size} files, ${events} skip events: a bad file met as a refill candidate and again as a primary is one file)`,
+    `loader.skips() counts files per reason (${skipped.size} files, ${events} skip events: ` +
+      'a bad file met as a refill candidate and again as a primary is one file)',
   );
   report(t, 'stream-bad-images', { planted: all.length, delivered: delivered.size, skipped: byReason, ms });
 });

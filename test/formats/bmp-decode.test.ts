@@ -1,4 +1,5 @@
-// BMP reader: every supported layout pixel-exact against its source pixels; RLE and cut files refused alike by probe and decoder.
+// BMP reader: every supported layout pixel-exact against its source pixels; RLE and cut files refused alike by probe
+// and decoder.
 import t from 'tap';
 import sharp from 'sharp';
 import { decodeBmp } from '../../lib/formats/bmp-decode.js';

@@ -1,4 +1,5 @@
-// Header probes on real encoded files of every format, via LocalStorage ranged reads (tiny first reads force follow-ups).
+// Header probes on real encoded files of every format, via LocalStorage ranged reads (tiny first reads force follow-
+// ups).
 import t from 'tap';
 import { join } from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';

@@ -1,4 +1,5 @@
-// Test helper: a tiny BMP writer (sharp cannot write BMP) for 1/4/8-bit paletted, 16/24/32-bit, bit fields, top-down and RLE8.
+// Test helper: a tiny BMP writer (sharp cannot write BMP) for 1/4/8-bit paletted, 16/24/32-bit, bit fields, top-down
+// and RLE8.
 
 /** What to write. Pixel rows are given top row first, as stored bytes without padding. */
 export interface BmpSpec {

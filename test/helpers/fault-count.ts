@@ -1,4 +1,5 @@
-// Test helper: fault tests publish their counts (files planted, faults injected, ...) so docs/reliability.md is reproducible.
+// Test helper: fault tests publish their counts (files planted, faults injected, ...) so docs/reliability.md is
+// reproducible.
 import { appendFileSync } from 'node:fs';
 
 /** Enough of a tap Test: comments only. */

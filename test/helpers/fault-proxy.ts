@@ -143,7 +143,9 @@ function readAll(s: NodeJS.ReadableStream): Promise<Buffer> {
 }
 
 function xmlError(res: http.ServerResponse, status: number, code: string, message: string): void {
-  const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>tf-fault</RequestId></Error>`;
+  const xml =
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<Error><Code>${code}</Code><Message>${message}</Message><RequestId>tf-fault</RequestId></Error>`;
   res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(xml) });
   res.end(xml);
 }

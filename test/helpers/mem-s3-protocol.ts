@@ -10,11 +10,20 @@ export interface MemObject {
   contentType: string;
 }
 
+/** The SigV4 Authorization header: key id, day, region, signed headers, signature. */
+const SIGV4_AUTHORIZATION = new RegExp(
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, ?/.source +
+    /SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.source,
+);
+
 const xmlEscape = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** S3's XML error body. */
 export function errorXml(code: string, message: string, resource: string): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message><Resource>${xmlEscape(resource)}</Resource><RequestId>mem-s3</RequestId></Error>`;
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message>` +
+    `<Resource>${xmlEscape(resource)}</Resource><RequestId>mem-s3</RequestId></Error>`
+  );
 }
 
 /** RFC 3986 encoding as SigV4 wants it (everything but unreserved characters). */
@@ -29,10 +38,7 @@ export function verifySigV4(
   secrets: Map<string, string>,
 ): { code: string; message: string } | null {
   const auth = String(headers.authorization ?? '');
-  const m =
-    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(
-      auth,
-    );
+  const m = SIGV4_AUTHORIZATION.exec(auth);
   if (!m) return { code: 'AccessDenied', message: 'missing or malformed SigV4 Authorization header' };
   const [, keyId, day, region, signedHeaders, signature] = m as unknown as [
     string,
@@ -104,7 +110,9 @@ export function decodeAwsChunked(raw: Buffer): Buffer | null {
   }
 }
 
-/** A satisfiable byte range [start, end] (inclusive), 'unsatisfiable' (→ 416), or null (no/ignored Range: whole object). */
+/**
+ * A satisfiable byte range [start, end] (inclusive), 'unsatisfiable' (→ 416), or null (no/ignored Range: whole object).
+ */
 export function parseRange(
   header: string | undefined,
   size: number,
@@ -199,7 +207,8 @@ export function listXml(
   if (p.delimiter) out.push(`<Delimiter>${enc(p.delimiter)}</Delimiter>`);
   if (p.encodeUrl) out.push('<EncodingType>url</EncodingType>');
   out.push(
-    `<KeyCount>${page.contents.length + page.prefixes.length}</KeyCount><IsTruncated>${page.next !== null}</IsTruncated>`,
+    `<KeyCount>${page.contents.length + page.prefixes.length}</KeyCount>` +
+      `<IsTruncated>${page.next !== null}</IsTruncated>`,
   );
   if (p.token !== null)
     out.push(`<ContinuationToken>${xmlEscape(Buffer.from(p.token).toString('base64url'))}</ContinuationToken>`);
@@ -209,7 +218,9 @@ export function listXml(
   for (const key of page.contents) {
     const o = objects.get(key)!;
     out.push(
-      `<Contents><Key>${enc(key)}</Key><LastModified>${o.lastModified.toISOString()}</LastModified><ETag>&quot;${o.etag}&quot;</ETag><Size>${o.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+      `<Contents><Key>${enc(key)}</Key><LastModified>${o.lastModified.toISOString()}</LastModified>` +
+        `<ETag>&quot;${o.etag}&quot;</ETag><Size>${o.body.length}</Size>` +
+        '<StorageClass>STANDARD</StorageClass></Contents>',
     );
   }
   for (const cp of page.prefixes) out.push(`<CommonPrefixes><Prefix>${enc(cp)}</Prefix></CommonPrefixes>`);

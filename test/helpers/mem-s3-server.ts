@@ -36,7 +36,9 @@ export interface MemS3Options {
 
 /** A running in-memory server, shaped like the s3rver helper's result. */
 export interface MemS3Server extends Omit<S3Server, 'dir'> {
-  /** Stores files server-side under many keys without HTTP uploads (each distinct file is held once): [key, file path]. */
+  /**
+   * Stores files server-side under many keys without HTTP uploads (each distinct file is held once): [key, file path].
+   */
   load(entries: [string, string][]): Promise<void>;
   /** Requests served so far, by operation (get, head, list, put, delete, denied, ...), plus `inflight_max` and
    * `inflight_area_ms` (the integral of requests open at the server over time; its growth over a window / the window =

@@ -78,7 +78,8 @@ export interface MadeDataset extends LoaderDatasetInput {
 
 /**
  * `counts[i]` images in bucket SHAPES[i], named `<bucket>_<n>.jpg` (filename captions "1.0 3" etc.), each a solid
- * colour that encodes its index, written as JPEG. `broken` keys are written truncated; `missing` keys exist only in the index.
+ * colour that encodes its index, written as JPEG. `broken` keys are written truncated; `missing` keys exist only in the
+ * index.
  */
 export async function makeDataset(
   id: string,

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { BackendDescription } from '../../lib/storage/types.js';
 
 /** Enough of a tap Test for the helper: teardown hook only. */
 export interface TeardownHost {
@@ -109,8 +110,8 @@ export function uploaders(client: S3Client, bucket: string): Pick<S3Server, 'put
 /** A BackendDescription for an S3Storage on this server (optionally through a proxy URL), fast retries for tests. */
 export function awsDescription(
   server: S3Server,
-  overrides: Partial<Extract<import('../../lib/storage/types.js').BackendDescription, { kind: 'aws' }>> = {},
-): Extract<import('../../lib/storage/types.js').BackendDescription, { kind: 'aws' }> {
+  overrides: Partial<Extract<BackendDescription, { kind: 'aws' }>> = {},
+): Extract<BackendDescription, { kind: 'aws' }> {
   return {
     kind: 'aws',
     id: 's3-test',

@@ -1,4 +1,5 @@
-// The decode pool on real files: pixels moved back equal the in-process decode, skips carry reasons, crashes retry once.
+// The decode pool on real files: pixels moved back equal the in-process decode, skips carry reasons, crashes retry
+// once.
 import t from 'tap';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';

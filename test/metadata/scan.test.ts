@@ -12,6 +12,13 @@ import { EmptyDatasetError } from '../../lib/errors.js';
 import { datasetConfig } from '../helpers/scan-config.js';
 import { corruptFile, makeImage, makePngBomb, plantCorpus, truncateFile } from '../helpers/make-images.js';
 
+/** The SimpleTuner-compatible bucket index file, as far as these tests read it. */
+interface BucketIndicesFile {
+  aspect_ratio_bucket_indices: Record<string, string[]>;
+  filtering_statistics: { total_processed: number; skipped: Record<string, number> };
+  config: { config_version: number };
+}
+
 /** Plants 12 good images in 3 aspect groups and 6 bad files; returns the expected counts. */
 async function plant(dir: string) {
   const good: [string, number, number, 'jpeg' | 'png' | 'webp'][] = [
@@ -62,7 +69,7 @@ t.test('counts, buckets and SimpleTuner cache format', async (t) => {
     '1.75': 4,
     '0.57': 4,
   });
-  const ind = JSON.parse(await readFile(join(dir, 'aspect_ratio_bucket_indices_ds.json'), 'utf8'));
+  const ind = JSON.parse(await readFile(join(dir, 'aspect_ratio_bucket_indices_ds.json'), 'utf8')) as BucketIndicesFile;
   t.same(Object.keys(ind).sort(), ['aspect_ratio_bucket_indices', 'config', 'filtering_statistics', 'tunefeed']);
   t.same(
     ind.aspect_ratio_bucket_indices['1.0'],
@@ -74,7 +81,7 @@ t.test('counts, buckets and SimpleTuner cache format', async (t) => {
   t.equal(ind.config.config_version, 2);
   const metaText = await readFile(join(dir, 'aspect_ratio_bucket_metadata_ds.json'), 'utf8');
   t.match(metaText, /"aspect_ratio": 1\.0[,}]/, 'Python float formatting in metadata');
-  const meta = JSON.parse(metaText);
+  const meta = JSON.parse(metaText) as Record<string, unknown>;
   t.same(meta[join(dir, 'l2.jpg')], {
     original_size: [384, 216],
     crop_coordinates: [0, 7],

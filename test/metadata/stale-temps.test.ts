@@ -1,4 +1,5 @@
-// Stale temp files of a dataset's cache files are removed at a scan's start; live writers' temps and everything else stay.
+// Stale temp files of a dataset's cache files are removed at a scan's start; live writers' temps and everything else
+// stay.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

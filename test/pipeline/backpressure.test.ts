@@ -51,7 +51,8 @@ for (const thread of [true, false])
     t.equal(r.delivered, TOTAL);
     t.ok(
       r.maxAhead <= BOUND,
-      `at most ${BOUND} batches ahead of the consumer (measured ${r.maxAhead}, ${(r.maxBytesAhead / 1024).toFixed(0)} KiB of pixels)`,
+      `at most ${BOUND} batches ahead of the consumer ` +
+        `(measured ${r.maxAhead}, ${(r.maxBytesAhead / 1024).toFixed(0)} KiB of pixels)`,
     );
     t.ok(r.maxAhead >= 3, `prefetch does run ahead (${r.maxAhead})`);
   });

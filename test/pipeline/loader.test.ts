@@ -1,10 +1,12 @@
-// createLoader on real images: single-bucket decoded batches, epochs, resume, ranks, bad files, pipe/pipeline/for-await.
+// createLoader on real images: single-bucket decoded batches, epochs, resume, ranks, bad files, pipe/pipeline/for-
+// await.
 import t from 'tap';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createLoader, type Loader } from '../../lib/pipeline/create-loader.js';
 import type { Batch } from '../../lib/pipeline/types.js';
 import { MetricsBus, type MetricEvent } from '../../lib/metrics/events.js';
+import type { ResumeState } from '../../lib/sampling/state.js';
 import { makeDataset } from '../helpers/runtime-dataset.js';
 
 async function collect(loader: Loader): Promise<Batch[]> {
@@ -62,7 +64,7 @@ for (const thread of MODES)
       head.push(x);
       if (head.length === 6) break;
     }
-    const state = JSON.parse(JSON.stringify(first.state()));
+    const state = JSON.parse(JSON.stringify(first.state())) as ResumeState;
     t.equal(state.step, 6, 'state after the 6th delivered batch, not after what was prefetched');
     const tail = await collect(
       await createLoader('x', { thread, datasets: [a, b], batches: 8, resume: state, decode: false }),
@@ -207,7 +209,8 @@ for (const thread of [false])
 
 for (const thread of MODES)
   t.test(
-    `a complete VAE cache replaces decode: batches carry latents; an incomplete one falls back to pixels (thread: ${thread})`,
+    'a complete VAE cache replaces decode: batches carry latents; ' +
+      `an incomplete one falls back to pixels (thread: ${thread})`,
     async (t) => {
       const { copyFile, mkdir, rm } = await import('node:fs/promises');
       const path = await import('node:path');
@@ -262,12 +265,7 @@ for (const thread of [false])
     async (t) => {
       const mk = (bs: number) => makeDataset('el', [12, 8], { config: { train_batch_size: bs }, root: elasticRoot });
       const elasticRoot = (await makeDataset('el', [12, 8])).root;
-      const globalSteps = async (
-        bs: number,
-        world: number,
-        batches: number,
-        resume?: import('../../lib/sampling/state.js').ResumeState,
-      ) => {
+      const globalSteps = async (bs: number, world: number, batches: number, resume?: ResumeState) => {
         const ds = await mk(bs);
         const per = await Promise.all(
           Array.from({ length: world }, async (_, rank) =>

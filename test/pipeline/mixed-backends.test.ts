@@ -59,7 +59,8 @@ t.test('batches come from both datasets; S3 samples are read and decoded inside 
 });
 
 t.test(
-  'CSV-of-URLs dataset (loopback HTTP): workers download through their own CsvStorage; a 404 is skipped with its reason',
+  'CSV-of-URLs dataset (loopback HTTP): workers download through their own CsvStorage; ' +
+    'a 404 is skipped with its reason',
   async (t) => {
     const { mkdtemp, writeFile } = await import('node:fs/promises');
     const os = await import('node:os');

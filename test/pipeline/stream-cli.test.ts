@@ -14,6 +14,33 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const CHILD = path.join(here, '../helpers/stream-child.ts');
 const READER = path.join(here, '../../docs/read_batches.py');
 
+/** An array summary as docs/read_batches.py prints it. */
+interface PyArray {
+  shape: number[];
+  sum: number;
+}
+
+/** One sample of a frame as docs/read_batches.py prints it. */
+interface PySample {
+  path: string;
+  caption: string;
+  pixels: PyArray;
+  latents?: PyArray;
+  conditioning?: PyArray[];
+}
+
+/** One frame as docs/read_batches.py prints it (one JSON line per frame). */
+interface PyFrame {
+  step: number;
+  bucket: string;
+  samples: PySample[];
+}
+
+/** One line of the CLI's ndjson output, as far as these tests read it. */
+interface NdjsonLine {
+  samples: object[];
+}
+
 /** Each CLI test runs with the prefetch thread (default) and without it (TUNEFEED_PREFETCH_THREAD=0). */
 const THREADS = [true, false] as const;
 const envFor = (thread: boolean) => ({
@@ -75,7 +102,7 @@ for (const thread of THREADS)
     const py = r.out
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l));
+      .map((l) => JSON.parse(l) as PyFrame);
     t.equal(py.length, 6);
     const ds = await makeDataset('cli', [5, 4], { root, broken: ['1_5_2.jpg'] });
     const mine: Batch[] = [];
@@ -100,7 +127,7 @@ for (const thread of THREADS)
     const lines = r.out
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l));
+      .map((l) => JSON.parse(l) as NdjsonLine);
     t.equal(lines.length, 8);
     for (const l of lines) {
       t.hasProps(l, ['step', 'epoch', 'dataset', 'bucket', 'samples']);
@@ -141,7 +168,8 @@ for (const thread of THREADS)
 
 for (const thread of THREADS)
   t.test(
-    `end to end: \`tunefeed stream CONFIG\` (config → factory → scan → loader) binary into the Python reader (thread: ${thread})`,
+    'end to end: `tunefeed stream CONFIG` (config → factory → scan → loader) ' +
+      `binary into the Python reader (thread: ${thread})`,
     async (t) => {
       const { writeFile: write, mkdir } = await import('node:fs/promises');
       const { default: sharpLib } = await import('sharp');
@@ -216,7 +244,7 @@ for (const thread of THREADS)
       const frames = r.out
         .trim()
         .split('\n')
-        .map((l) => JSON.parse(l));
+        .map((l) => JSON.parse(l) as PyFrame);
       t.equal(frames.length, 2, '8 images, global batch 2×2 → 2 steps, one frame per step for rank 1');
       for (const f of frames) {
         t.equal(f.samples.length, 2);
@@ -277,7 +305,7 @@ t.test('conditioning and latent arrays round-trip through the Python reader', as
   const [first, second] = r.out
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l));
+    .map((l) => JSON.parse(l) as PyFrame);
   t.same(first.samples[0], {
     path: '/p/k.png',
     caption: batch.samples[0].caption,

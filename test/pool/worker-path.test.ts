@@ -30,7 +30,7 @@ t.test('a worker starts with flags derived from a process that has --expose-gc',
   const argv = workerExecArgv([...process.execArgv, '--expose-gc']);
   t.notOk(argv.includes('--expose-gc'));
   const w = new Worker('process.exit(0)', { eval: true, execArgv: argv });
-  const [code] = await once(w, 'exit');
+  const [code] = (await once(w, 'exit')) as [number];
   t.equal(code, 0);
 });
 

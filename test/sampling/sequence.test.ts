@@ -65,7 +65,7 @@ t.test(
           const reps = d.repeats + 1;
           const over = counts.reduce((s, c) => s + c - reps, 0);
           if (counts.some((c) => c < reps) || over !== padded || padded >= d.batchSize) {
-            t.fail(`seed ${seed} ${d.id}/${bucket}: counts ${counts} padded ${padded}`);
+            t.fail(`seed ${seed} ${d.id}/${bucket}: counts ${counts.join(',')} padded ${padded}`);
           }
         }
       }

@@ -8,7 +8,8 @@ import { DataFileError, PathEscapeError } from '../../lib/errors.js';
 t.test('BOM, CRLF, quoted commas and newlines, duplicates (last wins)', async (t) => {
   const dir = t.testdir({
     'a.csv':
-      '\uFEFFid,url,caption\r\n1,http://h/a.png,"one, with comma"\r\n2,http://h/b.png,"two\r\nlines"\r\n3,http://h/a.png,third\r\n',
+      '\uFEFFid,url,caption\r\n1,http://h/a.png,"one, with comma"\r\n' +
+      '2,http://h/b.png,"two\r\nlines"\r\n3,http://h/a.png,third\r\n',
   });
   const idx = await readCsvIndex(path.join(dir, 'a.csv'), 'url', 'caption', 'ds');
   t.same(
@@ -59,7 +60,8 @@ t.test('structural problems name the file, row and column', async (t) => {
 t.test('hostile URL cells are skipped with row and column, and refused as keys', async (t) => {
   const dir = t.testdir({
     'h.csv':
-      'url,caption\n../../etc/passwd,a\n/etc/passwd,b\nfile:///etc/passwd,c\n,d\nhttp://user:pw@h/x.png,e\nhttps://h/good.jpg,f\n',
+      'url,caption\n../../etc/passwd,a\n/etc/passwd,b\nfile:///etc/passwd,c\n,d\n' +
+      'http://user:pw@h/x.png,e\nhttps://h/good.jpg,f\n',
   });
   const idx = await readCsvIndex(path.join(dir, 'h.csv'), 'url', 'caption', 'ds');
   t.same([...idx.entries.keys()], ['https://h/good.jpg']);

@@ -1,4 +1,5 @@
-// CsvStorage against a real HTTP server: 200, 404, 500-then-200, timeouts, oversize, wrong type, redirect loop, slow body.
+// CsvStorage against a real HTTP server: 200, 404, 500-then-200, timeouts, oversize, wrong type, redirect loop, slow
+// body.
 import t from 'tap';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -8,6 +9,12 @@ import { simpletunerCacheName } from '../../lib/storage/csv-naming.js';
 import { DownloadError, PathEscapeError, ReadOnlyError } from '../../lib/errors.js';
 import type { ObjectInfo } from '../../lib/storage/types.js';
 import { startHttpServer } from '../helpers/http-server.js';
+
+/** The persisted download-failure record (FAILURE_FILE), as far as these tests read it. */
+interface FailureFile {
+  version: number;
+  failures: Record<string, { status: number | null; reason: string; permanent: boolean; failures: number }>;
+}
 
 async function collect(it: AsyncIterable<ObjectInfo>): Promise<ObjectInfo[]> {
   const out: ObjectInfo[] = [];
@@ -60,7 +67,8 @@ t.test('downloads: every HTTP outcome classified, cached, recorded', async (t) =
     'loop-a.png',
     'trickle.png',
   ];
-  const csv = `\uFEFFurl,caption\r\n${rows.map((r) => `${u(r)},"a ""${r}"" photo"`).join('\r\n')}\r\n${u('ok.png')},last wins\r\n`;
+  const body = rows.map((r) => `${u(r)},"a ""${r}"" photo"`).join('\r\n');
+  const csv = `\uFEFFurl,caption\r\n${body}\r\n${u('ok.png')},last wins\r\n`;
   await writeFile(path.join(dir, 'list.csv'), csv);
   const desc: CsvDescription = {
     kind: 'csv',
@@ -126,7 +134,7 @@ t.test('downloads: every HTTP outcome classified, cached, recorded', async (t) =
   await expectFail('loop-a.png', /^redirect_loop$/, 1);
   await expectFail('trickle.png', /^timeout$/, 2);
 
-  const record = JSON.parse(await readFile(path.join(dir, 'cache', FAILURE_FILE), 'utf8'));
+  const record = JSON.parse(await readFile(path.join(dir, 'cache', FAILURE_FILE), 'utf8')) as FailureFile;
   t.equal(record.version, 1);
   t.match(record.failures[u('missing.png')], { status: 404, reason: 'http_404', permanent: true, failures: 1 });
   t.match(record.failures[u('hang.png')], { status: null, reason: 'timeout', permanent: false, failures: 1 });

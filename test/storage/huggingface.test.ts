@@ -5,7 +5,7 @@ import path from 'node:path';
 import { HuggingfaceStorage, hubEnvironment, type HfDescription } from '../../lib/storage/huggingface.js';
 import { createStorage } from '../../lib/storage/from-description.js';
 import { DataFileError, NotFoundError, PathEscapeError, ReadOnlyError } from '../../lib/errors.js';
-import type { ObjectInfo } from '../../lib/storage/types.js';
+import type { BackendDescription, ObjectInfo } from '../../lib/storage/types.js';
 import { parquetMetadata } from 'hyparquet';
 import { makeRows, shardBytes, shardNames, writeHubCache, type FixtureRow } from '../fixtures/storage/hf-fixture.js';
 import { startHttpServer } from '../helpers/http-server.js';
@@ -106,7 +106,7 @@ t.test('from the local hub cache layout', async (t) => {
   await t.rejects(hf.write('../../escape.json', 'x'), PathEscapeError);
   t.equal(hf.externalPath('7.jpg'), '7.jpg');
   t.equal(hf.keyFromExternal('7.jpg'), '7.jpg');
-  const copy = createStorage(JSON.parse(JSON.stringify(hf.describe())));
+  const copy = createStorage(JSON.parse(JSON.stringify(hf.describe())) as BackendDescription);
   t.same(await copy.read('9.jpg'), rows[9].image);
 });
 

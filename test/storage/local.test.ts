@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { LocalStorage } from '../../lib/storage/local.js';
 import { createStorage } from '../../lib/storage/from-description.js';
 import { NotFoundError, PathEscapeError } from '../../lib/errors.js';
-import type { ObjectInfo } from '../../lib/storage/types.js';
+import type { BackendDescription, ObjectInfo } from '../../lib/storage/types.js';
 
 async function collect(it: AsyncIterable<ObjectInfo>): Promise<ObjectInfo[]> {
   const out: ObjectInfo[] = [];
@@ -130,7 +130,7 @@ t.test('createStorage rebuilds an equivalent client from describe()', async (t) 
   const s = new LocalStorage({ id: 'ds', root: path.relative(process.cwd(), root) });
   const desc = s.describe();
   t.same(desc, { kind: 'local', id: 'ds', root });
-  const copy = createStorage(JSON.parse(JSON.stringify(desc)));
+  const copy = createStorage(JSON.parse(JSON.stringify(desc)) as BackendDescription);
   t.same(await collect(copy.list()), await collect(s.list()));
   t.throws(() => createStorage({ kind: 'nope', id: 'x' } as never), {
     code: 'TF_REGISTRY_UNKNOWN',

@@ -15,7 +15,9 @@ import { awsDescription, startS3Server } from '../helpers/s3-server.js';
 const bytes = (n: number, seed: number): Buffer =>
   Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed * 7) & 0xff));
 
-/** A layout with nesting, odd characters, an empty object and distinct folder stems (s3rver drops shared-stem siblings). */
+/**
+ * A layout with nesting, odd characters, an empty object and distinct folder stems (s3rver drops shared-stem siblings).
+ */
 const OBJECTS: [string, Buffer][] = [
   ...Array.from(
     { length: 23 },

@@ -2,6 +2,9 @@
 import t from 'tap';
 import { createProgress, formatRate } from '../../lib/terminal/progress.js';
 
+/** The escape character that starts ANSI sequences (built from its code so no regex holds a literal control char). */
+const ESC = String.fromCharCode(27);
+
 function sink(isTTY: boolean) {
   const chunks: string[] = [];
   return { chunks, stream: { isTTY, columns: 80, write: (s: string) => chunks.push(s) } };
@@ -41,7 +44,7 @@ t.test('TTY mode redraws in place and ends with a newline', async (t) => {
   const p = createProgress({ label: 'stream', stream, now: () => now });
   now = 500;
   p.update(10, { note: 'q=3' });
-  t.match(chunks[0], /^\r\x1b\[2Kstream 10 items 20\.0\/s 0\.5s q=3$/);
+  t.match(chunks[0], new RegExp('^\\r' + ESC + '\\[2Kstream 10 items 20\\.0\\/s 0\\.5s q=3$'));
   p.finish();
   t.equal(chunks[chunks.length - 1], '\n');
 });

@@ -1,8 +1,11 @@
-// A real browser on a running `tunefeed scan --dashboard 0`: the page renders the scan, its charts get points, and
-// its numbers equal /api/snapshot at the same moment (the scan is held mid-way by the scan's test hook).
+// A real browser on a running `tunefeed scan --dashboard 0` over S3: the page renders the scan, its charts get points,
+// and its numbers equal /api/snapshot at the same moment. The scan is held mid-way at the server: a proxy in front of
+// the S3 server lets the first object reads through and holds every later one (no hook in shipped code).
 import t from 'tap';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { startFaultProxy } from '../helpers/fault-proxy.js';
+import { startMemS3Server } from '../helpers/mem-s3-server.js';
 import { openBrowser } from '../helpers/browser.js';
 import { startDashboardCli } from '../helpers/dashboard-cli.js';
 import { chartPoints, sameMoment, snapshot, waitPage } from '../helpers/dashboard-page.js';
@@ -13,21 +16,52 @@ const ARTIFACTS = join(process.cwd(), '.tap', 'dashboard');
 
 t.test('the page shows a running scan and matches /api/snapshot', async (t) => {
   const ds = await makeDataset('photos', [100, 60]);
+  const srv = await startMemS3Server(t);
+  const files = (await readdir(ds.root)).filter((f) => f.endsWith('.jpg'));
+  await srv.putMany(
+    await Promise.all(files.map(async (f): Promise<[string, Buffer]> => [f, await readFile(join(ds.root, f))])),
+  );
+  // Object GETs after the first PASS_READS are held far longer than the test runs; listings always pass.
+  const PASS_READS = 40;
+  let reads = 0;
+  const proxy = await startFaultProxy(t, srv.endpoint, (r) =>
+    r.method === 'GET' && !r.url.includes('list-type=') && ++reads > PASS_READS
+      ? { kind: 'delay', ms: 600_000 }
+      : { kind: 'pass' },
+  );
   const cfg = join(ds.root, 'mdb.json');
   await writeFile(
     cfg,
     JSON.stringify([
-      { id: 'photos', type: 'local', instance_data_dir: ds.root, resolution: 48, resolution_type: 'pixel' },
+      {
+        id: 'photos',
+        type: 'aws',
+        aws_bucket_name: srv.bucket,
+        aws_region_name: srv.region,
+        aws_endpoint_url: proxy.url,
+        aws_access_key_id: srv.accessKeyId,
+        aws_secret_access_key: srv.secretAccessKey,
+        aws_checksum_mode: 'WHEN_REQUIRED',
+        resolution: 48,
+        resolution_type: 'pixel',
+      },
       { id: 'te', dataset_type: 'text_embeds', type: 'local', default: true, cache_dir: join(ds.root, 'te') },
     ]),
   );
-  const p = await startDashboardCli(['scan', cfg, '--workers', '0'], { TUNEFEED_TEST_HOLD_AT_PROBED: '64' });
+  const p = await startDashboardCli(['scan', cfg, '--workers', '0']);
   const browser = await openBrowser();
   t.teardown(async () => {
     await browser.close();
     await p.stop();
   });
-  await p.waitStderr(/tunefeed-test-hold probed=\d+/);
+  // Held: some reads are waiting at the proxy and the probed count has stopped moving.
+  let last = -1;
+  for (;;) {
+    const probed = (await snapshot(p.base, p.token)).scan.photos?.probed ?? 0;
+    if ((proxy.stats.faults.delay ?? 0) > 0 && probed > 0 && probed === last) break;
+    last = probed;
+    await new Promise((r) => setTimeout(r, 300));
+  }
   const page = await browser.context.newPage();
   const opened = performance.now();
   await page.goto(p.url);

@@ -96,7 +96,8 @@ async function apply(
       req.socket.destroy();
       return;
     case 'delay':
-      await new Promise((r) => setTimeout(r, fault.ms));
+      // unref: a long delay (a request held on purpose) must not keep the test process alive after teardown.
+      await new Promise((r) => setTimeout(r, fault.ms).unref());
       break;
     default:
       break;

@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RegistryDuplicateError, RegistryLookupError } from '../errors.js';
+import { exportedBuilders, registerPluginMaker } from '../storage/plugin-storage.js';
+import type { BackendDescription } from '../storage/types.js';
 import type { BackendBuilder } from './builder.js';
 import { AwsBuilder, CsvBuilder, HuggingfaceBuilder, LocalBuilder } from './builders.js';
 
@@ -69,10 +71,25 @@ export async function loadBuilderPlugin(spec: string, fromDir = process.cwd()): 
     builders?: unknown;
     default?: unknown;
   };
-  const found = (Array.isArray(mod.builders) ? mod.builders : [mod.builder ?? mod.default]).filter(
-    Boolean,
-  ) as BackendBuilder[];
+  const found = exportedBuilders(mod) as BackendBuilder[];
   if (!found.length)
     throw new RegistryLookupError(`Builder plug-in "${spec}" exports no \`builder\`, \`builders\` or default export`);
+  for (const b of found) {
+    if (b && typeof b === 'object') pluginSources.set(b, resolved);
+    registerPluginMaker(resolved, b);
+  }
   return found;
+}
+
+/** The module file each plug-in builder came from (what worker threads import to rebuild its storage). */
+const pluginSources = new WeakMap<object, string>();
+
+/**
+ * A plug-in builder's own description, wrapped so any thread can rebuild it: `{ kind: 'plugin', plugin, type, data }`.
+ * Built-in builders' descriptions pass through unchanged.
+ */
+export function threadDescription(builder: BackendBuilder, id: string, desc: BackendDescription): BackendDescription {
+  const plugin = pluginSources.get(builder);
+  if (!plugin || desc.kind === 'plugin') return desc;
+  return { kind: 'plugin', id, plugin, type: builder.type, data: desc };
 }

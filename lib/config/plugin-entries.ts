@@ -17,7 +17,8 @@ const BUILT_IN = new Set(['local', 'aws', 'csv', 'huggingface']);
 export async function loadConfigPlugins(specs: readonly string[], fromDir?: string): Promise<ConfigPlugins> {
   const out = new Map<string, BackendBuilder>();
   for (const spec of new Set(specs))
-    for (const b of await loadBuilderPlugin(spec, fromDir)) if (!BUILT_IN.has(b.type) && !out.has(b.type)) out.set(b.type, b);
+    for (const b of await loadBuilderPlugin(spec, fromDir))
+      if (!BUILT_IN.has(b.type) && !out.has(b.type)) out.set(b.type, b);
   return out;
 }
 

@@ -8,7 +8,7 @@ import type { BackendDescription, StorageBackend } from '../storage/types.js';
 import type { BuildContext } from './builder.js';
 import { BuildPool } from './build-pool.js';
 import { PerfTracker, type CustomMetric, type FactoryMetrics } from './perf.js';
-import { type BuilderRegistry, defaultRegistry, loadBuilderPlugin, threadDescription } from './registry.js';
+import { type BuilderRegistry, defaultRegistry, loadBuilderPlugin, forThreads } from './registry.js';
 import type { CacheOptions } from '../storage/cache/cache-spec.js';
 
 /** Options for createFactory. */
@@ -224,13 +224,13 @@ async function buildGroup(
       const config = list[i];
       const t0 = performance.now();
       const builder = registry.get(config.type, config.id);
-      const r = await builder.build(config, ctx);
+      const r = forThreads(builder, config.id, await builder.build(config, ctx));
       const image = isImageDataset(config);
       out[i] = {
         id: config.id,
         config,
         storage: r.storage,
-        description: threadDescription(builder, config.id, r.description),
+        description: r.description,
         metadataBackend: r.metadataBackend,
         textEmbeds: image ? (config.text_embeds ?? defaultText) : null,
         imageEmbeds: image ? config.image_embeds : null,

@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RegistryDuplicateError, RegistryLookupError } from '../errors.js';
-import { exportedBuilders, registerPluginMaker } from '../storage/plugin-storage.js';
-import type { BackendDescription } from '../storage/types.js';
+import { exportedBuilders, registerPluginMaker, withThreadDescription } from '../storage/plugin-storage.js';
+import type { BuildOutput } from './builder.js';
 import type { BackendBuilder } from './builder.js';
 import { AwsBuilder, CsvBuilder, HuggingfaceBuilder, LocalBuilder } from './builders.js';
 
@@ -85,11 +85,12 @@ export async function loadBuilderPlugin(spec: string, fromDir = process.cwd()): 
 const pluginSources = new WeakMap<object, string>();
 
 /**
- * A plug-in builder's own description, wrapped so any thread can rebuild it: `{ kind: 'plugin', plugin, type, data }`.
- * Built-in builders' descriptions pass through unchanged.
+ * A plug-in builder's output, its description wrapped so any thread can rebuild it (`{ kind: 'plugin', plugin, type,
+ * data }`) and its storage describing itself that way. Built-in builders' outputs pass through unchanged.
  */
-export function threadDescription(builder: BackendBuilder, id: string, desc: BackendDescription): BackendDescription {
+export function forThreads(builder: BackendBuilder, id: string, out: BuildOutput): BuildOutput {
   const plugin = pluginSources.get(builder);
-  if (!plugin || desc.kind === 'plugin') return desc;
-  return { kind: 'plugin', id, plugin, type: builder.type, data: desc };
+  if (!plugin || out.description.kind === 'plugin') return out;
+  const description = { kind: 'plugin' as const, id, plugin, type: builder.type, data: out.description };
+  return { ...out, description, storage: withThreadDescription(out.storage, description) };
 }

@@ -26,9 +26,9 @@ export function exportedBuilders(mod: { builder?: unknown; builders?: unknown; d
 
 /** Remember how `type` from `plugin` rebuilds its client (the factory calls this for the builders it loaded). */
 export function registerPluginMaker(plugin: string, builder: StoragePluginBuilder): void {
-  const from = builder.fromDescription;
-  if (typeof from !== 'function') return;
-  makers.set(keyOf(plugin, builder.type), (data, id) => from.call(builder, data, id));
+  if (typeof builder.fromDescription !== 'function') return;
+  const withMaker = builder as Required<StoragePluginBuilder>;
+  makers.set(keyOf(plugin, builder.type), (data, id) => withMaker.fromDescription(data, id));
 }
 
 /**
@@ -63,5 +63,20 @@ function noMaker(desc: PluginDescription): RegistryLookupError {
 export function createPluginStorage(desc: PluginDescription): StorageBackend {
   const make = makers.get(keyOf(desc.plugin, desc.type));
   if (!make) throw noMaker(desc);
-  return make(desc.data, desc.id);
+  return withThreadDescription(make(desc.data, desc.id), desc);
+}
+
+/**
+ * The plug-in's own client, except that describe() gives the wrapped description: every stage hands storages to
+ * threads by describe(), and the plug-in's own description names no module to import.
+ */
+export function withThreadDescription(storage: StorageBackend, desc: PluginDescription): StorageBackend {
+  return new Proxy(storage, {
+    get(target, prop) {
+      if (prop === 'describe') return () => desc;
+      const v: unknown = Reflect.get(target, prop, target);
+      // Bound to the client itself, so plug-in classes with private fields keep working.
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }

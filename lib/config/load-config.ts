@@ -12,7 +12,7 @@ import { deepFreeze } from './freeze.js';
 import { IssueLog, type ConfigIssue } from './issues.js';
 import { normaliseEntry } from './normalise.js';
 import { createDatasetParser } from './parse-dataset.js';
-import { applyPluginSchema, type ConfigPlugins, loadConfigPlugins, pluginKeys } from './plugin-entries.js';
+import { type ConfigPlugins, loadConfigPlugins, pluginKeys, withPluginSchema } from './plugin-entries.js';
 import { checkDatasetPaths } from './paths.js';
 import { type ConfigDocument, type RawEntry, parseConfigText, readConfigText, splitEntries } from './read-source.js';
 import { crossValidate } from './rules-cross.js';
@@ -109,13 +109,7 @@ export function configStages(
   plugins: ConfigPlugins = new Map(),
 ) {
   const vars = { model_family: args.model_family, output_dir: args.output_dir, env };
-  const parse = createDatasetParser(args, env, log, [...plugins.keys()]);
-  // A plug-in's schema reads the entry as written (tunefeed's schema may drop invalid values before it).
-  const parsePlugin = (e: RawEntry): DatasetConfig | null => {
-    const raw = typeof e.raw.type === 'string' && plugins.has(e.raw.type) ? structuredClone(e.raw) : e.raw;
-    const d = parse(e);
-    return d && applyPluginSchema(plugins, raw, d, log);
-  };
+  const parse = withPluginSchema(createDatasetParser(args, env, log, [...plugins.keys()]), plugins, log);
   return [
     // The source travels wrapped: a stream may not carry a bare null, and an in-memory config may be anything.
     (input: { source: string | unknown[] }) => readDocument(input.source),
@@ -126,7 +120,7 @@ export function configStages(
     collectThen((entries: RawEntry[]) => sortByDependencies(entries, log)),
     (e: RawEntry) => fillEntryVariables(e, vars, log),
     (e: RawEntry) => {
-      if (!isUnstreamedEntry(e.raw)) return parsePlugin(e) ?? none;
+      if (!isUnstreamedEntry(e.raw)) return parse(e) ?? none;
       const u = checkUnstreamed(e, log);
       if (u) unstreamed.push(u);
       return none;

@@ -2,6 +2,7 @@
 import type { BackendBuilder } from '../factory/builder.js';
 import { loadBuilderPlugin } from '../factory/registry.js';
 import type { IssueLog } from './issues.js';
+import type { RawEntry } from './read-source.js';
 import { fieldPath } from './parse-dataset.js';
 import type { DatasetConfig } from './types.js';
 
@@ -51,4 +52,18 @@ export function applyPluginSchema(
   const data = (r.data && typeof r.data === 'object' ? r.data : {}) as Record<string, unknown>;
   const own = schema.shape ? Object.keys(schema.shape) : [];
   return { ...config, ...Object.fromEntries(own.filter((k) => k in data).map((k) => [k, data[k]])) };
+}
+
+/** tunefeed's parser, then (for a plug-in type) the plug-in's schema over the entry as written. */
+export function withPluginSchema(
+  parse: (e: RawEntry) => DatasetConfig | null,
+  plugins: ConfigPlugins,
+  log: IssueLog,
+): (e: RawEntry) => DatasetConfig | null {
+  return (e) => {
+    // tunefeed's parser removes values it rejects; the plug-in judges the fields as the user wrote them.
+    const raw = typeof e.raw.type === 'string' && plugins.has(e.raw.type) ? structuredClone(e.raw) : e.raw;
+    const d = parse(e);
+    return d && applyPluginSchema(plugins, raw, d, log);
+  };
 }

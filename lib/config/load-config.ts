@@ -12,6 +12,7 @@ import { deepFreeze } from './freeze.js';
 import { IssueLog, type ConfigIssue } from './issues.js';
 import { normaliseEntry } from './normalise.js';
 import { createDatasetParser } from './parse-dataset.js';
+import { type ConfigPlugins, loadConfigPlugins, pluginKeys, withPluginSchema } from './plugin-entries.js';
 import { checkDatasetPaths } from './paths.js';
 import { type ConfigDocument, type RawEntry, parseConfigText, readConfigText, splitEntries } from './read-source.js';
 import { crossValidate } from './rules-cross.js';
@@ -105,16 +106,17 @@ export function configStages(
   log: IssueLog,
   checkPaths: boolean,
   unstreamed: UnstreamedDataset[] = [],
+  plugins: ConfigPlugins = new Map(),
 ) {
   const vars = { model_family: args.model_family, output_dir: args.output_dir, env };
-  const parse = createDatasetParser(args, env, log);
+  const parse = withPluginSchema(createDatasetParser(args, env, log, [...plugins.keys()]), plugins, log);
   return [
     // The source travels wrapped: a stream may not carry a bare null, and an in-memory config may be anything.
     (input: { source: string | unknown[] }) => readDocument(input.source),
     function* split(doc: ConfigDocument) {
       yield* splitEntries(doc, log);
     },
-    (e: RawEntry) => normaliseEntry(e, args, log),
+    (e: RawEntry) => normaliseEntry(e, args, log, pluginKeys(plugins, e.raw.type)),
     collectThen((entries: RawEntry[]) => sortByDependencies(entries, log)),
     (e: RawEntry) => fillEntryVariables(e, vars, log),
     (e: RawEntry) => {
@@ -141,8 +143,9 @@ async function runStages(source: string | unknown[], options: LoadConfigOptions)
   let args = resolveTrainingArgs([], log);
   try {
     args = await resolveArgs(options, log);
+    const plugins = await loadConfigPlugins(args.plugins ?? []);
     const sink = new Writable({ objectMode: true, write: (d: DatasetConfig, _e, cb) => (datasets.push(d), cb()) });
-    const stages = chainUnchecked(configStages(args, env, log, options.checkPaths ?? true, unstreamed));
+    const stages = chainUnchecked(configStages(args, env, log, options.checkPaths ?? true, unstreamed, plugins));
     await pipeline(Readable.from([{ source }]), stages, sink);
   } catch (err) {
     if (!isTunefeedError(err)) throw err;

@@ -104,8 +104,8 @@ function warnUnknown(e: RawEntry, log: IssueLog, key: string, prefix: string, kn
 }
 
 /** Unknown keys (top level and in the nested blocks) are warnings, with the nearest known key suggested. */
-export function warnUnknownKeys(e: RawEntry, log: IssueLog): void {
-  for (const k of Object.keys(e.raw)) if (!isKnownKey(k)) warnUnknown(e, log, k, '');
+export function warnUnknownKeys(e: RawEntry, log: IssueLog, extraKeys: readonly string[] = []): void {
+  for (const k of Object.keys(e.raw)) if (!isKnownKey(k) && !extraKeys.includes(k)) warnUnknown(e, log, k, '');
   for (const [block, known] of Object.entries(NESTED_KNOWN_KEYS)) {
     const obj = e.raw[block];
     if (!obj || typeof obj !== 'object' || Array.isArray(obj)) continue;
@@ -137,7 +137,13 @@ function isDisabled(raw: Record<string, unknown>): boolean {
 }
 
 /** The whole per-entry normalisation stage. Disabled entries are only marked: SimpleTuner never validates them. */
-export function normaliseEntry(e: RawEntry, args: TrainingArgs, log: IssueLog): RawEntry {
+export function normaliseEntry(
+  e: RawEntry,
+  args: TrainingArgs,
+  log: IssueLog,
+  /** Keys a builder plug-in's schema declares for this entry. */
+  extraKeys: readonly string[] = [],
+): RawEntry {
   if (isDisabled(e.raw)) {
     e.raw.disabled = true;
     return e;
@@ -145,7 +151,7 @@ export function normaliseEntry(e: RawEntry, args: TrainingArgs, log: IssueLog): 
   enforceLimits(e, log);
   applyAliases(e, log);
   coerceBooleans(e, log);
-  warnUnknownKeys(e, log);
+  warnUnknownKeys(e, log, extraKeys);
   normaliseDatasetType(e, log);
   convertResolution(e.raw, args);
   return e;

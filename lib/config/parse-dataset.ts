@@ -64,8 +64,13 @@ function zodMessage(message: string, field: string, input: unknown): string {
  * the shared context). Each invalid value is reported and removed, then the entry is parsed again so defaults
  * fill the gaps and the remaining rules still run: one run reports every problem.
  */
-export function createDatasetParser(args: TrainingArgs, env: Record<string, string | undefined>, log: IssueLog) {
-  const ctx: FieldContext = { id: null, args, log, env };
+export function createDatasetParser(
+  args: TrainingArgs,
+  env: Record<string, string | undefined>,
+  log: IssueLog,
+  pluginTypes: readonly string[] = [],
+) {
+  const ctx: FieldContext = { id: null, args, log, env, pluginTypes };
   const schema = datasetSchema(ctx);
   return (e: RawEntry): DatasetConfig | null => {
     if (!checkDatasetType(e, log)) return null;

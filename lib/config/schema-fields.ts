@@ -10,6 +10,8 @@ export interface FieldContext {
   args: TrainingArgs;
   log: IssueLog;
   env: Record<string, string | undefined>;
+  /** Backend types served by registered builder plug-ins. @default [] */
+  pluginTypes?: readonly string[];
 }
 
 /** `Expected \`crop\` to be true or false, got "maybe" (string).` */
@@ -75,9 +77,14 @@ export function oneOf<const T extends readonly [string, ...string[]]>(
 const KNOWN_TYPES = ['local', 'aws', 'csv', 'huggingface'] as const;
 
 /** Storage `type`: memory and webshart exist in SimpleTuner but are not supported here. */
-export function backendType(ctx: { id: string | null }, allowed: readonly string[] = KNOWN_TYPES) {
+export function backendType(
+  ctx: { id: string | null; pluginTypes?: readonly string[] },
+  builtIn: readonly string[] = KNOWN_TYPES,
+) {
   return checked<(typeof KNOWN_TYPES)[number] | null>((v) => {
     const id = ctx.id;
+    // Types served by registered builder plug-ins are accepted too (their own schema runs after this one).
+    const allowed = [...builtIn, ...(ctx.pluginTypes ?? [])];
     if (v === undefined || v === null) return { ok: true, value: null };
     if (typeof v === 'string' && allowed.includes(v)) return { ok: true, value: v as (typeof KNOWN_TYPES)[number] };
     if (v === 'memory' || v === 'webshart') {

@@ -37,6 +37,23 @@ export interface BackendBuilder {
   /** The `type` value in multidatabackend.json this builder serves. */
   readonly type: string;
   build(config: DatasetConfig, ctx: BuildContext): Promise<BuildOutput>;
+  /**
+   * Plug-ins: a zod schema for the entry's own fields, run on the raw entry after tunefeed's schema; its issues are
+   * reported with the dataset id and field path, and the keys of its shape are not "unknown keys".
+   */
+  readonly schema?: PluginSchema;
+  /** Plug-ins: rebuild the storage from the plug-in's own description in a worker thread. */
+  fromDescription?(data: unknown, id: string): StorageBackend;
+}
+
+/** The part of a zod schema tunefeed uses (any zod version, or a hand-written validator with the same shape). */
+export interface PluginSchema {
+  safeParse(
+    value: unknown,
+  ):
+    | { success: true; data: unknown }
+    | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
+  readonly shape?: Record<string, unknown>;
 }
 
 /** validate → cache deletion → describe → create storage → probe → metadata backend choice. */

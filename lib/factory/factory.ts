@@ -8,7 +8,7 @@ import type { BackendDescription, StorageBackend } from '../storage/types.js';
 import type { BuildContext } from './builder.js';
 import { BuildPool } from './build-pool.js';
 import { PerfTracker, type CustomMetric, type FactoryMetrics } from './perf.js';
-import { type BuilderRegistry, defaultRegistry, loadBuilderPlugin } from './registry.js';
+import { type BuilderRegistry, defaultRegistry, loadBuilderPlugin, forThreads } from './registry.js';
 import type { CacheOptions } from '../storage/cache/cache-spec.js';
 
 /** Options for createFactory. */
@@ -223,7 +223,8 @@ async function buildGroup(
     for (let i = next++; i < list.length; i = next++) {
       const config = list[i];
       const t0 = performance.now();
-      const r = await registry.get(config.type, config.id).build(config, ctx);
+      const builder = registry.get(config.type, config.id);
+      const r = forThreads(builder, config.id, await builder.build(config, ctx));
       const image = isImageDataset(config);
       out[i] = {
         id: config.id,

@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RegistryDuplicateError, RegistryLookupError } from '../errors.js';
+import { exportedBuilders, registerPluginMaker, withThreadDescription } from '../storage/plugin-storage.js';
+import type { BuildOutput } from './builder.js';
 import type { BackendBuilder } from './builder.js';
 import { AwsBuilder, CsvBuilder, HuggingfaceBuilder, LocalBuilder } from './builders.js';
 
@@ -69,10 +71,26 @@ export async function loadBuilderPlugin(spec: string, fromDir = process.cwd()): 
     builders?: unknown;
     default?: unknown;
   };
-  const found = (Array.isArray(mod.builders) ? mod.builders : [mod.builder ?? mod.default]).filter(
-    Boolean,
-  ) as BackendBuilder[];
+  const found = exportedBuilders(mod) as BackendBuilder[];
   if (!found.length)
     throw new RegistryLookupError(`Builder plug-in "${spec}" exports no \`builder\`, \`builders\` or default export`);
+  for (const b of found) {
+    if (b && typeof b === 'object') pluginSources.set(b, resolved);
+    registerPluginMaker(resolved, b);
+  }
   return found;
+}
+
+/** The module file each plug-in builder came from (what worker threads import to rebuild its storage). */
+const pluginSources = new WeakMap<object, string>();
+
+/**
+ * A plug-in builder's output, its description wrapped so any thread can rebuild it (`{ kind: 'plugin', plugin, type,
+ * data }`) and its storage describing itself that way. Built-in builders' outputs pass through unchanged.
+ */
+export function forThreads(builder: BackendBuilder, id: string, out: BuildOutput): BuildOutput {
+  const plugin = pluginSources.get(builder);
+  if (!plugin || out.description.kind === 'plugin') return out;
+  const description = { kind: 'plugin' as const, id, plugin, type: builder.type, data: out.description };
+  return { ...out, description, storage: withThreadDescription(out.storage, description) };
 }

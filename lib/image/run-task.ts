@@ -2,7 +2,7 @@
 // reason.
 import { latentFrom, readEmbedFile } from '../embeds/latents.js';
 import { isTunefeedError } from '../errors.js';
-import { createStorage } from '../storage/from-description.js';
+import { createStorage, loadStoragePlugin } from '../storage/from-description.js';
 import type { StorageBackend } from '../storage/types.js';
 import { decodeToTarget } from './decode.js';
 import type { DecodeResult, DecodeTask } from './decode-task.js';
@@ -11,10 +11,11 @@ import { runVideoTask } from '../video/video-task.js';
 /** Clients cannot cross threads, so each worker builds one per backend description and keeps it. */
 const clients = new Map<string, StorageBackend>();
 
-function clientFor(task: DecodeTask): StorageBackend {
+async function clientFor(task: DecodeTask): Promise<StorageBackend> {
   const k = JSON.stringify(task.storage);
   let c = clients.get(k);
   if (!c) {
+    await loadStoragePlugin(task.storage);
     c = createStorage(task.storage);
     clients.set(k, c);
   }
@@ -32,11 +33,11 @@ function reasonOf(err: unknown, fallback: string): string {
  */
 export async function runDecodeTask(task: DecodeTask): Promise<DecodeResult> {
   if (task.kind === 'video' && task.video)
-    return runVideoTask(clientFor(task), { ...task.video, key: task.key, geometry: task.geometry });
+    return runVideoTask(await clientFor(task), { ...task.video, key: task.key, geometry: task.geometry });
   const t0 = performance.now();
   let bytes: Buffer;
   try {
-    bytes = await clientFor(task).read(task.key);
+    bytes = await (await clientFor(task)).read(task.key);
   } catch (err) {
     return { ok: false, reason: reasonOf(err, 'read_error'), message: (err as Error).message };
   }

@@ -45,17 +45,24 @@ function askMain(dataset: string) {
  * local-only runs build LocalStorage directly, as createStorage would.
  */
 async function storageMaker(datasets: WireDataset[]): Promise<(desc: BackendDescription) => StorageBackend> {
-  const kinds = datasets.flatMap((d) => [d.description, d.textEmbeds?.description, d.vaeCache].map((x) => x?.kind));
-  if (kinds.every((k) => k === undefined || k === 'local'))
+  const descs = datasets.flatMap((d) => [d.description, d.textEmbeds?.description, d.vaeCache]);
+  if (descs.every((x) => x === undefined || x.kind === 'local'))
     return (desc) => new LocalStorage(desc as Extract<BackendDescription, { kind: 'local' }>);
+  const mod = await fromDescriptionModule();
+  // Plug-in storages: their modules are imported here (the same module instance createStorage consults).
+  for (const desc of descs) if (desc) await mod.loadStoragePlugin(desc);
+  return mod.createStorage;
+}
+
+async function fromDescriptionModule(): Promise<typeof FromDescription> {
   try {
-    return (await import('../storage/from-description.js')).createStorage;
+    return await import('../storage/from-description.js');
   } catch (err) {
     // From .ts sources under tsx, import() is not hooked in worker threads but require() is (see prefetch-thread-
     // boot.cjs).
     if (typeof require !== 'function') throw err;
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the only loader tsx hooks in a worker thread
-    return (require('../storage/from-description.js') as typeof FromDescription).createStorage;
+    return require('../storage/from-description.js') as typeof FromDescription;
   }
 }
 

@@ -2,7 +2,7 @@
 import { Piscina } from 'piscina';
 import { availableParallelism } from 'node:os';
 import { logger } from '../log.js';
-import { createStorage } from '../storage/from-description.js';
+import { createStorage, loadStoragePlugin } from '../storage/from-description.js';
 import type { StorageBackend } from '../storage/types.js';
 import { runScanTask, type ScanTask, type ScanTaskResult } from '../metadata/scan-task.js';
 import { workerExecArgv, workerPath } from './worker-path.js';
@@ -99,6 +99,7 @@ export class InlineScanRunner implements ScanRunner {
     const k = JSON.stringify(task.desc);
     let s = this.storage ?? this.#clients.get(k);
     if (!s) {
+      await loadStoragePlugin(task.desc);
       s = createStorage(task.desc);
       this.#clients.set(k, s);
     }

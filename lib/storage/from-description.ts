@@ -5,6 +5,7 @@ import { CsvStorage } from './csv.js';
 import { HuggingfaceStorage } from './huggingface.js';
 import { S3Storage } from './s3.js';
 import { withCache } from './cache/cached-storage.js';
+import { createPluginStorage } from './plugin-storage.js';
 import type { BackendDescription, StorageBackend } from './types.js';
 
 type Kind = BackendDescription['kind'];
@@ -15,7 +16,11 @@ const makers = new Map<Kind, Maker>([
   ['aws', (d) => new S3Storage(d as Extract<BackendDescription, { kind: 'aws' }>)],
   ['csv', (d) => new CsvStorage(d as Extract<BackendDescription, { kind: 'csv' }>)],
   ['huggingface', (d) => new HuggingfaceStorage(d as Extract<BackendDescription, { kind: 'huggingface' }>)],
+  // A plug-in's module must be loaded on this thread first (loadStoragePlugin, re-exported below).
+  ['plugin', (d) => createPluginStorage(d as Extract<BackendDescription, { kind: 'plugin' }>)],
 ]);
+
+export { loadStoragePlugin } from './plugin-storage.js';
 
 /** A new client for `desc`. Each call builds its own client: clients never cross threads. */
 export function createStorage(desc: BackendDescription): StorageBackend {

@@ -129,6 +129,17 @@ export type BackendDescription =
       maxAttempts?: number;
       attemptTimeoutMs?: number;
       retryBaseDelayMs?: number;
+    }
+  | {
+      /** A third-party builder's storage: any thread imports `plugin` and rebuilds it with `fromDescription(data)`. */
+      kind: 'plugin';
+      id: string;
+      /** Absolute path of the plug-in module (resolved once, on the main thread). */
+      plugin: string;
+      /** The builder `type` within that module. */
+      type: string;
+      /** The plug-in's own serialisable description. */
+      data: unknown;
     };
 
 /** Every storage backend implements this. All methods reject with coded TunefeedErrors. */

@@ -25,13 +25,13 @@ t.test('registry discipline', async (t) => {
 
 t.test('a third-party builder package plugs in by name or path', async (t) => {
   const byPath = await loadBuilderPlugin(path.join(fixtures, 'tunefeed-builder-memory'));
-  t.equal(byPath[0].type, 'memory');
+  t.equal(byPath[0].type, 'tunefeed-fixture-mem');
   // A consumer project with the plug-in installed (node_modules is made here: it is git-ignored).
   const consumer = t.testdir({
     node_modules: { 'tunefeed-builder-memory': t.fixture('symlink', path.join(fixtures, 'tunefeed-builder-memory')) },
   });
   const byName = await loadBuilderPlugin('tunefeed-builder-memory', consumer);
-  t.equal(byName[0].type, 'memory', 'resolved as a package from a node_modules folder');
+  t.equal(byName[0].type, 'tunefeed-fixture-mem', 'resolved as a package from a node_modules folder');
   await t.rejects(loadBuilderPlugin('no-such-builder-package', fixtures), {
     code: 'TF_REGISTRY_UNKNOWN',
     message: /Cannot find builder plug-in "no-such-builder-package"/,
@@ -43,7 +43,7 @@ t.test('a third-party builder package plugs in by name or path', async (t) => {
     datasets: [
       {
         id: 'mem',
-        type: 'memory',
+        type: 'tunefeed-fixture-mem',
         dataset_type: 'image',
         metadata_backend: 'discovery',
         text_embeds: null,
@@ -56,7 +56,7 @@ t.test('a third-party builder package plugs in by name or path', async (t) => {
   const mem = built.get('mem')!;
   t.equal((await mem.storage.read('a.txt')).toString(), 'ay');
   t.same(built.metrics.backends.mem, {
-    type: 'memory',
+    type: 'tunefeed-fixture-mem',
     group: 'data_backends',
     ms: built.metrics.backends.mem.ms,
     probe: { objects: 2 },
@@ -65,6 +65,6 @@ t.test('a third-party builder package plugs in by name or path', async (t) => {
   t.equal((mem.storage as unknown as { closed: boolean }).closed, true, 'close() reaches plug-in storages');
   await t.rejects(createFactory(loaded).build(), {
     code: 'TF_REGISTRY_UNKNOWN',
-    message: /Unknown backend type: memory/,
+    message: /Unknown backend type: tunefeed-fixture-mem/,
   });
 });

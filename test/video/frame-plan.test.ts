@@ -64,11 +64,11 @@ t.test('config: num_frames and min_frames follow the model family, each change w
     frame_interval: null,
   });
   t.ok(
-    wan.warnings.some((w) => /num_frames 50 becomes 49/.test(w.message)),
+    wan.warnings.some((w) => /Adjusted video->num_frames from 50 to 49 to satisfy wan/.test(w.message)),
     'num_frames warning',
   );
   t.ok(
-    wan.warnings.some((w) => /min_frames 60 becomes 57/.test(w.message)),
+    wan.warnings.some((w) => /Adjusted video->min_frames from 60 to 57 to satisfy wan/.test(w.message)),
     'min_frames warning',
   );
   const flux = await validateConfig(entry({ num_frames: 50, min_frames: 60 }), {

@@ -129,7 +129,7 @@ function caches(p: ParsedImage, id: string, ctx: FieldContext) {
     ctx.log.warn(ctx.id, 'hash_filenames', 'hash_filenames is ignored: cache file names are always hashed.');
   return {
     scan_for_errors: p.scan_for_errors ?? false,
-    cache_dir_vae: p.cache_dir_vae ?? posix.join(ctx.args.cache_dir_vae, id),
+    cache_dir_vae: p.cache_dir_vae ?? defaultVaeDir(ctx.args, id),
     cache_file_suffix: p.cache_file_suffix ?? id,
     skip_file_discovery: p.skip_file_discovery ?? ctx.args.skip_file_discovery,
     preserve_data_backend_cache: p.preserve_data_backend_cache ?? false,
@@ -187,4 +187,13 @@ export function buildImageDataset(p: ParsedImage, ctx: FieldContext): ImageDatas
 function hasVideo(p: { dataset_type?: unknown; video?: unknown }): boolean {
   if (p.dataset_type === 'video') return true;
   return p.dataset_type === 'conditioning' && !!p.video && typeof p.video === 'object' && !Array.isArray(p.video);
+}
+
+/**
+ * SimpleTuner's per-dataset VAE cache default, `{output_dir}/cache/vae/{model_family}/{id}`; tunefeed also honours
+ * a `cache_dir_vae` training argument as the parent directory (SimpleTuner reads it only for image_embeds).
+ */
+function defaultVaeDir(args: FieldContext['args'], id: string): string {
+  if (args.cache_dir_vae) return posix.join(args.cache_dir_vae, id);
+  return posix.join(args.output_dir, 'cache', 'vae', args.model_family, id);
 }

@@ -199,7 +199,7 @@ function checkSchedule(c: ImageDatasetConfig, ctx: FieldContext): void {
     ctx.log.error(id, 'end_step', `(id=${id}) end_step (${c.end_step}) must be >= start_step (${c.start_step}).`);
   }
   const epochs = ctx.args.num_train_epochs;
-  if (epochs > 0 && ctx.args.max_train_steps === 0 && c.start_epoch > epochs) {
+  if (epochs > 0 && !ctx.args.max_train_steps && c.start_epoch > epochs) {
     ctx.log.warn(
       id,
       'start_epoch',
@@ -207,7 +207,7 @@ function checkSchedule(c: ImageDatasetConfig, ctx: FieldContext): void {
         `never sample.`,
     );
   }
-  const steps = ctx.args.max_train_steps;
+  const steps = ctx.args.max_train_steps ?? 0;
   if (steps > 0 && c.start_step > steps) {
     ctx.log.warn(
       id,

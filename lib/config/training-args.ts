@@ -7,14 +7,18 @@ import { modelAlignment } from './model-geometry.js';
 import { ARG_SPECS, readCliValue, readConfigJsonValue } from './training-arg-spec.js';
 import type { TrainingArgs } from './types.js';
 
-/** SimpleTuner's registry defaults for the arguments the data pipeline reads (cache dirs are derived later). */
+/**
+ * SimpleTuner's defaults for the arguments the data pipeline reads (its field registry, as argparse sees them;
+ * `cache_dir` is derived later as SimpleTuner's parser does). Two deliberate exceptions, see docs/config.md:
+ * `model_family` (required by SimpleTuner) is "" and `seed` (unset in SimpleTuner) is 42.
+ */
 export function defaultTrainingArgs(): TrainingArgs {
   return {
     resolution: 1024,
     resolution_type: 'pixel_area',
     model_family: '',
-    output_dir: 'output',
-    train_batch_size: 1,
+    output_dir: 'simpletuner-results',
+    train_batch_size: 4,
     seed: 42,
     aspect_bucket_alignment: 64,
     aspect_bucket_rounding: 2,
@@ -22,18 +26,18 @@ export function defaultTrainingArgs(): TrainingArgs {
     minimum_image_size: null,
     maximum_image_size: null,
     target_downsample_size: null,
-    cache_dir: 'cache',
-    cache_dir_text: '',
+    cache_dir: '',
+    cache_dir_text: 'cache',
     cache_dir_vae: '',
     data_backend_sampling: 'auto-weighting',
     gradient_accumulation_steps: 1,
     compress_disk_cache: true,
     allow_dataset_oversubscription: false,
-    max_train_steps: 0,
+    max_train_steps: null,
     num_train_epochs: 1,
     dataloader_prefetch: false,
     dataloader_prefetch_qlen: 10,
-    conditioning_multidataset_sampling: 'combined',
+    conditioning_multidataset_sampling: 'random',
     instance_prompt: null,
     metadata_update_interval: 3600,
     skip_file_discovery: '',
@@ -130,8 +134,9 @@ export function resolveTrainingArgs(layers: readonly Record<string, unknown>[], 
   const args = merged as TrainingArgs;
   if (args.caption_strategy === ('instance_prompt' as string)) args.caption_strategy = 'instanceprompt';
   args.model_family = args.model_family.trim().toLowerCase();
-  if (!args.cache_dir_text) args.cache_dir_text = posix.join(args.output_dir, 'cache', 'text', args.model_family);
-  if (!args.cache_dir_vae) args.cache_dir_vae = posix.join(args.output_dir, 'cache', 'vae', args.model_family);
+  // SimpleTuner's parser fills an empty cache_dir from output_dir; cache_dir_text ("cache") and cache_dir_vae ("")
+  // keep their registry defaults (a dataset's VAE cache default is derived per dataset, see build-image.ts).
+  if (!args.cache_dir) args.cache_dir = posix.join(args.output_dir, 'cache');
   applyModelAlignment(args, log);
   return args;
 }

@@ -35,13 +35,14 @@ export interface TrainingArgs {
   gradient_accumulation_steps: number;
   compress_disk_cache: boolean;
   allow_dataset_oversubscription: boolean;
-  max_train_steps: number;
+  /** Training length in steps; null (SimpleTuner's None) or 0 means the epochs decide. @default null */
+  max_train_steps: number | null;
   num_train_epochs: number;
   dataloader_prefetch: boolean;
   dataloader_prefetch_qlen: number;
   /**
    * With several conditioning datasets linked to one training dataset: pair every one, or one per sample and epoch.
-   * @default 'combined'
+   * @default 'random'
    */
   conditioning_multidataset_sampling: 'combined' | 'random';
   instance_prompt: string | null;

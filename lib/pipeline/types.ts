@@ -145,7 +145,7 @@ export interface LoaderOptions {
   limitInputPixels?: number;
   /**
    * With several linked conditioning datasets: `combined` pairs every one, `random` one per sample and epoch.
-   * @default args.conditioning_multidataset_sampling, else 'combined'
+   * @default args.conditioning_multidataset_sampling, else 'random' (SimpleTuner's default)
    */
   conditioningSampling?: 'combined' | 'random';
   /**

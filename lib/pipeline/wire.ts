@@ -39,7 +39,7 @@ const DEFAULTS: RuntimeArgs = {
   allow_dataset_oversubscription: false,
   data_backend_sampling: 'auto-weighting',
   dataloader_prefetch_qlen: 10,
-  conditioning_multidataset_sampling: 'combined',
+  conditioning_multidataset_sampling: 'random',
 };
 
 /** SimpleTuner's defaults, overridden by the config's args, overridden by `options.args`. */

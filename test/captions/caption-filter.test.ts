@@ -63,7 +63,10 @@ t.test('the batch carries the filtered caption (in-process and in the prefetch t
       { id: 'text', type: 'local', dataset_type: 'text_embeds', caption_filter_list: ['blurry ', 's/cat/dog/'] },
       { id: 'photos', type: 'local', instance_data_dir: data, caption_strategy: 'filename', crop: false },
     ],
-    { set: [`output_dir=${join(dir, 'out')}`, 'resolution=256', 'resolution_type=pixel'], env: {} },
+    {
+      set: [`output_dir=${join(dir, 'out')}`, 'resolution=256', 'resolution_type=pixel', 'train_batch_size=1'],
+      env: {},
+    },
   );
   for (const thread of [false, true]) {
     const loader = await createLoader(loaded, { decode: false, batches: 1, thread });

@@ -54,7 +54,7 @@ t.test('valid config: exit 0, datasets in dependency order', async (t) => {
     'printed in order',
   );
   t.match(r.stdout, 'valid, 5 dataset(s)');
-  t.match(r.stdout, 'cache_dir_vae: output/cache/vae/flux/main_dataset');
+  t.match(r.stdout, 'cache_dir_vae: simpletuner-results/cache/vae/flux/main_dataset');
   noStack(t, r);
 });
 

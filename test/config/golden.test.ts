@@ -29,8 +29,8 @@ t.test('minimal local', async (t) => {
     caption_strategy: 'filename',
     metadata_backend: 'discovery',
     text_embeds: 'captions',
-    cache_dir_vae: 'output/cache/vae/sdxl/photos',
-    train_batch_size: 1,
+    cache_dir_vae: 'simpletuner-results/cache/vae/sdxl/photos',
+    train_batch_size: 4,
     probability: 1,
     repeats: 0,
   });

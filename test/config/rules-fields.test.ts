@@ -32,7 +32,7 @@ const cases: Case[] = [
       crop_style: 'random',
       repeats: 0,
       probability: 1,
-      train_batch_size: 1,
+      train_batch_size: 4,
       metadata_backend: 'discovery',
       caption_strategy: 'filename',
       compress_cache: true,

@@ -132,7 +132,7 @@ t.test('a bad config.json value names the file, the argument and what was expect
   await writeFile(file, JSON.stringify({ '--train_batch_size': 1.5 }));
   const log = new IssueLog();
   const a = await resolveArgs({ trainingConfig: file }, log);
-  t.equal(a.train_batch_size, 1, 'the default stays');
+  t.equal(a.train_batch_size, 4, "SimpleTuner's default stays");
   t.equal(log.errors.length, 1);
   t.equal(log.errors[0]?.field, 'args.train_batch_size');
   t.match(log.errors[0]?.message, `in ${file}: got 1.5 (number); expected an integer from 1 and up`);

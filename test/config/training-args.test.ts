@@ -21,26 +21,28 @@ t.test('defaults match SimpleTuner', async (t) => {
     aspect_bucket_rounding: 2,
     caption_strategy: 'filename',
     data_backend_sampling: 'auto-weighting',
-    train_batch_size: 1,
+    train_batch_size: 4,
     gradient_accumulation_steps: 1,
     compress_disk_cache: true,
     dataloader_prefetch_qlen: 10,
     seed: 42,
-    output_dir: 'output',
-    cache_dir: 'cache',
+    output_dir: 'simpletuner-results',
+    cache_dir: 'simpletuner-results/cache',
     metadata_update_interval: 3600,
-    cache_dir_text: 'output/cache/text',
-    cache_dir_vae: 'output/cache/vae',
+    cache_dir_text: 'cache',
+    cache_dir_vae: '',
   });
   t.not(defaultTrainingArgs(), defaultTrainingArgs(), 'fresh object each call');
 });
 
-t.test('cache dirs derive from output_dir and model_family unless given', async (t) => {
+t.test('cache_dir derives from output_dir; cache_dir_text and cache_dir_vae keep SimpleTuner defaults', async (t) => {
   const a = resolveTrainingArgs([{ output_dir: '/o', model_family: 'flux' }], new IssueLog());
-  t.equal(a.cache_dir_vae, '/o/cache/vae/flux');
-  t.equal(a.cache_dir_text, '/o/cache/text/flux');
-  const b = resolveTrainingArgs([{ cache_dir_vae: '/v' }], new IssueLog());
+  t.equal(a.cache_dir, '/o/cache');
+  t.equal(a.cache_dir_vae, '');
+  t.equal(a.cache_dir_text, 'cache');
+  const b = resolveTrainingArgs([{ cache_dir_vae: '/v', cache_dir_text: '/t' }], new IssueLog());
   t.equal(b.cache_dir_vae, '/v');
+  t.equal(b.cache_dir_text, '/t');
 });
 
 t.test('--set parsing: JSON when possible, raw string otherwise, dashes normalised', async (t) => {

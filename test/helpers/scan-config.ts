@@ -2,7 +2,10 @@
 import { loadConfig } from '../../lib/config/load-config.js';
 import type { ImageDatasetConfig, TrainingArgs } from '../../lib/config/types.js';
 
-/** Loads one image dataset entry (plus the required text_embeds entry). */
+/**
+ * Loads one image dataset entry (plus the required text_embeds entry). The scan tests use a few small images, so
+ * the helper sets train_batch_size 1 (SimpleTuner's default of 4 would prune their buckets); pass it to override.
+ */
 export async function datasetConfig(
   entry: Record<string, unknown>,
   args: Partial<TrainingArgs> = {},
@@ -18,7 +21,7 @@ export async function datasetConfig(
         cache_dir: '/tmp/tunefeed-test-te',
       },
     ],
-    { args: { output_dir: '', ...args }, checkPaths: false },
+    { args: { output_dir: '', train_batch_size: 1, ...args }, checkPaths: false },
   );
   return {
     config: loaded.datasets.find((d) => d.id === entry.id) as ImageDatasetConfig,

@@ -64,7 +64,13 @@ t.test('every delivered sample of every format matches PIL within 8 levels (mean
   t.equal(gen.status, 0, gen.stderr);
   const files = readdirSync(img).sort();
   t.equal(files.length, 17, `17 images written: ${files.join(' ')}`);
-  const common = { type: 'local', instance_data_dir: img, resolution_type: 'pixel', caption_strategy: 'filename' };
+  const common = {
+    type: 'local',
+    instance_data_dir: img,
+    resolution_type: 'pixel',
+    caption_strategy: 'filename',
+    train_batch_size: 1,
+  };
   const cfg = path.join(dir, 'mdb.json');
   await writeFile(
     cfg,

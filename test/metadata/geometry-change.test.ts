@@ -29,7 +29,7 @@ async function load(
   const loaded = await loadConfig(
     [
       { id: 'text', type: 'local', dataset_type: 'text_embeds', default: true, cache_dir: join(dir, 't') },
-      { id: 'photos', type: 'local', instance_data_dir: data, crop: false },
+      { id: 'photos', type: 'local', instance_data_dir: data, crop: false, train_batch_size: 1 },
     ],
     { set: [`output_dir=${join(dir, 'out')}`, ...set], env: {} },
   );

@@ -114,7 +114,12 @@ t.test(
       'exactly one pair each',
     );
     t.ok(a.some((x) => x.endsWith(':c1')) && a.some((x) => x.endsWith(':c2')), 'both datasets chosen over 12 samples');
-    const combined = await collect({ datasets: [train, c1, c2], epochs: 1, decode: false });
+    const combined = await collect({
+      datasets: [train, c1, c2],
+      epochs: 1,
+      conditioningSampling: 'combined',
+      decode: false,
+    });
     t.ok(
       combined.flatMap((x) => x.samples).every((s) => s.conditioning!.map((c) => c.dataset).join() === 'c1,c2'),
       'combined pairs both',

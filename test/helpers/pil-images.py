@@ -57,8 +57,9 @@ png16(f"{out}/rgb16.png", np.minimum(rgb.astype(np.int64) * 257 + rng.integers(0
 png16(f"{out}/gray16.png", rgb[..., 0].astype(np.uint16) * 257, 0)
 rgba.save(f"{out}/rgba.webp", lossless=True)
 Image.fromarray(rgb).save(f"{out}/rgb.webp", quality=90)
-# No transparency: libvips' GIF loader returns transparent pixels as black, not their palette colour (docs/runtime.md).
 pal.save(f"{out}/palette.gif")
+# libvips returns a GIF's transparent pixels as black; PIL shows the palette colour of the transparent index.
+pal.save(f"{out}/palette-trns.gif", transparency=5)
 Image.fromarray(rgb).save(f"{out}/rgb.bmp")
 Image.fromarray(rgb).save(f"{out}/rgb.tiff")
 rgba.save(f"{out}/rgba.tiff")

@@ -1,15 +1,16 @@
 // Every delivered sample equals Python PIL's own pipeline on the same file (exif_transpose → convert("RGB") →
 // LANCZOS to intermediary_size → crop at crop_coordinates), for real images of every format tunefeed decodes:
 // JPEG (RGB, EXIF-rotated, grayscale, CMYK), PNG (RGB, RGBA, LA, palette with tRNS, gray, 16-bit RGB and gray),
-// WebP (lossy RGB, lossless RGBA), GIF, BMP, TIFF (RGB, RGBA). Read from a real `tunefeed stream --format binary`
-// process by test/helpers/pil-compare.py through docs/read_batches.py.
+// WebP (lossy RGB, lossless RGBA), GIF (opaque, with a transparent index), BMP, TIFF (RGB, RGBA). Read from a real
+// `tunefeed stream --format binary` process by test/helpers/pil-compare.py through docs/read_batches.py.
 //
 // Tolerance: per channel at most 8 levels (of 255) at any pixel and at most 0.5 on average per sample. Both libraries
 // resample with Lanczos-3 but quantise the weights and round differently, and libjpeg-turbo (PIL) and mozjpeg
 // (sharp) round the inverse DCT differently; measured here: mean ≤ 0.32 everywhere, max 1–2 for the 1.5× resize,
 // up to 6 at the hard edge of the red disc when the whole image is squeezed to 128×64. A real defect is far
 // outside: sharp's premultiplied resize of translucent pixels was up to 235 levels off, CMYK through an ICC profile
-// 111, 16-bit gray clipped by PIL 253, WebP fast shrink-on-load 32.
+// 111, 16-bit gray clipped by PIL 253, WebP fast shrink-on-load 32, a GIF's transparent index
+// read as black (libvips) instead of its palette colour (PIL) far more.
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -63,7 +64,7 @@ t.test('every delivered sample of every format matches PIL within 8 levels (mean
   const gen = spawnSync(PYTHON, [path.join(ROOT, 'test/helpers/pil-images.py'), img], { encoding: 'utf8' });
   t.equal(gen.status, 0, gen.stderr);
   const files = readdirSync(img).sort();
-  t.equal(files.length, 17, `17 images written: ${files.join(' ')}`);
+  t.equal(files.length, 18, `18 images written: ${files.join(' ')}`);
   const common = {
     type: 'local',
     instance_data_dir: img,

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { checkDocs, formatProblems, writeDocs, REPO_ROOT } from './figures/docs-figures.js';
+import { formatRecords, infoFromRecords, loadRecords, mergeRecords, type RunRecord } from './results-data.js';
 import { parseBenchOutput, renderResults, type BenchLine, type RunInfo } from './results.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -125,58 +126,80 @@ export interface RunAllOptions {
   timeoutMs: number;
   passArgs: string[];
   command: string;
+  /**
+   * Keep the results of bench files not in `benches` from the previous RESULTS.json (each with its own date and
+   * commit) instead of dropping them.
+   * @default false
+   */
+  update?: boolean;
 }
 
-/**
- * Run the benches, write RESULTS.md (and a JSONL copy of the lines next to it under .data/), return what was written.
- */
-export async function runAll(o: RunAllOptions): Promise<{ info: RunInfo; lines: BenchLine[]; markdown: string }> {
+/** Where the data file of `out` lives: RESULTS.md → RESULTS.json beside it. */
+export function dataFileOf(out: string): string {
+  return out.replace(/\.md$/, '') + '.json';
+}
+
+type RunOutcome = Omit<RunRecord, 'date' | 'commit' | 'command' | 'machine' | 'versions'>;
+
+/** Run each bench file in turn (a name is a bench in `dir`; a path, e.g. the harness test's fixture, is run as is). */
+async function runBenches(o: RunAllOptions): Promise<RunOutcome[]> {
   const env = {
     ...process.env,
     TUNEFEED_BENCH_SCALE: o.scale,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
-  const lines: BenchLine[] = [];
-  const runs: RunInfo['runs'] = [];
+  const out: RunOutcome[] = [];
   for (const name of o.benches) {
-    // A name is a bench in `dir`; anything with a slash or an extension is a path (the harness test runs a fixture).
     const isPath = /[/\\]|\.ts$/.test(name);
     const file = isPath ? path.resolve(name) : path.join(o.dir, `${name}.ts`);
     const label = isPath ? name : `bench/${name}.ts`;
     if (!(await exists(file))) {
-      runs.push({ file: label, exitCode: null, seconds: 0, lines: 0, error: 'file not present in this commit' });
+      out.push({ file: label, exitCode: null, seconds: 0, results: [], error: 'file not present in this commit' });
       continue;
     }
     process.stderr.write(`\n=== ${label} (scale ${o.scale}) ===\n`);
     const r = await runChild(file, o.passArgs, env, o.timeoutMs);
-    lines.push(...r.lines);
-    runs.push({
+    out.push({
       file: label,
       exitCode: r.exitCode,
       seconds: r.seconds,
-      lines: r.lines.length,
+      results: r.lines,
       ...(r.error ? { error: r.error } : {}),
     });
   }
+  return out;
+}
+
+/**
+ * Run the benches, write RESULTS.md, its data file RESULTS.json (and a JSONL copy of this run's lines under .data/),
+ * return what was written. With `update`, bench files not rerun keep their results (and run identity) from the
+ * previous data file.
+ */
+export async function runAll(o: RunAllOptions): Promise<{ info: RunInfo; lines: BenchLine[]; markdown: string }> {
+  const outcomes = await runBenches(o);
+  const fresh = outcomes.flatMap((r) => r.results);
   const versions: Record<string, string> = {
     node: process.version,
     sharp: sharp.versions.sharp ?? '?',
     libvips: sharp.versions.vips,
   };
-  for (const l of lines) if (typeof l.versions === 'object' && l.versions) Object.assign(versions, l.versions);
-  const info: RunInfo = {
+  for (const l of fresh) if (typeof l.versions === 'object' && l.versions) Object.assign(versions, l.versions);
+  const run = {
     date: new Date().toISOString(),
-    command: o.command,
     commit: gitCommit(),
+    command: o.command,
     machine: machineInfo(),
     versions,
-    runs,
   };
+  const current: RunRecord[] = outcomes.map((r) => ({ ...r, ...run }));
+  const records = o.update ? mergeRecords(await loadRecords(dataFileOf(o.out)), current) : current;
+  const { info, lines } = infoFromRecords(records);
   const markdown = renderResults(info, lines);
   await writeAtomic(o.out, markdown);
+  await writeAtomic(dataFileOf(o.out), formatRecords(records));
   await writeAtomic(
     path.join(path.dirname(o.out), '.data', 'last-run.jsonl'),
-    lines.map((l) => JSON.stringify(l)).join('\n') + '\n',
+    fresh.map((l) => JSON.stringify(l)).join('\n') + '\n',
   );
   return { info, lines, markdown };
 }
@@ -209,6 +232,7 @@ async function main(): Promise<void> {
       out: { type: 'string', default: path.join(here, 'RESULTS.md') },
       'timeout-min': { type: 'string', default: '20' },
       dir: { type: 'string', default: here },
+      update: { type: 'boolean', default: false },
     },
   });
   const benches =
@@ -229,6 +253,7 @@ async function main(): Promise<void> {
     timeoutMs: Number(values['timeout-min']) * 60_000,
     passArgs,
     command: commandLine(argv),
+    update: values.update === true,
   });
   const failed = info.runs.filter((r) => r.error);
   process.stderr.write(

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { growthNote } from '../../bench/memory-notes.js';
+import { mergeRecords, type RunRecord } from '../../bench/results-data.js';
 import { evaluateTargets, parseBenchOutput, renderResults, type BenchLine } from '../../bench/results.js';
 
 const run = promisify(execFile);
@@ -106,7 +107,7 @@ t.test('run-all runs bench files as processes and writes RESULTS.md', async (t) 
   t.ok(md.includes(`node --import tsx bench/run-all.ts --only ${only} --scale tiny`), 'exact command recorded');
   t.match(md, /\| test\/fixtures\/bench\/failing\.ts \| 3 \|/, 'failing bench recorded with its exit code');
   t.match(md, /fixture: simulated failure/);
-  t.match(md, /\| bench\/no-such-bench\.ts \| – \| 0\.0 \| 0 \| file not present/, 'absent bench recorded');
+  t.match(md, /\| bench\/no-such-bench\.ts \| – \| 0\.0 \| 0 \| [^|]+ \| [^|]+ \| file not present/, 'absent bench recorded');
   t.match(md, /slow consumer waits < 2 % after warm-up \| fixture slow consumer \| 0\.015/);
 });
 
@@ -172,3 +173,70 @@ t.test(
     t.match(growthNote(20, 2), /changed by 2\.0 MB of the 20\.0 MB, so batches are not retained there/);
   },
 );
+
+t.test(
+  '--update reruns the named bench files and keeps every other file from RESULTS.json with its own run',
+  async (t) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'tf-bench-update-'));
+    t.teardown(() => rm(dir, { recursive: true, force: true }));
+    const out = path.join(dir, 'RESULTS.md');
+    const env = { ...process.env, TUNEFEED_BENCH_NO_INSTALL: '1', TUNEFEED_CORPUS_DIR: path.join(dir, '.corpus') };
+    const [pass, fail] = ['test/fixtures/bench/passing.ts', 'test/fixtures/bench/failing.ts'];
+    const runAll = (...args: string[]) =>
+      run(process.execPath, ['--import', 'tsx', 'bench/run-all.ts', ...args, '--out', out], { env, cwd: root });
+    const records = async () =>
+      (JSON.parse(await readFile(path.join(dir, 'RESULTS.json'), 'utf8')) as { records: RunRecord[] }).records;
+
+    await runAll('--only', `${pass},${fail}`);
+    const first = await records();
+    t.same(
+      first.map((r) => [r.file, r.results.length]),
+      [
+        [pass, 1],
+        [fail, 1],
+      ],
+      'the data file holds each file with its lines',
+    );
+    await runAll('--update', '--only', fail);
+    const second = await records();
+    t.same(
+      second.map((r) => r.file),
+      [pass, fail],
+      'both files kept, in their first order',
+    );
+    t.equal(second[0].date, first[0].date, 'the file not rerun keeps its run date');
+    t.ok(second[1].date > first[1].date, 'the rerun file has the new run date');
+    t.match(second[1].command, /--update --only test\/fixtures\/bench\/failing\.ts/, 'and the new command');
+    const md = await readFile(out, 'utf8');
+    t.match(md, /from 2 runs/, 'the header says the results come from two runs');
+    t.match(md, /cached latents ≥ 0\.8× raw read loop \| fixture latents \| 0\.9 /, 'the kept line is still judged');
+    t.match(md, new RegExp(`\\| ${pass.replace(/[./]/g, '\\$&')} \\| 0 \\| [0-9.]+ \\| 1 \\| ${first[0].date} `));
+
+    await runAll('--only', fail);
+    t.same(
+      (await records()).map((r) => r.file),
+      [fail],
+      'without --update a run replaces the whole file',
+    );
+    t.match(await readFile(out, 'utf8'), /from one run/);
+  },
+);
+
+t.test('mergeRecords replaces rerun files in place and appends new ones', async (t) => {
+  const rec = (file: string, date: string): RunRecord => ({
+    file,
+    exitCode: 0,
+    seconds: 1,
+    date,
+    commit: 'c',
+    command: 'x',
+    machine: { cpu: 'cpu', cores: 2, memoryGiB: 1, os: 'os' },
+    versions: {},
+    results: [],
+  });
+  const merged = mergeRecords([rec('a', '1'), rec('b', '1')], [rec('c', '2'), rec('a', '2')]);
+  t.same(
+    merged.map((r) => `${r.file}@${r.date}`),
+    ['a@2', 'b@1', 'c@2'],
+  );
+});

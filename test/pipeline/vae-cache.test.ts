@@ -84,8 +84,8 @@ t.test('linked image_embeds backend on s3rver: every sample reads its latent fro
 });
 
 t.test(
-  "S3 dataset from a config: latents under cache_dir_vae in its own bucket by SimpleTuner's names (factory → scan → " +
-    'loader)',
+  "S3 dataset from a config: latents under cache_dir_vae in its own bucket by SimpleTuner's names " +
+    '(factory → scan → loader)',
   async (t) => {
     const srv = await startS3Server(t, { bucket: 'photos' });
     const keys: string[] = [];

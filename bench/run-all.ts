@@ -22,6 +22,7 @@ export const DEFAULT_BENCHES = [
   'video',
   'cache',
   'dashboard',
+  'trainer-s3',
 ];
 
 interface ChildResult {

@@ -1,7 +1,8 @@
 // The real `tunefeed stream` binary from a multidatabackend.json with a text_embeds backend: binary frames carry each
 // caption's cached embeds to docs/read_batches.py (numpy), a missing one is named in the frame and counted on stderr,
 // and --require-embeds stops with TF_TEXT_EMBED_MISSING naming the caption. model_family comes from the command line
-// (`--set model_family=flux`), and the cache files carry it as SimpleTuner names them: `<md5(caption)>-flux.pt`.
+// (`--model_family flux`, SimpleTuner's flag; `--set model_family=flux` for the metadata run), and the cache files
+// carry it as SimpleTuner names them: `<md5(caption)>-flux.pt`.
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -20,7 +21,7 @@ const EXPECTED = JSON.parse(readFileSync(path.join(FIXTURES, 'expected.json'), '
   files: Record<string, { dict: Record<string, { dtype: string; shape: number[]; values: number[] }> }>;
 };
 const WANT = EXPECTED.files['text-embeds.pt'].dict;
-const FAMILY = ['--set', 'model_family=flux'];
+const FAMILY = ['--model_family', 'flux'];
 /** SimpleTuner's TextEmbeddingCache.create_hash + ".pt", spelled out here rather than taken from cache-keys.ts. */
 const simpleTunerName = (caption: string): string => `${createHash('md5').update(caption).digest('hex')}-flux.pt`;
 
@@ -85,7 +86,7 @@ t.test('binary frames carry every cached text embed to numpy; the missing one is
       { id: 'te', dataset_type: 'text_embeds', type: 'local', default: true, cache_dir: te },
     ]),
   );
-  const meta = await run([cfg, '--format', 'ndjson', ...FAMILY]);
+  const meta = await run([cfg, '--format', 'ndjson', '--set', 'model_family=flux']);
   t.equal(meta.code, 0, meta.err);
   const captions = [...new Set(lines(meta.out).flatMap((b) => (b.samples as PySample[]).map((s) => s.caption)))];
   t.equal(captions.length, 6, `six captions: ${captions.join(' | ')}`);

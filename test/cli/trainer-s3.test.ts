@@ -150,18 +150,7 @@ function cliEnv(): NodeJS.ProcessEnv {
 /** `tunefeed stream … --format binary | python3 trainer-reader.py …`; resolves with both exit codes and outputs. */
 function streamToTrainer(cfg: string, srv: S3Server): Promise<{ codes: (number | null)[]; out: string; err: string }> {
   return new Promise((resolve) => {
-    const args = [
-      'stream',
-      cfg,
-      '--format',
-      'binary',
-      '--epochs',
-      '1',
-      '--seed',
-      '3',
-      '--set',
-      `model_family=${FAMILY}`,
-    ];
+    const args = ['stream', cfg, '--format', 'binary', '--epochs', '1', '--seed', '3', '--model_family', FAMILY];
     const tf = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'lib/cli/main.ts'), ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: cliEnv(),

@@ -21,7 +21,7 @@ const RAW_IN_FLIGHT = 16;
 const LATENCY_MS = 20;
 /** SDXL at 1024 px: a bf16 [4, 128, 128] latent (128 KiB) and fp16 prompt embeds [1, 77, 2048] + pooled [1, 1280]. */
 const WRITER = `
-import sys; sys.path.insert(0, sys.argv[1])
+import sys; sys.dont_write_bytecode = True; sys.path.insert(0, sys.argv[1])
 import numpy as np
 from pt_format import Tensor, save
 rng = np.random.default_rng(5)

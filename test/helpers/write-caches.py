@@ -13,6 +13,7 @@ import sys
 
 import numpy as np
 
+sys.dont_write_bytecode = True  # no __pycache__ next to the helpers
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pt_format import Tensor, save  # noqa: E402
 

@@ -23,6 +23,7 @@ export const DEFAULT_BENCHES = [
   'video',
   'cache',
   'dashboard',
+  'trainer-s3',
 ];
 
 interface ChildResult {

@@ -6,7 +6,7 @@ import { rootLogger } from '../log.js';
 import { runDemo } from '../demo/run-demo.js';
 import { formatSummary } from '../demo/summary.js';
 import { dashboardOption } from './dashboard-option.js';
-import { withTrainingArgs, type TrainingCliOptions } from './training-options.js';
+import { setsFrom, withTrainingArgs, type TrainingCliOptions } from './training-options.js';
 
 function positiveInt(name: string): (v: string) => number {
   return (v) => {
@@ -62,7 +62,7 @@ export function register(program: Command): void {
           seed: opts.seed,
           force: opts.regenerate,
           sizes: { photos: opts.images - art, art },
-          set: opts.set,
+          set: setsFrom(opts),
           ...(opts.trainingConfig ? { trainingConfig: opts.trainingConfig } : {}),
           plugins: opts.plugin,
         });

@@ -1,4 +1,5 @@
-// The training-argument options every config-reading command shares: --set, --training-config, --plugin.
+// The training-argument options every config-reading command shares: --set, --training-config, --plugin,
+// --model_family.
 import type { Command } from 'commander';
 import type { LoadConfigOptions } from '../config/load-config.js';
 import { IssueLog } from '../config/issues.js';
@@ -10,6 +11,8 @@ export interface TrainingCliOptions {
   set: string[];
   trainingConfig?: string;
   plugin: string[];
+  /** SimpleTuner's own flag, spelled as its trainer spells it; the same as `--set model_family=<name>`. */
+  model_family?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -24,13 +27,22 @@ export function withTrainingArgs(cmd: Command): Command {
       [],
     )
     .option('--training-config <file>', "SimpleTuner's config.json with training arguments (keys with or without --)")
-    .option('--plugin <pkg>', 'npm package (or path) of a dataset builder plug-in (repeatable)', collect, []);
+    .option('--plugin <pkg>', 'npm package (or path) of a dataset builder plug-in (repeatable)', collect, [])
+    .option(
+      '--model_family <name>',
+      "the trainer's model family (text-embed file names, {model_family}); wins over --set",
+    );
+}
+
+/** The --set overrides, then --model_family (so the dedicated flag wins, as the last override does). */
+export function setsFrom(o: TrainingCliOptions): string[] {
+  return o.model_family === undefined ? o.set : [...o.set, `model_family=${o.model_family}`];
 }
 
 /** loadConfig's options from the shared CLI options; --plugin adds to the `plugins` training argument. */
 export function loadOptionsFrom(o: TrainingCliOptions): LoadConfigOptions {
   return {
-    set: o.set,
+    set: setsFrom(o),
     ...(o.trainingConfig ? { trainingConfig: o.trainingConfig } : {}),
     ...(o.plugin.length ? { plugins: o.plugin } : {}),
   };

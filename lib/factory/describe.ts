@@ -29,12 +29,21 @@ export function describeLocal(config: DatasetConfig, ctx: DescribeContext): Back
   return { kind: 'local', id: config.id, root: path.resolve(datasetRoot(config, ctx.args)) };
 }
 
+/**
+ * An embed cache's key prefix when aws_data_prefix is empty: its cache_dir. For text embeds that is the config's
+ * value, the training args' cache_dir_text only when the key is absent: SimpleTuner joins the file names to an
+ * explicit `"cache_dir": ""` (its documented S3 example), so they sit at the bucket root.
+ */
+function embedPrefix(config: DatasetConfig, args: Readonly<TrainingArgs>): string {
+  const dir = config.dataset_type === 'text_embeds' ? config.cache_dir : datasetRoot(config, args);
+  return dir.replace(/^\.?\/+/, '');
+}
+
 export function describeAws(config: DatasetConfig, ctx: DescribeContext): BackendDescription {
   const a = config.aws!;
   // Media datasets live under aws_data_prefix; embed caches under their cache_dir inside the bucket when no prefix is
   // set.
-  const prefix =
-    a.aws_data_prefix || (isImageDataset(config) ? '' : datasetRoot(config, ctx.args).replace(/^\.?\/+/, ''));
+  const prefix = a.aws_data_prefix || (isImageDataset(config) ? '' : embedPrefix(config, ctx.args));
   return {
     kind: 'aws',
     id: config.id,

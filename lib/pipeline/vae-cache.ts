@@ -35,12 +35,37 @@ function cacheOf(d: RuntimeDataset): StorageBackend | null {
   return new LocalStorage({ id: `${d.id}:vae`, root: c.cache_dir_vae });
 }
 
+/**
+ * Which samples have a latent file, by SimpleTuner's names. For an S3 dataset SimpleTuner names them from the full
+ * object key with `aws_data_prefix` removed by str.replace: a prefix ending in "/" leaves the top folder's name for
+ * images directly under it (`photos/a.jpg` → `<cache>/photos/<sha256>.pt`). Local datasets name them from the key
+ * relative to the root. Returns the found cache keys and the missing samples by the dataset's own sample keys.
+ */
+async function lookUp(d: RuntimeDataset, cache: StorageBackend, all: string[]): Promise<LookUp> {
+  const aws = d.description.kind === 'aws';
+  const byPath = new Map(all.map((k) => [aws ? d.storage.externalPath(k) : k, k]));
+  const root = aws ? (d.config.aws?.aws_data_prefix ?? '') : '';
+  const status = await isVaeCacheComplete(cache, root, byPath.keys(), { reportMissing: Infinity });
+  const sampleOf = (p: string): string => byPath.get(p) ?? p;
+  return {
+    present: status.present,
+    cacheKeys: new Map([...status.cacheKeys].map(([p, key]) => [sampleOf(p), key])),
+    missing: status.missing.map(sampleOf),
+  };
+}
+
+interface LookUp {
+  present: number;
+  cacheKeys: Map<string, string>;
+  missing: string[];
+}
+
 /** Per bucket: complete buckets read latents, the rest decode; logs and emits exactly which samples fall back. */
 export async function attachLatents(d: RuntimeDataset, metrics?: MetricsBus): Promise<VaeCachePlan | null> {
   const cache = cacheOf(d);
   if (!cache) return null;
   const all = [...d.bucketKeys.values()].flat();
-  const status = await isVaeCacheComplete(cache, '', all, { reportMissing: Infinity });
+  const status = await lookUp(d, cache, all);
   const plan: VaeCachePlan = { dataset: d.id, bucketsCached: [], bucketsDecoded: [], fallback: [], missing: [] };
   const keys = new Map<string, string>();
   for (const [bucket, samples] of d.bucketKeys) {

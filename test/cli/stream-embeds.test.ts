@@ -1,16 +1,17 @@
 // The real `tunefeed stream` binary from a multidatabackend.json with a text_embeds backend: binary frames carry each
 // caption's cached embeds to docs/read_batches.py (numpy), a missing one is named in the frame and counted on stderr,
-// and --require-embeds stops with TF_TEXT_EMBED_MISSING naming the caption. (model_family is not settable on the
-// command line yet, so the cache files carry SimpleTuner's name for an empty model_family: `<md5>-.pt`.)
+// and --require-embeds stops with TF_TEXT_EMBED_MISSING naming the caption. model_family comes from the command line
+// (`--model_family flux`, SimpleTuner's flag; `--set model_family=flux` for the metadata run), and the cache files
+// carry it as SimpleTuner names them: `<md5(caption)>-flux.pt`.
 import t from 'tap';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { textEmbedCacheKey } from '../../lib/embeds/cache-keys.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.join(here, '../../lib/cli/main.ts');
@@ -20,6 +21,9 @@ const EXPECTED = JSON.parse(readFileSync(path.join(FIXTURES, 'expected.json'), '
   files: Record<string, { dict: Record<string, { dtype: string; shape: number[]; values: number[] }> }>;
 };
 const WANT = EXPECTED.files['text-embeds.pt'].dict;
+const FAMILY = ['--model_family', 'flux'];
+/** SimpleTuner's TextEmbeddingCache.create_hash + ".pt", spelled out here rather than taken from cache-keys.ts. */
+const simpleTunerName = (caption: string): string => `${createHash('md5').update(caption).digest('hex')}-flux.pt`;
 
 /** Runs the CLI; with `reader`, pipes stdout into `/usr/bin/python3 reader` and returns the reader's stdout. */
 function run(args: string[], reader?: string): Promise<{ code: number | null; out: string; err: string }> {
@@ -82,21 +86,21 @@ t.test('binary frames carry every cached text embed to numpy; the missing one is
       { id: 'te', dataset_type: 'text_embeds', type: 'local', default: true, cache_dir: te },
     ]),
   );
-  const meta = await run([cfg, '--format', 'ndjson']);
+  const meta = await run([cfg, '--format', 'ndjson', '--set', 'model_family=flux']);
   t.equal(meta.code, 0, meta.err);
   const captions = [...new Set(lines(meta.out).flatMap((b) => (b.samples as PySample[]).map((s) => s.caption)))];
   t.equal(captions.length, 6, `six captions: ${captions.join(' | ')}`);
   const missing = captions[0];
   for (const c of captions.slice(1))
-    copyFileSync(path.join(FIXTURES, 'text-embeds.pt'), path.join(te, textEmbedCacheKey(c, '')));
+    copyFileSync(path.join(FIXTURES, 'text-embeds.pt'), path.join(te, simpleTunerName(c)));
 
-  const r = await run([cfg, '--format', 'binary'], READER);
+  const r = await run([cfg, '--format', 'binary', ...FAMILY], READER);
   t.equal(r.code, 0, r.err);
   const samples = lines(r.out).flatMap((b) => b.samples as PySample[]);
   t.equal(samples.length, 6, 'every sample read by read_batches.py');
   for (const s of samples) {
     if (s.caption === missing) {
-      t.equal(s.text_embed_missing, textEmbedCacheKey(missing, ''), `${s.caption}: missing file named in the frame`);
+      t.equal(s.text_embed_missing, simpleTunerName(missing), `${s.caption}: missing file named <md5>-flux.pt`);
       t.notOk(s.text_embeds, `${s.caption}: no arrays`);
       continue;
     }
@@ -115,9 +119,10 @@ t.test('binary frames carry every cached text embed to numpy; the missing one is
   t.match(r.err, JSON.stringify(missing).slice(1, -1), 'naming the caption');
   t.match(r.err, /"count":1/, 'and counting the one sample');
 
-  const req = await run([cfg, '--format', 'binary', '--require-embeds']);
+  const req = await run([cfg, '--format', 'binary', '--require-embeds', ...FAMILY]);
   t.not(req.code, 0, 'exits non-zero');
   t.match(req.err, /TF_TEXT_EMBED_MISSING/, 'with the coded error');
   t.match(req.err, `No cached text embed for caption ${JSON.stringify(missing)}`, 'naming the caption');
+  t.match(req.err, simpleTunerName(missing), 'and the <md5>-flux.pt file it looked for');
   t.notMatch(req.err, /\n\s+at /, 'no stack trace');
 });

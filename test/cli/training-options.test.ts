@@ -164,3 +164,16 @@ t.test('demo reads --training-config and --set over its own arguments', async (t
     'sdxl from config.json keeps the 64-px alignment',
   );
 });
+
+t.test('--model_family (SimpleTuner spelling) wins over --set and the training config', async (t) => {
+  const s = await setup();
+  const args = ['validate', '--json', '--training-config', s.stConfig, '--set', 'model_family=sd3'];
+  const vaeDir = async (extra: string[]): Promise<unknown> => {
+    const r = await cli([...args, ...extra]);
+    t.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as { datasets: { id: string; config: Record<string, unknown> }[] };
+    return j.datasets.find((d) => d.id === 'photos')?.config.cache_dir_vae;
+  };
+  t.equal(await vaeDir([]), join(s.out, 'cache/vae/sd3/photos'), '--set over the training config');
+  t.equal(await vaeDir(['--model_family', 'flux']), join(s.out, 'cache/vae/flux/photos'), '--model_family over --set');
+});

@@ -22,7 +22,11 @@ def to_rgb(im):
 
 
 def reference(meta):
-    im = Image.open(meta["path"])
+    return pil_pipeline(Image.open(meta["path"]), meta)
+
+
+def pil_pipeline(im, meta):
+    """PIL's pipeline on an opened image, to the sample's intermediary size, crop and target size."""
     im = ImageOps.exif_transpose(im)
     im = to_rgb(im)
     iw, ih = meta["intermediary_size"]

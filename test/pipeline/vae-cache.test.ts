@@ -84,7 +84,8 @@ t.test('linked image_embeds backend on s3rver: every sample reads its latent fro
 });
 
 t.test(
-  'S3 dataset from a config: latents under cache_dir_vae in its own bucket (factory → scan → loader)',
+  "S3 dataset from a config: latents under cache_dir_vae in its own bucket by SimpleTuner's names " +
+    '(factory → scan → loader)',
   async (t) => {
     const srv = await startS3Server(t, { bucket: 'photos' });
     const keys: string[] = [];
@@ -93,8 +94,11 @@ t.test(
       keys.push(`img/p${i}.jpg`);
       await srv.put(`img/p${i}.jpg`, await img.jpeg().toBuffer());
     }
-    // The sample key inside the dataset is p<i>.jpg (relative to aws_data_prefix); the cache keys mirror it.
-    await srv.putMany(keys.map((k) => [`cache/vae/s3ds/${vaeCacheKey('', path.basename(k))}`, LATENT]));
+    // SimpleTuner names them from the full key minus aws_data_prefix by str.replace: "img" is left for images right
+    // under "img/", so the files are cache/vae/s3ds/img/<sha256(stem)>.pt. (cache-keys.test.ts checks vaeCacheKey
+    // against Python's own result.)
+    t.equal(vaeCacheKey('img/', 'img/p0.jpg'), `img/${vaeCacheKey('', 'p0.jpg')}`, 'the top folder stays');
+    await srv.putMany(keys.map((k) => [`cache/vae/s3ds/${vaeCacheKey('img/', k)}`, LATENT]));
     const dir = t.testdir({});
     const cfg = path.join(dir, 'mdb.json');
     const aws = {

@@ -2,6 +2,7 @@
 import { EmbedFormatError, isTunefeedError } from '../errors.js';
 import type { StorageBackend } from '../storage/types.js';
 import { vaeCacheKey, type VaeCacheKeyOptions } from './cache-keys.js';
+import { inflateGzipAsync, isGzip } from './gzip-inflate.js';
 import { readSafetensors } from './safetensors.js';
 import { isTensor, type Tensor, type TorchValue } from './tensor.js';
 import { readTorchFile, type TorchReadOptions } from './torch-file.js';
@@ -46,7 +47,9 @@ export function latentFrom(value: TorchValue | Record<string, Tensor>): Tensor {
 async function readOne(storage: StorageBackend, key: string, options: ReadLatentsOptions): Promise<Tensor> {
   const buf = await storage.read(key, options.signal);
   try {
-    return latentFrom(readEmbedFile(buf, options));
+    // compress_cache files inflate on libuv's threadpool, so a batch's files inflate in parallel, off this thread.
+    const bytes = isGzip(buf) ? await inflateGzipAsync(buf, options.maxDecompressedBytes ?? 2 ** 30) : buf;
+    return latentFrom(readEmbedFile(bytes, options));
   } catch (cause) {
     const message = isTunefeedError(cause) ? cause.message : String(cause);
     throw new EmbedFormatError(`Cannot read latents: ${message}`, { dataset: storage.id, file: key, cause });

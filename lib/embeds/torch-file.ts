@@ -1,7 +1,7 @@
 // Reads torch.save files (zip + pickle, optionally gzip-wrapped as SimpleTuner's compress_cache writes them).
 // Only an allow-list of data constructors is honoured; any other global is refused before anything runs.
-import { gunzipSync } from 'node:zlib';
 import { EmbedFormatError } from '../errors.js';
+import { inflateGzip } from './gzip-inflate.js';
 import { PyCallable, unpickle, type PickleHooks } from './pickle-vm.js';
 import { DTYPES, itemSize, numel, type Tensor, type TorchValue } from './tensor.js';
 import { readZipEntries } from './zip-reader.js';
@@ -203,16 +203,6 @@ function startsWith(buf: Uint8Array, ...magic: number[]): boolean {
   return buf.length >= magic.length && magic.every((b, i) => buf[i] === b);
 }
 
-function gunzip(buf: Uint8Array, max: number): Uint8Array {
-  try {
-    return gunzipSync(buf, { maxOutputLength: max });
-  } catch (cause) {
-    throw new EmbedFormatError('Gzip-compressed torch file does not decompress (truncated or over the size limit)', {
-      cause,
-    });
-  }
-}
-
 /**
  * Parse a torch `.pt` file: zip archive, gzip-wrapped archive (SimpleTuner's compress_cache), or the legacy
  * "torch.save(gzip bytes)" form SimpleTuner once wrote. Tensors, dicts, lists and tuples of them come back
@@ -223,7 +213,7 @@ export function readTorchFile(buf: Uint8Array, options: TorchReadOptions = {}): 
   let bytes = buf;
   for (let depth = 0; depth < 3; depth++) {
     if (startsWith(bytes, 0x1f, 0x8b)) {
-      bytes = gunzip(bytes, max);
+      bytes = inflateGzip(bytes, max);
       continue;
     }
     if (startsWith(bytes, 0x50, 0x4b, 0x03, 0x04) || startsWith(bytes, 0x50, 0x4b, 0x05, 0x06)) {

@@ -4,7 +4,7 @@ import { EmbedFormatError } from '../errors.js';
 import { inflateGzip } from './gzip-inflate.js';
 import { PyCallable, unpickle, type PickleHooks } from './pickle-vm.js';
 import { DTYPES, itemSize, numel, type Tensor, type TorchValue } from './tensor.js';
-import { readZipEntries } from './zip-reader.js';
+import { openZip, type ZipArchive } from './zip-reader.js';
 
 /** Limits for untrusted files. */
 export interface TorchReadOptions {
@@ -164,7 +164,7 @@ function findGlobal(module: string, name: string): unknown {
 }
 
 /** persistent id ('storage', StorageType, key, location, numel) → the bytes of `<prefix>/data/<key>`. */
-function storageLoader(entries: Map<string, Uint8Array>, prefix: string): PickleHooks['persistentLoad'] {
+function storageLoader(zip: ZipArchive, prefix: string): PickleHooks['persistentLoad'] {
   const cache = new Map<string, Storage>();
   return (pid) => {
     if (!Array.isArray(pid) || pid[0] !== 'storage' || !(pid[1] instanceof StorageType) || typeof pid[2] !== 'string') {
@@ -173,7 +173,7 @@ function storageLoader(entries: Map<string, Uint8Array>, prefix: string): Pickle
     const key = pid[2];
     const hit = cache.get(key);
     if (hit) return hit;
-    const bytes = entries.get(`${prefix}data/${key}`);
+    const bytes = zip.read(`${prefix}data/${key}`);
     if (!bytes) throw new EmbedFormatError(`Torch archive lacks storage entry '${prefix}data/${key}'`);
     const dtype = pid[1].dtype;
     if (Number.isSafeInteger(pid[4]) && (pid[4] as number) * itemSize(dtype) > bytes.byteLength) {
@@ -188,15 +188,15 @@ function storageLoader(entries: Map<string, Uint8Array>, prefix: string): Pickle
 }
 
 function readArchive(buf: Uint8Array, options: TorchReadOptions): TorchValue {
-  const entries = readZipEntries(buf, { maxInflatedBytes: options.maxDecompressedBytes, verifyCrc: options.verifyCrc });
-  const pkl = [...entries.keys()].filter((k) => k === 'data.pkl' || k.endsWith('/data.pkl'));
+  const zip = openZip(buf, { maxInflatedBytes: options.maxDecompressedBytes, verifyCrc: options.verifyCrc });
+  const pkl = zip.names.filter((k) => k === 'data.pkl' || k.endsWith('/data.pkl'));
   if (pkl.length !== 1) throw new EmbedFormatError(`Torch archive must hold exactly one data.pkl, found ${pkl.length}`);
   const prefix = pkl[0].slice(0, -'data.pkl'.length);
-  const order = entries.get(`${prefix}byteorder`);
-  if (order && Buffer.from(order).toString('latin1') !== 'little') {
+  const order = zip.read(`${prefix}byteorder`);
+  if (order && Buffer.from(order.buffer, order.byteOffset, order.byteLength).toString('latin1') !== 'little') {
     throw new EmbedFormatError('Big-endian torch files are not supported (re-save on a little-endian machine)');
   }
-  return unpickle(entries.get(pkl[0])!, { findGlobal, persistentLoad: storageLoader(entries, prefix) }) as TorchValue;
+  return unpickle(zip.read(pkl[0])!, { findGlobal, persistentLoad: storageLoader(zip, prefix) }) as TorchValue;
 }
 
 function startsWith(buf: Uint8Array, ...magic: number[]): boolean {

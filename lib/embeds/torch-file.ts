@@ -35,7 +35,9 @@ const TORCH_DTYPE_NAMES = new Map<string, string>([
 ]);
 
 function isIntList(v: unknown): v is number[] {
-  return Array.isArray(v) && v.every((x) => Number.isSafeInteger(x) && (x as number) >= 0);
+  if (!Array.isArray(v)) return false;
+  for (const x of v as unknown[]) if (!Number.isSafeInteger(x) || (x as number) < 0) return false;
+  return true;
 }
 
 function contiguousStrides(shape: readonly number[]): number[] {
@@ -146,13 +148,23 @@ const CALLABLES = new Map<string, PyCallable>([
   ['_codecs.encode', new PyCallable('encode', latin1Bytes)],
 ]);
 
+/** module → name → value of every allowed global, built once: a lookup is two Map hits, no string building. */
+const ALLOWED = new Map<string, Map<string, unknown>>();
+function allow(qualname: string, value: unknown): void {
+  const dot = qualname.lastIndexOf('.');
+  const [module, name] = [qualname.slice(0, dot), qualname.slice(dot + 1)];
+  if (!ALLOWED.has(module)) ALLOWED.set(module, new Map());
+  ALLOWED.get(module)!.set(name, value);
+}
+// Lowest precedence first (a later allow() wins): markers, dtype names, storage classes, callables.
+for (const [qualname, marker] of TYPE_MARKERS) allow(qualname, marker);
+for (const [name, dtype] of TORCH_DTYPE_NAMES) allow(`torch.${name}`, dtype);
+for (const [name, dtype] of STORAGE_DTYPES) allow(`torch.${name}`, new StorageType(dtype));
+for (const [qualname, callable] of CALLABLES) allow(qualname, callable);
+
 function findGlobal(module: string, name: string): unknown {
-  const callable = CALLABLES.get(`${module}.${name}`);
-  if (callable) return callable;
-  if (module === 'torch' && STORAGE_DTYPES.has(name)) return new StorageType(STORAGE_DTYPES.get(name)!);
-  if (module === 'torch' && TORCH_DTYPE_NAMES.has(name)) return TORCH_DTYPE_NAMES.get(name)!;
-  const marker = TYPE_MARKERS.get(`${module}.${name}`);
-  if (marker) return marker;
+  const value = ALLOWED.get(module)?.get(name);
+  if (value !== undefined) return value;
   if (module === 'torch' && name.endsWith('Storage')) {
     throw new EmbedFormatError(
       `Unsupported tensor storage torch.${name} (supported dtypes: ${[...DTYPES.keys()].join(', ')})`,

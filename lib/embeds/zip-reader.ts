@@ -51,10 +51,11 @@ function fail(message: string): never {
   throw new EmbedFormatError(`Invalid zip archive: ${message}`);
 }
 
+/** A little-endian u64 as a safe integer, from two u32 reads (no BigInt per call: torch writes ZIP64 records). */
 function u64(view: DataView, at: number): number {
-  const v = view.getBigUint64(at, true);
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) fail('ZIP64 value out of range');
-  return Number(v);
+  const hi = view.getUint32(at + 4, true);
+  if (hi > 0x1fffff) fail('ZIP64 value out of range');
+  return hi * 2 ** 32 + view.getUint32(at, true);
 }
 
 function findEocd(view: DataView): number {

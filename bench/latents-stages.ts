@@ -60,7 +60,7 @@ export async function profileStages(dir: string, keys: readonly string[], format
     unpickle: parse === null || unzip === null ? null : Math.max(0, parse - unzip),
     header: st ? usPerFile(files, (b) => readSafetensors(b)) : null,
     toF32: usPerFile(files, () => asFloat32(latents[i++ % latents.length])),
-    copy: usPerFile(files, (b) => Uint8Array.prototype.slice.call(b)),
+    copy: usPerFile(files, (b) => new Uint8Array(b)),
   };
 }
 

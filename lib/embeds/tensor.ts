@@ -138,12 +138,12 @@ export function asFloat32(t: Tensor): Float32Array {
     );
   }
   if (t.dtype === 'float32' && littleEndianHost) {
-    // A view when aligned; otherwise one memcpy into fresh (aligned) memory, far cheaper than per-element reads.
-    const bytes = t.data.byteOffset % 4 === 0 ? t.data : t.data.slice();
+    // A view when aligned; else one memcpy into fresh aligned memory (not .slice(), which is a view on a Buffer).
+    const bytes = t.data.byteOffset % 4 === 0 ? t.data : new Uint8Array(t.data);
     return new Float32Array(bytes.buffer, bytes.byteOffset, n);
   }
   if (t.dtype === 'bfloat16' || t.dtype === 'float16') {
-    const fast = halfWidthToFloat32(t.data.byteOffset % 2 === 0 ? t : { ...t, data: t.data.slice() }, n);
+    const fast = halfWidthToFloat32(t.data.byteOffset % 2 === 0 ? t : { ...t, data: new Uint8Array(t.data) }, n);
     if (fast) return fast;
   }
   const out = new Float32Array(n);

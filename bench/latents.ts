@@ -71,15 +71,25 @@ async function tunefeedPass(storage: LocalStorage, all: string[][], toFloat: boo
   return elements;
 }
 
+/** CPU seconds (all threads: the fs and zlib work on libuv's threadpool counts) of the last pass `seconds` timed. */
+let lastCpu = 0;
+
 async function seconds(fn: () => Promise<number>): Promise<number> {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   await fn();
+  const c = process.cpuUsage(c0);
+  lastCpu = (c.user + c.system) / 1e6;
   return (performance.now() - t0) / 1000;
 }
 
 /** Seconds per pass, one entry per round for each side. */
 interface Rounds {
   raw: number[];
+  /** CPU seconds of each raw pass: what reading alone costs, apart from other load on the machine. */
+  rawCpu: number[];
+  /** CPU seconds of each tunefeed pass. */
+  tfCpu: number[];
   tf: number[];
   tf32: number[];
   storage: number[];
@@ -94,14 +104,19 @@ async function measure(
   rounds: number,
   gz: boolean,
 ): Promise<Rounds> {
-  const m: Rounds = { raw: [], tf: [], tf32: [], storage: [], inflate: [] };
+  const m: Rounds = { raw: [], rawCpu: [], tf: [], tfCpu: [], tf32: [], storage: [], inflate: [] };
   await rawPass(dir, all); // warm the page cache and the code paths of every side
   await tunefeedPass(storage, all, true);
   if (gz) await inflatePass(dir, all);
   for (let r = 0; r < rounds; r++) {
-    if (r % 2 === 0) m.raw.push(await seconds(() => rawPass(dir, all)));
+    const raw = async (): Promise<void> => {
+      m.raw.push(await seconds(() => rawPass(dir, all)));
+      m.rawCpu.push(lastCpu);
+    };
+    if (r % 2 === 0) await raw();
     m.tf.push(await seconds(() => tunefeedPass(storage, all, false)));
-    if (r % 2 === 1) m.raw.push(await seconds(() => rawPass(dir, all)));
+    m.tfCpu.push(lastCpu);
+    if (r % 2 === 1) await raw();
     m.storage.push(await seconds(() => storagePass(storage, all)));
     m.tf32.push(await seconds(() => tunefeedPass(storage, all, true)));
     if (gz) m.inflate.push(await seconds(() => inflatePass(dir, all)));
@@ -128,6 +143,7 @@ function ratios(m: Rounds, gz: boolean): { ratios: Record<string, number>; sprea
 }
 
 function figures(m: Rounds, nBatches: number, mb: number, p: StageProfile): BenchLine['figures'] {
+  const perFile = (xs: number[]): number => round((median(xs) * 1e6) / (nBatches * BATCH), 2);
   const perS = (xs: number[]): number | null => (xs.length ? round(nBatches / median(xs)) : null);
   const us = (x: number | null): number | null => (x === null ? null : round(x, 2));
   return {
@@ -144,12 +160,15 @@ function figures(m: Rounds, nBatches: number, mb: number, p: StageProfile): Benc
     us_file_st_header: us(p.header),
     us_file_to_f32: us(p.toF32),
     us_file_copy: us(p.copy),
+    us_file_raw_cpu: perFile(m.rawCpu),
+    us_file_tunefeed_cpu: perFile(m.tfCpu),
   };
 }
 
 const CAVEAT =
   'Page cache warm for both sides; raw reads bytes only, tunefeed also parses (f32 adds bf16→float32). ' +
-  'us_file_* columns: CPU µs per file of each reader stage alone, on in-memory files (bench/latents-stages.ts).';
+  'us_file_* columns: CPU µs per file of each reader stage alone, on in-memory files (bench/latents-stages.ts); ' +
+  'us_file_raw_cpu and us_file_tunefeed_cpu: CPU µs per file of a whole pass, all threads (process.cpuUsage).';
 const GZ_CAVEAT =
   ' gzip: the raw loop does not inflate; inflate_only is the raw loop plus zlib inflate and no parsing, ' +
   "the ceiling for any reader of these files on this machine's cores.";
@@ -186,7 +205,7 @@ async function runCase(spec: LatentSpec, rounds: number): Promise<BenchLine> {
         'median of per-round ratios (every side once per round, raw/tunefeed order alternating); spread = min–max',
     },
     caveat: CAVEAT + (gz ? GZ_CAVEAT : ''),
-    bottleneck: describeProfile(profile, (median(m.raw) / spec.count) * 1e6),
+    bottleneck: describeProfile(profile, (median(m.rawCpu) / spec.count) * 1e6),
   };
 }
 

@@ -3,12 +3,14 @@
 // .safetensors is the format tunefeed also reads (SimpleTuner's Hugging Face and webshart backends accept it as a
 // cache file); python's safetensors package is not on Debian, so the writer lays out its header + bytes itself.
 import { spawnSync } from 'node:child_process';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { vaeCacheKey } from '../lib/embeds/cache-keys.js';
 import { CORPUS_DIR } from './corpus.js';
 
 const PYTHON = '/usr/bin/python3';
+/** Written last, so its presence also says the set is complete. */
+const DIGEST_FILE = 'tensors.sha256';
 
 /** How the latents are stored: torch.save zip, gzip-wrapped torch.save, or safetensors. */
 export type LatentFormat = 'pt' | 'pt-gzip' | 'safetensors';
@@ -20,32 +22,37 @@ export interface LatentSpec {
   format: LatentFormat;
 }
 
-// One python process writes every file (bf16, seeded), each through a temp name + rename.
+// One python process writes every file (bf16, seeded), each through a temp name + rename, then the sha256 of all
+// tensors' raw bytes in key order: torch's own account of the data, which the bench checks tunefeed's output against.
 const WRITER = `
-import gzip, io, json, os, struct, sys, torch
+import gzip, hashlib, io, json, os, struct, sys, torch
 out, fmt = sys.argv[1], sys.argv[6]
 count, c, h, w = (int(a) for a in sys.argv[2:6])
 g = torch.Generator().manual_seed(7)
-def safetensors(t):
-    raw = t.view(torch.int16).numpy().tobytes()
+digest = hashlib.sha256()
+def safetensors(t, raw):
     spec = {"latents": {"dtype": "BF16", "shape": list(t.shape), "data_offsets": [0, len(raw)]}}
     head = json.dumps(spec, separators=(",", ":")).encode()
     head += b" " * (-len(head) % 8)  # the safetensors package pads its header to 8 bytes
     return struct.pack("<Q", len(head)) + head + raw
+def write(dest, data):
+    with open(dest + ".tmp", "wb") as f:
+        f.write(data)
+    os.replace(dest + ".tmp", dest)
 for line in sys.stdin:
     name = line.strip()
     t = torch.randn(c, h, w, generator=g).bfloat16()
+    raw = t.view(torch.int16).numpy().tobytes()
+    digest.update(raw)
     if fmt == "safetensors":
-        data = safetensors(t)
+        data = safetensors(t, raw)
     else:
         buf = io.BytesIO()
         torch.save(t, buf)
         # SimpleTuner's _compress_torch: gzip.GzipFile default level 9 over the torch.save bytes.
         data = gzip.compress(buf.getvalue(), compresslevel=9, mtime=0) if fmt == "pt-gzip" else buf.getvalue()
-    dest = os.path.join(out, name)
-    with open(dest + ".tmp", "wb") as f:
-        f.write(data)
-    os.replace(dest + ".tmp", dest)
+    write(os.path.join(out, name), data)
+write(os.path.join(out, "${DIGEST_FILE}"), digest.hexdigest().encode())
 `;
 
 const SUFFIX: Record<LatentFormat, string> = { pt: '', 'pt-gzip': '-gz', safetensors: '-st' };
@@ -58,15 +65,19 @@ export function latentKeys(spec: LatentSpec): string[] {
   });
 }
 
+/** The files of a spec, and torch's sha256 of all their tensors' bytes in key order. */
+export interface LatentFiles {
+  dir: string;
+  keys: string[];
+  sha256: string;
+}
+
 /** The directory holding the spec's files, written on first use; null (and a note on stderr) without torch. */
-export async function ensureLatentFiles(spec: LatentSpec): Promise<{ dir: string; keys: string[] } | null> {
+export async function ensureLatentFiles(spec: LatentSpec): Promise<LatentFiles | null> {
   const dir = path.join(CORPUS_DIR, `latents-bench-${spec.count}-${spec.shape.join('x')}${SUFFIX[spec.format]}`);
   const keys = latentKeys(spec);
-  const have = await readdir(dir).then(
-    (f) => f.filter((n) => !n.endsWith('.tmp')).length,
-    () => 0,
-  );
-  if (have >= spec.count) return { dir, keys };
+  const known = await readFile(path.join(dir, DIGEST_FILE), 'utf8').catch(() => null);
+  if (known) return { dir, keys, sha256: known.trim() };
   await mkdir(dir, { recursive: true });
   const r = spawnSync(PYTHON, ['-c', WRITER, dir, String(spec.count), ...spec.shape.map(String), spec.format], {
     input: keys.join('\n'),
@@ -78,5 +89,5 @@ export async function ensureLatentFiles(spec: LatentSpec): Promise<{ dir: string
     );
     return null;
   }
-  return { dir, keys };
+  return { dir, keys, sha256: (await readFile(path.join(dir, DIGEST_FILE), 'utf8')).trim() };
 }

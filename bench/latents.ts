@@ -1,5 +1,6 @@
 // Cached-latent batches: tunefeed's readLatents (read + inflate + unzip + unpickle, or safetensors) vs a raw
 // fs.readFile loop over the same files, in interleaved rounds, plus a per-stage CPU profile of the reader.
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -74,6 +75,19 @@ async function tunefeedPass(storage: LocalStorage, all: string[][], toFloat: boo
 /** CPU seconds (all threads: the fs and zlib work on libuv's threadpool counts) of the last pass `seconds` timed. */
 let lastCpu = 0;
 
+/** Outside the clock: every tensor's bytes as tunefeed returns them, hashed in key order (torch hashed the same). */
+async function tunefeedChecksum(storage: LocalStorage, all: string[][]): Promise<{ elements: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let elements = 0;
+  for (const b of all) {
+    for (const x of await readLatents(storage, b, { concurrency: BATCH })) {
+      hash.update(x.data);
+      elements += x.data.byteLength / 2;
+    }
+  }
+  return { elements, sha256: hash.digest('hex') };
+}
+
 async function seconds(fn: () => Promise<number>): Promise<number> {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
@@ -130,6 +144,8 @@ function ratios(m: Rounds, gz: boolean): { ratios: Record<string, number>; sprea
     vs_raw_read: m.tf.map((t, i) => m.raw[i] / t), // first: the key the target row judges
     f32_vs_raw_read: m.tf32.map((t, i) => m.raw[i] / t),
     parse_vs_storage_only: m.tf.map((t, i) => m.storage[i] / t),
+    // CPU seconds, all threads: steadier than wall time when other work shares the cores.
+    cpu_vs_raw_read: m.tfCpu.map((c, i) => m.rawCpu[i] / c),
   };
   if (gz) {
     per.inflate_only_vs_raw_read = m.inflate.map((t, i) => m.raw[i] / t);
@@ -184,7 +200,7 @@ async function runCase(spec: LatentSpec, rounds: number): Promise<BenchLine> {
   for (const k of files.keys) fileBytes += (await stat(path.join(files.dir, k))).size;
   const m = await measure(files.dir, storage, all, rounds, gz);
   const profile = await profileStages(files.dir, files.keys, spec.format);
-  const elements = await tunefeedPass(storage, all, false);
+  const { elements, sha256 } = await tunefeedChecksum(storage, all);
   const expected = spec.count * spec.shape.reduce((a, b) => a * b, 1);
   return {
     bench: 'latents',
@@ -195,7 +211,8 @@ async function runCase(spec: LatentSpec, rounds: number): Promise<BenchLine> {
       files: spec.count,
       file_mb: round(fileBytes / 2 ** 20),
       tensor_elements: elements,
-      same: elements === expected,
+      tensor_sha256: sha256.slice(0, 16),
+      same: elements === expected && sha256 === files.sha256,
     },
     params: {
       batch: BATCH,

@@ -120,6 +120,13 @@ t.test('crafted archives', async (t) => {
     ['big-endian archive', zip({ 'a/data.pkl': pkl('}.'), 'a/byteorder': 'big' }), /Big-endian/],
     ['legacy non-zip torch', Buffer.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc]), /Legacy/],
     ['gzip over the limit', gzipSync(Buffer.alloc(4096)), /size limit/],
+    // The memo is an array: a key no real stream can reach must not grow it to billions of slots.
+    [
+      'LONG_BINPUT far past the stream',
+      zip({ 'a/data.pkl': pkl('N', [0x72, 0xff, 0xff, 0xff, 0xff], '.') }),
+      /memo key/,
+    ],
+    ['BINGET of an unset memo slot', zip({ 'a/data.pkl': pkl('Nq', [3], 'h', [2], '.') }), /memo key 2 missing/],
   ];
   for (const [name, buf, re] of cases) {
     if (re.source === '^$') {

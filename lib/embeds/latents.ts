@@ -2,6 +2,7 @@
 import { EmbedFormatError, isTunefeedError } from '../errors.js';
 import type { StorageBackend } from '../storage/types.js';
 import { vaeCacheKey, type VaeCacheKeyOptions } from './cache-keys.js';
+import { inflateGzipAsync, isGzip } from './gzip-inflate.js';
 import { readSafetensors } from './safetensors.js';
 import { isTensor, type Tensor, type TorchValue } from './tensor.js';
 import { readTorchFile, type TorchReadOptions } from './torch-file.js';
@@ -16,10 +17,21 @@ export interface ReadLatentsOptions extends TorchReadOptions {
   signal?: AbortSignal;
 }
 
-/** Parse any embed file: torch (zip, gzip, legacy-bytes) by magic, otherwise safetensors. */
+/**
+ * Safetensors opens with its header's u64 length, then the header's `{`. A one-byte magic test would misroute it:
+ * a 128-byte header starts with 0x80 (the pickle PROTO byte), a 0x4b50-byte one with `PK`.
+ */
+function isSafetensors(buf: Uint8Array): boolean {
+  return buf.length > 8 && buf[8] === 0x7b && buf[4] === 0 && buf[5] === 0 && buf[6] === 0 && buf[7] === 0;
+}
+
+function hasTorchMagic(buf: Uint8Array): boolean {
+  return (buf[0] === 0x1f && buf[1] === 0x8b) || (buf[0] === 0x50 && buf[1] === 0x4b) || buf[0] === 0x80;
+}
+
+/** Parse any embed file: safetensors by its header, torch (zip, gzip, legacy-bytes) by magic; else safetensors. */
 export function readEmbedFile(buf: Uint8Array, options: TorchReadOptions = {}): TorchValue | Record<string, Tensor> {
-  const torchMagic = buf[0] === 0x1f || (buf[0] === 0x50 && buf[1] === 0x4b) || buf[0] === 0x80;
-  return torchMagic ? readTorchFile(buf, options) : readSafetensors(buf);
+  return !isSafetensors(buf) && hasTorchMagic(buf) ? readTorchFile(buf, options) : readSafetensors(buf);
 }
 
 /** The latent tensor in a VAE cache value: the tensor itself, or `latents` of SimpleTuner's dict form. */
@@ -35,7 +47,9 @@ export function latentFrom(value: TorchValue | Record<string, Tensor>): Tensor {
 async function readOne(storage: StorageBackend, key: string, options: ReadLatentsOptions): Promise<Tensor> {
   const buf = await storage.read(key, options.signal);
   try {
-    return latentFrom(readEmbedFile(buf, options));
+    // compress_cache files inflate on libuv's threadpool, so a batch's files inflate in parallel, off this thread.
+    const bytes = isGzip(buf) ? await inflateGzipAsync(buf, options.maxDecompressedBytes ?? 2 ** 30) : buf;
+    return latentFrom(readEmbedFile(bytes, options));
   } catch (cause) {
     const message = isTunefeedError(cause) ? cause.message : String(cause);
     throw new EmbedFormatError(`Cannot read latents: ${message}`, { dataset: storage.id, file: key, cause });

@@ -56,7 +56,8 @@ class Unpickler {
   pos = 0;
   readonly stack: unknown[] = [];
   readonly marks: number[] = [];
-  readonly memo = new Map<number, unknown>();
+  readonly memo: unknown[] = [];
+  memoCount = 0;
   readonly view: DataView;
   /** The same bytes as a Buffer (no copy), so strings decode without a wrapper allocation each. */
   readonly buf: Buffer;
@@ -123,11 +124,13 @@ class Unpickler {
     return this.stack.splice(m);
   }
   memoPut(i: number): void {
-    this.memo.set(i, this.top());
+    if (i >= this.bytes.length) fail(`memo key ${i} exceeds the stream`, this.pos); // bounds the array's growth
+    if (!(i in this.memo)) this.memoCount++;
+    this.memo[i] = this.top();
   }
   memoGet(i: number): void {
-    if (!this.memo.has(i)) fail(`memo key ${i} missing`, this.pos);
-    this.push(this.memo.get(i));
+    if (!(i in this.memo)) fail(`memo key ${i} missing`, this.pos);
+    this.push(this.memo[i]);
   }
   call(fn: unknown, args: unknown): void {
     if (!(fn instanceof PyCallable)) fail('REDUCE/NEWOBJ target is not an allowed callable', this.pos);
@@ -154,7 +157,7 @@ function tuple(items: unknown[]): unknown[] {
   return Object.freeze(items) as unknown[];
 }
 
-const OPS = new Map<number, Handler>([
+const OP_LIST: [number, Handler][] = [
   [
     0x80,
     (u) => {
@@ -235,7 +238,7 @@ const OPS = new Map<number, Handler>([
   [0x8e, (u) => u.push(u.raw(u.u64()))], // BINBYTES8
   [0x71, (u) => u.memoPut(u.u8())], // BINPUT
   [0x72, (u) => u.memoPut(u.u32())], // LONG_BINPUT
-  [0x94, (u) => u.memoPut(u.memo.size)], // MEMOIZE
+  [0x94, (u) => u.memoPut(u.memoCount)], // MEMOIZE
   [0x68, (u) => u.memoGet(u.u8())], // BINGET
   [0x6a, (u) => u.memoGet(u.u32())], // LONG_BINGET
   [
@@ -294,7 +297,11 @@ const OPS = new Map<number, Handler>([
     },
   ], // POP_MARK
   [0x32, (u) => u.push(u.top())], // DUP
-]);
+];
+
+/** Opcode → handler as a dense array: dispatch is one indexed load per opcode, no hashing, no allocation. */
+const OPS: (Handler | undefined)[] = Array.from({ length: 256 }, () => undefined);
+for (const [op, handler] of OP_LIST) OPS[op] = handler;
 
 /** Run a pickle stream to STOP and return the single value left on the stack. */
 export function unpickle(bytes: Uint8Array, hooks: PickleHooks): unknown {
@@ -302,7 +309,7 @@ export function unpickle(bytes: Uint8Array, hooks: PickleHooks): unknown {
   while (!u.done) {
     const at = u.pos;
     const op = u.u8();
-    const handler = OPS.get(op);
+    const handler = OPS[op];
     if (!handler) fail(`unsupported opcode 0x${op.toString(16).padStart(2, '0')}`, at);
     handler(u);
   }

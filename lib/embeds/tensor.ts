@@ -126,7 +126,8 @@ function halfWidthToFloat32(t: Tensor, n: number): Float32Array | null {
 
 /**
  * The tensor's values as float32. A float32 tensor whose bytes are 4-aligned is returned as a zero-copy view
- * (it shares memory with the file buffer); every other dtype is converted into a new array.
+ * (it shares memory with the file buffer), a misaligned one as an aligned copy; every other dtype is converted
+ * into a new array.
  */
 export function asFloat32(t: Tensor): Float32Array {
   const n = numel(t.shape);
@@ -136,11 +137,13 @@ export function asFloat32(t: Tensor): Float32Array {
         `expected ${n * itemSize(t.dtype)} for ${t.dtype}${JSON.stringify(t.shape)}`,
     );
   }
-  if (t.dtype === 'float32' && littleEndianHost && t.data.byteOffset % 4 === 0) {
-    return new Float32Array(t.data.buffer, t.data.byteOffset, n);
+  if (t.dtype === 'float32' && littleEndianHost) {
+    // A view when aligned; else one memcpy into fresh aligned memory (not .slice(), which is a view on a Buffer).
+    const bytes = t.data.byteOffset % 4 === 0 ? t.data : new Uint8Array(t.data);
+    return new Float32Array(bytes.buffer, bytes.byteOffset, n);
   }
   if (t.dtype === 'bfloat16' || t.dtype === 'float16') {
-    const fast = halfWidthToFloat32(t, n);
+    const fast = halfWidthToFloat32(t.data.byteOffset % 2 === 0 ? t : { ...t, data: new Uint8Array(t.data) }, n);
     if (fast) return fast;
   }
   const out = new Float32Array(n);

@@ -1,10 +1,10 @@
 // Reads torch.save files (zip + pickle, optionally gzip-wrapped as SimpleTuner's compress_cache writes them).
 // Only an allow-list of data constructors is honoured; any other global is refused before anything runs.
-import { gunzipSync } from 'node:zlib';
 import { EmbedFormatError } from '../errors.js';
+import { inflateGzip } from './gzip-inflate.js';
 import { PyCallable, unpickle, type PickleHooks } from './pickle-vm.js';
 import { DTYPES, itemSize, numel, type Tensor, type TorchValue } from './tensor.js';
-import { readZipEntries } from './zip-reader.js';
+import { openZip, type ZipArchive } from './zip-reader.js';
 
 /** Limits for untrusted files. */
 export interface TorchReadOptions {
@@ -35,7 +35,9 @@ const TORCH_DTYPE_NAMES = new Map<string, string>([
 ]);
 
 function isIntList(v: unknown): v is number[] {
-  return Array.isArray(v) && v.every((x) => Number.isSafeInteger(x) && (x as number) >= 0);
+  if (!Array.isArray(v)) return false;
+  for (const x of v as unknown[]) if (!Number.isSafeInteger(x) || (x as number) < 0) return false;
+  return true;
 }
 
 function contiguousStrides(shape: readonly number[]): number[] {
@@ -146,13 +148,23 @@ const CALLABLES = new Map<string, PyCallable>([
   ['_codecs.encode', new PyCallable('encode', latin1Bytes)],
 ]);
 
+/** module → name → value of every allowed global, built once: a lookup is two Map hits, no string building. */
+const ALLOWED = new Map<string, Map<string, unknown>>();
+function allow(qualname: string, value: unknown): void {
+  const dot = qualname.lastIndexOf('.');
+  const [module, name] = [qualname.slice(0, dot), qualname.slice(dot + 1)];
+  if (!ALLOWED.has(module)) ALLOWED.set(module, new Map());
+  ALLOWED.get(module)!.set(name, value);
+}
+// Lowest precedence first (a later allow() wins): markers, dtype names, storage classes, callables.
+for (const [qualname, marker] of TYPE_MARKERS) allow(qualname, marker);
+for (const [name, dtype] of TORCH_DTYPE_NAMES) allow(`torch.${name}`, dtype);
+for (const [name, dtype] of STORAGE_DTYPES) allow(`torch.${name}`, new StorageType(dtype));
+for (const [qualname, callable] of CALLABLES) allow(qualname, callable);
+
 function findGlobal(module: string, name: string): unknown {
-  const callable = CALLABLES.get(`${module}.${name}`);
-  if (callable) return callable;
-  if (module === 'torch' && STORAGE_DTYPES.has(name)) return new StorageType(STORAGE_DTYPES.get(name)!);
-  if (module === 'torch' && TORCH_DTYPE_NAMES.has(name)) return TORCH_DTYPE_NAMES.get(name)!;
-  const marker = TYPE_MARKERS.get(`${module}.${name}`);
-  if (marker) return marker;
+  const value = ALLOWED.get(module)?.get(name);
+  if (value !== undefined) return value;
   if (module === 'torch' && name.endsWith('Storage')) {
     throw new EmbedFormatError(
       `Unsupported tensor storage torch.${name} (supported dtypes: ${[...DTYPES.keys()].join(', ')})`,
@@ -164,7 +176,7 @@ function findGlobal(module: string, name: string): unknown {
 }
 
 /** persistent id ('storage', StorageType, key, location, numel) → the bytes of `<prefix>/data/<key>`. */
-function storageLoader(entries: Map<string, Uint8Array>, prefix: string): PickleHooks['persistentLoad'] {
+function storageLoader(zip: ZipArchive, prefix: string): PickleHooks['persistentLoad'] {
   const cache = new Map<string, Storage>();
   return (pid) => {
     if (!Array.isArray(pid) || pid[0] !== 'storage' || !(pid[1] instanceof StorageType) || typeof pid[2] !== 'string') {
@@ -173,7 +185,7 @@ function storageLoader(entries: Map<string, Uint8Array>, prefix: string): Pickle
     const key = pid[2];
     const hit = cache.get(key);
     if (hit) return hit;
-    const bytes = entries.get(`${prefix}data/${key}`);
+    const bytes = zip.read(`${prefix}data/${key}`);
     if (!bytes) throw new EmbedFormatError(`Torch archive lacks storage entry '${prefix}data/${key}'`);
     const dtype = pid[1].dtype;
     if (Number.isSafeInteger(pid[4]) && (pid[4] as number) * itemSize(dtype) > bytes.byteLength) {
@@ -188,29 +200,19 @@ function storageLoader(entries: Map<string, Uint8Array>, prefix: string): Pickle
 }
 
 function readArchive(buf: Uint8Array, options: TorchReadOptions): TorchValue {
-  const entries = readZipEntries(buf, { maxInflatedBytes: options.maxDecompressedBytes, verifyCrc: options.verifyCrc });
-  const pkl = [...entries.keys()].filter((k) => k === 'data.pkl' || k.endsWith('/data.pkl'));
+  const zip = openZip(buf, { maxInflatedBytes: options.maxDecompressedBytes, verifyCrc: options.verifyCrc });
+  const pkl = zip.names.filter((k) => k === 'data.pkl' || k.endsWith('/data.pkl'));
   if (pkl.length !== 1) throw new EmbedFormatError(`Torch archive must hold exactly one data.pkl, found ${pkl.length}`);
   const prefix = pkl[0].slice(0, -'data.pkl'.length);
-  const order = entries.get(`${prefix}byteorder`);
-  if (order && Buffer.from(order).toString('latin1') !== 'little') {
+  const order = zip.read(`${prefix}byteorder`);
+  if (order && Buffer.from(order.buffer, order.byteOffset, order.byteLength).toString('latin1') !== 'little') {
     throw new EmbedFormatError('Big-endian torch files are not supported (re-save on a little-endian machine)');
   }
-  return unpickle(entries.get(pkl[0])!, { findGlobal, persistentLoad: storageLoader(entries, prefix) }) as TorchValue;
+  return unpickle(zip.read(pkl[0])!, { findGlobal, persistentLoad: storageLoader(zip, prefix) }) as TorchValue;
 }
 
 function startsWith(buf: Uint8Array, ...magic: number[]): boolean {
   return buf.length >= magic.length && magic.every((b, i) => buf[i] === b);
-}
-
-function gunzip(buf: Uint8Array, max: number): Uint8Array {
-  try {
-    return gunzipSync(buf, { maxOutputLength: max });
-  } catch (cause) {
-    throw new EmbedFormatError('Gzip-compressed torch file does not decompress (truncated or over the size limit)', {
-      cause,
-    });
-  }
 }
 
 /**
@@ -223,7 +225,7 @@ export function readTorchFile(buf: Uint8Array, options: TorchReadOptions = {}): 
   let bytes = buf;
   for (let depth = 0; depth < 3; depth++) {
     if (startsWith(bytes, 0x1f, 0x8b)) {
-      bytes = gunzip(bytes, max);
+      bytes = inflateGzip(bytes, max);
       continue;
     }
     if (startsWith(bytes, 0x50, 0x4b, 0x03, 0x04) || startsWith(bytes, 0x50, 0x4b, 0x05, 0x06)) {

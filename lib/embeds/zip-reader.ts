@@ -51,10 +51,11 @@ function fail(message: string): never {
   throw new EmbedFormatError(`Invalid zip archive: ${message}`);
 }
 
+/** A little-endian u64 as a safe integer, from two u32 reads (no BigInt per call: torch writes ZIP64 records). */
 function u64(view: DataView, at: number): number {
-  const v = view.getBigUint64(at, true);
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) fail('ZIP64 value out of range');
-  return Number(v);
+  const hi = view.getUint32(at + 4, true);
+  if (hi > 0x1fffff) fail('ZIP64 value out of range');
+  return hi * 2 ** 32 + view.getUint32(at, true);
 }
 
 function findEocd(view: DataView): number {
@@ -175,25 +176,49 @@ function entryData(
   return data;
 }
 
+/** A parsed zip directory: names known at once, entry bytes resolved only when asked for. */
+export interface ZipArchive {
+  /** File entry names, in directory order (directories are skipped). */
+  readonly names: readonly string[];
+  /** The bytes of `name` (a view for stored entries, inflated for deflated ones); undefined when absent. */
+  read(name: string): Uint8Array | undefined;
+}
+
 /**
- * Every file entry of a zip archive by name. Stored entries are views into `bytes` (no copy); deflated ones
- * are inflated with node:zlib. Throws EmbedFormatError on anything malformed or out of bounds.
+ * Parse the central directory once. Entry data is located, bounds-checked, inflated (within the budget) and
+ * CRC-checked only when read, so a torch reader touches data.pkl and its storages, not every entry.
  */
-export function readZipEntries(bytes: Uint8Array, options: ZipReadOptions = {}): Map<string, Uint8Array> {
+export function openZip(bytes: Uint8Array, options: ZipReadOptions = {}): ZipArchive {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dir = readDirectory(view);
   const end = dir.offset + dir.size;
   if (end > bytes.byteLength) fail('central directory lies past the end of the file (truncated?)');
   if (dir.entries > dir.size / 46) fail(`central directory claims ${dir.entries} entries in ${dir.size} bytes`);
-  const out = new Map<string, Uint8Array>();
-  const budget = { left: options.maxInflatedBytes ?? 2 ** 30 };
+  const byName = new Map<string, CentralEntry>();
   let at = dir.offset;
   for (let i = 0; i < dir.entries; i++) {
     const e = readCentralEntry(view, bytes, at, end);
     at = e.next;
     if (e.name.endsWith('/')) continue;
-    if (out.has(e.name)) fail(`duplicate entry '${e.name}'`);
-    out.set(e.name, entryData(view, bytes, e, budget, options.verifyCrc === true));
+    if (byName.has(e.name)) fail(`duplicate entry '${e.name}'`);
+    byName.set(e.name, e);
   }
-  return out;
+  const budget = { left: options.maxInflatedBytes ?? 2 ** 30 };
+  const verify = options.verifyCrc === true;
+  return {
+    names: [...byName.keys()],
+    read(name) {
+      const e = byName.get(name);
+      return e && entryData(view, bytes, e, budget, verify);
+    },
+  };
+}
+
+/**
+ * Every file entry of a zip archive by name. Stored entries are views into `bytes` (no copy); deflated ones
+ * are inflated with node:zlib. Throws EmbedFormatError on anything malformed or out of bounds.
+ */
+export function readZipEntries(bytes: Uint8Array, options: ZipReadOptions = {}): Map<string, Uint8Array> {
+  const zip = openZip(bytes, options);
+  return new Map(zip.names.map((n) => [n, zip.read(n)!]));
 }

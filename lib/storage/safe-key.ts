@@ -32,9 +32,22 @@ export function safeKey(key: string, ctx: KeyContext = {}): string {
   return parts.join('/');
 }
 
+/** POSIX roots seen to be in path.resolve's normal form (bounded: a process has a handful of storage roots). */
+const normalRoots = new Set<string>();
+
+function isNormalPosixRoot(root: string): boolean {
+  if (normalRoots.has(root)) return true;
+  if (path.sep !== '/' || path.resolve(root) !== root) return false;
+  if (normalRoots.size < 256) normalRoots.add(root);
+  return true;
+}
+
 /** Absolute filesystem path of `key` under `root` (root must be absolute); re-checked after resolution. */
 export function resolveUnder(root: string, key: string, ctx: KeyContext = {}): string {
   const clean = safeKey(key, ctx);
+  // safeKey leaves no empty, '.' or '..' segment, so below a normal POSIX root the plain join IS the resolved path;
+  // path.resolve + path.relative per read cost about as much CPU as parsing a cached latent file.
+  if (isNormalPosixRoot(root)) return root === '/' ? `/${clean}` : `${root}/${clean}`;
   const full = path.resolve(root, ...clean.split('/'));
   if (!isInside(root, full)) throw escape('key resolves outside the root', key, ctx);
   return full;

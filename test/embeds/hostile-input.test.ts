@@ -6,7 +6,7 @@ import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import { EmbedFormatError } from '../../lib/errors.js';
 import { readTorchFile } from '../../lib/embeds/torch-file.js';
 import { readSafetensors } from '../../lib/embeds/safetensors.js';
-import { crc32Portable, readZipEntries } from '../../lib/embeds/zip-reader.js';
+import { crc32Portable, openZip, readZipEntries } from '../../lib/embeds/zip-reader.js';
 
 const dir = fileURLToPath(new URL('../fixtures/embeds/', import.meta.url));
 const fixtures = readdirSync(dir).filter((f) => f.endsWith('.pt') || f.endsWith('.safetensors'));
@@ -120,6 +120,13 @@ t.test('crafted archives', async (t) => {
     ['big-endian archive', zip({ 'a/data.pkl': pkl('}.'), 'a/byteorder': 'big' }), /Big-endian/],
     ['legacy non-zip torch', Buffer.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc]), /Legacy/],
     ['gzip over the limit', gzipSync(Buffer.alloc(4096)), /size limit/],
+    // The memo is an array: a key no real stream can reach must not grow it to billions of slots.
+    [
+      'LONG_BINPUT far past the stream',
+      zip({ 'a/data.pkl': pkl('N', [0x72, 0xff, 0xff, 0xff, 0xff], '.') }),
+      /memo key/,
+    ],
+    ['BINGET of an unset memo slot', zip({ 'a/data.pkl': pkl('Nq', [3], 'h', [2], '.') }), /memo key 2 missing/],
   ];
   for (const [name, buf, re] of cases) {
     if (re.source === '^$') {
@@ -195,6 +202,14 @@ t.test('zip bomb: declared sizes are enforced before inflating', async (t) => {
   const bomb = zip({ 'a/data.pkl': Buffer.alloc(1 << 20) }, true);
   t.throws(() => readZipEntries(bomb, { maxInflatedBytes: 1 << 16 }), /limit/);
   t.equal(readZipEntries(bomb).get('a/data.pkl')!.byteLength, 1 << 20, 'within the default limit it inflates');
+});
+
+t.test('torch reads inflate only the entries they use: a bomb in an unused entry costs nothing', async (t) => {
+  const archive = zip({ 'a/data.pkl': pkl([0x4b, 7], '.'), 'a/junk': Buffer.alloc(1 << 20) }, true);
+  t.throws(() => readZipEntries(archive, { maxInflatedBytes: 1 << 16 }), /limit/, 'reading every entry hits it');
+  t.equal(readTorchFile(archive, { maxDecompressedBytes: 1 << 16 }), 7, 'the torch reader never inflates a/junk');
+  const names = openZip(archive).names;
+  t.same(names, ['a/data.pkl', 'a/junk'], 'the directory still lists every entry');
 });
 
 t.test('every truncation of every fixture is an EmbedFormatError', async (t) => {

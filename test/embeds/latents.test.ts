@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EmbedFormatError, NotFoundError } from '../../lib/errors.js';
 import { vaeCacheKey } from '../../lib/embeds/cache-keys.js';
-import { isVaeCacheComplete, readLatents } from '../../lib/embeds/latents.js';
+import { isVaeCacheComplete, readEmbedFile, readLatents } from '../../lib/embeds/latents.js';
 import { asFloat32, type Tensor } from '../../lib/embeds/tensor.js';
 import { readTorchFile } from '../../lib/embeds/torch-file.js';
 import { LocalStorage } from '../../lib/storage/local.js';
@@ -112,4 +112,27 @@ t.test('a cache under a prefix (shared S3 bucket layout)', async (t) => {
   t.equal(status.complete, true);
   const got = await readLatents(storage, [...status.cacheKeys.values()]);
   t.equal(got.length, 4);
+});
+
+/** A one-tensor safetensors file whose JSON header is padded with spaces to exactly `headerLen` bytes. */
+function safetensorsWithHeader(headerLen: number, values: number[]): Buffer {
+  const data = Buffer.from(new Float32Array(values).buffer);
+  const spec = { latents: { dtype: 'F32', shape: [values.length], data_offsets: [0, data.length] } };
+  const json = JSON.stringify(spec);
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(headerLen));
+  return Buffer.concat([len, Buffer.from(json.padEnd(headerLen, ' ')), data]);
+}
+
+t.test('safetensors whose header length starts like a torch magic byte are read as safetensors', async (t) => {
+  // 128 = 0x80 (pickle PROTO), 0x4b50 = "PK" (zip), 0x8b1f = gzip's magic: a one-byte magic test misroutes all three.
+  for (const headerLen of [128, 0x4b50, 0x8b1f]) {
+    const buf = safetensorsWithHeader(headerLen, [1.5, -2, 3.25]);
+    const value = readEmbedFile(buf) as Record<string, Tensor>;
+    t.same([...asFloat32(value.latents)], [1.5, -2, 3.25], `header of ${headerLen} bytes: the latents tensor`);
+  }
+  const root = t.testdir({});
+  writeFileSync(path.join(root, 'x.safetensors'), safetensorsWithHeader(128, [4, 5]));
+  const [latent] = await readLatents(new LocalStorage({ id: 'vae-ds', root }), ['x.safetensors']);
+  t.same([...asFloat32(latent)], [4, 5], 'readLatents takes the same route');
 });

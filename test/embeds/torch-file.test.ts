@@ -82,8 +82,8 @@ t.test('safetensors metadata and dict keys are plain data', async (t) => {
   t.equal(Object.getPrototypeOf(d), null, 'dicts have no prototype (no __proto__ pollution)');
 });
 
-t.test('fp16/bf16 fast paths equal the element-wise conversion used for unaligned data', async (t) => {
-  for (const name of ['latent-f16.pt', 'latent-bf16.pt']) {
+t.test('f32/fp16/bf16 tensors at a misaligned offset convert to the same values as aligned ones', async (t) => {
+  for (const name of ['latent-f32.pt', 'latent-f16.pt', 'latent-bf16.pt']) {
     const x = readTorchFile(readFileSync(dir + name)) as Tensor;
     const shifted = new Uint8Array(x.data.byteLength + 1);
     shifted.set(x.data, 1);
@@ -91,4 +91,9 @@ t.test('fp16/bf16 fast paths equal the element-wise conversion used for unaligne
     t.equal(unaligned.data.byteOffset % 2, 1, 'really unaligned');
     t.same([...asFloat32(x)], [...asFloat32(unaligned)], name);
   }
+  const f32 = readTorchFile(readFileSync(`${dir}latent-f32.pt`)) as Tensor;
+  t.equal(asFloat32(f32).buffer, f32.data.buffer, 'aligned float32: a view of the file buffer, no copy');
+  const odd = new Uint8Array(f32.data.byteLength + 1);
+  odd.set(f32.data, 1);
+  t.not(asFloat32({ ...f32, data: odd.subarray(1) }).buffer, odd.buffer, 'misaligned float32: an aligned copy');
 });

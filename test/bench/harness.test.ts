@@ -107,7 +107,11 @@ t.test('run-all runs bench files as processes and writes RESULTS.md', async (t) 
   t.ok(md.includes(`node --import tsx bench/run-all.ts --only ${only} --scale tiny`), 'exact command recorded');
   t.match(md, /\| test\/fixtures\/bench\/failing\.ts \| 3 \|/, 'failing bench recorded with its exit code');
   t.match(md, /fixture: simulated failure/);
-  t.match(md, /\| bench\/no-such-bench\.ts \| – \| 0\.0 \| 0 \| [^|]+ \| [^|]+ \| file not present/, 'absent bench recorded');
+  t.match(
+    md,
+    /\| bench\/no-such-bench\.ts \| – \| 0\.0 \| 0 \| [^|]+ \| [^|]+ \| file not present/,
+    'absent bench recorded',
+  );
   t.match(md, /slow consumer waits < 2 % after warm-up \| fixture slow consumer \| 0\.015/);
 });
 

@@ -12,7 +12,8 @@ import type { LoaderDatasetInput } from '../lib/pipeline/types.js';
 import type { CacheSpec } from '../lib/storage/cache/cache-spec.js';
 import { createStorage } from '../lib/storage/from-description.js';
 import { LocalStorage } from '../lib/storage/local.js';
-import { memAwsDescription, startMemS3Server, type MemS3Server } from '../test/helpers/mem-s3-server.js';
+import { startMemS3Server, type MemS3Server } from '../test/helpers/mem-s3-server.js';
+import { awsDescription } from '../test/helpers/s3-server.js';
 import { imageConfig } from '../test/helpers/runtime-dataset.js';
 import { benchScale, checksumOf, generatedImages } from './corpus.js';
 import type { BenchLine } from './results.js';
@@ -91,7 +92,7 @@ async function epoch(input: LoaderDatasetInput, seed = 7): Promise<{ img_s: numb
 
 function s3Input(srv: MemS3Server, base: LoaderDatasetInput, spec: CacheSpec | null): LoaderDatasetInput {
   // Lean SigV4 reads (static credentials): the SDK's per-GET CPU would be the bottleneck on this 2-core VM.
-  const desc = { ...memAwsDescription(srv, { id: 'c', leanReads: true }), ...(spec ? { cache: spec } : {}) };
+  const desc = { ...awsDescription(srv, { id: 'c', leanReads: true }), ...(spec ? { cache: spec } : {}) };
   return { ...base, storage: createStorage(desc) };
 }
 

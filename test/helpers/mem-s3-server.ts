@@ -18,7 +18,6 @@ import {
   type MemObject,
 } from './mem-s3-protocol.js';
 import { uploaders, type S3Server, type TeardownHost } from './s3-server.js';
-import type { BackendDescription } from '../../lib/storage/types.js';
 
 /** Options for the in-memory server. */
 export interface MemS3Options {
@@ -345,32 +344,6 @@ export async function startMemS3Server(t: TeardownHost | null, o: MemS3Options =
     load,
     stats,
     close,
-  };
-}
-
-/** A BackendDescription for an S3Storage on this server, fast retries for tests. */
-export function memAwsDescription(
-  server: MemS3Server,
-  overrides: Partial<Extract<BackendDescription, { kind: 'aws' }>> = {},
-): Extract<BackendDescription, { kind: 'aws' }> {
-  return {
-    kind: 'aws',
-    id: 'mem-s3',
-    bucket: server.bucket,
-    prefix: '',
-    region: server.region,
-    endpoint: server.endpoint,
-    accessKeyId: server.accessKeyId,
-    secretAccessKey: server.secretAccessKey,
-    maxPoolConnections: 16,
-    checksumMode: 'WHEN_REQUIRED',
-    forcePathStyle: true,
-    requestTimeoutMs: 5000,
-    connectTimeoutMs: 2000,
-    maxAttempts: 5,
-    retryBaseDelayMs: 5,
-    attemptTimeoutMs: 5000,
-    ...overrides,
   };
 }
 

@@ -107,9 +107,12 @@ export function uploaders(client: S3Client, bucket: string): Pick<S3Server, 'put
   return { put, putMany };
 }
 
+/** What a BackendDescription needs of a test S3 server (s3rver or the in-memory one). */
+export type S3Endpoint = Pick<S3Server, 'bucket' | 'region' | 'endpoint' | 'accessKeyId' | 'secretAccessKey'>;
+
 /** A BackendDescription for an S3Storage on this server (optionally through a proxy URL), fast retries for tests. */
 export function awsDescription(
-  server: S3Server,
+  server: S3Endpoint,
   overrides: Partial<Extract<BackendDescription, { kind: 'aws' }>> = {},
 ): Extract<BackendDescription, { kind: 'aws' }> {
   return {

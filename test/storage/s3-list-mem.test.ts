@@ -13,7 +13,8 @@ import { listS3 } from '../../lib/storage/s3-list.js';
 import { compareKeys } from '../../lib/storage/s3-key-order.js';
 import type { ObjectInfo } from '../../lib/storage/types.js';
 import { listPage, listParams, listXml, type MemObject } from '../helpers/mem-s3-protocol.js';
-import { memAwsDescription, startMemS3Server, type MemS3Server } from '../helpers/mem-s3-server.js';
+import { startMemS3Server, type MemS3Server } from '../helpers/mem-s3-server.js';
+import { awsDescription } from '../helpers/s3-server.js';
 import { AROUND_SLASH, flatKeys, nestedKeys } from '../helpers/s3-list-layouts.js';
 
 async function listed(it: AsyncIterable<ObjectInfo>): Promise<string[]> {
@@ -25,8 +26,8 @@ async function listed(it: AsyncIterable<ObjectInfo>): Promise<string[]> {
 const rel = (keys: readonly string[], root: string): string[] =>
   keys.map((k) => k.slice(root.length + 1)).sort(compareKeys);
 
-function storage(t: Test, srv: MemS3Server, o: Parameters<typeof memAwsDescription>[1]): S3Storage {
-  const s3 = new S3Storage(memAwsDescription(srv, o));
+function storage(t: Test, srv: MemS3Server, o: Parameters<typeof awsDescription>[1]): S3Storage {
+  const s3 = new S3Storage(awsDescription(srv, o));
   t.teardown(() => s3.close());
   return s3;
 }

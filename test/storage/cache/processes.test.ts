@@ -4,7 +4,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { memAwsDescription, startMemS3Server } from '../../helpers/mem-s3-server.js';
+import { startMemS3Server } from '../../helpers/mem-s3-server.js';
+import { awsDescription } from '../../helpers/s3-server.js';
 import { makeDataset } from '../../helpers/runtime-dataset.js';
 import { requests, tempSpec } from './helpers.js';
 
@@ -35,7 +36,7 @@ t.test('4 processes streaming the same dataset download each object once', async
   );
   const spec = await tempSpec();
   const jobFile = path.join(spec.dir, 'job.json');
-  const description = { ...memAwsDescription(srv, { id: 'ranks' }), cache: spec };
+  const description = { ...awsDescription(srv, { id: 'ranks' }), cache: spec };
   await writeFile(jobFile, JSON.stringify({ description, config: ds.config, index: ds.index }));
   // Different seeds: each process walks the objects in its own order, so they race for different objects.
   const results = await Promise.all([1, 2, 3, 4].map((seed) => run(jobFile, seed)));

@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { computeGeometry, type GeometryOptions } from '../lib/metadata/geometry.js';
+import { computeGeometry } from '../lib/metadata/geometry.js';
 import { DecodePool } from '../lib/pool/decode-pool.js';
 import { benchScale, checksumOf, CORPUS_DIR, generatedImages, lomiriPhotos } from './corpus.js';
 import type { BenchLine } from './results.js';
 import { median, medianIndex, spread } from './stats.js';
 import { comparePixels } from './pil-pixels.js';
+import { benchGeometry } from './square-bucket.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PYTHON = '/usr/bin/python3';
@@ -23,19 +24,7 @@ interface Job {
   target: [number, number];
 }
 
-const GEOMETRY: GeometryOptions = {
-  resolution: 512,
-  resolutionType: 'pixel',
-  alignment: 64,
-  rounding: 2,
-  crop: true,
-  cropAspect: 'preserve',
-  cropAspectBuckets: null,
-  cropStyle: 'center',
-  maxUpscaleThreshold: null,
-  maximumImageSize: null,
-  targetDownsampleSize: null,
-};
+const GEOMETRY = benchGeometry(512, 'preserve');
 
 /** Install python3-pil with apt-get when it is missing (allowed by the issue); false when that is impossible. */
 function ensurePil(): boolean {

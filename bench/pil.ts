@@ -210,13 +210,12 @@ async function runCase(name: string, files: string[], parallelism: number, pilOk
     },
     caveat:
       'tunefeed = lib/pool DecodePool (1 worker thread, N decodes in flight; read via LocalStorage, EXIF rotate, ' +
-      'RGB, ' +
-      'lanczos3 resize to the intermediary, crop, pixels moved back); inprocess_sharp = the same sharp calls on the ' +
-      'main thread, for reference. PIL = N forked processes doing open/exif_transpose/convert RGB/LANCZOS/crop (pool ' +
-      'started before timing). Both get the same geometry per image; sharp may use JPEG shrink-on-load, which is ' +
-      "part of why it is faster. pixel_*: absolute difference of tunefeed's delivered pixels from PIL's on every " +
-      'image (0–255 per channel value; max, mean, worst per-image mean), with JPEG shrink-on-load (the default) and ' +
-      'without (_no_shrink); decode_img_s_*: decodeToTarget one image at a time on this thread with each setting.' +
+      'RGB, lanczos3 resize to the intermediary, crop, pixels moved back); inprocess_sharp = the same sharp calls on ' +
+      'the main thread, for reference. PIL = N forked processes doing open/exif_transpose/convert RGB/LANCZOS/crop ' +
+      '(pool started before timing). Both get the same geometry per image; sharp may use JPEG shrink-on-load, which ' +
+      "is part of why it is faster. pixel_*: absolute difference of tunefeed's delivered pixels from PIL's on every " +
+      'image (0–255 per channel value; max, mean, worst per-image mean), with JPEG shrink-on-load (the default) ' +
+      'and without (_no_shrink); decode_img_s_*: decodeToTarget one image at a time on this thread with each setting.' +
       (pil ? '' : ' python3-pil could not be installed, so the PIL side did not run.'),
     ...(pil ? { versions: { python: pil.python, 'python3-pil': pil.pil_version } } : {}),
   };

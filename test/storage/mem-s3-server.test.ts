@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { S3Storage } from '../../lib/storage/s3.js';
 import { startMemS3Server, type MemS3Server } from '../helpers/mem-s3-server.js';
-import { awsDescription, startS3Server } from '../helpers/s3-server.js';
+import { awsDescription, startS3Server, testS3Client } from '../helpers/s3-server.js';
 
 const bytes = (n: number, seed: number): Buffer =>
   Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed * 7) & 0xff));
@@ -99,14 +99,7 @@ t.test('SigV4 signatures are verified against the known secret', async (t) => {
   const srv = await startMemS3Server(t);
   await srv.put('k.bin', 'hello');
   const make = (accessKeyId: string, secretAccessKey: string) => {
-    const c = new S3Client({
-      endpoint: srv.endpoint,
-      region: srv.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId, secretAccessKey },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    const c = testS3Client(srv.endpoint, { accessKeyId, secretAccessKey });
     t.teardown(() => c.destroy());
     return c;
   };

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createLoader } from '../../lib/pipeline/create-loader.js';
 import type { Batch } from '../../lib/pipeline/types.js';
 import { makeDataset } from '../helpers/runtime-dataset.js';
+import { childOutput, type ChildOutput } from '../helpers/child-output.js';
 import { writeStreamConfig } from '../helpers/stream-config.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -58,27 +59,6 @@ function child(thread: boolean, args: string[]) {
   });
 }
 
-/** What a finished process printed. */
-interface Ran {
-  code: number | null;
-  out: string;
-  err: string;
-}
-
-/** Exit code and stdout of `p`; stderr of `p` and of `producer` (the process piped into it). */
-function outcome(p: ChildProcess, producer?: ChildProcess): Promise<Ran> {
-  let out = '',
-    err = '';
-  p.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  for (const e of [p, producer])
-    e?.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-  return new Promise((resolve) => p.on('close', (code) => resolve({ code, out, err })));
-}
-
 /** docs/read_batches.py, reading `source`'s stdout when given (else write to its stdin). */
 function reader(source?: ChildProcess): ChildProcessByStdio<Writable, Readable, Readable> {
   const py = spawn('python3', [READER], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -94,9 +74,9 @@ const jsonLines = <T>(out: string): T[] =>
     .map((l) => JSON.parse(l) as T);
 
 /** The stream child's output, or (`throughReader`) the Python reader's output of it. */
-function run(thread: boolean, args: string[], throughReader = false): Promise<Ran> {
+function run(thread: boolean, args: string[], throughReader = false): Promise<ChildOutput> {
   const c = child(thread, args);
-  return throughReader ? outcome(reader(c), c) : outcome(c);
+  return throughReader ? childOutput(reader(c), c) : childOutput(c);
 }
 
 let root: string;
@@ -194,7 +174,7 @@ for (const thread of THREADS)
         stdio: ['ignore', 'pipe', 'pipe'],
         env: envFor(thread),
       });
-      const r = await outcome(reader(c), c);
+      const r = await childOutput(reader(c), c);
       t.equal(r.code, 0, r.err);
       const frames = jsonLines<PyFrame>(r.out);
       t.equal(frames.length, 2, '8 images, global batch 2×2 → 2 steps, one frame per step for rank 1');
@@ -240,7 +220,7 @@ t.test('conditioning and latent arrays round-trip through the Python reader', as
     ],
   };
   const py = reader();
-  const done = outcome(py);
+  const done = childOutput(py);
   for (const chunk of [...encodeFrame(batch), ...encodeFrame({ ...batch, step: 8 })]) py.stdin.write(chunk);
   py.stdin.end();
   const r = await done;

@@ -1,7 +1,7 @@
 // A small in-memory S3-compatible server on 127.0.0.1 (path style, SigV4 checked), in-process or as a child process.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLoopback } from './loopback.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CREDS, MemS3 } from './mem-s3-handler.js';
@@ -41,13 +41,7 @@ async function listen(o: MemS3Options): Promise<{ port: number; close: () => Pro
     { keepAliveTimeout: 65_000, headersTimeout: 70_000 },
     new MemS3([o.bucket ?? 'test-bucket', ...(o.buckets ?? [])], o.verifySignatures ?? true, o.latencyMs ?? 0).handle,
   );
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const close = () =>
-    new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    });
-  return { port: (server.address() as AddressInfo).port, close };
+  return listenLoopback(server);
 }
 
 /** Runs this file as a child process; resolves with its port and a stopper. */

@@ -6,6 +6,25 @@ import type { LoaderDatasetInput } from '../../lib/pipeline/types.js';
 import { imageConfig, oneBucketIndex } from './runtime-dataset.js';
 import type { TeardownHost } from './s3-server.js';
 
+/** A description of `csvFile` (columns `url` and `caption`), downloads in `cacheDir`, loopback hosts allowed. */
+export function csvDescription(
+  id: string,
+  csvFile: string,
+  cacheDir: string,
+  over: Partial<CsvDescription> = {},
+): CsvDescription {
+  return {
+    kind: 'csv',
+    id,
+    csvFile,
+    cacheDir,
+    urlColumn: 'url',
+    captionColumn: 'caption',
+    allowPrivateHosts: true,
+    ...over,
+  };
+}
+
 /** What differs between the CSV loader tests. */
 export interface CsvDatasetOptions {
   /** Download limits and retries for the storage (private hosts are always allowed: the server is on loopback). */
@@ -26,16 +45,7 @@ export async function csvUrlDataset(
 ): Promise<LoaderDatasetInput> {
   const csvFile = path.join(dir, 'list.csv');
   await writeFile(csvFile, `url,caption\n${urls.map((u, i) => `${u},caption ${i}`).join('\n')}\n`);
-  const storage = new CsvStorage({
-    kind: 'csv',
-    id: 'web',
-    csvFile,
-    cacheDir: path.join(dir, 'cache'),
-    urlColumn: 'url',
-    captionColumn: 'caption',
-    allowPrivateHosts: true,
-    ...o.limits,
-  });
+  const storage = new CsvStorage(csvDescription('web', csvFile, path.join(dir, 'cache'), o.limits));
   t.teardown(() => storage.close());
   const index = oneBucketIndex('web', urls, {
     original_size: [64, 64],

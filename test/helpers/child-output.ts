@@ -11,7 +11,7 @@ export interface ChildOutput {
 
 /**
  * Collects `child`'s stdout and stderr until it closes (every byte read); with `producer`, a process piped into
- * `child`, its stderr is collected too.
+ * `child`, its stderr is collected too. Rejects when the child cannot be started.
  */
 export function childOutput(
   child: ChildProcess & { stdout: Readable; stderr: Readable },
@@ -26,5 +26,8 @@ export function childOutput(
     p?.stderr.on('data', (d: Buffer) => {
       err += d.toString();
     });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject); // could not start (ENOENT, EACCES)
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
 }

@@ -3,45 +3,21 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
-import { computeGeometry, type GeometryOptions } from '../lib/metadata/geometry.js';
-import type { DatasetIndex, SampleMetadata } from '../lib/metadata/types.js';
 import { metrics } from '../lib/metrics/events.js';
 import { createLoader } from '../lib/pipeline/create-loader.js';
 import type { LoaderDatasetInput } from '../lib/pipeline/types.js';
 import type { CacheSpec } from '../lib/storage/cache/cache-spec.js';
 import { createStorage } from '../lib/storage/from-description.js';
 import { LocalStorage } from '../lib/storage/local.js';
-import { memAwsDescription, startMemS3Server, type MemS3Server } from '../test/helpers/mem-s3-server.js';
+import { startMemS3Server, type MemS3Server } from '../test/helpers/mem-s3-server.js';
+import { awsDescription } from '../test/helpers/s3-server.js';
 import { imageConfig } from '../test/helpers/runtime-dataset.js';
 import { benchScale, checksumOf, generatedImages } from './corpus.js';
 import type { BenchLine } from './results.js';
+import { benchGeometry, squareBucketIndex } from './square-bucket.js';
 
-const GEOMETRY: GeometryOptions = {
-  resolution: 256,
-  resolutionType: 'pixel',
-  alignment: 64,
-  rounding: 2,
-  crop: true,
-  cropAspect: 'square',
-  cropAspectBuckets: null,
-  cropStyle: 'center',
-  maxUpscaleThreshold: null,
-  maximumImageSize: null,
-  targetDownsampleSize: null,
-};
 const LATENCY_MS = 20;
 const COUNT = { tiny: 32, small: 160, full: 800 }[benchScale()];
-
-async function indexOf(root: string, files: string[]): Promise<DatasetIndex> {
-  const metadata: Record<string, SampleMetadata> = {};
-  for (const f of files) {
-    const m = await sharp(f).metadata();
-    metadata[path.relative(root, f)] = computeGeometry([m.width, m.height], GEOMETRY, () => 0.5);
-  }
-  const keys = Object.keys(metadata).sort();
-  return { id: 'c', buckets: { '1.0': keys }, metadata, stats: { total_processed: keys.length, skipped: {} } };
-}
 
 /** Per-level counts from the bus while `fn` runs (decode runs in the prefetch thread, which forwards its events). */
 async function counted<T>(fn: () => Promise<T>): Promise<{ r: T; levels: Record<string, number> }> {
@@ -91,14 +67,14 @@ async function epoch(input: LoaderDatasetInput, seed = 7): Promise<{ img_s: numb
 
 function s3Input(srv: MemS3Server, base: LoaderDatasetInput, spec: CacheSpec | null): LoaderDatasetInput {
   // Lean SigV4 reads (static credentials): the SDK's per-GET CPU would be the bottleneck on this 2-core VM.
-  const desc = { ...memAwsDescription(srv, { id: 'c', leanReads: true }), ...(spec ? { cache: spec } : {}) };
+  const desc = { ...awsDescription(srv, { id: 'c', leanReads: true }), ...(spec ? { cache: spec } : {}) };
   return { ...base, storage: createStorage(desc) };
 }
 
 async function main(): Promise<void> {
   const files = await generatedImages({ count: COUNT, edge: [256, 640], formats: ['jpeg'] });
   const root = path.dirname(files[0]);
-  const index = await indexOf(root, files);
+  const index = await squareBucketIndex('c', root, files, benchGeometry(256));
   const bytes = (await Promise.all(files.map((f) => stat(f)))).reduce((a, s) => a + s.size, 0);
   const local: LoaderDatasetInput = {
     config: imageConfig('c', root, { train_batch_size: 4 }),

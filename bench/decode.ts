@@ -6,8 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import type { DatasetIndex, SampleMetadata } from '../lib/metadata/types.js';
-import { computeGeometry, type GeometryOptions } from '../lib/metadata/geometry.js';
+import type { DatasetIndex } from '../lib/metadata/types.js';
 import { decodeToTarget } from '../lib/image/decode.js';
 import { createLoader } from '../lib/pipeline/create-loader.js';
 import { LocalStorage } from '../lib/storage/local.js';
@@ -16,40 +15,8 @@ import { benchScale, checksumOf, generatedImages } from './corpus.js';
 import { codeDefault } from './figures/code-defaults.js';
 import { REPO_ROOT } from './figures/docs-figures.js';
 import type { BenchLine } from './results.js';
+import { benchGeometry, squareBucketIndex } from './square-bucket.js';
 import { median, spread } from './stats.js';
-
-const GEOMETRY: GeometryOptions = {
-  resolution: 512,
-  resolutionType: 'pixel',
-  alignment: 64,
-  rounding: 2,
-  crop: true,
-  cropAspect: 'square',
-  cropAspectBuckets: null,
-  cropStyle: 'center',
-  maxUpscaleThreshold: null,
-  maximumImageSize: null,
-  targetDownsampleSize: null,
-};
-
-/** All images in one square bucket with real geometry from lib/metadata. */
-async function indexFor(files: string[], root: string): Promise<DatasetIndex> {
-  const metadata: Record<string, SampleMetadata> = {};
-  for (const f of files) {
-    const m = await sharp(f).metadata();
-    metadata[path.relative(root, f)] = computeGeometry(
-      [m.autoOrient?.width ?? m.width, m.autoOrient?.height ?? m.height],
-      GEOMETRY,
-      () => 0.5,
-    );
-  }
-  return {
-    id: 'bench',
-    buckets: { '1.0': Object.keys(metadata).sort() },
-    metadata,
-    stats: { total_processed: files.length, skipped: {} },
-  };
-}
 
 const WARM_EPOCHS = 1;
 const TIMED_EPOCHS = 3;
@@ -183,7 +150,7 @@ async function runCases(configs: [number, number, number][]): Promise<void> {
   const count = { tiny: 8, small: 48, full: 128 }[scale];
   const files = await generatedImages({ count, formats: ['jpeg', 'jpeg-progressive', 'webp', 'png'] });
   const root = path.dirname(files[0]);
-  const index = await indexFor(files, root);
+  const index = await squareBucketIndex('bench', root, files, benchGeometry(512));
   const vips = Number(process.env.TUNEFEED_BENCH_VIPS ?? 0);
   if (vips) sharp.concurrency(vips); // process-wide: libvips threads per image, in workers too
   await rawLoop(index, root, 4); // warm-up: page cache, sharp init

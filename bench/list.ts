@@ -7,7 +7,8 @@ import { benchScale, checksumOf } from './corpus.js';
 import type { BenchLine } from './results.js';
 import { S3Storage } from '../lib/storage/s3.js';
 import { S3_DEFAULTS } from '../lib/storage/s3-client.js';
-import { memAwsDescription, startMemS3Server, type MemS3Server } from '../test/helpers/mem-s3-server.js';
+import { startMemS3Server, type MemS3Server } from '../test/helpers/mem-s3-server.js';
+import { awsDescription } from '../test/helpers/s3-server.js';
 import { startFaultProxy } from '../test/helpers/fault-proxy.js';
 
 const KEYS = { tiny: 5000, small: 100_000, full: 100_000 };
@@ -41,7 +42,7 @@ interface Round {
 
 /** One full listing; requests counted at the server. */
 async function listOnce(srv: MemS3Server, endpoint: string, concurrency: number): Promise<Round> {
-  const s3 = new S3Storage(memAwsDescription(srv, { prefix: 'bench', endpoint, listConcurrency: concurrency }));
+  const s3 = new S3Storage(awsDescription(srv, { prefix: 'bench', endpoint, listConcurrency: concurrency }));
   const before = (await srv.stats()).list ?? 0;
   const keys: string[] = [];
   const t0 = performance.now();

@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { computeGeometry, type GeometryOptions } from '../lib/metadata/geometry.js';
+import { computeGeometry } from '../lib/metadata/geometry.js';
 import { DecodePool } from '../lib/pool/decode-pool.js';
 import { benchScale, checksumOf, CORPUS_DIR, generatedImages, lomiriPhotos } from './corpus.js';
 import type { BenchLine } from './results.js';
 import { median, medianIndex, spread } from './stats.js';
 import { comparePixels } from './pil-pixels.js';
+import { benchGeometry } from './square-bucket.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PYTHON = '/usr/bin/python3';
@@ -23,19 +24,7 @@ interface Job {
   target: [number, number];
 }
 
-const GEOMETRY: GeometryOptions = {
-  resolution: 512,
-  resolutionType: 'pixel',
-  alignment: 64,
-  rounding: 2,
-  crop: true,
-  cropAspect: 'preserve',
-  cropAspectBuckets: null,
-  cropStyle: 'center',
-  maxUpscaleThreshold: null,
-  maximumImageSize: null,
-  targetDownsampleSize: null,
-};
+const GEOMETRY = benchGeometry(512, 'preserve');
 
 /** Install python3-pil with apt-get when it is missing (allowed by the issue); false when that is impossible. */
 function ensurePil(): boolean {
@@ -221,13 +210,12 @@ async function runCase(name: string, files: string[], parallelism: number, pilOk
     },
     caveat:
       'tunefeed = lib/pool DecodePool (1 worker thread, N decodes in flight; read via LocalStorage, EXIF rotate, ' +
-      'RGB, ' +
-      'lanczos3 resize to the intermediary, crop, pixels moved back); inprocess_sharp = the same sharp calls on the ' +
-      'main thread, for reference. PIL = N forked processes doing open/exif_transpose/convert RGB/LANCZOS/crop (pool ' +
-      'started before timing). Both get the same geometry per image; sharp may use JPEG shrink-on-load, which is ' +
-      "part of why it is faster. pixel_*: absolute difference of tunefeed's delivered pixels from PIL's on every " +
-      'image (0–255 per channel value; max, mean, worst per-image mean), with JPEG shrink-on-load (the default) and ' +
-      'without (_no_shrink); decode_img_s_*: decodeToTarget one image at a time on this thread with each setting.' +
+      'RGB, lanczos3 resize to the intermediary, crop, pixels moved back); inprocess_sharp = the same sharp calls on ' +
+      'the main thread, for reference. PIL = N forked processes doing open/exif_transpose/convert RGB/LANCZOS/crop ' +
+      '(pool started before timing). Both get the same geometry per image; sharp may use JPEG shrink-on-load, which ' +
+      "is part of why it is faster. pixel_*: absolute difference of tunefeed's delivered pixels from PIL's on every " +
+      'image (0–255 per channel value; max, mean, worst per-image mean), with JPEG shrink-on-load (the default) ' +
+      'and without (_no_shrink); decode_img_s_*: decodeToTarget one image at a time on this thread with each setting.' +
       (pil ? '' : ' python3-pil could not be installed, so the PIL side did not run.'),
     ...(pil ? { versions: { python: pil.python, 'python3-pil': pil.pil_version } } : {}),
   };

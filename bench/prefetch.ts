@@ -5,8 +5,6 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
-import { computeGeometry, type GeometryOptions } from '../lib/metadata/geometry.js';
-import type { DatasetIndex, SampleMetadata } from '../lib/metadata/types.js';
 import { createLoader } from '../lib/pipeline/create-loader.js';
 import type { LoaderOptions } from '../lib/pipeline/types.js';
 import { LocalStorage } from '../lib/storage/local.js';
@@ -15,36 +13,14 @@ import { benchScale, generatedImages } from './corpus.js';
 import { codeDefault } from './figures/code-defaults.js';
 import { REPO_ROOT } from './figures/docs-figures.js';
 import type { BenchLine } from './results.js';
+import { benchGeometry, squareBucketIndex } from './square-bucket.js';
 
-const GEOMETRY: GeometryOptions = {
-  resolution: 256,
-  resolutionType: 'pixel',
-  alignment: 64,
-  rounding: 2,
-  crop: true,
-  cropAspect: 'square',
-  cropAspectBuckets: null,
-  cropStyle: 'center',
-  maxUpscaleThreshold: null,
-  maximumImageSize: null,
-  targetDownsampleSize: null,
-};
 const BS = 4;
 const WARMUP = 3;
 
 async function inputsFor(files: string[]) {
   const root = path.dirname(files[0]);
-  const metadata: Record<string, SampleMetadata> = {};
-  for (const f of files) {
-    const m = await sharp(f).metadata();
-    metadata[path.relative(root, f)] = computeGeometry([m.width, m.height], GEOMETRY, () => 0.5);
-  }
-  const index: DatasetIndex = {
-    id: 'pf',
-    buckets: { '1.0': Object.keys(metadata).sort() },
-    metadata,
-    stats: { total_processed: files.length, skipped: {} },
-  };
+  const index = await squareBucketIndex('pf', root, files, benchGeometry(256));
   return [
     { config: imageConfig('pf', root, { train_batch_size: BS }), storage: new LocalStorage({ id: 'pf', root }), index },
   ]; // filename captions: built inside the prefetch thread (a caption function would be asked of the main thread)

@@ -66,7 +66,13 @@ export const TARGETS: readonly Target[] = [
   },
   { bench: 'video', label: 'video frames ≥ 0.9× raw ffmpeg + sharp loop', key: /raw/i, op: '>=', value: 0.9 },
   { bench: 'video', label: 'video: sleeping consumer wait share < 2 %', key: /wait/i, op: '<', value: 0.02 },
-  { bench: 'cache', label: 'S3 epoch 2 (20 ms/GET) ≥ 0.9× local disk', key: /epoch2_vs_local/i, op: '>=', value: 0.9 },
+  {
+    bench: 'cache',
+    label: 'S3 epoch 2 (20 ms/GET) ≥ 0.9× local disk',
+    key: /epoch2_vs_local/i,
+    op: '>=',
+    value: 0.9,
+  },
   {
     bench: 'cache',
     label: 'S3 epoch 1 with read-ahead ≥ 0.8× local disk',
@@ -82,7 +88,13 @@ export const TARGETS: readonly Target[] = [
     value: 1,
     tolerance: 0.001,
   },
-  { bench: 'dashboard', label: 'scan files/s, dashboard on ≥ 0.98× off', key: /scan_on_vs_off/, op: '>=', value: 0.98 },
+  {
+    bench: 'dashboard',
+    label: 'scan files/s, dashboard on ≥ 0.98× off',
+    key: /scan_on_vs_off/,
+    op: '>=',
+    value: 0.98,
+  },
   {
     bench: 'dashboard',
     label: 'stream samples/s, dashboard on ≥ 0.98× off',

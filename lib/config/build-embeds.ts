@@ -1,7 +1,7 @@
 // Builds typed text_embeds / image_embeds / conditioning_image_embeds configs with SimpleTuner's defaults.
 import { buildAws } from './build-storage.js';
 import { collectExtra } from './build-image.js';
-import { PASSTHROUGH } from './known-keys.js';
+import { AWS_KEYS, PASSTHROUGH } from './known-keys.js';
 import type { ParsedImageEmbeds, ParsedText } from './schema.js';
 import type { FieldContext } from './schema-fields.js';
 import type { BackendType, ImageEmbedsConfig, TextEmbedsConfig } from './types.js';
@@ -19,16 +19,7 @@ const EMBED_KEYS = new Set([
   'disabled',
   'cache_dir',
   'compress_cache',
-  'aws',
-  'aws_bucket_name',
-  'aws_region_name',
-  'aws_endpoint_url',
-  'aws_access_key_id',
-  'aws_secret_access_key',
-  'aws_session_token',
-  'aws_data_prefix',
-  'aws_max_pool_connections',
-  'aws_checksum_mode',
+  ...AWS_KEYS,
   'preserve_data_backend_cache',
 ]);
 const TEXT_KEYS = new Set([

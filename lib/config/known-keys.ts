@@ -87,6 +87,20 @@ export const NESTED_KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   caption_shuffle: ['enable', 'enabled', 'count', 'seed', 'split_on', 'position_start', 'include_original'],
 };
 
+/** The S3 storage keys (flat `aws_*` and the nested `aws` block), for every dataset type that can live on S3. */
+export const AWS_KEYS = [
+  'aws_bucket_name',
+  'aws_region_name',
+  'aws_endpoint_url',
+  'aws_access_key_id',
+  'aws_secret_access_key',
+  'aws_session_token',
+  'aws_data_prefix',
+  'aws_max_pool_connections',
+  'aws_checksum_mode',
+  'aws',
+] as const;
+
 /** Keys tunefeed interprets itself. */
 const MODELLED_KEYS = [
   'id',
@@ -138,16 +152,7 @@ const MODELLED_KEYS = [
   'csv_caption_column',
   'csv_url_column',
   'csv_allow_private_hosts',
-  'aws_bucket_name',
-  'aws_region_name',
-  'aws_endpoint_url',
-  'aws_access_key_id',
-  'aws_secret_access_key',
-  'aws_session_token',
-  'aws_data_prefix',
-  'aws_max_pool_connections',
-  'aws_checksum_mode',
-  'aws',
+  ...AWS_KEYS,
   'dataset_name',
   'split',
   'revision',

@@ -1,5 +1,4 @@
-// The config stage as an object stream: read → parse → normalise → sort → fill variables → validate → cross-check →
-// freeze.
+// The config stage as an object stream: read, parse, normalise, sort, fill variables, validate, cross-check, freeze.
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { chainUnchecked } from 'stream-chain';

@@ -24,7 +24,9 @@ function bucketEntry(b: unknown): AspectBucketSpec | null {
   return { aspect, weight };
 }
 
-/** crop_aspect_buckets: floats, or {aspect|aspect_bucket|aspect_ratio, weight} dicts whose weights sum to 1 (±1e-6). */
+/**
+ * crop_aspect_buckets: floats, or {aspect|aspect_bucket|aspect_ratio, weight} dicts whose weights sum to 1 (±1e-6).
+ */
 export function cropAspectBuckets(ctx: { id: string | null }) {
   return checked<AspectBucketSpec[] | null>((v): Check<AspectBucketSpec[] | null> => {
     const id = ctx.id;

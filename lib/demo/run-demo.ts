@@ -1,4 +1,4 @@
-// The demo run: generate → validate config → build backends → scan (progress, buckets, skips) → stream → summary.
+// The demo run: generate, validate the config, build backends, scan (progress, buckets, skips), stream, summarise.
 import { ScanPool, type ScanRunner } from '../pool/scan-pool.js';
 import { isImageDataset, type LoadedConfig, type ImageDatasetConfig } from '../config/types.js';
 import { createProgress, type ProgressStream } from '../terminal/progress.js';

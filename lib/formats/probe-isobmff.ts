@@ -1,4 +1,4 @@
-// AVIF/HEIC (ISO base media): ftyp brands, then meta → iprp → ipco → ispe (largest) and irot; mdat may be skipped.
+// AVIF/HEIC (ISO base media): ftyp brands, then meta/iprp/ipco/ispe (largest) and irot; mdat may be skipped.
 import { fail, needOrTruncated, ok, type ImageFormat, type ProbeOutcome } from './probe-types.js';
 
 const AVIF = new Set(['avif', 'avis']);

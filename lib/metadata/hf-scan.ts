@@ -3,7 +3,7 @@ import type { StorageBackend } from '../storage/types.js';
 import type { ManifestEntry } from './manifest.js';
 import { BucketReport } from './bucket-report.js';
 import { finalize } from './finalize.js';
-import { IMAGE_EXTENSIONS, type ScanDatasetOptions, type ScanResult } from './scan-types.js';
+import { IMAGE_EXTENSIONS, scanResult, type ScanDatasetOptions, type ScanResult } from './scan-types.js';
 import { VIDEO_EXTENSIONS } from './video-probe.js';
 import { cellNumber } from './parquet-rows.js';
 
@@ -53,12 +53,5 @@ export async function scanHfColumns(opts: ScanDatasetOptions): Promise<ScanResul
   }
   report.stage('file_discovery', entries.size);
   const index = await finalize(opts, opts.cacheStorage ?? storage, entries, report);
-  return {
-    index,
-    report: report.data,
-    reusedCache: false,
-    files: entries.size,
-    probed: 0,
-    seconds: (performance.now() - t0) / 1000,
-  };
+  return scanResult(index, report, t0, { reusedCache: false, files: entries.size });
 }

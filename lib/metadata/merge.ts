@@ -5,7 +5,7 @@ import { entriesOf, readJsonObject, serialiseEntries, type ManifestEntry } from 
 import { BucketReport } from './bucket-report.js';
 import { manifestPath, markerPath, partPath, stateDir, type Shard } from './scan-files.js';
 import { finalize } from './finalize.js';
-import type { ScanDatasetOptions, ScanResult } from './scan-types.js';
+import { scanResult, type ScanDatasetOptions, type ScanResult } from './scan-types.js';
 
 /** Finds the completed shards (their `.done` markers) of one dataset. */
 async function findMarkers(cache: StorageBackend, prefix: string): Promise<Shard[]> {
@@ -57,14 +57,7 @@ export async function mergeShards(
   });
   report.stage('merged_parts', entries.size, { shards: count });
   const index = await finalize(opts, cache, entries, report);
-  return {
-    index,
-    report: report.data,
-    reusedCache: true,
-    files: entries.size,
-    probed: 0,
-    seconds: (performance.now() - t0) / 1000,
-  };
+  return scanResult(index, report, t0, { reusedCache: true, files: entries.size });
 }
 
 export { markerPath, partPath };

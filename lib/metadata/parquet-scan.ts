@@ -5,7 +5,7 @@ import type { ObjectInfo } from '../storage/types.js';
 import type { ManifestEntry } from './manifest.js';
 import { BucketReport } from './bucket-report.js';
 import { finalize } from './finalize.js';
-import { IMAGE_EXTENSIONS, type ScanDatasetOptions, type ScanResult } from './scan-types.js';
+import { IMAGE_EXTENSIONS, scanResult, type ScanDatasetOptions, type ScanResult } from './scan-types.js';
 import { VIDEO_EXTENSIONS } from './video-probe.js';
 import { selectMaxSamples } from './max-samples.js';
 import { cellNumber, cellText, readTable, type Row } from './parquet-rows.js';
@@ -111,12 +111,5 @@ export async function scanParquet(opts: ScanDatasetOptions): Promise<ScanResult>
   const cache = opts.cacheStorage ?? storage;
   const index = await finalize(opts, cache, entries, report);
   index.captions = captions;
-  return {
-    index,
-    report: report.data,
-    reusedCache: false,
-    files: entries.size,
-    probed: 0,
-    seconds: (performance.now() - t0) / 1000,
-  };
+  return scanResult(index, report, t0, { reusedCache: false, files: entries.size });
 }

@@ -4,7 +4,7 @@ import type { StorageBackend } from '../storage/types.js';
 import type { MetricsBus } from '../metrics/events.js';
 import type { ScanRunner } from '../pool/scan-pool.js';
 import type { DatasetIndex } from './types.js';
-import type { BucketReportData } from './bucket-report.js';
+import type { BucketReport, BucketReportData } from './bucket-report.js';
 import type { ScanProbeOptions } from './scan-task.js';
 import type { Shard } from './scan-files.js';
 
@@ -47,4 +47,21 @@ export interface ScanResult {
   seconds: number;
   /** Set for shard scans; `alreadyComplete` when the shard had finished before (a no-op). */
   shard?: Shard & { alreadyComplete: boolean };
+}
+
+/** What differs between the scan paths' results; `probed` defaults to 0 (no file was opened). */
+export type ScanCounts = Pick<ScanResult, 'reusedCache' | 'files'> & Partial<Pick<ScanResult, 'probed' | 'shard'>>;
+
+/** A scan's result: the index, the report's data and `seconds` since `t0` (a performance.now() reading). */
+export function scanResult(index: DatasetIndex, report: BucketReport, t0: number, c: ScanCounts): ScanResult {
+  const seconds = (performance.now() - t0) / 1000;
+  const base = {
+    index,
+    report: report.data,
+    reusedCache: c.reusedCache,
+    files: c.files,
+    probed: c.probed ?? 0,
+    seconds,
+  };
+  return c.shard ? { ...base, shard: c.shard } : base;
 }

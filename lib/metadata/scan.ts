@@ -10,7 +10,7 @@ import { inShard, loadPreviousFacts, manifestPath, markerPath, partPath, type Sh
 import { selectMaxSamples } from './max-samples.js';
 import { InlineScanRunner } from '../pool/scan-pool.js';
 import { finalize } from './finalize.js';
-import { IMAGE_EXTENSIONS, type ScanDatasetOptions, type ScanResult } from './scan-types.js';
+import { IMAGE_EXTENSIONS, scanResult, type ScanDatasetOptions, type ScanResult } from './scan-types.js';
 import { scanParquet } from './parquet-scan.js';
 import { canScanHfColumns, scanHfColumns } from './hf-scan.js';
 import type { ScanProbeOptions } from './scan-task.js';
@@ -45,7 +45,7 @@ export async function scanDataset(opts: ScanDatasetOptions): Promise<ScanResult>
     ? new Map<string, ManifestEntry>()
     : await loadPreviousFacts(cache, storage, config, shard);
   const state = await collect(opts, cache, prev, report);
-  const seconds = () => (performance.now() - t0) / 1000;
+  const counts = { reusedCache: state.reused > 0, files: state.entries.size, probed: state.probed };
   if (shard) {
     await cache.write(
       partPath(config, shard),
@@ -53,29 +53,15 @@ export async function scanDataset(opts: ScanDatasetOptions): Promise<ScanResult>
     );
     await cache.write(markerPath(config, shard), JSON.stringify({ files: state.entries.size }));
     const index = buildIndex(state.entries, config, opts.args, report, { maxCanvasSize: opts.maxCanvasSize ?? null });
-    return {
-      index,
-      report: report.data,
-      reusedCache: state.reused > 0,
-      files: state.entries.size,
-      probed: state.probed,
-      seconds: seconds(),
-      shard: { ...shard, alreadyComplete: false },
-    };
+    const shardDone = { ...shard, alreadyComplete: false };
+    return scanResult(index, report, t0, { ...counts, shard: shardDone });
   }
   await cache.write(
     manifestPath(config),
     serialiseEntries({ tunefeed_scan_manifest: 1, dataset: config.id }, state.entries),
   );
   const index = await finalize(opts, cache, state.entries, report);
-  return {
-    index,
-    report: report.data,
-    reusedCache: state.reused > 0,
-    files: state.entries.size,
-    probed: state.probed,
-    seconds: seconds(),
-  };
+  return scanResult(index, report, t0, counts);
 }
 
 function newReport(opts: ScanDatasetOptions): BucketReport {
@@ -102,15 +88,11 @@ async function finishedShard(
   const entries = await loadPreviousFacts(cache, opts.storage, config, shard);
   report.stage('already_complete', entries.size);
   const index = buildIndex(entries, config, opts.args, report, { maxCanvasSize: opts.maxCanvasSize ?? null });
-  return {
-    index,
-    report: report.data,
+  return scanResult(index, report, t0, {
     reusedCache: true,
     files: entries.size,
-    probed: 0,
-    seconds: (performance.now() - t0) / 1000,
     shard: { ...shard, alreadyComplete: true },
-  };
+  });
 }
 
 /**
@@ -136,14 +118,7 @@ async function trustedCache(
   const n = Object.values(loaded.index.buckets).reduce((a, b) => a + b.length, 0);
   report.stage('skip_file_discovery', n);
   for (const [k, v] of Object.entries(loaded.index.buckets)) report.data.buckets[k] = v.length;
-  return {
-    index: loaded.index,
-    report: report.data,
-    reusedCache: true,
-    files: loaded.index.stats.total_processed,
-    probed: 0,
-    seconds: (performance.now() - t0) / 1000,
-  };
+  return scanResult(loaded.index, report, t0, { reusedCache: true, files: loaded.index.stats.total_processed });
 }
 
 interface CollectState {

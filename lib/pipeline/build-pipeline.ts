@@ -1,4 +1,4 @@
-// The batch-producing pipeline (sampler → weighted merge → ordered decode window → assembly), shared by both modes.
+// The batch-producing pipeline (sampler, weighted merge, ordered decode window, assembly), shared by both modes.
 import { pipeline } from 'node:stream';
 import chain, { asStream } from 'stream-chain';
 import type { Duplex } from 'node:stream';

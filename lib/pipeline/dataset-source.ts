@@ -13,7 +13,9 @@ export interface SourceBatch {
   global: PlannedBatch;
 }
 
-/** Emits batches `cursor … length-1` of `epoch`, then ends. highWaterMark 1: computing ahead costs memory, not time. */
+/**
+ * Emits batches `cursor` to `length-1` of `epoch`, then ends. highWaterMark 1: computing ahead costs memory, not time.
+ */
 export class DatasetSource extends Readable {
   readonly #order: DatasetOrder;
   readonly #bucketKeys: ReadonlyMap<string, readonly string[]>;

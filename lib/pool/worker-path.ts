@@ -11,7 +11,8 @@ export function workerPath(name: string): string {
 // Flags a worker thread accepts and needs (module loaders such as tsx or tap's TS loader, conditions, warnings).
 // Process-wide flags (--expose-gc, --max-old-space-size, --cpu-prof, V8 options) make `new Worker` throw
 // ERR_WORKER_INVALID_EXEC_ARGV, so they are dropped rather than passed on.
-const KEEP_FLAGS = [
+/** Flags whose value may follow as the next argument. */
+const VALUE_FLAGS = [
   '--import',
   '--require',
   '-r',
@@ -19,23 +20,17 @@ const KEEP_FLAGS = [
   '--experimental-loader',
   '--conditions',
   '-C',
+  '--disable-warning',
+];
+const KEEP_FLAGS = [
+  ...VALUE_FLAGS,
   '--enable-source-maps',
   '--no-warnings',
-  '--disable-warning',
   '--experimental-[\\w-]+',
   '--no-experimental-[\\w-]+',
 ];
 const KEEP = new RegExp(`^(${KEEP_FLAGS.join('|')})(=|$)`);
-const TAKES_VALUE = new Set([
-  '--import',
-  '--require',
-  '-r',
-  '--loader',
-  '--experimental-loader',
-  '--conditions',
-  '-C',
-  '--disable-warning',
-]);
+const TAKES_VALUE = new Set(VALUE_FLAGS);
 
 /** execArgv for workers: the loader-related flags of `argv` (default process.execArgv), nothing process-wide. */
 export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {

@@ -29,7 +29,7 @@ export function normalizeStartStep(v: unknown): number {
   return n === null || n < 0 ? 0 : n;
 }
 
-/** end_epoch / end_step: an integer ≥ 1, else null (= never ends): null, "", 0, negative and garbage all mean null. */
+/** end_epoch / end_step: an integer >= 1, else null (= never ends): null, "", 0, negative and garbage all mean null. */
 export function normalizeEnd(v: unknown): number | null {
   const n = toInt(v);
   return n === null || n < 1 ? null : n;
@@ -51,7 +51,7 @@ export function makeSchedule(raw: {
 }
 
 /**
- * SimpleTuner's rule: active iff epoch ≥ start_epoch ∧ nextStep ≥ start_step ∧ epoch ≤ end_epoch ∧ nextStep ≤ end_step.
+ * SimpleTuner's rule: active iff start_epoch <= epoch <= end_epoch and start_step <= nextStep <= end_step.
  * `epoch` is 1-based; `nextStep` is the optimizer step the batch will train (1-based: the first batch trains step 1).
  */
 export function isActive(s: Schedule, epoch: number, nextStep: number): boolean {

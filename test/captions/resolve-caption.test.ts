@@ -8,63 +8,12 @@ import { createCaptionResolver, createCaptionSource } from '../../lib/captions/r
 import type { DatasetIndex } from '../../lib/metadata/types.js';
 import { LocalStorage } from '../../lib/storage/local.js';
 import { S3Storage } from '../../lib/storage/s3.js';
+import { imageConfig } from '../helpers/runtime-dataset.js';
 import { awsDescription, startS3Server } from '../helpers/s3-server.js';
 
+/** Only the caption fields matter to the resolver; the rest are the shared fixture's. */
 function dataset(over: Partial<ImageDatasetConfig> = {}): ImageDatasetConfig {
-  return {
-    id: 'ds',
-    type: 'local',
-    dataset_type: 'image',
-    instance_data_dir: '/data/ds',
-    resolution: 512,
-    resolution_type: 'pixel',
-    minimum_image_size: null,
-    maximum_image_size: null,
-    target_downsample_size: null,
-    minimum_aspect_ratio: null,
-    maximum_aspect_ratio: null,
-    max_upscale_threshold: null,
-    crop: false,
-    crop_aspect: 'square',
-    crop_aspect_buckets: null,
-    crop_style: 'random',
-    caption_strategy: 'filename',
-    instance_prompt: null,
-    prepend_instance_prompt: false,
-    only_instance_prompt: false,
-    caption_shuffle: null,
-    metadata_backend: 'discovery',
-    train_batch_size: 1,
-    repeats: 0,
-    probability: 1,
-    start_epoch: 1,
-    start_step: 0,
-    end_epoch: null,
-    end_step: null,
-    disable_after_epoch_step: null,
-    max_num_samples: null,
-    scan_for_errors: false,
-    cache_dir_vae: '/cache/vae',
-    cache_file_suffix: '',
-    text_embeds: null,
-    image_embeds: null,
-    conditioning_data: [],
-    source_dataset_id: null,
-    conditioning_type: null,
-    skip_file_discovery: '',
-    preserve_data_backend_cache: false,
-    compress_cache: false,
-    vae_cache_ondemand: false,
-    vae_cache_disable: false,
-    video: null,
-    aws: null,
-    csv: null,
-    parquet: null,
-    huggingface: null,
-    aspect_bucket_alignment: 64,
-    aspect_bucket_rounding: 2,
-    ...over,
-  };
+  return imageConfig('ds', '/data/ds', over);
 }
 
 const index = (captions?: DatasetIndex['captions']): DatasetIndex => ({

@@ -5,28 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import t from 'tap';
+import { childOutput, type ChildOutput } from '../helpers/child-output.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'lib/cli/main.ts', ...args], {
-      cwd: root,
-      env: { ...process.env, TUNEFEED_LOG_LEVEL: 'warn', TUNEFEED_DEBUG: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+function cli(args: string[]): Promise<ChildOutput> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/cli/main.ts', ...args], {
+    cwd: root,
+    env: { ...process.env, TUNEFEED_LOG_LEVEL: 'warn', TUNEFEED_DEBUG: '' },
   });
+  return childOutput(child);
 }
 
 /** Four real 640×480 JPEGs, a dataloader config and SimpleTuner's config.json naming it (0/false values included). */
@@ -70,33 +58,33 @@ async function setup(): Promise<{ dir: string; data: string; stConfig: string; o
 t.test('validate reads --training-config (CONFIG from data_backend_config) and --set wins over it', async (t) => {
   const s = await setup();
   const a = await cli(['validate', '--json', '--training-config', s.stConfig]);
-  t.equal(a.code, 0, a.stderr);
-  const photos = (
-    JSON.parse(a.stdout) as { datasets: { id: string; config: Record<string, unknown> }[] }
-  ).datasets.find((d) => d.id === 'photos');
+  t.equal(a.code, 0, a.err);
+  const photos = (JSON.parse(a.out) as { datasets: { id: string; config: Record<string, unknown> }[] }).datasets.find(
+    (d) => d.id === 'photos',
+  );
   t.match(photos?.config, { resolution: 256, resolution_type: 'pixel', train_batch_size: 2 });
   const b = await cli(['validate', '--json', '--training-config', s.stConfig, '--set', 'resolution=320']);
-  const photosB = (
-    JSON.parse(b.stdout) as { datasets: { id: string; config: Record<string, unknown> }[] }
-  ).datasets.find((d) => d.id === 'photos');
+  const photosB = (JSON.parse(b.out) as { datasets: { id: string; config: Record<string, unknown> }[] }).datasets.find(
+    (d) => d.id === 'photos',
+  );
   t.equal(photosB?.config.resolution, 320);
 });
 
 t.test('backends takes its CONFIG from --training-config', async (t) => {
   const s = await setup();
   const r = await cli(['backends', '--json', '--training-config', s.stConfig]);
-  t.equal(r.code, 0, r.stderr);
-  const j = JSON.parse(r.stdout) as { backends: { id: string; listed: number }[] };
+  t.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out) as { backends: { id: string; listed: number }[] };
   t.equal(j.backends.find((b) => b.id === 'photos')?.listed, 4);
 });
 
 t.test('scan and merge bucket with the training config geometry, --set overriding it', async (t) => {
   const s = await setup();
   const shard = await cli(['scan', '--json', '--workers', '0', '--shard', '0/1', '--training-config', s.stConfig]);
-  t.equal(shard.code, 0, shard.stderr);
+  t.equal(shard.code, 0, shard.err);
   const merged = await cli(['merge', '--json', '--training-config', s.stConfig, '--set', 'resolution=320']);
-  t.equal(merged.code, 0, merged.stderr);
-  const m = JSON.parse(merged.stdout) as { datasets: { id: string; buckets: Record<string, number> }[] };
+  t.equal(merged.code, 0, merged.err);
+  const m = JSON.parse(merged.out) as { datasets: { id: string; buckets: Record<string, number> }[] };
   t.same(m.datasets[0]?.buckets, { '1.4': 4 }, '448×320 targets');
   const meta = JSON.parse(await readFile(join(s.data, 'aspect_ratio_bucket_metadata_photos.json'), 'utf8')) as Record<
     string,
@@ -105,8 +93,8 @@ t.test('scan and merge bucket with the training config geometry, --set overridin
   const sizes = Object.values(meta).map((v) => v.target_size);
   t.same(sizes, Array(4).fill([448, 320]), 'pixel 320 (from --set) on the shorter edge, 64-px aligned');
   const scan = await cli(['scan', '--json', '--workers', '0', '--ignore-cache', '--training-config', s.stConfig]);
-  t.equal(scan.code, 0, scan.stderr);
-  const sj = JSON.parse(scan.stdout) as { datasets: { id: string; buckets: Record<string, number> }[] };
+  t.equal(scan.code, 0, scan.err);
+  const sj = JSON.parse(scan.out) as { datasets: { id: string; buckets: Record<string, number> }[] };
   t.same(sj.datasets[0]?.buckets, { '1.25': 4 }, '320×256 targets');
   const meta2 = JSON.parse(await readFile(join(s.data, 'aspect_ratio_bucket_metadata_photos.json'), 'utf8')) as Record<
     string,
@@ -122,13 +110,13 @@ t.test('scan and merge bucket with the training config geometry, --set overridin
 t.test('stream batches by the training config (train_batch_size, resolution) and --set overrides it', async (t) => {
   const s = await setup();
   const r = await cli(['stream', '--training-config', s.stConfig, '--batches', '1']);
-  t.equal(r.code, 0, r.stderr);
-  const batch = JSON.parse(r.stdout.trim().split('\n')[0] ?? '{}') as { samples: { target_size: number[] }[] };
+  t.equal(r.code, 0, r.err);
+  const batch = JSON.parse(r.out.trim().split('\n')[0] ?? '{}') as { samples: { target_size: number[] }[] };
   t.equal(batch.samples.length, 2, 'train_batch_size 2 from config.json');
   t.same(batch.samples[0]?.target_size, [320, 256]);
   const o = await cli(['stream', '--training-config', s.stConfig, '--set', 'train_batch_size=4', '--batches', '1']);
-  t.equal(o.code, 0, o.stderr);
-  const b2 = JSON.parse(o.stdout.trim().split('\n')[0] ?? '{}') as { samples: unknown[] };
+  t.equal(o.code, 0, o.err);
+  const b2 = JSON.parse(o.out.trim().split('\n')[0] ?? '{}') as { samples: unknown[] };
   t.equal(b2.samples.length, 4, 'train_batch_size 4 from --set');
 });
 
@@ -150,15 +138,15 @@ t.test('demo reads --training-config and --set over its own arguments', async (t
     '--json',
   ];
   const a = await cli([...base, '--training-config', s.stConfig, '--set', 'model_family=cosmos3']);
-  t.equal(a.code, 0, a.stderr);
-  const notes = (JSON.parse(a.stdout) as { notes: string[] }).notes;
+  t.equal(a.code, 0, a.err);
+  const notes = (JSON.parse(a.out) as { notes: string[] }).notes;
   t.ok(
     notes.some((n) => n.includes('model_family cosmos3 requires an alignment value of 16px')),
     notes.join('\n'),
   );
   const b = await cli([...base, '--training-config', s.stConfig]);
-  t.equal(b.code, 0, b.stderr);
-  const notesB = (JSON.parse(b.stdout) as { notes: string[] }).notes;
+  t.equal(b.code, 0, b.err);
+  const notesB = (JSON.parse(b.out) as { notes: string[] }).notes;
   t.notOk(
     notesB.some((n) => n.includes('requires an alignment value')),
     'sdxl from config.json keeps the 64-px alignment',

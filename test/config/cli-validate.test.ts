@@ -4,33 +4,21 @@ import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
+import { childOutput, type ChildOutput } from '../helpers/child-output.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const fixtures = join(root, 'test', 'fixtures', 'configs');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'lib/cli/main.ts', 'validate', ...args], {
-      cwd: root,
-      env: { ...process.env, TUNEFEED_DEBUG: '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+function cli(args: string[], env: Record<string, string> = {}): Promise<ChildOutput> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/cli/main.ts', 'validate', ...args], {
+    cwd: root,
+    env: { ...process.env, TUNEFEED_DEBUG: '', ...env },
   });
+  return childOutput(child);
 }
 
-const noStack = (t: Test, r: Run): void => {
-  t.notMatch(r.stdout + r.stderr, /\n\s+at .+\(.*:\d+:\d+\)/, 'no stack trace');
+const noStack = (t: Test, r: ChildOutput): void => {
+  t.notMatch(r.out + r.err, /\n\s+at .+\(.*:\d+:\d+\)/, 'no stack trace');
 };
 
 t.test('valid config: exit 0, datasets in dependency order', async (t) => {
@@ -40,7 +28,7 @@ t.test('valid config: exit 0, datasets in dependency order', async (t) => {
     '--set',
     'model_family=flux',
   ]);
-  t.equal(r.code, 0, r.stderr);
+  t.equal(r.code, 0, r.err);
   const order = [
     'text_embeds_primary',
     'text_embeds_secondary',
@@ -48,13 +36,13 @@ t.test('valid config: exit 0, datasets in dependency order', async (t) => {
     'conditioning_dataset',
     'secondary_dataset',
   ];
-  const at = order.map((id) => r.stdout.indexOf(`] ${id}  (`));
+  const at = order.map((id) => r.out.indexOf(`] ${id}  (`));
   t.ok(
     at.every((i, k) => i > 0 && (k === 0 || i > at[k - 1])),
     'printed in order',
   );
-  t.match(r.stdout, 'valid, 5 dataset(s)');
-  t.match(r.stdout, 'cache_dir_vae: simpletuner-results/cache/vae/flux/main_dataset');
+  t.match(r.out, 'valid, 5 dataset(s)');
+  t.match(r.out, 'cache_dir_vae: simpletuner-results/cache/vae/flux/main_dataset');
   noStack(t, r);
 });
 
@@ -69,15 +57,15 @@ t.test('invalid config: exit 1, every error printed', async (t) => {
     '[a] id',
     'error id:',
   ])
-    t.match(r.stdout, f);
-  t.match(r.stdout, '(id=a) train_batch_size must be a positive integer.');
+    t.match(r.out, f);
+  t.match(r.out, '(id=a) train_batch_size must be a positive integer.');
   noStack(t, r);
 });
 
 t.test('--json prints exactly one object of the documented shape, credentials redacted', async (t) => {
   const r = await cli([join(fixtures, 'aws.json'), '--json', '--no-check-paths']);
-  t.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as Record<string, unknown>;
+  t.equal(r.code, 0, r.err);
+  const out = JSON.parse(r.out) as Record<string, unknown>;
   t.same(Object.keys(out).sort(), ['datasets', 'errors', 'ok', 'warnings']);
   t.equal(out.ok, true);
   const ds = out.datasets as { id: string; dataset_type: string; config: Record<string, unknown> }[];
@@ -93,14 +81,14 @@ t.test('--json prints exactly one object of the documented shape, credentials re
     aws_checksum_mode: undefined,
     aws: { aws_secret_access_key: '[REDACTED]', aws_access_key_id: '[REDACTED]' },
   });
-  t.notOk(r.stdout.includes('fixture-secret-do-not-print'));
-  t.notOk(r.stderr.includes('fixture-secret-do-not-print'));
+  t.notOk(r.out.includes('fixture-secret-do-not-print'));
+  t.notOk(r.err.includes('fixture-secret-do-not-print'));
 });
 
 t.test('--json on errors: ok false, issues with id/field/message', async (t) => {
   const r = await cli([join(fixtures, 'error_missing_aws_fields.json'), '--json']);
   t.equal(r.code, 1);
-  const out = JSON.parse(r.stdout) as {
+  const out = JSON.parse(r.out) as {
     ok: boolean;
     datasets: unknown[];
     errors: Record<string, unknown>[];
@@ -116,12 +104,12 @@ t.test('file problems: missing file and bad JSON, with line and column', async (
   const dir = await mkdtemp(join(tmpdir(), 'tf-cli-'));
   const missing = await cli([join(dir, 'nope.json')]);
   t.equal(missing.code, 1);
-  t.match(missing.stdout, 'not found');
+  t.match(missing.out, 'not found');
   const bad = join(dir, 'bad.json');
   await writeFile(bad, '[\n  {"id": "x",\n   "crop": tru}\n]\n');
   const r = await cli([bad, '--json']);
   t.equal(r.code, 1);
-  const out = JSON.parse(r.stdout) as { errors: { message: string }[] };
+  const out = JSON.parse(r.out) as { errors: { message: string }[] };
   t.match(out.errors[0]?.message, `${bad}:3:`);
   noStack(t, missing);
   noStack(t, r);
@@ -143,7 +131,7 @@ t.test('--training-config and path checks', async (t) => {
   await writeFile(tc, JSON.stringify({ '--resolution': 512, '--resolution_type': 'pixel', '--train_batch_size': '4' }));
   const r = await cli([cfg, '--training-config', tc, '--json']);
   t.equal(r.code, 1);
-  const out = JSON.parse(r.stdout) as { errors: { id: string; field: string }[] };
+  const out = JSON.parse(r.out) as { errors: { id: string; field: string }[] };
   t.same(
     out.errors.map((e) => `${e.id}:${e.field}`),
     ['gone:instance_data_dir'],
@@ -159,7 +147,7 @@ t.test('--training-config and path checks', async (t) => {
   );
   const ok = await cli(['--training-config', tc, '--no-check-paths', '--json']);
   t.equal(ok.code, 0, 'CONFIG taken from data_backend_config');
-  const parsed = JSON.parse(ok.stdout) as { datasets: { config: Record<string, unknown> }[] };
+  const parsed = JSON.parse(ok.out) as { datasets: { config: Record<string, unknown> }[] };
   t.match(parsed.datasets[1]?.config, { resolution: 512, resolution_type: 'pixel', train_batch_size: 4 });
 });
 

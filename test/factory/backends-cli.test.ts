@@ -7,10 +7,11 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { startS3Server } from '../helpers/s3-server.js';
 import { startHttpServer } from '../helpers/http-server.js';
+import { childOutput, type ChildOutput } from '../helpers/child-output.js';
 
 const CLI = fileURLToPath(new URL('../../lib/cli/main.ts', import.meta.url));
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(args: string[]): Promise<ChildOutput> {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
@@ -20,15 +21,7 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  return new Promise((r) => child.once('exit', (code) => r({ code, stdout, stderr })));
+  return childOutput(child);
 }
 
 t.test('tunefeed backends --json', async (t) => {
@@ -72,8 +65,8 @@ t.test('tunefeed backends --json', async (t) => {
     ]),
   );
   const r = await run(['backends', cfg, '--json', '--allow-private-hosts', '--set', 'output_dir=']);
-  t.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as {
+  t.equal(r.code, 0, r.err);
+  const out = JSON.parse(r.out) as {
     backends: { id: string; sample: string[]; read: { bytes: number } | null }[];
     metrics: { counts: unknown };
   };
@@ -84,14 +77,14 @@ t.test('tunefeed backends --json', async (t) => {
   t.same(out.backends.find((b) => b.id === 'bucket')!.sample, ['a.png', 'b/c.png']);
   t.same(out.backends.find((b) => b.id === 'urls')!.read, { key: `${web.url}/x.png`, bytes: png.length });
   t.same(out.metrics.counts, { text_embeds: 1, image_embeds: 0, data_backends: 3 });
-  t.notOk(r.stdout.includes(secret) || r.stderr.includes(secret), 'no secret in the output');
+  t.notOk(r.out.includes(secret) || r.err.includes(secret), 'no secret in the output');
 
   const text = await run(['backends', cfg, '--no-read', '--limit', '1', '--set', 'output_dir=']);
-  t.equal(text.code, 0, text.stderr);
-  t.match(text.stdout, /bucket {2}\(data, aws\) {2}s3:\/\/cli-bucket\/pre\n {4}listed: 1 e\.g\. a\.png/);
+  t.equal(text.code, 0, text.err);
+  t.match(text.out, /bucket {2}\(data, aws\) {2}s3:\/\/cli-bucket\/pre\n {4}listed: 1 e\.g\. a\.png/);
 
   await writeFile(path.join(dir, 'u.csv'), 'link\nx\n');
   const bad = await run(['backends', cfg, '--set', 'output_dir=']);
   t.equal(bad.code, 1);
-  t.match(bad.stderr, /tunefeed: TF_DATA_FILE: CSV header has no column "url".*dataset=urls/);
+  t.match(bad.err, /tunefeed: TF_DATA_FILE: CSV header has no column "url".*dataset=urls/);
 });

@@ -10,11 +10,12 @@ import { startS3Server } from '../helpers/s3-server.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { plantCorpus } from '../helpers/make-images.js';
 import { report } from '../helpers/fault-count.js';
+import { childOutput, type ChildOutput } from '../helpers/child-output.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = path.join(ROOT, 'lib/cli/main.ts');
 
-function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+function cli(args: string[]): Promise<ChildOutput> {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
     cwd: ROOT,
     env: {
@@ -25,15 +26,7 @@ function cli(args: string[]): Promise<{ code: number | null; out: string; err: s
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
   });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    err += d.toString();
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+  return childOutput(child);
 }
 
 async function files(dir: string): Promise<string[]> {

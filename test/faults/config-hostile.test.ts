@@ -1,4 +1,4 @@
-// Hostile config values — '..', absolute paths and URLs where ids/keys are expected, enormous numbers, 10 MB strings —
+// Hostile config values ('..', absolute paths and URLs where ids/keys are expected, enormous numbers, 10 MB strings)
 // always end in a coded config error with a short message naming the field, never a crash or an accepted config.
 import t, { type Test } from 'tap';
 import { writeFile } from 'node:fs/promises';

@@ -5,8 +5,9 @@ import t from 'tap';
 import type http from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CsvStorage, type CsvDescription } from '../../lib/storage/csv.js';
+import { CsvStorage } from '../../lib/storage/csv.js';
 import { DownloadError } from '../../lib/errors.js';
+import { csvDescription } from '../helpers/csv-dataset.js';
 import { startHttpServer } from '../helpers/http-server.js';
 import { report } from '../helpers/fault-count.js';
 
@@ -53,20 +54,13 @@ t.test('hostile HTTP servers: bounded time, bytes and requests', async (t) => {
     path.join(dir, 'l.csv'),
     `url,caption\n${['/endless.png', '/loris.png', '/hang.png', '/chain'].map((p) => `${u(p)},x`).join('\n')}\n`,
   );
-  const desc: CsvDescription = {
-    kind: 'csv',
-    id: 'hostile',
-    csvFile: path.join(dir, 'l.csv'),
-    cacheDir: path.join(dir, 'cache'),
-    urlColumn: 'url',
-    captionColumn: 'caption',
-    allowPrivateHosts: true,
+  const desc = csvDescription('hostile', path.join(dir, 'l.csv'), path.join(dir, 'cache'), {
     maxAttempts: 2,
     retryBaseDelayMs: 1,
     attemptTimeoutMs: 600,
     connectTimeoutMs: 400,
     maxBytes: MAX_BYTES,
-  };
+  });
   const csv = new CsvStorage(desc);
   t.teardown(() => csv.close());
   const heap0 = process.memoryUsage().heapUsed;

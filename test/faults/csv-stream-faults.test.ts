@@ -2,15 +2,11 @@
 // workers download with the same limits, bad URLs are skipped with their reasons, the stream ends in bounded time.
 import t from 'tap';
 import type http from 'node:http';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import sharp from 'sharp';
 import { createLoader } from '../../lib/pipeline/create-loader.js';
-import type { Batch, LoaderDatasetInput } from '../../lib/pipeline/types.js';
-import type { DatasetIndex } from '../../lib/metadata/types.js';
-import { CsvStorage } from '../../lib/storage/csv.js';
+import type { Batch } from '../../lib/pipeline/types.js';
+import { csvUrlDataset } from '../helpers/csv-dataset.js';
 import { startHttpServer, type Route } from '../helpers/http-server.js';
-import { imageConfig } from '../helpers/runtime-dataset.js';
 import { report } from '../helpers/fault-count.js';
 
 t.test('CSV stream with a misbehaving server: skips with reasons, bounded time', async (t) => {
@@ -48,43 +44,10 @@ t.test('CSV stream with a misbehaving server: skips with reasons, bounded time',
   });
   const names = ['g0', 'g1', 'g2', 'g3', 'flaky', 'hang', 'endless', 'gone'];
   const urls = names.map((n) => `${srv.url}/${n}.jpg`);
-  const dir = t.testdir({});
-  await writeFile(path.join(dir, 'list.csv'), `url,caption\n${urls.map((u, i) => `${u},c${i}`).join('\n')}\n`);
-  const storage = new CsvStorage({
-    kind: 'csv',
-    id: 'web',
-    csvFile: path.join(dir, 'list.csv'),
-    cacheDir: path.join(dir, 'cache'),
-    urlColumn: 'url',
-    captionColumn: 'caption',
-    allowPrivateHosts: true,
-    maxAttempts: 2,
-    retryBaseDelayMs: 1,
-    attemptTimeoutMs: 700,
-    connectTimeoutMs: 500,
-    maxBytes: 512 * 1024,
-  });
-  t.teardown(() => storage.close());
-  const index: DatasetIndex = {
-    id: 'web',
-    buckets: { '1.0': urls },
-    metadata: {},
-    stats: { total_processed: urls.length, skipped: {} },
-  };
-  for (const u of urls)
-    index.metadata[u] = {
-      original_size: [64, 64],
-      intermediary_size: [64, 64],
-      target_size: [32, 32],
-      crop_coordinates: [16, 16],
-      aspect_ratio: 1,
-    };
-  const input: LoaderDatasetInput = {
-    config: imageConfig('web', dir, { type: 'csv', train_batch_size: 2 }),
-    storage,
-    index,
+  const input = await csvUrlDataset(t, t.testdir({}), urls, {
+    limits: { maxAttempts: 2, retryBaseDelayMs: 1, attemptTimeoutMs: 700, connectTimeoutMs: 500, maxBytes: 512 * 1024 },
     captions: async () => 'x',
-  };
+  });
   const started = Date.now();
   const batches: Batch[] = [];
   for await (const b of await createLoader('x', { thread: false, datasets: [input], epochs: 1, seed: 3 }))

@@ -5,11 +5,10 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { createLoader } from '../../lib/pipeline/create-loader.js';
 import type { Batch, LoaderDatasetInput } from '../../lib/pipeline/types.js';
-import type { DatasetIndex } from '../../lib/metadata/types.js';
 import { S3Storage } from '../../lib/storage/s3.js';
 import { awsDescription, startS3Server, type S3Server } from '../helpers/s3-server.js';
 import { startFaultProxy, type Fault, type ProxiedRequest } from '../helpers/fault-proxy.js';
-import { imageConfig } from '../helpers/runtime-dataset.js';
+import { imageConfig, oneBucketIndex } from '../helpers/runtime-dataset.js';
 import { report } from '../helpers/fault-count.js';
 
 const N = 24;
@@ -63,21 +62,13 @@ function dataset(t: Test, srv: S3Server, endpoint: string, extra: string[] = [])
     awsDescription(srv, { id: 'remote', prefix: 'photos/', endpoint, maxAttempts: 6, retryBaseDelayMs: 2 }),
   );
   t.teardown(() => storage.close());
-  const all = [...keys, ...extra];
-  const index: DatasetIndex = {
-    id: 'remote',
-    buckets: { '1.0': all },
-    metadata: {},
-    stats: { total_processed: all.length, skipped: {} },
-  };
-  for (const k of all)
-    index.metadata[k] = {
-      original_size: [64, 64],
-      intermediary_size: [64, 64],
-      target_size: [48, 48],
-      crop_coordinates: [8, 8],
-      aspect_ratio: 1,
-    };
+  const index = oneBucketIndex('remote', [...keys, ...extra], {
+    original_size: [64, 64],
+    intermediary_size: [64, 64],
+    target_size: [48, 48],
+    crop_coordinates: [8, 8],
+    aspect_ratio: 1,
+  });
   return { config: imageConfig('remote', 'photos/', { type: 'aws', train_batch_size: 2 }), storage, index };
 }
 

@@ -7,11 +7,10 @@ import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { createLoader } from '../../lib/pipeline/create-loader.js';
 import type { Batch } from '../../lib/pipeline/types.js';
-import type { DatasetIndex } from '../../lib/metadata/types.js';
 import { scanDataset } from '../../lib/metadata/scan.js';
 import { LocalStorage } from '../../lib/storage/local.js';
 import { corruptFile, makeImage, makePngBomb, truncateFile, type MakeImageOptions } from '../helpers/make-images.js';
-import { imageConfig } from '../helpers/runtime-dataset.js';
+import { imageConfig, oneBucketIndex } from '../helpers/runtime-dataset.js';
 import { report } from '../helpers/fault-count.js';
 import { datasetConfig } from '../helpers/scan-config.js';
 import { bgrRows, indexRows, rle8, seededBytes, writeBmp } from '../helpers/bmp-encoder.js';
@@ -131,20 +130,13 @@ t.test('bad images in the stream: classified, counted, the stream carries on', a
   const dir = t.testdir({});
   const { usable, bad } = await plant(dir);
   const all = [...usable, ...Object.keys(bad)].sort();
-  const index: DatasetIndex = {
-    id: 'zoo',
-    buckets: { '1.0': all },
-    metadata: {},
-    stats: { total_processed: all.length, skipped: {} },
-  };
-  for (const k of all)
-    index.metadata[k] = {
-      original_size: [48, 48],
-      intermediary_size: [48, 48],
-      target_size: [48, 48],
-      crop_coordinates: [0, 0],
-      aspect_ratio: 1,
-    };
+  const index = oneBucketIndex('zoo', all, {
+    original_size: [48, 48],
+    intermediary_size: [48, 48],
+    target_size: [48, 48],
+    crop_coordinates: [0, 0],
+    aspect_ratio: 1,
+  });
   const ds = {
     config: imageConfig('zoo', dir, { train_batch_size: 1 }),
     storage: new LocalStorage({ id: 'zoo', root: dir }),

@@ -1,6 +1,6 @@
 // A fault-injecting reverse proxy on 127.0.0.1: 503 SlowDown, 500, resets, bodies cut mid-way, latency, per a plan.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLoopback } from './loopback.js';
 import type { TeardownHost } from './s3-server.js';
 
 /** What to do with one request. */
@@ -59,18 +59,14 @@ export async function startFaultProxy(
     void apply(fault, req, res, upstream, agent);
   });
   server.keepAliveTimeout = 5000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  t.teardown(
-    () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-        agent.destroy();
-      }),
-  );
+  const { port, url, close } = await listenLoopback(server);
+  t.teardown(() => {
+    const closed = close();
+    agent.destroy();
+    return closed;
+  });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     port,
     setPlan: (p) => {
       current = p;

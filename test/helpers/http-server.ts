@@ -2,7 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLoopback } from './loopback.js';
 import path from 'node:path';
 import type { TeardownHost } from './s3-server.js';
 
@@ -57,17 +57,10 @@ export async function startHttpServer(
     if (opts.root) return void serveFile(opts.root, pathname, req, res);
     res.writeHead(404).end('not found');
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  t.teardown(
-    () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  );
+  const { port, url, close } = await listenLoopback(server);
+  t.teardown(close);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     port,
     requests,
     route: (p, r) => routes.set(p, r),

@@ -111,7 +111,7 @@ export function decodeAwsChunked(raw: Buffer): Buffer | null {
 }
 
 /**
- * A satisfiable byte range [start, end] (inclusive), 'unsatisfiable' (→ 416), or null (no/ignored Range: whole object).
+ * A satisfiable byte range [start, end] (inclusive), 'unsatisfiable' (416), or null (no/ignored Range: whole object).
  */
 export function parseRange(
   header: string | undefined,

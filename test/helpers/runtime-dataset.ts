@@ -66,6 +66,12 @@ export function imageConfig(id: string, root: string, over: Partial<ImageDataset
   };
 }
 
+/** Every key in bucket '1.0' with its own copy of `meta`: for tests whose images all share one shape. */
+export function oneBucketIndex(id: string, keys: string[], meta: SampleMetadata): DatasetIndex {
+  const metadata = Object.fromEntries(keys.map((k): [string, SampleMetadata] => [k, structuredClone(meta)]));
+  return { id, buckets: { '1.0': [...keys] }, metadata, stats: { total_processed: keys.length, skipped: {} } };
+}
+
 /** Bucket shapes used by the fixtures: [bucket, original w, h, target w, h, crop top, left]. */
 const SHAPES: [string, number, number, number, number, number, number][] = [
   ['1.0', 64, 64, 48, 48, 8, 8],

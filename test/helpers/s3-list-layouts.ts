@@ -1,7 +1,10 @@
-// Key layouts for S3 listing tests (deep folders, a flat bucket, odd characters) and s3rver's on-disk seeding.
+// Key layouts for S3 listing tests (deep folders, a flat bucket, odd characters), s3rver's on-disk seeding, helpers.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compareKeys } from '../../lib/storage/s3-key-order.js';
+import { S3Storage } from '../../lib/storage/s3.js';
+import type { ObjectInfo } from '../../lib/storage/types.js';
+import { awsDescription, type S3Endpoint, type TeardownHost } from './s3-server.js';
 
 /**
  * Folders that hold only folders, 4 to 7 levels deep, beside a few files at each level. No folder shares its stem
@@ -58,4 +61,22 @@ export async function seedS3rver(dir: string, bucket: string, keys: readonly str
     }
     await writeFile(`${file}._S3rver_object`, key.slice(-7));
   }
+}
+
+/** The keys of a listing, in the order listed. */
+export async function listedKeys(it: AsyncIterable<ObjectInfo>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const o of it) out.push(o.key);
+  return out;
+}
+
+/** `keys` below `root/`, relative to it, in S3 key order: what a storage with prefix `root` lists. */
+export const relativeKeys = (keys: readonly string[], root: string): string[] =>
+  keys.map((k) => k.slice(root.length + 1)).sort(compareKeys);
+
+/** An S3Storage on a test server, closed at teardown. */
+export function listingStorage(t: TeardownHost, srv: S3Endpoint, o: Parameters<typeof awsDescription>[1]): S3Storage {
+  const s3 = new S3Storage(awsDescription(srv, o));
+  t.teardown(() => s3.close());
+  return s3;
 }

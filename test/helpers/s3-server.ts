@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { BackendDescription } from '../../lib/storage/types.js';
+import { listeningPort, stopChild } from './child-server.js';
 
 /** Enough of a tap Test for the helper: teardown hook only. */
 export interface TeardownHost {
@@ -60,36 +61,31 @@ export async function startS3Server(
   child.stderr.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on [\d.]+:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`s3rver exited with ${code}: ${stderr}`)));
-  });
-  child.stdout.resume();
+  const port = await listeningPort(child, 's3rver', () => `: ${stderr}`);
   const endpoint = `http://127.0.0.1:${port}`;
   const creds = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-  const client = new S3Client({
-    endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: creds,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const client = testS3Client(endpoint, creds);
   t.teardown(async () => {
     client.destroy();
-    if (child.exitCode === null)
-      await new Promise<void>((r) => {
-        child.once('exit', () => r());
-        child.kill('SIGTERM');
-      });
+    await stopChild(child);
     await rm(dir, { recursive: true, force: true });
   });
   return { endpoint, port, bucket, region: 'us-east-1', ...creds, client, ...uploaders(client, bucket), dir };
+}
+
+/** An SDK client for a loopback test server: path style, us-east-1, checksums only when required. */
+export function testS3Client(
+  endpoint: string,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+): S3Client {
+  return new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
 }
 
 /** `put` and `putMany` (`concurrency` lanes, default 16) through an SDK client, for any S3 test server. */
@@ -107,9 +103,12 @@ export function uploaders(client: S3Client, bucket: string): Pick<S3Server, 'put
   return { put, putMany };
 }
 
+/** What a BackendDescription needs of a test S3 server (s3rver or the in-memory one). */
+export type S3Endpoint = Pick<S3Server, 'bucket' | 'region' | 'endpoint' | 'accessKeyId' | 'secretAccessKey'>;
+
 /** A BackendDescription for an S3Storage on this server (optionally through a proxy URL), fast retries for tests. */
 export function awsDescription(
-  server: S3Server,
+  server: S3Endpoint,
   overrides: Partial<Extract<BackendDescription, { kind: 'aws' }>> = {},
 ): Extract<BackendDescription, { kind: 'aws' }> {
   return {

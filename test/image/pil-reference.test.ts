@@ -17,6 +17,7 @@ import { readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childOutput } from '../helpers/child-output.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.join(here, '../..');
@@ -33,29 +34,21 @@ interface Compared {
 }
 
 /** Stream every sample of the config once and compare it in Python; resolves with one record per sample. */
-function streamAndCompare(cfg: string): Promise<{ code: number | null; rows: Compared[]; err: string }> {
-  return new Promise((resolve) => {
-    const cli = path.join(ROOT, 'lib/cli/main.ts');
-    const tf = spawn(process.execPath, ['--import', 'tsx', cli, 'stream', cfg, '--epochs', '1', '--format', 'binary'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_OPTIONS: '', TUNEFEED_LOG_LEVEL: 'warn' },
-    });
-    const py = spawn(PYTHON, [path.join(ROOT, 'test/helpers/pil-compare.py')], { stdio: ['pipe', 'pipe', 'pipe'] });
-    tf.stdout.pipe(py.stdin);
-    let out = '';
-    let err = '';
-    py.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    py.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    tf.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    py.on('close', (code) => {
-      const rows = out
-        .trim()
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Compared);
-      resolve({ code: code || tf.exitCode, rows, err });
-    });
+async function streamAndCompare(cfg: string): Promise<{ code: number | null; rows: Compared[]; err: string }> {
+  const cli = path.join(ROOT, 'lib/cli/main.ts');
+  const tf = spawn(process.execPath, ['--import', 'tsx', cli, 'stream', cfg, '--epochs', '1', '--format', 'binary'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '', TUNEFEED_LOG_LEVEL: 'warn' },
   });
+  const py = spawn(PYTHON, [path.join(ROOT, 'test/helpers/pil-compare.py')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  tf.stdout.pipe(py.stdin);
+  const { code, out, err } = await childOutput(py, tf);
+  const rows = out
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Compared);
+  return { code: code || tf.exitCode, rows, err };
 }
 
 t.test('every delivered sample of every format matches PIL within 8 levels (mean ≤ 0.5)', async (t) => {

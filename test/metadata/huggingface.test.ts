@@ -1,10 +1,10 @@
 // Hugging Face datasets: width/height columns give sizes without reading images; without them the bytes are probed.
 import t from 'tap';
 import path from 'node:path';
-import { HuggingfaceStorage, type HfDescription } from '../../lib/storage/huggingface.js';
+import { HuggingfaceStorage } from '../../lib/storage/huggingface.js';
 import { LocalStorage } from '../../lib/storage/local.js';
 import { scanDataset } from '../../lib/metadata/scan.js';
-import { makeRows, shardBytes, shardNames, writeHubCache } from '../fixtures/storage/hf-fixture.js';
+import { hfDescription, makeRows, shardBytes, shardNames, writeHubCache } from '../fixtures/storage/hf-fixture.js';
 import { datasetConfig } from '../helpers/scan-config.js';
 
 const NAME = 'tunefeed/tiny-meta';
@@ -17,25 +17,7 @@ t.test('huggingface metadata backend: columns, else header probes of the row byt
   const hub = await writeHubCache(path.join(dir, 'hub'), NAME, REV, {
     [shardNames('train', 1)[0]]: shardBytes(rows, 5),
   });
-  const desc: HfDescription = {
-    kind: 'huggingface',
-    id: 'hf',
-    datasetName: NAME,
-    split: 'train',
-    revision: null,
-    mediaColumn: 'image',
-    extension: 'jpg',
-    captionColumn: 'caption',
-    fallbackCaptionColumn: 'alt',
-    widthColumn: 'width',
-    heightColumn: 'height',
-    filter: null,
-    cacheDir: path.join(dir, 'cache'),
-    hubCache: hub,
-    endpoint: 'http://127.0.0.1:9',
-    source: 'local',
-    retryBaseDelayMs: 1,
-  };
+  const desc = hfDescription(NAME, { cacheDir: path.join(dir, 'cache'), hubCache: hub, source: 'local' });
   const storage = new HuggingfaceStorage(desc);
   const cacheStorage = new LocalStorage({ id: 'hf', root: path.join(dir, 'meta') });
   const entry = {

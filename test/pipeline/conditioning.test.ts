@@ -13,7 +13,7 @@ import { imageConfig } from '../helpers/runtime-dataset.js';
 
 const KEYS = ['a.png', 'b.png', 'c.png', 'd.png'];
 
-/** 40×32 PNGs whose pixel (x, y) is (4x + k, 4y, v) for training, the inverse for conditioning: pairs are checkable. */
+/** 40x32 PNGs whose pixel (x, y) is (4x + k, 4y, v) for training, the inverse for conditioning: pairs are checkable. */
 async function images(keys: string[], invert: boolean, v: number): Promise<string> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'tf-cond-'));
   for (const key of keys) {

@@ -3,10 +3,9 @@ import t from 'tap';
 import sharp from 'sharp';
 import { createLoader } from '../../lib/pipeline/create-loader.js';
 import type { Batch, LoaderDatasetInput } from '../../lib/pipeline/types.js';
-import type { DatasetIndex } from '../../lib/metadata/types.js';
 import { S3Storage } from '../../lib/storage/s3.js';
 import { awsDescription, startS3Server } from '../helpers/s3-server.js';
-import { imageConfig, makeDataset } from '../helpers/runtime-dataset.js';
+import { imageConfig, makeDataset, oneBucketIndex } from '../helpers/runtime-dataset.js';
 
 t.test('batches come from both datasets; S3 samples are read and decoded inside the workers', async (t) => {
   const srv = await startS3Server(t, { bucket: 'train' });
@@ -21,20 +20,13 @@ t.test('batches come from both datasets; S3 samples are read and decoded inside 
   }
   const storage = new S3Storage(awsDescription(srv, { id: 'remote', prefix: 'photos/' }));
   t.teardown(() => storage.close());
-  const index: DatasetIndex = {
-    id: 'remote',
-    buckets: { '1.0': keys },
-    metadata: {},
-    stats: { total_processed: 4, skipped: {} },
-  };
-  for (const k of keys)
-    index.metadata[k] = {
-      original_size: [64, 64],
-      intermediary_size: [64, 64],
-      target_size: [48, 48],
-      crop_coordinates: [8, 8],
-      aspect_ratio: 1,
-    };
+  const index = oneBucketIndex('remote', keys, {
+    original_size: [64, 64],
+    intermediary_size: [64, 64],
+    target_size: [48, 48],
+    crop_coordinates: [8, 8],
+    aspect_ratio: 1,
+  });
   const remote: LoaderDatasetInput = { config: imageConfig('remote', 'photos/', { type: 'aws' }), storage, index };
   const local = await makeDataset('local', [4]);
   const batches: Batch[] = [];
@@ -66,7 +58,7 @@ t.test(
     const os = await import('node:os');
     const path = await import('node:path');
     const { startHttpServer } = await import('../helpers/http-server.js');
-    const { CsvStorage } = await import('../../lib/storage/csv.js');
+    const { csvUrlDataset } = await import('../helpers/csv-dataset.js');
     const root = await mkdtemp(path.join(os.tmpdir(), 'tf-csv-'));
     for (let i = 0; i < 4; i++) {
       await writeFile(
@@ -78,38 +70,7 @@ t.test(
     }
     const srv = await startHttpServer(t, { root });
     const urls = [0, 1, 2, 3, 9].map((i) => `${srv.url}/u${i}.jpg`);
-    const csvFile = path.join(root, 'list.csv');
-    await writeFile(csvFile, `url,caption\n${urls.map((u, i) => `${u},caption ${i}`).join('\n')}\n`);
-    const storage = new CsvStorage({
-      kind: 'csv',
-      id: 'web',
-      csvFile,
-      cacheDir: path.join(root, 'cache'),
-      urlColumn: 'url',
-      captionColumn: 'caption',
-      allowPrivateHosts: true,
-    });
-    t.teardown(() => storage.close());
-    const index: DatasetIndex = {
-      id: 'web',
-      buckets: { '1.0': urls },
-      metadata: {},
-      stats: { total_processed: 5, skipped: {} },
-    };
-    for (const u of urls)
-      index.metadata[u] = {
-        original_size: [64, 64],
-        intermediary_size: [64, 64],
-        target_size: [32, 32],
-        crop_coordinates: [16, 16],
-        aspect_ratio: 1,
-      };
-    const input: LoaderDatasetInput = {
-      config: imageConfig('web', root, { type: 'csv', train_batch_size: 2 }),
-      storage,
-      index,
-      captions: async (k) => `url ${k.slice(-6)}`,
-    };
+    const input = await csvUrlDataset(t, root, urls, { captions: async (k) => `url ${k.slice(-6)}` });
     const batches: Batch[] = [];
     for await (const b of await createLoader('x', { datasets: [input], epochs: 1, seed: 1 })) batches.push(b);
     const samples = batches.flatMap((b) => b.samples);

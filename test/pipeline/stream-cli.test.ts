@@ -1,14 +1,17 @@
 // The stream command's output in real processes: binary frames read by docs/read_batches.py (numpy only), ndjson,
 // a clean exit when the reader closes stdout early.
 import t from 'tap';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createLoader } from '../../lib/pipeline/create-loader.js';
 import type { Batch } from '../../lib/pipeline/types.js';
 import { makeDataset } from '../helpers/runtime-dataset.js';
+import { childOutput, type ChildOutput } from '../helpers/child-output.js';
+import { writeStreamConfig } from '../helpers/stream-config.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CHILD = path.join(here, '../helpers/stream-child.ts');
@@ -56,38 +59,24 @@ function child(thread: boolean, args: string[]) {
   });
 }
 
-function run(
-  thread: boolean,
-  args: string[],
-  into?: string[],
-): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const c = child(thread, args);
-    let out = '',
-      err = '';
-    if (into) {
-      const py = spawn('python3', into, { stdio: ['pipe', 'pipe', 'pipe'] });
-      c.stdout.pipe(py.stdin);
-      py.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-      });
-      py.stderr.on('data', (d: Buffer) => {
-        err += d.toString();
-      });
-      c.stderr.on('data', (d: Buffer) => {
-        err += d.toString();
-      });
-      py.on('close', (code) => resolve({ code, out, err }));
-      return;
-    }
-    c.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    c.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    c.on('close', (code) => resolve({ code, out, err }));
-  });
+/** docs/read_batches.py, reading `source`'s stdout when given (else write to its stdin). */
+function reader(source?: ChildProcess): ChildProcessByStdio<Writable, Readable, Readable> {
+  const py = spawn('python3', [READER], { stdio: ['pipe', 'pipe', 'pipe'] });
+  source?.stdout!.pipe(py.stdin);
+  return py;
+}
+
+/** One JSON value per output line. */
+const jsonLines = <T>(out: string): T[] =>
+  out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as T);
+
+/** The stream child's output, or (`throughReader`) the Python reader's output of it. */
+function run(thread: boolean, args: string[], throughReader = false): Promise<ChildOutput> {
+  const c = child(thread, args);
+  return throughReader ? childOutput(reader(c), c) : childOutput(c);
 }
 
 let root: string;
@@ -97,12 +86,9 @@ t.before(async () => {
 
 for (const thread of THREADS)
   t.test(`binary frames decode in Python to the same arrays the loader produced (thread: ${thread})`, async (t) => {
-    const r = await run(thread, [root, 'binary', '6'], [READER]);
+    const r = await run(thread, [root, 'binary', '6'], true);
     t.equal(r.code, 0, r.err);
-    const py = r.out
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as PyFrame);
+    const py = jsonLines<PyFrame>(r.out);
     t.equal(py.length, 6);
     const ds = await makeDataset('cli', [5, 4], { root, broken: ['1_5_2.jpg'] });
     const mine: Batch[] = [];
@@ -124,10 +110,7 @@ for (const thread of THREADS)
   t.test(`ndjson carries the documented fields; skipped samples are listed (thread: ${thread})`, async (t) => {
     const r = await run(thread, [root, 'ndjson', '8']);
     t.equal(r.code, 0, r.err);
-    const lines = r.out
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as NdjsonLine);
+    const lines = jsonLines<NdjsonLine>(r.out);
     t.equal(lines.length, 8);
     for (const l of lines) {
       t.hasProps(l, ['step', 'epoch', 'dataset', 'bucket', 'samples']);
@@ -171,80 +154,29 @@ for (const thread of THREADS)
     'end to end: `tunefeed stream CONFIG` (config → factory → scan → loader) ' +
       `binary into the Python reader (thread: ${thread})`,
     async (t) => {
-      const { writeFile: write, mkdir } = await import('node:fs/promises');
-      const { default: sharpLib } = await import('sharp');
-      const dir = await mkdtemp(path.join(os.tmpdir(), 'tf-e2e-'));
-      await mkdir(path.join(dir, 'imgs'));
-      for (let i = 0; i < 8; i++) {
-        await sharpLib({
-          create: { width: i % 2 ? 96 : 64, height: 64, channels: 3, background: { r: i * 30, g: 40, b: 90 } },
-        })
-          .jpeg()
-          .toFile(path.join(dir, 'imgs', `img_${i}.jpg`));
-      }
-      const cfg = path.join(dir, 'cfg.json');
-      await write(
-        cfg,
-        JSON.stringify([
-          {
-            id: 'e2e',
-            type: 'local',
-            instance_data_dir: path.join(dir, 'imgs'),
-            caption_strategy: 'filename',
-            resolution: 48,
-            resolution_type: 'pixel',
-            crop: true,
-            crop_style: 'center',
-            crop_aspect: 'square',
-            train_batch_size: 2,
-            cache_dir_vae: path.join(dir, 'vae'),
-          },
-          { id: 'text', type: 'local', dataset_type: 'text_embeds', default: true, cache_dir: path.join(dir, 'text') },
-        ]),
-      );
+      const cfg = await writeStreamConfig(await mkdtemp(path.join(os.tmpdir(), 'tf-e2e-')), 'e2e', 8);
       const main = path.join(here, '../../lib/cli/main.ts');
-      const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-        const c = spawn(
-          process.execPath,
-          [
-            '--import',
-            'tsx',
-            main,
-            'stream',
-            cfg,
-            '--epochs',
-            '1',
-            '--format',
-            'binary',
-            '--rank',
-            '1',
-            '--world-size',
-            '2',
-            '--seed',
-            '4',
-          ],
-          { stdio: ['ignore', 'pipe', 'pipe'], env: envFor(thread) },
-        );
-        const py = spawn('python3', [READER], { stdio: ['pipe', 'pipe', 'pipe'] });
-        c.stdout.pipe(py.stdin);
-        let out = '',
-          err = '';
-        py.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-        });
-        py.stderr.on('data', (d: Buffer) => {
-          err += d.toString();
-        });
-        c.stderr.on('data', (d: Buffer) => {
-          err += d.toString();
-        });
-        py.on('close', (code) => resolve({ code, out, err }));
+      const args = [
+        'stream',
+        cfg,
+        '--epochs',
+        '1',
+        '--format',
+        'binary',
+        '--rank',
+        '1',
+        '--world-size',
+        '2',
+        '--seed',
+        '4',
+      ];
+      const c = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: envFor(thread),
       });
+      const r = await childOutput(reader(c), c);
       t.equal(r.code, 0, r.err);
-      const frames = r.out
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as PyFrame);
+      const frames = jsonLines<PyFrame>(r.out);
       t.equal(frames.length, 2, '8 images, global batch 2×2 → 2 steps, one frame per step for rank 1');
       for (const f of frames) {
         t.equal(f.samples.length, 2);
@@ -287,25 +219,13 @@ t.test('conditioning and latent arrays round-trip through the Python reader', as
       { ...meta, latents: { dtype: 'float32', shape: [2, 2], data: latent } },
     ],
   };
-  const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-    const py = spawn('python3', [READER], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '',
-      err = '';
-    py.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    py.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    py.on('close', (code) => resolve({ code, out, err }));
-    for (const chunk of [...encodeFrame(batch), ...encodeFrame({ ...batch, step: 8 })]) py.stdin.write(chunk);
-    py.stdin.end();
-  });
+  const py = reader();
+  const done = childOutput(py);
+  for (const chunk of [...encodeFrame(batch), ...encodeFrame({ ...batch, step: 8 })]) py.stdin.write(chunk);
+  py.stdin.end();
+  const r = await done;
   t.equal(r.code, 0, r.err);
-  const [first, second] = r.out
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as PyFrame);
+  const [first, second] = jsonLines<PyFrame>(r.out);
   t.same(first.samples[0], {
     path: '/p/k.png',
     caption: batch.samples[0].caption,

@@ -2,12 +2,12 @@
 // its state, then resumed from that state, it writes exactly the frames of one uninterrupted run.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
 import { parseResumeState } from '../../lib/pipeline/resume-file.js';
 import { rngFor } from '../../lib/sampling/rng.js';
+import { writeStreamConfig } from '../helpers/stream-config.js';
 
 const CLI = fileURLToPath(new URL('../../lib/cli/main.ts', import.meta.url));
 const EPOCHS = 3;
@@ -60,39 +60,12 @@ function stream(args: string[], thread: boolean, killAfterFrames?: number): Prom
   );
 }
 
-async function writeDataset(dir: string): Promise<string> {
-  await mkdir(join(dir, 'imgs'), { recursive: true });
-  for (let i = 0; i < IMAGES; i++)
-    await sharp({
-      create: { width: i % 2 ? 96 : 64, height: 64, channels: 3, background: { r: i * 10, g: 40, b: 90 } },
-    })
-      .jpeg()
-      .toFile(join(dir, 'imgs', `img_${i}.jpg`));
-  const cfg = join(dir, 'cfg.json');
-  const entry = {
-    id: 'kr',
-    type: 'local',
-    instance_data_dir: join(dir, 'imgs'),
-    caption_strategy: 'filename',
-    resolution: 48,
-    resolution_type: 'pixel',
-    crop: true,
-    crop_style: 'center',
-    crop_aspect: 'square',
-    train_batch_size: 2,
-    cache_dir_vae: join(dir, 'vae'),
-  };
-  const te = { id: 'text', type: 'local', dataset_type: 'text_embeds', default: true, cache_dir: join(dir, 'text') };
-  await writeFile(cfg, JSON.stringify([entry, te]));
-  return cfg;
-}
-
 for (const thread of [true, false])
   t.test(
     `tunefeed stream killed mid-stream, then --resume: frames equal one uninterrupted run (thread: ${thread})`,
     async (t) => {
       const dir = t.testdir({});
-      const cfg = await writeDataset(dir);
+      const cfg = await writeStreamConfig(dir, 'kr', IMAGES);
       const base = [cfg, '--format', 'binary', '--epochs', String(EPOCHS), '--seed', '4', '--prefetch', '2'];
       const ref = await stream(base, thread);
       t.equal(ref.code, 0, 'the uninterrupted run exits 0', { stderr: ref.err });

@@ -8,6 +8,7 @@ import { CsvStorage, FAILURE_FILE, type CsvDescription } from '../../lib/storage
 import { simpletunerCacheName } from '../../lib/storage/csv-naming.js';
 import { DownloadError, PathEscapeError, ReadOnlyError } from '../../lib/errors.js';
 import type { ObjectInfo } from '../../lib/storage/types.js';
+import { csvDescription } from '../helpers/csv-dataset.js';
 import { startHttpServer } from '../helpers/http-server.js';
 
 /** The persisted download-failure record (FAILURE_FILE), as far as these tests read it. */
@@ -70,20 +71,13 @@ t.test('downloads: every HTTP outcome classified, cached, recorded', async (t) =
   const body = rows.map((r) => `${u(r)},"a ""${r}"" photo"`).join('\r\n');
   const csv = `\uFEFFurl,caption\r\n${body}\r\n${u('ok.png')},last wins\r\n`;
   await writeFile(path.join(dir, 'list.csv'), csv);
-  const desc: CsvDescription = {
-    kind: 'csv',
-    id: 'urls',
-    csvFile: path.join(dir, 'list.csv'),
-    cacheDir: path.join(dir, 'cache'),
-    urlColumn: 'url',
-    captionColumn: 'caption',
-    allowPrivateHosts: true,
+  const desc = csvDescription('urls', path.join(dir, 'list.csv'), path.join(dir, 'cache'), {
     maxAttempts: 2,
     retryBaseDelayMs: 1,
     attemptTimeoutMs: 500,
     connectTimeoutMs: 400,
     maxBytes: 50_000,
-  };
+  });
   const csvs = new CsvStorage(desc);
   t.teardown(() => csvs.close());
 

@@ -7,7 +7,14 @@ import { createStorage } from '../../lib/storage/from-description.js';
 import { DataFileError, NotFoundError, PathEscapeError, ReadOnlyError } from '../../lib/errors.js';
 import type { BackendDescription, ObjectInfo } from '../../lib/storage/types.js';
 import { parquetMetadata } from 'hyparquet';
-import { makeRows, shardBytes, shardNames, writeHubCache, type FixtureRow } from '../fixtures/storage/hf-fixture.js';
+import {
+  hfDescription,
+  makeRows,
+  shardBytes,
+  shardNames,
+  writeHubCache,
+  type FixtureRow,
+} from '../fixtures/storage/hf-fixture.js';
 import { startHttpServer } from '../helpers/http-server.js';
 
 async function keys(it: AsyncIterable<ObjectInfo>): Promise<string[]> {
@@ -36,26 +43,7 @@ async function makeFixture(): Promise<{ rows: FixtureRow[]; files: Record<string
 }
 
 function desc(over: Partial<HfDescription>): HfDescription {
-  return {
-    kind: 'huggingface',
-    id: 'hf',
-    datasetName: NAME,
-    split: 'train',
-    revision: null,
-    mediaColumn: 'image',
-    extension: 'jpg',
-    captionColumn: 'caption',
-    fallbackCaptionColumn: 'alt',
-    widthColumn: 'width',
-    heightColumn: 'height',
-    filter: null,
-    cacheDir: '/nonexistent',
-    hubCache: null,
-    endpoint: 'http://127.0.0.1:9',
-    source: 'auto',
-    retryBaseDelayMs: 1,
-    ...over,
-  };
+  return hfDescription(NAME, over);
 }
 
 t.test('from the local hub cache layout', async (t) => {

@@ -9,8 +9,8 @@ import {
   type ListObjectsV2CommandInput,
 } from '@aws-sdk/client-s3';
 import { S3Storage } from '../../lib/storage/s3.js';
-import { memAwsDescription, startMemS3Server, type MemS3Server } from '../helpers/mem-s3-server.js';
-import { awsDescription, startS3Server } from '../helpers/s3-server.js';
+import { startMemS3Server, type MemS3Server } from '../helpers/mem-s3-server.js';
+import { awsDescription, startS3Server, testS3Client } from '../helpers/s3-server.js';
 
 const bytes = (n: number, seed: number): Buffer =>
   Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed * 7) & 0xff));
@@ -99,14 +99,7 @@ t.test('SigV4 signatures are verified against the known secret', async (t) => {
   const srv = await startMemS3Server(t);
   await srv.put('k.bin', 'hello');
   const make = (accessKeyId: string, secretAccessKey: string) => {
-    const c = new S3Client({
-      endpoint: srv.endpoint,
-      region: srv.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId, secretAccessKey },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    const c = testS3Client(srv.endpoint, { accessKeyId, secretAccessKey });
     t.teardown(() => c.destroy());
     return c;
   };
@@ -125,7 +118,7 @@ t.test('SigV4 signatures are verified against the known secret', async (t) => {
     ['k.bin'],
     'signed query strings verify',
   );
-  const lean = new S3Storage(memAwsDescription(srv, { secretAccessKey: 'wrong-secret', maxAttempts: 1 }));
+  const lean = new S3Storage(awsDescription(srv, { secretAccessKey: 'wrong-secret', maxAttempts: 1 }));
   t.teardown(() => lean.close());
   await t.rejects(lean.readRange('k.bin', 0, 3), /SignatureDoesNotMatch|signature/i, 'the lean path is checked too');
   // The failed lean range read is followed by a (denied) HEAD that checks for an empty object.
@@ -209,9 +202,9 @@ async function compareStorages(
     for await (const i of s.list()) out.push([i.key, i.size, i.etag]);
     return out;
   };
-  const flatMem = new S3Storage(memAwsDescription(mem, { prefix: 'data', listPageSize: 7, listConcurrency: 1 }));
+  const flatMem = new S3Storage(awsDescription(mem, { prefix: 'data', listPageSize: 7, listConcurrency: 1 }));
   const flatS3r = new S3Storage(awsDescription(s3r, { prefix: 'data', listPageSize: 7, listConcurrency: 1 }));
-  const parMem = new S3Storage(memAwsDescription(mem, { prefix: 'data', listPageSize: 7, listConcurrency: 8 }));
+  const parMem = new S3Storage(awsDescription(mem, { prefix: 'data', listPageSize: 7, listConcurrency: 8 }));
   t.teardown(async () => {
     await flatMem.close();
     await flatS3r.close();
@@ -222,7 +215,7 @@ async function compareStorages(
   t.same(flat, await listed(flatS3r), "S3Storage sequential listing (page size 7) equals s3rver's");
   // tunefeed's parallel lister splits on "/" folders; s3rver loses nested folders there, the in-memory server does not.
   t.same(await listed(parMem), flat, 'parallel listing by folder equals the sequential one');
-  const a = new S3Storage(memAwsDescription(mem, { prefix: 'data' }));
+  const a = new S3Storage(awsDescription(mem, { prefix: 'data' }));
   const b = new S3Storage(awsDescription(s3r, { prefix: 'data' }));
   for (const [key, body] of OBJECTS.filter(([k]) => k.startsWith('data/'))) {
     const k = key.slice(5);
@@ -259,7 +252,7 @@ t.test('child-process mode, bulk load and latency', async (t) => {
     ),
   );
   // One sequential listing, so the page count is the server's: the default parallel one adds StartAfter probes.
-  const s = new S3Storage(memAwsDescription(srv, { prefix: 'bulk', listConcurrency: 1 }));
+  const s = new S3Storage(awsDescription(srv, { prefix: 'bulk', listConcurrency: 1 }));
   t.teardown(() => s.close());
   let n = 0;
   for await (const i of s.list()) n += i.size === 1234 ? 1 : 0;

@@ -8,28 +8,18 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pino } from 'pino';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { S3Storage } from '../../lib/storage/s3.js';
 import { listS3 } from '../../lib/storage/s3-list.js';
 import { compareKeys } from '../../lib/storage/s3-key-order.js';
-import type { ObjectInfo } from '../../lib/storage/types.js';
 import { listPage, listParams, listXml, type MemObject } from '../helpers/mem-s3-protocol.js';
-import { memAwsDescription, startMemS3Server, type MemS3Server } from '../helpers/mem-s3-server.js';
-import { AROUND_SLASH, flatKeys, nestedKeys } from '../helpers/s3-list-layouts.js';
-
-async function listed(it: AsyncIterable<ObjectInfo>): Promise<string[]> {
-  const out: string[] = [];
-  for await (const o of it) out.push(o.key);
-  return out;
-}
-
-const rel = (keys: readonly string[], root: string): string[] =>
-  keys.map((k) => k.slice(root.length + 1)).sort(compareKeys);
-
-function storage(t: Test, srv: MemS3Server, o: Parameters<typeof memAwsDescription>[1]): S3Storage {
-  const s3 = new S3Storage(memAwsDescription(srv, o));
-  t.teardown(() => s3.close());
-  return s3;
-}
+import { startMemS3Server } from '../helpers/mem-s3-server.js';
+import {
+  AROUND_SLASH,
+  flatKeys,
+  listedKeys,
+  listingStorage,
+  nestedKeys,
+  relativeKeys,
+} from '../helpers/s3-list-layouts.js';
 
 t.test('in-memory double, default listing options', async (t) => {
   const srv = await startMemS3Server(t);
@@ -45,29 +35,29 @@ t.test('in-memory double, default listing options', async (t) => {
     'folders holding only folders, 4-7 levels: every key in key order, 3 runs, 1000- and 5-key pages',
     async (t) => {
       for (const listPageSize of [1000, 5]) {
-        const s3 = storage(t, srv, { prefix: 'deep', listPageSize });
+        const s3 = listingStorage(t, srv, { prefix: 'deep', listPageSize });
         for (let run = 0; run < 3; run++)
-          t.same(await listed(s3.list()), rel(nested, 'deep'), `${listPageSize}, ${run}`);
+          t.same(await listedKeys(s3.list()), relativeKeys(nested, 'deep'), `${listPageSize}, ${run}`);
       }
     },
   );
 
   await t.test('a flat folder of 10 500 keys: every key in key order, 2 runs, in parallel ranges', async (t) => {
-    const s3 = storage(t, srv, { prefix: 'flat' });
+    const s3 = listingStorage(t, srv, { prefix: 'flat' });
     const before = (await srv.stats()).list ?? 0;
-    t.same(await listed(s3.list()), rel(flat, 'flat'), 'run 0');
+    t.same(await listedKeys(s3.list()), relativeKeys(flat, 'flat'), 'run 0');
     const requests = ((await srv.stats()).list ?? 0) - before;
     t.ok(requests > 11, `${requests} list requests: more than the 11 pages of a sequential listing (ranges, probes)`);
-    t.same(await listed(s3.list()), rel(flat, 'flat'), 'run 1');
+    t.same(await listedKeys(s3.list()), relativeKeys(flat, 'flat'), 'run 1');
   });
 
   await t.test(
     'spaces, +, %, unicode and keys sorting around /: whole and in byte order, 1000- and 3-key pages',
     async (t) => {
       for (const listPageSize of [1000, 3]) {
-        const s3 = storage(t, srv, { prefix: 'odd', listPageSize });
+        const s3 = listingStorage(t, srv, { prefix: 'odd', listPageSize });
         for (let run = 0; run < 3; run++)
-          t.same(await listed(s3.list()), [...AROUND_SLASH].sort(compareKeys), `${listPageSize}, ${run}`);
+          t.same(await listedKeys(s3.list()), [...AROUND_SLASH].sort(compareKeys), `${listPageSize}, ${run}`);
       }
     },
   );
@@ -120,7 +110,7 @@ t.test('a server that ignores StartAfter: warned, listed sequentially, no key lo
     listPage: (params: object, signal?: AbortSignal) =>
       client.send(new ListObjectsV2Command({ Bucket: 'quirky', ...params }), { abortSignal: signal }),
   };
-  t.same(await listed(listS3(ctx)), rel(keys, 'data'), 'all 2500 keys once, in order');
+  t.same(await listedKeys(listS3(ctx)), relativeKeys(keys, 'data'), 'all 2500 keys once, in order');
   const probes = srv.queries.filter((q) => q.includes('start-after='));
   t.ok(probes.length >= 1 && probes.length <= 8, `${probes.length} probes (one lane each at most) before falling back`);
   t.equal(srv.queries.filter((q) => q.includes('continuation-token=')).length, 2, 'then pages 2 and 3 by token');

@@ -1,31 +1,22 @@
 // S3 listing with the default options (8 parallel ranges, 1000-key pages) against a real s3rver: every key, in order.
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { S3Storage } from '../../lib/storage/s3.js';
 import { LocalStorage } from '../../lib/storage/local.js';
 import { scanDataset } from '../../lib/metadata/scan.js';
 import { compareKeys } from '../../lib/storage/s3-key-order.js';
-import type { ObjectInfo } from '../../lib/storage/types.js';
 import { datasetConfig } from '../helpers/scan-config.js';
 import { encodeImage, type MakeFormat } from '../helpers/make-images.js';
-import { awsDescription, startS3Server, type S3Server } from '../helpers/s3-server.js';
+import { startS3Server } from '../helpers/s3-server.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
-import { AROUND_SLASH, flatKeys, nestedKeys, seedS3rver } from '../helpers/s3-list-layouts.js';
-
-async function listed(s3: S3Storage): Promise<string[]> {
-  const out: ObjectInfo[] = [];
-  for await (const o of s3.list()) out.push(o);
-  return out.map((o) => o.key);
-}
-
-const rel = (keys: readonly string[], root: string): string[] =>
-  keys.map((k) => k.slice(root.length + 1)).sort(compareKeys);
-
-function storage(t: Test, srv: S3Server, o: Parameters<typeof awsDescription>[1]): S3Storage {
-  const s3 = new S3Storage(awsDescription(srv, o));
-  t.teardown(() => s3.close());
-  return s3;
-}
+import {
+  AROUND_SLASH,
+  flatKeys,
+  listedKeys,
+  listingStorage,
+  nestedKeys,
+  relativeKeys,
+  seedS3rver,
+} from '../helpers/s3-list-layouts.js';
 
 t.test('s3rver, default listing options', async (t) => {
   const srv = await startS3Server(t, { bucket: 'list-bucket' });
@@ -51,17 +42,17 @@ t.test('s3rver, default listing options', async (t) => {
     'folders holding only folders, 4-7 levels: every key in key order, 3 runs, 1000- and 5-key pages',
     async (t) => {
       for (const listPageSize of [1000, 5]) {
-        const s3 = storage(t, srv, { prefix: 'deep', listPageSize });
+        const s3 = listingStorage(t, srv, { prefix: 'deep', listPageSize });
         for (let run = 0; run < 3; run++)
-          t.same(await listed(s3), rel(nested, 'deep'), `pages of ${listPageSize}, run ${run}`);
+          t.same(await listedKeys(s3.list()), relativeKeys(nested, 'deep'), `pages of ${listPageSize}, run ${run}`);
       }
     },
   );
 
   await t.test('a flat folder of 10 500 keys: every key in key order, 2 runs, through StartAfter ranges', async (t) => {
     const proxy = await startFaultProxy(t, srv.endpoint, () => ({ kind: 'pass' }));
-    const s3 = storage(t, srv, { prefix: 'flat', endpoint: proxy.url });
-    for (let run = 0; run < 2; run++) t.same(await listed(s3), rel(flat, 'flat'), `run ${run}`);
+    const s3 = listingStorage(t, srv, { prefix: 'flat', endpoint: proxy.url });
+    for (let run = 0; run < 2; run++) t.same(await listedKeys(s3.list()), relativeKeys(flat, 'flat'), `run ${run}`);
     const lists = proxy.stats.log.filter((l) => l.url.includes('list-type=2'));
     const ranged = lists.filter((l) => /[?&]start-after=/.test(l.url));
     t.ok(ranged.length > 0, `${ranged.length} of ${lists.length} list requests started after a key (parallel ranges)`);
@@ -72,8 +63,9 @@ t.test('s3rver, default listing options', async (t) => {
   });
 
   await t.test('spaces, +, %, unicode and keys sorting around / come back whole and in UTF-8 byte order', async (t) => {
-    const s3 = storage(t, srv, { prefix: 'odd' });
-    for (let run = 0; run < 3; run++) t.same(await listed(s3), [...AROUND_SLASH].sort(compareKeys), `run ${run}`);
+    const s3 = listingStorage(t, srv, { prefix: 'odd' });
+    for (let run = 0; run < 3; run++)
+      t.same(await listedKeys(s3.list()), [...AROUND_SLASH].sort(compareKeys), `run ${run}`);
   });
 
   await t.test(
@@ -81,8 +73,8 @@ t.test('s3rver, default listing options', async (t) => {
     async (t) => {
       // s3rver walks its folders (dir "a" sorts before file "a b.png._S3rver_object"), and continues after the last
       // key it sent, so keys the walk puts later but S3 order puts earlier would be skipped by the server itself.
-      const s3 = storage(t, srv, { prefix: 'odd', listPageSize: 3 });
-      await t.rejects(listed(s3), { code: 'TF_STORAGE', message: /not in S3 key order/ });
+      const s3 = listingStorage(t, srv, { prefix: 'odd', listPageSize: 3 });
+      await t.rejects(listedKeys(s3.list()), { code: 'TF_STORAGE', message: /not in S3 key order/ });
     },
   );
 });
@@ -111,7 +103,7 @@ t.test('the 120-image nested dataset scans as 120 images through the real scan w
     crop_aspect: 'preserve',
     train_batch_size: 1,
   });
-  const s3 = storage(t, srv, { id: 'nested120', prefix: 'data' });
+  const s3 = listingStorage(t, srv, { id: 'nested120', prefix: 'data' });
   const r = await scanDataset({
     id: 'nested120',
     config,

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { awsDescription, startS3Server } from '../helpers/s3-server.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
+import { childOutput } from '../helpers/child-output.js';
 
 const script = fileURLToPath(new URL('../fixtures/storage/s3-secret-run.ts', import.meta.url));
 
@@ -47,15 +48,7 @@ t.test('the secret key never appears in anything written', async (t) => {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    err += d.toString();
-  });
-  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  const { code, out, err } = await childOutput(child);
   t.equal(code, 0, err.slice(-2000));
   t.match(out, /"done":true,"listed":3/, 'the run did real work');
   t.match(err, /retrying (list|read) after slow_down/, 'retries were logged');

@@ -3,11 +3,11 @@
 import t from 'tap';
 import { join } from 'node:path';
 import type { ImageDatasetConfig } from '../../lib/config/types.js';
-import type { DatasetIndex, SampleMetadata } from '../../lib/metadata/types.js';
+import type { SampleMetadata } from '../../lib/metadata/types.js';
 import { createLoader } from '../../lib/pipeline/create-loader.js';
 import type { Batch, LoaderDatasetInput } from '../../lib/pipeline/types.js';
 import { LocalStorage } from '../../lib/storage/local.js';
-import { imageConfig } from '../helpers/runtime-dataset.js';
+import { imageConfig, oneBucketIndex } from '../helpers/runtime-dataset.js';
 import { makeAudioOnly, makeClip, makeTruncatedClip, makeUnknownCodecAvi } from '../helpers/make-clips.js';
 
 const GOOD = ['g0.mp4', 'g1.mp4', 'g2.webm', 'g3.mp4', 'g4.mp4', 'g5.webm'];
@@ -46,12 +46,7 @@ function dataset(dir: string): LoaderDatasetInput {
     original_num_frames: 10,
     fps: 10,
   };
-  const index: DatasetIndex = {
-    id: 'clips',
-    buckets: { '1.0': keys },
-    metadata: Object.fromEntries(keys.map((k) => [k, meta])),
-    stats: { total_processed: keys.length, skipped: {} },
-  };
+  const index = oneBucketIndex('clips', keys, meta);
   const video = { num_frames: 8, min_frames: 8, max_frames: null, is_i2v: false, frame_interval: null };
   const config: ImageDatasetConfig = {
     ...imageConfig('clips', dir, { train_batch_size: 2 }),

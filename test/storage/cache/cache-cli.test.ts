@@ -9,7 +9,7 @@ import { parseBytes, cacheFromCli } from '../../../lib/cli/cache-options.js';
 import { loadConfig } from '../../../lib/config/load-config.js';
 import { describeAws } from '../../../lib/factory/describe.js';
 import { createStorage } from '../../../lib/storage/from-description.js';
-import { memAwsDescription } from '../../helpers/mem-s3-server.js';
+import { awsDescription } from '../../helpers/s3-server.js';
 import { objects, serverWith } from './helpers.js';
 
 const run = promisify(execFile);
@@ -76,7 +76,7 @@ t.test('cache stats reports the folder, its datasets and bytes; cache clear empt
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tf-cache-stats-'));
   const srv = await serverWith(t, objects(3, 1000));
   const s = createStorage({
-    ...memAwsDescription(srv),
+    ...awsDescription(srv),
     cache: { dir, maxBytes: 1 << 20, memoryMaxBytes: 0, revalidateAfterMs: 1000 },
   });
   t.teardown(() => s.close());

@@ -5,6 +5,7 @@ import path from 'node:path';
 import t, { type Test } from 'tap';
 import { scanEntries } from '../../../lib/storage/cache/disk-scan.js';
 import { CsvStorage, FAILURE_FILE, type CsvDescription } from '../../../lib/storage/csv.js';
+import { csvDescription } from '../../helpers/csv-dataset.js';
 import { startHttpServer } from '../../helpers/http-server.js';
 import { tempSpec } from './helpers.js';
 
@@ -17,17 +18,12 @@ async function csvSetup(t: Test, n: number, size: number) {
   const srv = await startHttpServer(t, { routes: { ...routes, '/img/dead.png': { status: 404 } } });
   const urls = [...bodies.map((_, i) => `${srv.url}/img/${i}.png`), `${srv.url}/img/dead.png`];
   await writeFile(path.join(dir, 'list.csv'), `url\n${urls.join('\n')}\n`);
-  const desc = (spec: CsvDescription['cache']): CsvDescription => ({
-    kind: 'csv',
-    id: 'urls',
-    csvFile: path.join(dir, 'list.csv'),
-    cacheDir: path.join(dir, 'csvcache'),
-    urlColumn: 'url',
-    captionColumn: '',
-    allowPrivateHosts: true,
-    maxAttempts: 1,
-    ...(spec ? { cache: spec } : {}),
-  });
+  const desc = (spec: CsvDescription['cache']): CsvDescription =>
+    csvDescription('urls', path.join(dir, 'list.csv'), path.join(dir, 'csvcache'), {
+      captionColumn: '',
+      maxAttempts: 1,
+      ...(spec ? { cache: spec } : {}),
+    });
   return { dir, srv, urls, bodies, desc };
 }
 

@@ -6,7 +6,8 @@ import type { Test } from 'tap';
 import type { CacheSpec } from '../../../lib/storage/cache/cache-spec.js';
 import { createStorage } from '../../../lib/storage/from-description.js';
 import type { StorageBackend } from '../../../lib/storage/types.js';
-import { memAwsDescription, startMemS3Server, type MemS3Server } from '../../helpers/mem-s3-server.js';
+import { startMemS3Server, type MemS3Server } from '../../helpers/mem-s3-server.js';
+import { awsDescription } from '../../helpers/s3-server.js';
 
 /** A cache spec in a fresh temp folder (or `dir`), revalidation off unless asked. */
 export async function tempSpec(over: Partial<CacheSpec> = {}): Promise<CacheSpec> {
@@ -28,7 +29,7 @@ export async function serverWith(t: Test, objs: [string, Buffer][]): Promise<Mem
 
 /** A cached S3 storage on `srv`, closed at teardown. */
 export function cachedS3(t: Test, srv: MemS3Server, spec: CacheSpec, id = 'cached'): StorageBackend {
-  const s = createStorage({ ...memAwsDescription(srv, { id }), cache: spec });
+  const s = createStorage({ ...awsDescription(srv, { id }), cache: spec });
   t.teardown(() => s.close());
   return s;
 }

@@ -8,7 +8,8 @@ import { createLoader } from '../../../lib/pipeline/create-loader.js';
 import { scanEntries } from '../../../lib/storage/cache/disk-scan.js';
 import type { CacheSpec } from '../../../lib/storage/cache/cache-spec.js';
 import { createStorage } from '../../../lib/storage/from-description.js';
-import { memAwsDescription, startMemS3Server, type MemS3Server } from '../../helpers/mem-s3-server.js';
+import { startMemS3Server, type MemS3Server } from '../../helpers/mem-s3-server.js';
+import { awsDescription } from '../../helpers/s3-server.js';
 import { makeDataset, type MadeDataset } from '../../helpers/runtime-dataset.js';
 import type { LoaderDatasetInput } from '../../../lib/pipeline/types.js';
 import { requests, tempSpec } from './helpers.js';
@@ -26,7 +27,7 @@ async function s3Dataset(
     keys.map(async (k) => [k, await readFile(path.join(ds.root, k))] as [string, Buffer]),
   );
   await srv.putMany(files, 8);
-  const storage = createStorage({ ...memAwsDescription(srv, { id: 's3c' }), cache: spec });
+  const storage = createStorage({ ...awsDescription(srv, { id: 's3c' }), cache: spec });
   t.teardown(() => storage.close());
   const bytes = files.reduce((a, [, b]) => a + b.length, 0);
   return { srv, ds, input: { config: ds.config, storage, index: ds.index }, bytes };

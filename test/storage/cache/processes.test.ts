@@ -4,25 +4,21 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { memAwsDescription, startMemS3Server } from '../../helpers/mem-s3-server.js';
+import { childOutput } from '../../helpers/child-output.js';
+import { startMemS3Server } from '../../helpers/mem-s3-server.js';
+import { awsDescription } from '../../helpers/s3-server.js';
 import { makeDataset } from '../../helpers/runtime-dataset.js';
 import { requests, tempSpec } from './helpers.js';
 
 const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/stream-s3-child.ts');
 
-function run(jobFile: string, seed: number): Promise<{ samples: number; pixels: number }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', child, jobFile, String(seed)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    p.once('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out) as { samples: number; pixels: number }) : reject(new Error(err)),
-    );
+async function run(jobFile: string, seed: number): Promise<{ samples: number; pixels: number }> {
+  const p = spawn(process.execPath, ['--import', 'tsx', child, jobFile, String(seed)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const { code, out, err } = await childOutput(p);
+  if (code !== 0) throw new Error(err);
+  return JSON.parse(out) as { samples: number; pixels: number };
 }
 
 t.test('4 processes streaming the same dataset download each object once', async (t) => {
@@ -35,7 +31,7 @@ t.test('4 processes streaming the same dataset download each object once', async
   );
   const spec = await tempSpec();
   const jobFile = path.join(spec.dir, 'job.json');
-  const description = { ...memAwsDescription(srv, { id: 'ranks' }), cache: spec };
+  const description = { ...awsDescription(srv, { id: 'ranks' }), cache: spec };
   await writeFile(jobFile, JSON.stringify({ description, config: ds.config, index: ds.index }));
   // Different seeds: each process walks the objects in its own order, so they race for different objects.
   const results = await Promise.all([1, 2, 3, 4].map((seed) => run(jobFile, seed)));

@@ -158,8 +158,8 @@ t.test('--model_family (SimpleTuner spelling) wins over --set and the training c
   const args = ['validate', '--json', '--training-config', s.stConfig, '--set', 'model_family=sd3'];
   const vaeDir = async (extra: string[]): Promise<unknown> => {
     const r = await cli([...args, ...extra]);
-    t.equal(r.code, 0, r.stderr);
-    const j = JSON.parse(r.stdout) as { datasets: { id: string; config: Record<string, unknown> }[] };
+    t.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out) as { datasets: { id: string; config: Record<string, unknown> }[] };
     return j.datasets.find((d) => d.id === 'photos')?.config.cache_dir_vae;
   };
   t.equal(await vaeDir([]), join(s.out, 'cache/vae/sd3/photos'), '--set over the training config');

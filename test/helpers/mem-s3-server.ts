@@ -44,6 +44,8 @@ export interface MemS3Server extends Omit<S3Server, 'dir'> {
    * `inflight_area_ms` (the integral of requests open at the server over time; its growth over a window / the window =
    * mean open requests, which with `latencyMs` is the number of GETs a client keeps in flight). */
   stats(): Promise<Record<string, number>>;
+  /** The most requests open at once since the previous call (or the start); each call starts a new window. */
+  peak(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -69,6 +71,8 @@ class MemS3 {
   readonly #secrets = new Map([[CREDS.accessKeyId, CREDS.secretAccessKey]]);
   readonly #fileCache = new Map<string, MemObject>();
   #open = 0;
+  /** High-water of open requests since the last `peak` admin call. */
+  #peak = 0;
   #since = performance.now();
 
   constructor(
@@ -106,6 +110,7 @@ class MemS3 {
     this.#since = now;
     this.#open += delta;
     this.#counts.inflight_max = Math.max(this.#counts.inflight_max ?? 0, this.#open);
+    this.#peak = Math.max(this.#peak, this.#open);
   }
 
   #fail(res: Res, status: number, code: string, message: string, resource: string, head = false): void {
@@ -115,6 +120,11 @@ class MemS3 {
 
   async #admin(req: Req, res: Res, op: string, body: Buffer): Promise<void> {
     if (op === 'stats') return send(res, 200, JSON.stringify(this.#counts), { 'content-type': 'application/json' });
+    if (op === 'peak') {
+      const peak = this.#peak;
+      this.#peak = this.#open;
+      return send(res, 200, JSON.stringify({ peak }), { 'content-type': 'application/json' });
+    }
     if (op !== 'load' || req.method !== 'POST') return this.#fail(res, 400, 'InvalidRequest', 'unknown admin call', op);
     const { bucket, entries } = JSON.parse(body.toString('utf8')) as { bucket: string; entries: [string, string][] };
     const b = this.#store.get(bucket);
@@ -334,6 +344,7 @@ export async function startMemS3Server(t: TeardownHost | null, o: MemS3Options =
       await admin('load', JSON.stringify({ bucket, entries: entries.slice(i, i + 20_000) }));
   };
   const stats = async () => (await admin('stats')) as Record<string, number>;
+  const peak = async () => ((await admin('peak')) as { peak: number }).peak;
   return {
     endpoint,
     port,
@@ -344,6 +355,7 @@ export async function startMemS3Server(t: TeardownHost | null, o: MemS3Options =
     ...uploaders(client, bucket),
     load,
     stats,
+    peak,
     close,
   };
 }

@@ -1,6 +1,6 @@
 // The disk level: a folder bounded in bytes shared by processes; atomic entries, verified reads, LRU eviction.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, futimesSync, openSync, readFileSync, renameSync, unlinkSync, writevSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, futimesSync, openSync, readFileSync, renameSync, unlinkSync, writevSync } from 'node:fs';
 import { mkdir, stat, unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
@@ -126,10 +126,7 @@ export class DiskCache {
   /** True when an entry file exists (not verified: read-ahead only needs to know it need not download). */
   async has(hash: string): Promise<boolean> {
     if (this.#disabled) return false;
-    return stat(this.entryPath(hash)).then(
-      () => true,
-      () => false,
-    );
+    return Promise.resolve(existsSync(this.entryPath(hash))); // synchronous, as get(): no pool-thread hop
   }
 
   /** Record that the entry still matches the remote (mtime = last check). */

@@ -34,7 +34,7 @@ const running = new Map<string, Map<string, Promise<Buffer>>>();
 
 function inflightFor(dir: string): Map<string, Promise<Buffer>> {
   let m = running.get(dir);
-  if (!m) running.set(dir, (m = new Map()));
+  if (!m) running.set(dir, (m = new Map<string, Promise<Buffer>>()));
   return m;
 }
 

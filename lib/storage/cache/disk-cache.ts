@@ -1,6 +1,16 @@
 // The disk level: a folder bounded in bytes shared by processes; atomic entries, verified reads, LRU eviction.
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, futimesSync, openSync, readFileSync, renameSync, unlinkSync, writevSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  futimesSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writevSync,
+} from 'node:fs';
 import { mkdir, stat, unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';

@@ -1,4 +1,5 @@
-// Read-through over memory → disk → remote: revalidation by age, one download per object across threads and processes.
+// Read-through over memory → disk → remote: revalidation by age, one download per object across threads and
+// processes.
 import type { LRUCache } from 'lru-cache';
 import type { ObjectInfo, StorageBackend } from '../types.js';
 import type { CacheCounter } from './cache-counters.js';

@@ -73,6 +73,10 @@ export class DecodePool {
   get queued(): number {
     return this.#pool?.queueSize ?? this.#waiting.length;
   }
+  /** threads 0: decodes running in this thread now (reads before them take no slot); 0 with worker threads. */
+  get decoding(): number {
+    return this.#running;
+  }
   /** Worker crashes seen so far. */
   get crashes(): number {
     return this.#crashes;

@@ -28,21 +28,39 @@ function reasonOf(err: unknown, fallback: string): string {
   return fallback;
 }
 
+/** A task's bytes and how long reading them took, or why the sample must be skipped. */
+export type TaskBytes = { ok: true; bytes: Buffer; readMs: number } | { ok: false; reason: string; message: string };
+
+/** Video tasks read their clip inside their own body (ffmpeg may stream it); every other task reads bytes first. */
+export function readsWhole(task: DecodeTask): boolean {
+  return !(task.kind === 'video' && task.video);
+}
+
+/** Read the task's object through this thread's client; never throws (a failed read is a skip reason). */
+export async function readTaskBytes(task: DecodeTask): Promise<TaskBytes> {
+  const t0 = performance.now();
+  try {
+    const bytes = await (await clientFor(task)).read(task.key);
+    return { ok: true, bytes, readMs: performance.now() - t0 };
+  } catch (err) {
+    return { ok: false, reason: reasonOf(err, 'read_error'), message: (err as Error).message };
+  }
+}
+
 /**
  * Never throws for a bad sample: the result says why it must be skipped. Pixels own their ArrayBuffer (transferable).
  */
 export async function runDecodeTask(task: DecodeTask): Promise<DecodeResult> {
-  if (task.kind === 'video' && task.video)
-    return runVideoTask(await clientFor(task), { ...task.video, key: task.key, geometry: task.geometry });
-  const t0 = performance.now();
-  let bytes: Buffer;
-  try {
-    bytes = await (await clientFor(task)).read(task.key);
-  } catch (err) {
-    return { ok: false, reason: reasonOf(err, 'read_error'), message: (err as Error).message };
-  }
+  if (!readsWhole(task))
+    return runVideoTask(await clientFor(task), { ...task.video!, key: task.key, geometry: task.geometry });
+  const read = await readTaskBytes(task);
+  return read.ok ? decodeTaskBytes(task, read.bytes, read.readMs) : read;
+}
+
+/** Decode bytes already read (pixels or latents); never throws for a bad sample. */
+export async function decodeTaskBytes(task: DecodeTask, bytes: Buffer, readMs: number): Promise<DecodeResult> {
   const t1 = performance.now();
-  if (task.kind === 'latents') return latentResult(bytes, task.key, t1 - t0, t1);
+  if (task.kind === 'latents') return latentResult(bytes, task.key, readMs, t1);
   try {
     const img = await decodeToTarget(
       bytes,
@@ -57,7 +75,7 @@ export async function runDecodeTask(task: DecodeTask): Promise<DecodeResult> {
       width: img.width,
       height: img.height,
       pixels,
-      readMs: t1 - t0,
+      readMs,
       decodeMs: performance.now() - t1,
     };
   } catch (err) {

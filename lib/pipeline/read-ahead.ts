@@ -55,9 +55,12 @@ export class ReadAhead {
     this.#queue.length = 0;
   }
 
-  /** Mean downloaded object size; unknown until the first download (then a single slot runs). */
+  /**
+   * Bytes in flight, from the mean downloaded object size. Before the first download ends the slots share the byte
+   * bound evenly: starting with one slot cost a whole round trip per loader before read-ahead got ahead of decode.
+   */
   #inFlightBytes(): number {
-    const mean = this.#done > 0 ? this.#bytes / this.#done : this.#o.maxBytes;
+    const mean = this.#done > 0 ? this.#bytes / this.#done : this.#o.maxBytes / this.#o.concurrency;
     return this.#active * mean;
   }
 

@@ -6,7 +6,7 @@ import { videoTempDir } from '../video/temp-dir.js';
 import { logger } from '../log.js';
 import type { MetricsBus } from '../metrics/events.js';
 import type { DecodeResult, DecodeTask } from '../image/decode-task.js';
-import { runDecodeTask } from '../image/run-task.js';
+import { decodeTaskBytes, readsWhole, readTaskBytes, runDecodeTask } from '../image/run-task.js';
 import { workerExecArgv, workerPath } from './worker-path.js';
 
 const log = logger('pool/decode');
@@ -73,6 +73,10 @@ export class DecodePool {
   get queued(): number {
     return this.#pool?.queueSize ?? this.#waiting.length;
   }
+  /** threads 0: decodes running in this thread now (reads before them take no slot); 0 with worker threads. */
+  get decoding(): number {
+    return this.#running;
+  }
   /** Worker crashes seen so far. */
   get crashes(): number {
     return this.#crashes;
@@ -102,16 +106,20 @@ export class DecodePool {
   }
 
   /**
-   * threads 0: the task body in this thread, at most `tasksPerThread` at once, so a deeper ordered window upstream
-   * adds slack (work queued behind a slow head) without adding decodes to the libuv pool. runDecodeTask never rejects.
+   * threads 0: the task body in this thread, at most `tasksPerThread` decodes at once, so a deeper ordered window
+   * upstream adds slack (work queued behind a slow head) without adding decodes to the libuv pool. The read comes
+   * first and takes no slot: it waits on the network or disk, not on a core, so reads in flight are bounded by the
+   * window (a remote object no longer holds one of the few decode slots for its round trip).
    */
   async #runHere(task: DecodeTask, signal?: AbortSignal): Promise<DecodeResult> {
+    const read = readsWhole(task) ? await readTaskBytes(task) : null;
+    if (read && !read.ok) return read;
     if (this.#running >= this.#slots) await new Promise<void>((resolve) => this.#waiting.push(resolve));
     this.#running++;
     try {
       signal?.throwIfAborted();
       if (this.#closed) return { ok: false, reason: 'closed', message: 'The decode pool was closed' };
-      return await runDecodeTask(task);
+      return read ? await decodeTaskBytes(task, read.bytes, read.readMs) : await runDecodeTask(task);
     } finally {
       this.#running--;
       this.#waiting.shift()?.();

@@ -46,14 +46,31 @@ export function leanTarget(d: AwsDescription): {
   return { protocol: 'https:', host: `${d.bucket}.s3.${d.region}.amazonaws.com`, port: undefined, prefix: '' };
 }
 
+/** A GET's body and the response headers it came with (ETag, Last-Modified: the identity of what was read). */
+export interface LeanResponse {
+  body: Buffer;
+  headers: http.IncomingHttpHeaders;
+}
+
 /** GET `key` (optionally a byte range); 416 → empty buffer; other non-2xx → LeanS3Error; short bodies → error. */
-export function leanGet(
+export async function leanGet(
   d: AwsDescription,
   agents: { http: http.Agent; https: https.Agent },
   key: string,
   range: string | undefined,
   signal: AbortSignal,
 ): Promise<Buffer> {
+  return (await leanGetWithHeaders(d, agents, key, range, signal)).body;
+}
+
+/** As leanGet, with the response headers (a read cache stores the ETag without a separate HEAD). */
+export function leanGetWithHeaders(
+  d: AwsDescription,
+  agents: { http: http.Agent; https: https.Agent },
+  key: string,
+  range: string | undefined,
+  signal: AbortSignal,
+): Promise<LeanResponse> {
   const t = leanTarget(d);
   const path = `${t.prefix}/${encodeS3Path(key)}`;
   const headers = signS3Request({
@@ -67,7 +84,7 @@ export function leanGet(
     ...(range ? { headers: { range } } : {}),
   });
   const mod = t.protocol === 'https:' ? https : http;
-  return new Promise<Buffer>((resolve, reject) => {
+  return new Promise<LeanResponse>((resolve, reject) => {
     const req = mod.request({
       protocol: t.protocol,
       host: t.host.replace(/:\d+$/, ''),
@@ -86,7 +103,7 @@ export function leanGet(
       // An empty object: done, whatever body follows (s3rver sends a bogus 206 "bytes 0-0/0" and drops the connection).
       if (/\/0$/.test(String(res.headers['content-range'] ?? ''))) {
         res.destroy();
-        return resolve(Buffer.alloc(0));
+        return resolve({ body: Buffer.alloc(0), headers: res.headers });
       }
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -95,7 +112,7 @@ export function leanGet(
       res.on('end', () => {
         const body = Buffer.concat(chunks);
         const status = res.statusCode ?? 0;
-        if (status === 416) return resolve(Buffer.alloc(0));
+        if (status === 416) return resolve({ body: Buffer.alloc(0), headers: res.headers });
         if (status < 200 || status >= 300) {
           const code =
             /<Code>([^<]+)<\/Code>/.exec(body.toString('utf8'))?.[1] ??
@@ -113,7 +130,7 @@ export function leanGet(
           return reject(
             Object.assign(new Error(`body has ${body.length} of ${declared} bytes`), { name: 'TruncatedBody' }),
           );
-        resolve(body);
+        resolve({ body, headers: res.headers });
       });
     });
     req.end();

@@ -6,11 +6,11 @@ import { logger, type Logger } from '../log.js';
 import { registerSecret } from '../redact.js';
 import { metrics } from '../metrics/events.js';
 import { createAgents, createS3Client, S3_DEFAULTS, type AwsDescription, type OwnedClient } from './s3-client.js';
-import { leanGet } from './s3-lean.js';
+import { leanGet, leanGetWithHeaders } from './s3-lean.js';
 import { listS3 } from './s3-list.js';
 import { networkReason, withRetries, type RetryPolicy } from './retry.js';
 import { safeKey } from './safe-key.js';
-import type { BackendDescription, ListOptions, ObjectInfo, StorageBackend } from './types.js';
+import type { BackendDescription, ListOptions, ObjectInfo, ReadWithInfo, StorageBackend } from './types.js';
 
 const RETRY_NAMES = new Set([
   'SlowDown',
@@ -98,14 +98,24 @@ export class S3Storage implements StorageBackend {
   }
 
   async read(key: string, signal?: AbortSignal): Promise<Buffer> {
+    return (await this.readWithInfo(key, signal)).body;
+  }
+
+  /** Whole object and the identity of the version read: ETag and Last-Modified of the GET itself, no HEAD. */
+  async readWithInfo(key: string, signal?: AbortSignal): Promise<ReadWithInfo> {
     const full = this.#full(key);
+    const rel = full.slice(this.#root.length);
     if (this.#lean.full)
-      return this.#retried('read', full, signal, (s) => leanGet(this.#desc, this.#agents, full, undefined, s));
+      return this.#retried('read', full, signal, async (s) => {
+        const r = await leanGetWithHeaders(this.#desc, this.#agents, full, undefined, s);
+        return { body: r.body, info: identityOf(rel, r.body.length, r.headers.etag, r.headers['last-modified']) };
+      });
     return this.#call('read', full, signal, async (c, s) => {
       const out = await c.client.send(new c.sdk.GetObjectCommand({ Bucket: this.#desc.bucket, Key: full }), {
         abortSignal: s,
       });
-      return readBody(out, s);
+      const body = await readBody(out, s);
+      return { body, info: identityOf(rel, body.length, out.ETag, out.LastModified) };
     });
   }
 
@@ -141,12 +151,7 @@ export class S3Storage implements StorageBackend {
     const out = await this.#call('stat', full, undefined, (c, s) =>
       c.client.send(new c.sdk.HeadObjectCommand({ Bucket: this.#desc.bucket, Key: full }), { abortSignal: s }),
     );
-    return {
-      key: full.slice(this.#root.length),
-      size: out.ContentLength ?? 0,
-      ...(out.LastModified ? { mtimeMs: out.LastModified.getTime() } : {}),
-      ...(out.ETag ? { etag: out.ETag.replace(/"/g, '') } : {}),
-    };
+    return identityOf(full.slice(this.#root.length), out.ContentLength ?? 0, out.ETag, out.LastModified);
   }
 
   async exists(key: string): Promise<boolean> {
@@ -262,6 +267,17 @@ export class S3Storage implements StorageBackend {
       cause: err,
     });
   }
+}
+
+/** What a HEAD or a GET says about the object: size, ETag without quotes, Last-Modified in ms. */
+function identityOf(key: string, size: number, etag?: string, modified?: Date | string): ObjectInfo {
+  const ms = modified === undefined ? NaN : new Date(modified).getTime();
+  return {
+    key,
+    size,
+    ...(Number.isFinite(ms) ? { mtimeMs: ms } : {}),
+    ...(etag ? { etag: etag.replace(/"/g, '') } : {}),
+  };
 }
 
 /** Whole body as a Buffer; a body shorter than Content-Length is an error (retried), never a silently short read. */

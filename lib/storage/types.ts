@@ -13,6 +13,12 @@ export interface ObjectInfo {
   etag?: string;
 }
 
+/** A whole object and what the response said about it. */
+export interface ReadWithInfo {
+  body: Buffer;
+  info: ObjectInfo;
+}
+
 /** Options for listing. */
 export interface ListOptions {
   /** Lower-case extensions without dot; matched case-insensitively. Empty/undefined = all files. */
@@ -152,6 +158,11 @@ export interface StorageBackend {
   list(options?: ListOptions): AsyncIterable<ObjectInfo>;
   /** Whole object. */
   read(key: string, signal?: AbortSignal): Promise<Buffer>;
+  /**
+   * Whole object with the identity (size, ETag, Last-Modified) of the very version read, from the same response;
+   * backends that can tell it without a second request implement it (the read cache then skips its stat).
+   */
+  readWithInfo?(key: string, signal?: AbortSignal): Promise<ReadWithInfo>;
   /** Bytes [start, end) — fewer if the object is shorter; empty for an empty object. */
   readRange(key: string, start: number, end: number, signal?: AbortSignal): Promise<Buffer>;
   stat(key: string): Promise<ObjectInfo>;

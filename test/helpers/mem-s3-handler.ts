@@ -36,6 +36,8 @@ export class MemS3 {
   readonly #secrets = new Map([[CREDS.accessKeyId, CREDS.secretAccessKey]]);
   readonly #fileCache = new Map<string, MemObject>();
   #open = 0;
+  /** High-water of open requests since the last `peak` admin call. */
+  #peak = 0;
   #since = performance.now();
 
   constructor(
@@ -73,6 +75,7 @@ export class MemS3 {
     this.#since = now;
     this.#open += delta;
     this.#counts.inflight_max = Math.max(this.#counts.inflight_max ?? 0, this.#open);
+    this.#peak = Math.max(this.#peak, this.#open);
   }
 
   #fail(res: Res, status: number, code: string, message: string, resource: string, head = false): void {
@@ -86,6 +89,11 @@ export class MemS3 {
 
   async #admin(req: Req, res: Res, op: string, body: Buffer): Promise<void> {
     if (op === 'stats') return send(res, 200, JSON.stringify(this.#counts), { 'content-type': 'application/json' });
+    if (op === 'peak') {
+      const peak = this.#peak;
+      this.#peak = this.#open;
+      return send(res, 200, JSON.stringify({ peak }), { 'content-type': 'application/json' });
+    }
     if (op !== 'load' || req.method !== 'POST') return this.#fail(res, 400, 'InvalidRequest', 'unknown admin call', op);
     const { bucket, entries } = JSON.parse(body.toString('utf8')) as { bucket: string; entries: [string, string][] };
     const b = this.#store.get(bucket);

@@ -32,6 +32,8 @@ export interface MemS3Server extends Omit<S3Server, 'dir'> {
    * `inflight_area_ms` (the integral of requests open at the server over time; its growth over a window / the window =
    * mean open requests, which with `latencyMs` is the number of GETs a client keeps in flight). */
   stats(): Promise<Record<string, number>>;
+  /** The most requests open at once since the previous call (or the start); each call starts a new window. */
+  peak(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -78,6 +80,7 @@ export async function startMemS3Server(t: TeardownHost | null, o: MemS3Options =
       await admin('load', JSON.stringify({ bucket, entries: entries.slice(i, i + 20_000) }));
   };
   const stats = async () => (await admin('stats')) as Record<string, number>;
+  const peak = async () => ((await admin('peak')) as { peak: number }).peak;
   return {
     endpoint,
     port,
@@ -88,6 +91,7 @@ export async function startMemS3Server(t: TeardownHost | null, o: MemS3Options =
     ...uploaders(client, bucket),
     load,
     stats,
+    peak,
     close,
   };
 }

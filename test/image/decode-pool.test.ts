@@ -81,8 +81,18 @@ t.test('threads 0 decodes in this thread: same pixels, same skips, at most tasks
   const pool = new DecodePool({ threads: 0, tasksPerThread: 2 });
   t.teardown(() => pool.close());
   const runs = ['good.jpg', 'good.jpg', 'good.jpg', 'broken.jpg'].map((key) => pool.run({ storage, key, geometry }));
-  t.equal(pool.queued, 2, 'two wait for a slot');
-  const [a, b, c, broken] = await Promise.all(runs);
+  // Reads take no slot, so decodes start as reads end: sample the pool on every turn until all four are done.
+  let settled = false;
+  const most = { decoding: 0, total: 0 };
+  const all = Promise.all(runs).finally(() => (settled = true));
+  while (!settled) {
+    most.decoding = Math.max(most.decoding, pool.decoding);
+    most.total = Math.max(most.total, pool.decoding + pool.queued);
+    await new Promise((r) => setImmediate(r));
+  }
+  t.equal(most.decoding, 2, 'never more than tasksPerThread (2) decodes at once, and both slots used');
+  t.ok(most.total >= 3, `decodes waited for a slot (${most.total} ready at once)`);
+  const [a, b, c, broken] = await all;
   const local = await decodeToTarget(img, geometry);
   for (const r of [a, b, c])
     t.ok(r.ok && r.kind === 'pixels' && Buffer.from(r.pixels).equals(local.data), 'same bytes as a direct decode');

@@ -1,6 +1,6 @@
 // A StorageBackend that reads through the memory and disk cache levels to the remote backend it wraps.
 import { sliceRange } from '../list-filter.js';
-import type { BackendDescription, ListOptions, ObjectInfo, StorageBackend } from '../types.js';
+import type { BackendDescription, ListOptions, ObjectInfo, ReadWithInfo, StorageBackend } from '../types.js';
 import { CacheCounter, type CacheCounters } from './cache-counters.js';
 import type { CacheSpec } from './cache-spec.js';
 import { diskCacheFor } from './disk-cache.js';
@@ -72,6 +72,12 @@ export class CachedStorage implements StorageBackend {
 
   read(key: string, signal?: AbortSignal): Promise<Buffer> {
     return this.#rt.read(key, signal);
+  }
+
+  /** Through the cache too (else the proxy below would hand callers the remote's uncached method); size only. */
+  async readWithInfo(key: string, signal?: AbortSignal): Promise<ReadWithInfo> {
+    const body = await this.#rt.read(key, signal);
+    return { body, info: { key, size: body.length } };
   }
 
   /** Served from a cached whole object when there is one; else a ranged remote read (headers are not cached alone). */

@@ -1,7 +1,7 @@
 // Cross-process download claims: an O_EXCL marker per object, kept fresh by a heartbeat; dead or silent claims are
 // taken over.
-import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
-import { readFile, stat, unlink, utimes } from 'node:fs/promises';
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { threadId } from 'node:worker_threads';
@@ -34,7 +34,7 @@ export async function tryClaim(claims: string, hash: string): Promise<Claim | 'b
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    if (!(await isStale(file))) return 'busy';
+    if (!isStale(file)) return 'busy';
     // Two waiters may both take over a stale claim; the worst case is one extra download (writes are atomic).
     await unlink(file).catch(() => undefined);
   }
@@ -60,21 +60,34 @@ function held(file: string): Claim {
   };
 }
 
-/** Stale: its holder's pid is gone, or it has not been refreshed for CLAIM_STALE_MS (a killed thread, another host). */
-async function isStale(file: string): Promise<boolean> {
-  const s = await stat(file).catch(() => null);
-  if (!s) return true;
-  if (Date.now() - s.mtimeMs > CLAIM_STALE_MS) return true;
-  const pid = Number((await readFile(file, 'utf8').catch(() => '')).split(' ')[0]);
+/**
+ * Stale: its holder's pid is gone, or it has not been refreshed for CLAIM_STALE_MS (a killed thread, another host).
+ * Synchronous, as the claim itself: a waiter polls it, and a pool-thread hop per poll would add to every wait.
+ */
+function isStale(file: string): boolean {
+  let mtimeMs: number;
+  let text: string;
+  try {
+    mtimeMs = statSync(file).mtimeMs;
+    if (Date.now() - mtimeMs > CLAIM_STALE_MS) return true;
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return true; // released (or taken over and released) between the two calls
+  }
+  const pid = Number(text.split(' ')[0]);
   return Number.isInteger(pid) && pid > 0 && !pidAlive(pid);
 }
 
-/** Wait until the claim on `hash` is released or goes stale, or `timeoutMs` passes. */
+/**
+ * Wait until the claim on `hash` is released or goes stale, or `timeoutMs` passes. Polls at most every 10 ms: a
+ * waiter is a decode read of an object another thread is downloading (a read-ahead in the prefetch thread while the
+ * decode worker asks), and a longer poll would be added to a read that is only a round trip away.
+ */
 export async function waitForClaim(claims: string, hash: string, timeoutMs: number): Promise<'released' | 'timeout'> {
   const file = path.join(claims, `${hash}.claim`);
   const deadline = Date.now() + timeoutMs;
-  for (let delay = 2; Date.now() < deadline; delay = Math.min(delay * 2, 50)) {
-    if (await isStale(file)) return 'released';
+  for (let delay = 1; Date.now() < deadline; delay = Math.min(delay * 2, 10)) {
+    if (isStale(file)) return 'released';
     await sleep(delay);
   }
   return 'timeout';

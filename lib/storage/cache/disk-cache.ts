@@ -1,6 +1,17 @@
 // The disk level: a folder bounded in bytes shared by processes; atomic entries, verified reads, LRU eviction.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, futimesSync, openSync, readFileSync, renameSync, unlinkSync, writevSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  futimesSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writevSync,
+} from 'node:fs';
 import { mkdir, stat, unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
@@ -126,10 +137,7 @@ export class DiskCache {
   /** True when an entry file exists (not verified: read-ahead only needs to know it need not download). */
   async has(hash: string): Promise<boolean> {
     if (this.#disabled) return false;
-    return stat(this.entryPath(hash)).then(
-      () => true,
-      () => false,
-    );
+    return Promise.resolve(existsSync(this.entryPath(hash))); // synchronous, as get(): no pool-thread hop
   }
 
   /** Record that the entry still matches the remote (mtime = last check). */
@@ -179,7 +187,7 @@ export class DiskCache {
         closeSync(fd);
       }
       if (!this.#subdirs.has(sub)) {
-        await mkdir(sub, { recursive: true });
+        mkdirSync(sub, { recursive: true }); // synchronous as the rest of the write (see get())
         this.#subdirs.add(sub);
       }
       renameSync(tmp, target);
@@ -193,16 +201,35 @@ export class DiskCache {
     }
   }
 
-  /** Reserve `bytes`; scan the folder (every process's entries) and evict LRU when the bound would be passed. */
+  /**
+   * Reserve `bytes`. A write that would pass the high-water mark (or the first one, usage unknown) waits for a scan
+   * of the folder (every process's entries) and LRU eviction. The periodic rescan after every RESCAN_SHARE of the
+   * bound written only refreshes the estimate, so it runs behind the write: awaited, its async stats queue behind
+   * sharp's decodes on the libuv pool, and every download waiting on its entry (and each decode joining it) stalled.
+   */
   #makeRoom(bytes: number): Promise<void> {
-    const run = this.#room.then(async () => {
-      this.#sinceScan += bytes;
-      const high = this.maxBytes * HIGH_WATER;
-      if (this.#usage === null || this.#usage + bytes > high || this.#sinceScan > this.maxBytes * RESCAN_SHARE) {
-        await this.#scanAndEvict(bytes);
-      }
+    this.#sinceScan += bytes;
+    if (this.#fits(bytes)) {
+      this.#usage! += bytes;
+      // A failed background scan changes nothing: the next write that does not fit scans again.
+      if (this.#sinceScan > this.maxBytes * RESCAN_SHARE)
+        void this.#queueScan(() => this.#scanAndEvict(0)).catch(() => undefined);
+      return Promise.resolve();
+    }
+    return this.#queueScan(async () => {
+      if (!this.#fits(bytes)) await this.#scanAndEvict(bytes); // an earlier write's scan may have made room
       this.#usage! += bytes;
     });
+  }
+
+  #fits(bytes: number): boolean {
+    return this.#usage !== null && this.#usage + bytes <= this.maxBytes * HIGH_WATER;
+  }
+
+  /** Scans run one at a time, in order. */
+  #queueScan(job: () => Promise<void>): Promise<void> {
+    this.#sinceScan = 0;
+    const run = this.#room.then(job);
     this.#room = run.catch(() => undefined);
     return run;
   }

@@ -1,6 +1,6 @@
 // Read-through over memory, disk, remote: revalidation by age, one download per object across threads and processes.
 import type { LRUCache } from 'lru-cache';
-import type { StorageBackend } from '../types.js';
+import type { ObjectInfo, StorageBackend } from '../types.js';
 import type { CacheCounter } from './cache-counters.js';
 import type { CacheSpec } from './cache-spec.js';
 import { tryClaim, waitForClaim } from './claim.js';
@@ -14,7 +14,7 @@ const CLAIM_WAIT_MS = 120_000;
 /** Everything one cached storage reads through. */
 export interface Levels {
   /** The remote: any backend, or just a download function with a stat (the CSV backend's URL fetcher). */
-  inner: Pick<StorageBackend, 'read' | 'stat'>;
+  inner: Pick<StorageBackend, 'read' | 'stat' | 'readWithInfo'>;
   spec: CacheSpec;
   /** Backend namespace mixed into every entry's hash. */
   ns: string;
@@ -25,11 +25,26 @@ export interface Levels {
   counter: CacheCounter;
 }
 
+/**
+ * Downloads running in this thread, per cache folder. Shared by every ReadThrough on the folder (entry hashes include
+ * the namespace), so a decode read of an object the read-ahead is fetching through another storage instance joins
+ * that download instead of waiting on its claim file.
+ */
+const running = new Map<string, Map<string, Promise<Buffer>>>();
+
+function inflightFor(dir: string): Map<string, Promise<Buffer>> {
+  let m = running.get(dir);
+  if (!m) running.set(dir, (m = new Map<string, Promise<Buffer>>()));
+  return m;
+}
+
 /** The read path; `inflight` dedupes concurrent reads of one object in this thread. */
 export class ReadThrough {
-  readonly #inflight = new Map<string, Promise<Buffer>>();
+  readonly #inflight: Map<string, Promise<Buffer>>;
 
-  constructor(readonly l: Levels) {}
+  constructor(readonly l: Levels) {
+    this.#inflight = inflightFor(l.spec.dir);
+  }
 
   hash(key: string): string {
     return entryHash(this.l.ns, key);
@@ -144,15 +159,29 @@ export class ReadThrough {
     return (await this.#download(key, signal)).body;
   }
 
-  /** Stat first, then read: if the object changes in between, the entry is refused later, never served stale. */
+  /**
+   * The body and the identity of that very version: from the GET's own response when the backend gives it (one
+   * request), else stat first, then read (an object changed in between is stored with the old identity and refused
+   * at its next check, never served stale).
+   */
   async #download(key: string, signal?: AbortSignal): Promise<{ body: Buffer; id: ObjectIdentity | null }> {
+    if (this.l.validate && this.l.inner.readWithInfo) {
+      const { body, info } = await this.l.inner.readWithInfo(key, signal);
+      this.l.counter.miss(body.length);
+      return { body, id: identityOf(body.length, info) };
+    }
     const info = this.l.validate ? await this.l.inner.stat(key) : null;
     const body = await this.l.inner.read(key, signal);
     this.l.counter.miss(body.length);
     if (info && info.size >= 0 && info.size !== body.length) return { body, id: null };
-    const id: ObjectIdentity = { size: body.length };
-    if (info?.etag !== undefined) id.etag = info.etag;
-    if (info?.mtimeMs !== undefined) id.mtimeMs = info.mtimeMs;
-    return { body, id };
+    return { body, id: identityOf(body.length, info) };
   }
+}
+
+/** The identity stored with a body: its length, and the ETag and Last-Modified the remote reported, when known. */
+function identityOf(size: number, info: ObjectInfo | null): ObjectIdentity {
+  const id: ObjectIdentity = { size };
+  if (info?.etag !== undefined) id.etag = info.etag;
+  if (info?.mtimeMs !== undefined) id.mtimeMs = info.mtimeMs;
+  return id;
 }

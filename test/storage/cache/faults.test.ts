@@ -154,11 +154,12 @@ t.test('claims: a dead process or a silent claim is taken over; a live one is wa
   const h = entryHash(ns, objs[2][0]);
   const held = await tryClaim(claims, h);
   t.not(held, 'busy');
+  const getsBefore = (await requests(srv)).get;
   const reading = s.read(objs[2][0]);
   await sleep(50);
   await new DiskCache(spec.dir, spec.maxBytes).put(h, ns, objs[2][0], { size: 2000 }, objs[2][1]);
   if (held !== 'busy') await held.release();
   t.same(await reading, objs[2][1]);
   t.equal(waits.length, 1, 'the reader waited for the live claim');
-  t.equal((await requests(srv)).get, 2, 'and did not download what the claim holder stored');
+  t.equal((await requests(srv)).get, getsBefore, 'and did not download what the claim holder stored');
 });

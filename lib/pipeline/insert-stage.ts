@@ -39,10 +39,23 @@ export function insertModulePath(spec: InsertSpec): string {
   return path;
 }
 
+/** import() of the checked module; from .ts sources under tsx, require() of the same file (see below). */
+async function importModule(url: string, path: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (err) {
+    // tsx (Node 20) hooks require() in worker threads but not import(), as prefetch-thread-boot.cjs notes: a .ts
+    // module (the tests' control stage) is then only loadable through require(), which exists in that form only.
+    if ((err as { code?: unknown }).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || typeof require !== 'function') throw err;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the only loader tsx hooks in a worker thread
+    return require(path) as Record<string, unknown>;
+  }
+}
+
 /** Imports the checked module in the thread and builds the stage; the export must construct a Duplex. */
 export async function loadInsertStage(spec: InsertSpec): Promise<Duplex> {
-  insertModulePath(spec);
-  const mod = (await import(spec.module)) as Record<string, unknown>;
+  const path = insertModulePath(spec);
+  const mod = await importModule(spec.module, path);
   const Ctor = mod[spec.name];
   const stage: unknown = typeof Ctor === 'function' ? new (Ctor as new () => unknown)() : undefined;
   if (!(stage instanceof Duplex))

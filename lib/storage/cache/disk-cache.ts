@@ -50,6 +50,8 @@ export class DiskCache {
   #ready: Promise<boolean> | null = null;
   #usage: number | null = null;
   #sinceScan = 0;
+  /** Every byte ever reserved here: a scan adds what was reserved while it listed, which its listing may miss. */
+  #reserved = 0;
   #room: Promise<unknown> = Promise.resolve();
   readonly #subdirs = new Set<string>();
 
@@ -209,6 +211,7 @@ export class DiskCache {
    */
   #makeRoom(bytes: number): Promise<void> {
     this.#sinceScan += bytes;
+    this.#reserved += bytes;
     if (this.#fits(bytes)) {
       this.#usage! += bytes;
       // A failed background scan changes nothing: the next write that does not fit scans again.
@@ -235,13 +238,16 @@ export class DiskCache {
   }
 
   async #scanAndEvict(incoming: number): Promise<void> {
+    const reservedBefore = this.#reserved;
     const entries = await scanEntries(this.root);
     await removeOrphanTemps(this.root);
     const target = Math.max(0, Math.floor(this.maxBytes * LOW_WATER) - incoming);
     const used = entries.reduce((a, e) => a + e.size, 0);
     const over = used + incoming > this.maxBytes * HIGH_WATER;
     const removed = over ? await evictTo(entries, target) : { count: 0, bytes: 0 };
-    this.#usage = used - removed.bytes;
+    // Writes that fit went ahead while this scan ran (it runs behind them): counting them again when the listing
+    // already saw their files over-estimates, which is safe; dropping them let the folder pass its bound.
+    this.#usage = used - removed.bytes + (this.#reserved - reservedBefore);
     this.#sinceScan = 0;
     if (removed.count) metrics.emit('cache.evict', { level: 'disk', count: removed.count, bytes: removed.bytes });
   }

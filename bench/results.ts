@@ -350,7 +350,8 @@ function grouped(lines: readonly BenchLine[], text: (l: BenchLine) => string | n
 /** The whole RESULTS.md text for one run. */
 export function renderResults(info: RunInfo, lines: readonly BenchLine[]): string {
   const rows = evaluateTargets(lines);
-  const out = [...header(info), '## Targets (ratios measured in this run)', '', ...targetsTable(rows), ''];
+  const where = distinctRuns(info).length > 1 ? 'each in the run that measured it, see Runs' : 'measured in this run';
+  const out = [...header(info), `## Targets (ratios ${where})`, '', ...targetsTable(rows), ''];
   for (const bench of [...new Set(lines.map((l) => l.bench))]) {
     const mine = lines.filter((l) => l.bench === bench);
     out.push(`## ${bench}`, '', ...benchTable(mine), '');

@@ -62,6 +62,15 @@ function embedType(type: BackendType | null | undefined, datasetType: string, ct
   return 'local';
 }
 
+/**
+ * Where text embeds live, as SimpleTuner's factory picks it: on S3 a top-level aws_data_prefix wins whenever the key
+ * is present, "" (the bucket root) included; otherwise cache_dir as written, else the training args' cache_dir_text.
+ */
+function textCacheDir(p: ParsedText, type: BackendType, ctx: FieldContext): string {
+  if (type === 'aws' && typeof p.aws_data_prefix === 'string') return p.aws_data_prefix;
+  return p.cache_dir ?? ctx.args.cache_dir_text;
+}
+
 /** text_embeds: cache_dir defaults to args.cache_dir_text; text_cache_disable implies text_cache_ondemand. */
 export function buildTextEmbeds(p: ParsedText, ctx: FieldContext): TextEmbedsConfig {
   const type = embedType(p.type, 'text_embeds', ctx);
@@ -72,7 +81,7 @@ export function buildTextEmbeds(p: ParsedText, ctx: FieldContext): TextEmbedsCon
     type,
     dataset_type: 'text_embeds',
     default: p.default ?? false,
-    cache_dir: p.cache_dir ?? ctx.args.cache_dir_text,
+    cache_dir: textCacheDir(p, type, ctx),
     caption_filter_list: p.caption_filter_list ?? [],
     text_cache_ondemand: disable || (p.text_cache_ondemand ?? false),
     text_cache_disable: disable,

@@ -106,9 +106,11 @@ function checkCacheDirs(
   texts: readonly TextEmbedsConfig[],
   log: IssueLog,
 ): void {
+  // Keyed by where the files land: two S3 text caches at the same prefix of different buckets do not collide.
   const textDirs = new Map<string, string>();
   for (const t of texts) {
-    const other = textDirs.get(t.cache_dir);
+    const where = t.aws ? `s3://${t.aws.aws_bucket_name}/${t.cache_dir}` : t.cache_dir;
+    const other = textDirs.get(where);
     if (other)
       log.error(
         t.id,
@@ -116,7 +118,7 @@ function checkCacheDirs(
         `(id=${t.id}) Text embed cache directory ${t.cache_dir} is the same as the one of text embed backend ` +
           `${other}. This is not allowed.`,
       );
-    else textDirs.set(t.cache_dir, t.id);
+    else textDirs.set(where, t.id);
   }
   const vaeDirs = new Map<string, string>();
   for (const d of images) {

@@ -357,6 +357,24 @@ const cases: Case[] = [
     error: ['t2', 'cache_dir', 'is the same as the one of text embed backend text'],
   },
   {
+    name: 'S3 text caches at the root of two different buckets do not share a cache',
+    entries: [
+      text({ ...aws, default: true, aws_data_prefix: '' }),
+      { id: 't2', dataset_type: 'text_embeds', ...aws, aws_bucket_name: 'other', aws_data_prefix: '' },
+      img('i'),
+    ],
+    expect: ['t2', { cache_dir: '' }],
+  },
+  {
+    name: 'S3 text caches at the same prefix of one bucket share a cache',
+    entries: [
+      text({ ...aws, default: true, aws_data_prefix: 'te' }),
+      { id: 't2', dataset_type: 'text_embeds', ...aws, cache_dir: 'x', aws_data_prefix: 'te' },
+      img('i'),
+    ],
+    error: ['t2', 'cache_dir', 'is the same as the one of text embed backend text'],
+  },
+  {
     name: 'no text embeds warns, naming only what is missing',
     entries: [img('i')],
     warning: 'must contain at least a text_embed dataset',

@@ -1,6 +1,6 @@
-// Where a text_embeds dataset on S3 keeps its files, as SimpleTuner's factory decides it: aws_data_prefix when set,
-// else cache_dir as written (an explicit "" is the bucket root, SimpleTuner's documented S3 example), else the
-// training args' cache_dir_text.
+// Where a text_embeds dataset on S3 keeps its files, as SimpleTuner's factory decides it: aws_data_prefix whenever
+// the key is present ("" included), else cache_dir as written (an explicit "" is the bucket root, SimpleTuner's
+// documented S3 example), else the training args' cache_dir_text.
 import t from 'tap';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -35,6 +35,11 @@ t.test("an S3 text_embeds dataset's key prefix follows SimpleTuner's cache_dir c
     await textPrefix(dir, { aws_data_prefix: '', cache_dir: '' }),
     '',
     'empty aws_data_prefix and cache_dir (the documented example): the bucket root',
+  );
+  t.equal(
+    await textPrefix(dir, { aws_data_prefix: '', cache_dir: 'te/sdxl' }),
+    '',
+    'an empty aws_data_prefix wins over cache_dir: SimpleTuner reads the key whenever it is present',
   );
   t.equal(await textPrefix(dir, { cache_dir: '' }), '', 'an explicit empty cache_dir: the bucket root');
   t.equal(await textPrefix(dir, { cache_dir: 'te/sdxl' }), 'te/sdxl', 'cache_dir without a prefix');

@@ -1,6 +1,7 @@
 // Prometheus metrics (prom-client, a private registry): the bus's events as counters, gauges and histograms.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { MetricEvent } from '../metrics/events.js';
+import { StageHistogram } from './stage-histogram.js';
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -61,13 +62,6 @@ function streamMetrics(r: Registry[]) {
       help: 'Time the consumer asked for a batch and none was ready.',
       registers: r,
     }),
-    stage: new Histogram({
-      name: 'tunefeed_stage_seconds',
-      help: 'Per-sample time of read, decode and caption (mean over each batch), and per-batch assemble time.',
-      labelNames: ['stage'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: r,
-    }),
     queue: new Gauge({ name: 'tunefeed_prefetch_queue_depth', help: 'Ready batches in the queue.', registers: r }),
   };
 }
@@ -80,11 +74,13 @@ function metricsOf(register: Registry) {
 export class PrometheusMetrics {
   readonly registry = new Registry();
   readonly #m = metricsOf(this.registry);
+  readonly #stage = new StageHistogram();
   /** Last cumulative scan counts per dataset: scan.progress carries totals, counters take increments. */
   readonly #scanSeen = new Map<string, { probed: number; reused: number; bytes: number }>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    this.registry.registerMetric(this.#stage.asMetric());
     this.#m.batches.inc(0);
     this.#m.wait.inc(0);
   }
@@ -132,9 +128,10 @@ export class PrometheusMetrics {
     const n = Math.max(1, num(e.samples));
     this.#m.batches.inc();
     this.#m.samples.inc({ dataset: str(e.dataset) }, num(e.samples));
-    this.#m.stage.observe({ stage: 'read' }, num(e.read_ms) / n / 1000);
-    this.#m.stage.observe({ stage: 'decode' }, num(e.decode_ms) / n / 1000);
-    this.#m.stage.observe({ stage: 'caption' }, num(e.caption_ms) / n / 1000);
-    this.#m.stage.observe({ stage: 'assemble' }, num(e.assemble_ms) / 1000);
+    // Indexes into STAGES: read, decode, caption (per sample), assemble (per batch).
+    this.#stage.observe(0, num(e.read_ms) / n / 1000);
+    this.#stage.observe(1, num(e.decode_ms) / n / 1000);
+    this.#stage.observe(2, num(e.caption_ms) / n / 1000);
+    this.#stage.observe(3, num(e.assemble_ms) / 1000);
   }
 }

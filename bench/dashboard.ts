@@ -1,5 +1,5 @@
 // Dashboard on (server + one SSE client in another process) vs off: scan files/s and stream samples/s, same run.
-// Rounds alternate on/off and each side keeps its best round (the machine is shared). One JSON line per case.
+// Rounds alternate on/off; the ratio is the median of per-round ratios with their min–max. One JSON line per case.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
@@ -13,13 +13,14 @@ import type { LoaderDatasetInput } from '../lib/pipeline/types.js';
 import { LocalStorage } from '../lib/storage/local.js';
 import { benchScale, checksumOf, generatedImages } from './corpus.js';
 import type { BenchLine } from './results.js';
+import { median, spread } from './stats.js';
 
 const SIZES = {
   tiny: { files: 300, batches: 3000 },
   small: { files: 600, batches: 4000 },
   full: { files: 3000, batches: 20000 },
 };
-const ROUNDS = 5;
+const ROUNDS = 9;
 
 /** A reader of /events in its own process, like a browser tab: counts bytes, prints "open" once connected. */
 const CLIENT = `
@@ -118,16 +119,19 @@ async function streamOnce(
 
 interface Measured {
   best: { scanOn: number; scanOff: number; streamOn: number; streamOff: number };
+  /** Off time / on time of each round (both sides ran in it, order alternating). */
+  perRound: { scan: number[]; stream: number[] };
   scanned: number;
   samples: number;
   sse: { scan: number; stream: number };
   checks: Set<string>;
 }
 
-/** ROUNDS rounds, each running off and on (order alternating); every side keeps its fastest time. */
+/** ROUNDS rounds, each running off and on (order alternating): per-round ratios, and each side's fastest time. */
 async function measure(root: string, batches: number): Promise<Measured> {
   const m: Measured = {
     best: { scanOn: Infinity, scanOff: Infinity, streamOn: Infinity, streamOff: Infinity },
+    perRound: { scan: [], stream: [] },
     scanned: 0,
     samples: 0,
     sse: { scan: 0, stream: 0 },
@@ -135,18 +139,23 @@ async function measure(root: string, batches: number): Promise<Measured> {
   };
   let input: LoaderDatasetInput | null = null;
   for (let round = 0; round < ROUNDS; round++) {
+    const t = { scanOn: 0, scanOff: 0, streamOn: 0, streamOff: 0 };
     for (const on of round % 2 ? [true, false] : [false, true]) {
       const sc = await scanOnce(root, on);
+      t[on ? 'scanOn' : 'scanOff'] = sc.s;
       m.best[on ? 'scanOn' : 'scanOff'] = Math.min(m.best[on ? 'scanOn' : 'scanOff'], sc.s);
       m.scanned = sc.files;
       input ??= sc.index;
       if (on) m.sse.scan = Math.max(m.sse.scan, sc.sseBytes);
       const st = await streamOnce(input, batches, on);
+      t[on ? 'streamOn' : 'streamOff'] = st.s;
       m.best[on ? 'streamOn' : 'streamOff'] = Math.min(m.best[on ? 'streamOn' : 'streamOff'], st.s);
       m.samples = st.samples;
       m.checks.add(st.check);
       if (on) m.sse.stream = Math.max(m.sse.stream, st.sseBytes);
     }
+    m.perRound.scan.push(t.scanOff / t.scanOn);
+    m.perRound.stream.push(t.streamOff / t.streamOn);
   }
   return m;
 }
@@ -155,14 +164,20 @@ async function main(): Promise<void> {
   const scale = benchScale();
   const size = SIZES[scale];
   const files = await generatedImages({ count: size.files, edge: [256, 640], seed: 12 });
-  const { best, scanned, samples, sse, checks } = await measure(path.dirname(files[0]), size.batches);
+  const { best, perRound, scanned, samples, sse, checks } = await measure(path.dirname(files[0]), size.batches);
   const r3 = (v: number) => Math.round(v * 1000) / 1000;
-  const caveat = `best of ${ROUNDS} alternating rounds per side on a shared machine; the SSE client is another process`;
+  const judged = (xs: number[]) => ({ ratio: r3(median(xs)), spread: spread(xs).map(r3) as [number, number] });
+  const scanR = judged(perRound.scan);
+  const streamR = judged(perRound.stream);
+  const caveat =
+    `median of ${ROUNDS} per-round ratios, on and off alternating first, spread = min–max; ` +
+    `figures are each side's best round; the SSE client is another process`;
   const scan: BenchLine = {
     bench: 'dashboard',
     case: `scan ${scanned} files, header probe, in-thread`,
     figures: { on_files_s: r3(scanned / best.scanOn), off_files_s: r3(scanned / best.scanOff), sse_bytes: sse.scan },
-    ratios: { scan_on_vs_off: r3(best.scanOff / best.scanOn) },
+    ratios: { scan_on_vs_off: scanR.ratio },
+    spread: { scan_on_vs_off: scanR.spread },
     params: { files: scanned, rounds: ROUNDS, scale },
     caveat,
   };
@@ -174,7 +189,8 @@ async function main(): Promise<void> {
       off_samples_s: r3(samples / best.streamOff),
       sse_bytes: sse.stream,
     },
-    ratios: { stream_on_vs_off: r3(best.streamOff / best.streamOn) },
+    ratios: { stream_on_vs_off: streamR.ratio },
+    spread: { stream_on_vs_off: streamR.spread },
     checksum: { batches_first_keys: [...checks].join(','), same: checks.size === 1 },
     params: { batches: size.batches, samples, rounds: ROUNDS, scale },
     caveat: `${caveat}; metadata only (no decode) is the most events per second, the worst case for the dashboard`,

@@ -61,6 +61,10 @@ export class DecodePool {
       minThreads: threads,
       maxThreads: threads,
       concurrentTasksPerWorker: opts.tasksPerThread ?? 4,
+      // piscina puts a task it cannot hand out yet at the back of its queue unless told otherwise: with several tasks
+      // per thread it ran 16 queued tasks as 0 1 3 5 … 15 4 8 12 2 10 6 14, and the ordered window waited on the late
+      // ones (video batches arrived in bursts after 0.5 s stalls).
+      stricterFIFO: true,
       idleTimeout: 30_000,
     });
     // After destroy(), a worker may still answer a task piscina already dropped; piscina reports that as 'error'.

@@ -76,6 +76,21 @@ t.test('a crashed worker is replaced and its task retried once, then reported', 
   t.equal(events.filter((e) => e.type === 'loader.worker_crash').length, 3);
 });
 
+t.test('a thread with several task slots starts queued tasks in the order they were submitted', async (t) => {
+  const { storage } = await setup();
+  const filename = fileURLToPath(new URL('../fixtures/image/order-decode.ts', import.meta.url));
+  const pool = new DecodePool({ filename, threads: 1, tasksPerThread: 2 });
+  t.teardown(() => pool.close());
+  const keys = Array.from({ length: 16 }, (_, i) => `k${i}`);
+  const results = await Promise.all(keys.map((key) => pool.run({ storage, key, geometry })));
+  const startedAs = results.map((r) => (r.ok ? -1 : Number(r.message.split(':')[1])));
+  t.same(
+    startedAs,
+    keys.map((_, i) => i),
+    'task i was the i-th to start on the worker',
+  );
+});
+
 t.test('threads 0 decodes in this thread: same pixels, same skips, at most tasksPerThread at once', async (t) => {
   const { img, storage } = await setup();
   const pool = new DecodePool({ threads: 0, tasksPerThread: 2 });

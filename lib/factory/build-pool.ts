@@ -2,7 +2,7 @@
 import { Piscina } from 'piscina';
 import { DataFileError, WorkerError } from '../errors.js';
 import { unpackCsvIndex, type CsvIndex, type CsvIndexResult, type CsvIndexTask } from '../storage/csv-index.js';
-import { workerExecArgv, workerPath } from '../pool/worker-path.js';
+import { poolOptions, workerPath } from '../pool/worker-path.js';
 
 /** Runs build tasks on worker threads; errors keep their code across the thread boundary. */
 export class BuildPool {
@@ -16,15 +16,10 @@ export class BuildPool {
   /** Parse a CSV index on a worker thread. */
   async csvIndex(task: Omit<CsvIndexTask, 'kind'>): Promise<CsvIndex> {
     this.#pool ??= new Piscina({
-      filename: workerPath('build-backend'),
-      execArgv: workerExecArgv(),
+      ...poolOptions(workerPath('build-backend')),
       maxThreads: this.#threads,
       minThreads: 0,
       idleTimeout: 2000,
-      // piscina puts a task it cannot hand out yet at the back of its queue unless told otherwise: with several tasks
-      // per thread it ran 16 queued tasks as 0 1 3 5 … 15 4 8 12 2 10 6 14, and the ordered window waited on the late
-      // ones (video batches arrived in bursts after 0.5 s stalls).
-      stricterFIFO: true,
     });
     let res: CsvIndexResult;
     try {

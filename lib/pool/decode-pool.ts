@@ -7,7 +7,7 @@ import { logger } from '../log.js';
 import type { MetricsBus } from '../metrics/events.js';
 import type { DecodeResult, DecodeTask } from '../image/decode-task.js';
 import { decodeTaskBytes, readsWhole, readTaskBytes, runDecodeTask } from '../image/run-task.js';
-import { workerExecArgv, workerPath } from './worker-path.js';
+import { poolOptions, workerPath } from './worker-path.js';
 
 const log = logger('pool/decode');
 
@@ -56,15 +56,10 @@ export class DecodePool {
       return;
     }
     this.#pool = new Piscina({
-      filename: opts.filename ?? workerPath('decode'),
-      execArgv: workerExecArgv(),
+      ...poolOptions(opts.filename ?? workerPath('decode')),
       minThreads: threads,
       maxThreads: threads,
       concurrentTasksPerWorker: opts.tasksPerThread ?? 4,
-      // piscina puts a task it cannot hand out yet at the back of its queue unless told otherwise: with several tasks
-      // per thread it ran 16 queued tasks as 0 1 3 5 … 15 4 8 12 2 10 6 14, and the ordered window waited on the late
-      // ones (video batches arrived in bursts after 0.5 s stalls).
-      stricterFIFO: true,
       idleTimeout: 30_000,
     });
     // After destroy(), a worker may still answer a task piscina already dropped; piscina reports that as 'error'.

@@ -5,7 +5,7 @@ import { logger } from '../log.js';
 import { createStorage, loadStoragePlugin } from '../storage/from-description.js';
 import type { StorageBackend } from '../storage/types.js';
 import { runScanTask, type ScanTask, type ScanTaskResult } from '../metadata/scan-task.js';
-import { workerExecArgv, workerPath } from './worker-path.js';
+import { poolOptions, workerPath } from './worker-path.js';
 
 const log = logger('pool/scan');
 const TASKS_PER_WORKER = 2;
@@ -43,16 +43,11 @@ export class ScanPool implements ScanRunner {
     // Two tasks per worker really run at once (piscina's default is one, which left half the window queued): while
     // one task waits on its last reads, the other keeps requests in flight, and no worker idles between tasks.
     this.#pool = new Piscina({
-      filename: options.filename ?? workerPath('scan'),
-      execArgv: workerExecArgv(),
+      ...poolOptions(options.filename ?? workerPath('scan')),
       minThreads: 1,
       maxThreads: threads,
       idleTimeout: 5000,
       concurrentTasksPerWorker: TASKS_PER_WORKER,
-      // piscina puts a task it cannot hand out yet at the back of its queue unless told otherwise: with several tasks
-      // per thread it ran 16 queued tasks as 0 1 3 5 … 15 4 8 12 2 10 6 14, and the ordered window waited on the late
-      // ones (video batches arrived in bursts after 0.5 s stalls).
-      stricterFIFO: true,
     });
     this.concurrency = threads * TASKS_PER_WORKER;
   }

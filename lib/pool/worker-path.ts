@@ -1,4 +1,5 @@
-// Resolves a worker task file for the current form: workers/*.ts under tests/tsx, dist/workers/*.js when built.
+// How tunefeed's worker pools start: the task file for the current form (workers/*.ts under tsx, dist/ when built),
+// the flags a worker accepts, and the piscina options every pool shares.
 import { fileURLToPath } from 'node:url';
 
 const RUNNING_TS = import.meta.url.endsWith('.ts');
@@ -42,4 +43,14 @@ export function workerExecArgv(argv: readonly string[] = process.execArgv): stri
     if (!a.includes('=') && TAKES_VALUE.has(a) && i + 1 < argv.length) out.push(argv[++i]);
   }
   return out;
+}
+
+/**
+ * The piscina options every tunefeed pool shares, for the task file `filename`. `stricterFIFO`: piscina otherwise puts
+ * a task it cannot hand out yet at the back of its queue; with several tasks per thread it started 16 queued tasks as
+ * 0 1 3 5 … 15 4 8 12 2 10 6 14, and the ordered decode window waited on the late ones (video batches arrived in
+ * bursts after 0.5 s stalls).
+ */
+export function poolOptions(filename: string): { filename: string; execArgv: string[]; stricterFIFO: true } {
+  return { filename, execArgv: workerExecArgv(), stricterFIFO: true };
 }

@@ -128,10 +128,9 @@ export class PrometheusMetrics {
     const n = Math.max(1, num(e.samples));
     this.#m.batches.inc();
     this.#m.samples.inc({ dataset: str(e.dataset) }, num(e.samples));
-    // Indexes into STAGES: read, decode, caption (per sample), assemble (per batch).
-    this.#stage.observe(0, num(e.read_ms) / n / 1000);
-    this.#stage.observe(1, num(e.decode_ms) / n / 1000);
-    this.#stage.observe(2, num(e.caption_ms) / n / 1000);
-    this.#stage.observe(3, num(e.assemble_ms) / 1000);
+    this.#stage.observe('read', num(e.read_ms) / n / 1000);
+    this.#stage.observe('decode', num(e.decode_ms) / n / 1000);
+    this.#stage.observe('caption', num(e.caption_ms) / n / 1000);
+    this.#stage.observe('assemble', num(e.assemble_ms) / 1000);
   }
 }
